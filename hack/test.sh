@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite: unit, integration (real Docker, sshd servers) and e2e (real
+# kube-apiserver + etcd with the operator running). Sets up what it needs first.
+# Extra arguments go to pytest, e.g. `hack/test.sh tests/unit -k crds`.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+bash "$REPO/hack/setup.sh"
+cd "$REPO"
+log "running the tests"
+exec "$VENV/bin/python" -m pytest -p no:cacheprovider -ra "${@:-tests}"

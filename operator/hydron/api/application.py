@@ -1,0 +1,195 @@
+"""Application: what a user writes. Points Hydron at code and says how to run it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from pydantic import ConfigDict, Field
+
+from hydron.api.base import (
+    AGE_COLUMN,
+    MAP_BY_NAME,
+    ApiModel,
+    Domain,
+    EnvVar,
+    LocalObjectReference,
+    StatusBase,
+    cel,
+    ready_columns,
+    validations,
+)
+
+class GitSource(ApiModel):
+    """A Git repository to build from."""
+
+    url: str = Field(
+        description="Clone URL: https://, ssh://, git@host:org/repo.git, git:// or file://.",
+        min_length=1,
+        max_length=2048,
+        json_schema_extra=validations(
+            cel(
+                "self.matches('^(https?|ssh|git|file)://.+$') || self.matches('^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:.+$')",
+                "must be an https://, http://, ssh://, git://, file:// or user@host:path Git URL",
+            )
+        ),
+    )
+    ref: str | None = Field(
+        default=None, description="Branch, tag or commit to deploy. Default: the repository's default branch."
+    )
+    path: str | None = Field(
+        default=None,
+        description="Subdirectory of the repository that holds the app (monorepos).",
+        json_schema_extra=validations(
+            cel("!self.startsWith('/') && !self.contains('..')", "must be a relative path inside the repository")
+        ),
+    )
+    credentials_secret_ref: LocalObjectReference | None = Field(
+        default=None,
+        description=(
+            "Secret with access to a private repository: key `token` (and optional `username`) for "
+            "HTTPS, or `ssh-privatekey` (and optional `known_hosts`) for SSH."
+        ),
+    )
+    poll_interval_seconds: int = Field(
+        default=300,
+        ge=30,
+        description="How often to look for new commits on the tracked branch; they are deployed automatically.",
+    )
+
+
+class ImageSource(ApiModel):
+    """A ready-made container image; analysis is skipped."""
+
+    name: str = Field(description="Image reference, e.g. ghcr.io/acme/api:1.4.2.", min_length=1)
+    port: int | None = Field(default=None, ge=1, le=65535, description="Port the image listens on.")
+
+
+class TemplateParameter(ApiModel):
+    """A named value for a template."""
+
+    name: str = Field(description="Parameter name as the template lists it.")
+    value: str = Field(description="Parameter value.")
+
+
+class TemplateSource(ApiModel):
+    """A pre-configured stack from the template gallery (e.g. wordpress, ghost, plausible)."""
+
+    name: str = Field(description="Template name; `hydron templates` lists them.", min_length=1)
+    parameters: list[TemplateParameter] = Field(
+        default_factory=list,
+        description="Values for the template's parameters.",
+        json_schema_extra=MAP_BY_NAME,
+    )
+
+
+class Source(ApiModel):
+    """Where the application comes from: exactly one of git, image or template."""
+
+    model_config = ConfigDict(
+        json_schema_extra=validations(
+            cel(
+                "[has(self.git), has(self.image), has(self.template)].filter(x, x).size() == 1",
+                "set exactly one of git, image or template",
+            )
+        )
+    )
+
+    git: GitSource | None = Field(default=None, description="Build from a Git repository.")
+    image: ImageSource | None = Field(default=None, description="Run a container image as it is.")
+    template: TemplateSource | None = Field(default=None, description="Start from a template in the gallery.")
+
+
+class ServiceOverride(ApiModel):
+    """Corrections to what analysis found for one service."""
+
+    name: str = Field(description="Service name as analysis reports it (status.analysis.services[].name).")
+    port: int | None = Field(default=None, ge=1, le=65535, description="Port the service listens on.")
+    health_check_path: str | None = Field(default=None, description="HTTP path that answers 2xx when healthy.")
+    start_command: str | None = Field(default=None, description="Command that starts the service.")
+    domains: list[Domain] = Field(
+        default_factory=list, max_length=32, description="Public domains routed to this service."
+    )
+    env: list[EnvVar] = Field(max_length=256, 
+        default_factory=list,
+        description="Environment for this service only.",
+        json_schema_extra=MAP_BY_NAME,
+    )
+    disabled: bool = Field(default=False, description="Do not deploy this service.")
+
+
+class PlanningPolicy(ApiModel):
+    """How the InfraPlan is made and approved."""
+
+    auto_approve: bool = Field(
+        default=False, description="Approve each plan revision without waiting for a person (for CI and demos)."
+    )
+    monthly_budget: float | None = Field(
+        default=None, ge=0, description="Upper bound for the server's monthly price, in EUR."
+    )
+    location: str | None = Field(default=None, description="Preferred location, e.g. fsn1, Frankfurt, EU.")
+    server_ref: LocalObjectReference | None = Field(
+        default=None, description="Use this existing Server instead of recommending a new one."
+    )
+
+
+class ApplicationSpec(ApiModel):
+    """What to run and how."""
+
+    source: Source = Field(description="Where the application comes from.")
+    domains: list[Domain] = Field(
+        default_factory=list,
+        max_length=32,
+        description="Public domains of the main web service; TLS certificates are issued for each.",
+    )
+    env: list[EnvVar] = Field(max_length=256, 
+        default_factory=list,
+        description="Environment shared by every service.",
+        json_schema_extra=MAP_BY_NAME,
+    )
+    services: list[ServiceOverride] = Field(max_length=64, 
+        default_factory=list,
+        description="Per-service corrections to the analysis.",
+        json_schema_extra=MAP_BY_NAME,
+    )
+    planning: PlanningPolicy = Field(
+        default_factory=PlanningPolicy, description="How the infrastructure plan is made and approved."
+    )
+
+
+class SourceStatus(ApiModel):
+    """The source revision pinned for this generation."""
+
+    commit: str | None = Field(default=None, description="Full commit SHA that was fetched.")
+    ref: str | None = Field(default=None, description="The ref that was resolved to the commit.")
+    image: str | None = Field(default=None, description="Image reference, for image sources.")
+    template: str | None = Field(default=None, description="Template name, for template sources.")
+    fetched_at: datetime | None = Field(default=None, description="When the source was last fetched.")
+
+
+class ApplicationStatus(StatusBase):
+    """What Hydron has made of the Application so far."""
+
+    source: SourceStatus | None = Field(default=None, description="The pinned source revision.")
+    plan_ref: LocalObjectReference | None = Field(default=None, description="The InfraPlan made for this app.")
+    deployment_ref: LocalObjectReference | None = Field(
+        default=None, description="The Deployment that runs this app."
+    )
+    url: str | None = Field(default=None, description="Where the app answers, once it does (over HTTPS).")
+
+
+class Application(ApiModel):
+    """An app to run on your own server, from a Git repository, an image or a template."""
+
+    kind: ClassVar[str] = "Application"
+    plural: ClassVar[str] = "applications"
+    short_names: ClassVar[list[str]] = ["hyapp", "hyapps"]
+    printer_columns: ClassVar[list[dict]] = [
+        *ready_columns(),
+        {"name": "URL", "type": "string", "jsonPath": ".status.url"},
+        {"name": "Commit", "type": "string", "jsonPath": ".status.source.commit", "priority": 1},
+        AGE_COLUMN,
+    ]
+
+    spec: ApplicationSpec = Field(description="What to run and how.")
+    status: ApplicationStatus | None = Field(default=None, description="Observed state, written by Hydron.")

@@ -1,0 +1,129 @@
+"""Deployment (deployments.hydron.dev): the services of an Application running on a Server."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import ConfigDict, Field
+
+from hydron.api.base import (
+    AGE_COLUMN,
+    MAP_BY_NAME,
+    ApiModel,
+    DeletionPolicy,
+    Domain,
+    EnvVar,
+    LocalObjectReference,
+    StatusBase,
+    cel,
+    ready_columns,
+    validations,
+)
+from hydron.api.infraplan import HealthCheck
+
+
+class BuildSpec(ApiModel):
+    """Build the image on the server from the pinned source revision."""
+
+    context: str = Field(default=".", description="Build context, relative to the repository root.")
+    dockerfile: str | None = Field(
+        default=None, description="Dockerfile text, or a path inside the context. Default: Dockerfile."
+    )
+
+
+class ResourceLimits(ApiModel):
+    """Limits applied to the container."""
+
+    cpus: float | None = Field(default=None, gt=0, description="CPU limit, e.g. 0.5.")
+    memory_mi_b: int | None = Field(default=None, alias="memoryMiB", ge=4, description="Memory limit in MiB.")
+
+
+class DeployService(ApiModel):
+    """One service to run."""
+
+    model_config = ConfigDict(
+        json_schema_extra=validations(
+            cel("has(self.build) != has(self.image)", "set exactly one of build or image")
+        )
+    )
+
+    name: str = Field(description="Service name.", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)
+    build: BuildSpec | None = Field(default=None, description="Build from source; exclusive with image.")
+    image: str | None = Field(default=None, description="Run this image as it is; exclusive with build.")
+    command: list[str] = Field(default_factory=list, description="Override the image's command.")
+    port: int | None = Field(default=None, ge=1, le=65535, description="Port the service listens on.")
+    env: list[EnvVar] = Field(max_length=256, default_factory=list, description="Environment; secrets via valueFrom.", json_schema_extra=MAP_BY_NAME)
+    depends_on: list[str] = Field(default_factory=list, description="Services that must be healthy first.")
+    health_check: HealthCheck | None = Field(default=None, description="How to tell the service is healthy.")
+    domains: list[Domain] = Field(default_factory=list, max_length=32, description="Public domains routed to this service over TLS.")
+    volumes: list[str] = Field(default_factory=list, description="Data directories to keep across releases.")
+    resources: ResourceLimits | None = Field(default=None, description="Container limits.")
+
+
+class DeploymentSpec(ApiModel):
+    """What runs where."""
+
+    server_ref: LocalObjectReference = Field(description="The Server to run on.")
+    application_ref: LocalObjectReference | None = Field(default=None, description="The owning Application.")
+    source_revision: str | None = Field(default=None, description="Commit SHA the images are built from.")
+    services: list[DeployService] = Field(max_length=64, 
+        min_length=1, description="Services to run, started in dependency order.", json_schema_extra=MAP_BY_NAME
+    )
+    deletion_policy: DeletionPolicy = Field(
+        default="Delete",
+        description="What deleting this resource does on the server: Delete stops and removes the containers; Orphan leaves them running.",
+    )
+
+
+class Release(ApiModel):
+    """One rollout, kept for rollback."""
+
+    number: int = Field(ge=1, description="Release number, counting up.")
+    source_revision: str | None = Field(default=None, description="Commit SHA of this release.")
+    state: Literal["Pending", "Active", "Superseded", "Failed", "RolledBack"] = Field(
+        description="Where this release stands."
+    )
+    created_at: datetime | None = Field(default=None, description="When the release started.")
+    message: str | None = Field(default=None, description="Why it failed or was rolled back.")
+
+
+class ServiceStatus(ApiModel):
+    """Observed state of one service."""
+
+    name: str = Field(description="Service name.")
+    state: Literal["Pending", "Building", "Starting", "Healthy", "Unhealthy", "Stopped"] = Field(
+        description="Where the service stands."
+    )
+    image: str | None = Field(default=None, description="Image the running container uses.")
+    restarts: int | None = Field(default=None, description="Container restarts since it started.")
+    cpu_percent: float | None = Field(default=None, description="CPU use, percent of one CPU.")
+    memory_mi_b: int | None = Field(default=None, alias="memoryMiB", description="Memory in use, MiB.")
+    url: str | None = Field(default=None, description="Public URL, for web services.")
+
+
+class DeploymentStatus(StatusBase):
+    """Releases and service health."""
+
+    releases: list[Release] = Field(default_factory=list, description="Release history, newest last.")
+    services: list[ServiceStatus] = Field(
+        default_factory=list, description="Per-service state.", json_schema_extra=MAP_BY_NAME
+    )
+    urls: list[str] = Field(default_factory=list, description="Public URLs of the app.")
+
+
+class Deployment(ApiModel):
+    """The services of an Application running on a Server (full name deployments.hydron.dev)."""
+
+    kind: ClassVar[str] = "Deployment"
+    plural: ClassVar[str] = "deployments"
+    short_names: ClassVar[list[str]] = ["hydeploy", "hydeploys"]
+    printer_columns: ClassVar[list[dict]] = [
+        {"name": "Server", "type": "string", "jsonPath": ".spec.serverRef.name"},
+        {"name": "Revision", "type": "string", "jsonPath": ".spec.sourceRevision", "priority": 1},
+        *ready_columns(),
+        AGE_COLUMN,
+    ]
+
+    spec: DeploymentSpec = Field(description="What runs where.")
+    status: DeploymentStatus | None = Field(default=None, description="Observed state, written by Hydron.")

@@ -1,0 +1,135 @@
+"""Server: a dedicated machine Hydron reaches over SSH and turns into an app host."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from hydron.api.base import (
+    AGE_COLUMN,
+    IMMUTABLE,
+    MAP_BY_NAME,
+    ApiModel,
+    DeletionPolicy,
+    SecretKeyReference,
+    StatusBase,
+    ready_columns,
+    validations,
+)
+from hydron.api.infraplan import FirewallRule
+
+
+class ProxySettings(ApiModel):
+    """The reverse proxy in front of the apps."""
+
+    acme_email: str | None = Field(default=None, description="Contact e-mail given to the ACME CA.")
+    acme_ca: str | None = Field(
+        default=None, description="ACME directory URL. Default: Let's Encrypt production."
+    )
+    acme_ca_root_secret_ref: SecretKeyReference | None = Field(
+        default=None, description="PEM root that signs the ACME server's own TLS (private or test CAs)."
+    )
+
+
+class ServerSpec(ApiModel):
+    """How to reach the server and what Hydron may do to it."""
+
+    address: str = Field(
+        min_length=1,
+        description="Host name or IP address to connect to. Immutable: a new address is a new Server.",
+        json_schema_extra=validations(IMMUTABLE),
+    )
+    port: int = Field(default=22, ge=1, le=65535, description="SSH port.")
+    user: str = Field(default="root", min_length=1, description="SSH user; root, or a user with sudo.")
+    ssh_key_secret_ref: SecretKeyReference = Field(
+        description="Secret key holding the SSH private key (kubernetes.io/ssh-auth uses key ssh-privatekey)."
+    )
+    host_key: str | None = Field(
+        default=None,
+        description=(
+            "Pinned SSH host public key (`ssh-ed25519 AAAA...`). Unset: the key seen at first contact is "
+            "recorded in status and pinned from then on. A changed key stops all work."
+        ),
+    )
+    provider: Literal["byo"] = Field(default="byo", description="byo: a server you already have.")
+    management: Literal["Full", "ObserveOnly"] = Field(
+        default="Full",
+        description="Full: Hydron provisions and repairs the server. ObserveOnly: it only reads facts and health.",
+    )
+    deletion_policy: DeletionPolicy = Field(
+        default="Orphan",
+        description="What deleting this resource does to the machine: Orphan leaves it as it is; Delete removes what Hydron installed for apps.",
+    )
+    firewall: list[FirewallRule] = Field(
+        default_factory=list, description="Inbound openings beyond SSH and the proxy's 80/443."
+    )
+    proxy: ProxySettings = Field(default_factory=ProxySettings, description="Reverse proxy and certificates.")
+
+
+class ServerFacts(ApiModel):
+    """What the server is, as last observed."""
+
+    os: str | None = Field(default=None, description="Distribution ID, e.g. debian, ubuntu.")
+    os_version: str | None = Field(default=None, description="Distribution version, e.g. 12, 24.04.")
+    kernel: str | None = Field(default=None, description="Kernel release.")
+    architecture: str | None = Field(default=None, description="CPU architecture, e.g. x86_64.")
+    cpus: int | None = Field(default=None, description="Number of CPUs.")
+    memory_mi_b: int | None = Field(default=None, alias="memoryMiB", description="Memory in MiB.")
+    disk_gi_b: int | None = Field(default=None, alias="diskGiB", description="Root disk size in GiB.")
+    docker_version: str | None = Field(default=None, description="Docker engine version, once installed.")
+
+
+StepState = Literal["Pending", "Running", "Succeeded", "Failed", "Skipped"]
+
+
+class ProvisioningStep(ApiModel):
+    """One provisioning step: the progress table a person watches."""
+
+    name: str = Field(description="Step name, e.g. docker, firewall, ssh-hardening.")
+    state: StepState = Field(description="Pending, Running, Succeeded, Failed or Skipped.")
+    started_at: datetime | None = Field(default=None, description="When the step started.")
+    finished_at: datetime | None = Field(default=None, description="When the step ended.")
+    changed: bool | None = Field(default=None, description="Whether the step had to change anything.")
+    message: str | None = Field(default=None, description="What the step found or did.")
+
+
+class ResourceUsage(ApiModel):
+    """Resource use, refreshed by a timer."""
+
+    cpu_percent: float | None = Field(default=None, description="CPU busy, percent of all CPUs.")
+    memory_used_mi_b: int | None = Field(default=None, alias="memoryUsedMiB", description="Memory in use, MiB.")
+    disk_used_percent: float | None = Field(default=None, description="Root disk in use, percent.")
+    observed_at: datetime | None = Field(default=None, description="When this was measured.")
+
+
+class ServerStatus(StatusBase):
+    """What Hydron knows of the server."""
+
+    host_key: str | None = Field(default=None, description="Host public key recorded at first contact.")
+    host_key_fingerprint: str | None = Field(default=None, description="SHA256 fingerprint of the host key.")
+    facts: ServerFacts | None = Field(default=None, description="OS, CPU, memory, disk, Docker.")
+    steps: list[ProvisioningStep] = Field(
+        default_factory=list,
+        description="Provisioning steps in order, with state and timing.",
+        json_schema_extra=MAP_BY_NAME,
+    )
+    usage: ResourceUsage | None = Field(default=None, description="Resource use, refreshed by a timer.")
+
+
+class Server(ApiModel):
+    """A dedicated server reached over SSH, provisioned to host apps."""
+
+    kind: ClassVar[str] = "Server"
+    plural: ClassVar[str] = "servers"
+    short_names: ClassVar[list[str]] = ["hysrv", "hysrvs"]
+    printer_columns: ClassVar[list[dict]] = [
+        {"name": "Address", "type": "string", "jsonPath": ".spec.address"},
+        *ready_columns(),
+        {"name": "OS", "type": "string", "jsonPath": ".status.facts.os", "priority": 1},
+        AGE_COLUMN,
+    ]
+
+    spec: ServerSpec = Field(description="How to reach the server and what Hydron may do to it.")
+    status: ServerStatus | None = Field(default=None, description="Observed state, written by Hydron.")

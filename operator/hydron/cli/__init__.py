@@ -1,0 +1,1 @@
+"""Command-line entry points: `hydron` and the `kubectl hydron` plugin."""

@@ -1,0 +1,68 @@
+"""`hydron`: run the operator, generate CRDs, analyse a repository."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _run(args: argparse.Namespace) -> int:
+    import kopf
+
+    import hydron.main  # noqa: F401  (registers the handlers)
+
+    namespaces = args.namespace or []
+    kopf.configure(verbose=args.verbose)
+    kopf.run(
+        standalone=True,
+        clusterwide=not namespaces,
+        namespaces=namespaces,
+        liveness_endpoint=args.liveness,
+    )
+    return 0
+
+
+def _crds(args: argparse.Namespace) -> int:
+    from hydron.api.crdgen import all_crds, render, write_crds
+
+    out = Path(args.output)
+    if args.check:
+        stale = [name for name, crd in all_crds().items() if not (out / name).is_file() or (out / name).read_text() != render(crd)]
+        if stale:
+            print(f"stale CRDs in {out}: {', '.join(stale)}; run `hydron crds --output {out}`", file=sys.stderr)
+            return 1
+        print(f"CRDs in {out} are up to date")
+        return 0
+    for path in write_crds(out):
+        print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hydron", description="Run your own apps on your own servers.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the operator against the current kubeconfig or in-cluster config")
+    run.add_argument("-n", "--namespace", action="append", help="watch only this namespace (repeatable); default all")
+    run.add_argument("--liveness", default=None, help="serve a liveness probe, e.g. http://0.0.0.0:8080/healthz")
+    run.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    run.set_defaults(func=_run)
+
+    crds = sub.add_parser("crds", help="write the CustomResourceDefinitions generated from the models")
+    crds.add_argument("-o", "--output", default="crds", help="directory to write into (default: crds)")
+    crds.add_argument("--check", action="store_true", help="only check that the directory is up to date")
+    crds.set_defaults(func=_crds)
+
+    version = sub.add_parser("version", help="print the version")
+    version.set_defaults(func=lambda _args: print(__import__("hydron").__version__) or 0)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Hydron's tests; a package so support code imports as `tests.support`."""
