@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from tests.support.controlplane import REPO
+
 pytestmark = pytest.mark.controlplane
 
 VALID = {
@@ -162,3 +164,8 @@ def test_kubectl_explain_teaches_the_api(kube):
     assert "Branch, tag or commit to deploy" in out
     out = kube.run("explain", "deployments.hydron.dev.spec.deletionPolicy").stdout
     assert "Delete stops and removes the" in out and "Orphan leaves them running" in out
+
+
+def test_examples_are_accepted_by_the_api_server(kube):
+    examples = kube.plane.kubectl_run("-n", kube.namespace, "apply", "--dry-run=server", "-f", str(REPO / "examples"), check=False)
+    assert examples.returncode == 0, examples.stderr

@@ -219,12 +219,14 @@ class ControlPlane:
         self.kubectl_run("wait", "--for=condition=Established", "--timeout=60s", "-f", str(crds))
 
     def stop(self) -> None:
+        """Terminate both; the apiserver's graceful drain is pointless for a
+        throw-away cluster, so it gets a short grace period before SIGKILL."""
         for proc in reversed(list(self.processes.values())):
             if proc.poll() is None:
                 proc.terminate()
         for proc in self.processes.values():
             try:
-                proc.wait(timeout=15)
+                proc.wait(timeout=3)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Start the server's sshd in the foreground, as a provider's fresh machine would have it.
+#   - host keys: generated on first start if missing (so every container has its own);
+#   - root's authorized_keys: from $SSH_AUTHORIZED_KEYS, or from the file named by
+#     $SSH_AUTHORIZED_KEYS_FILE (default /etc/testbed/authorized_keys) if mounted.
+set -eu
+
+ssh-keygen -A >/dev/null
+mkdir -p /run/sshd            # sshd's privilege-separation dir; /run may be a fresh tmpfs
+chmod 0755 /run/sshd
+
+install -d -m 0700 /root/.ssh
+keys_file=${SSH_AUTHORIZED_KEYS_FILE:-/etc/testbed/authorized_keys}
+if [ -n "${SSH_AUTHORIZED_KEYS:-}" ]; then
+  printf '%s\n' "$SSH_AUTHORIZED_KEYS" > /root/.ssh/authorized_keys
+elif [ -f "$keys_file" ]; then
+  cat "$keys_file" > /root/.ssh/authorized_keys
+fi
+[ -f /root/.ssh/authorized_keys ] && chmod 0600 /root/.ssh/authorized_keys
+
+exec /usr/sbin/sshd -D -e "$@"

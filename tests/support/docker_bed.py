@@ -1,0 +1,311 @@
+"""The Docker test bed: a real Docker engine, local base images, fresh "servers".
+
+A fresh server is a container from ``hydron-testbed/server:bookworm``: Debian with
+sshd and nothing else, which provisioning then turns into a Hydron server. Tests reach
+it over real SSH on a random loopback port, with a client key made for the session
+and the server's own host key pinned.
+
+Use as a pytest plugin (``pytest_plugins = ["tests.support.docker_bed"]``):
+
+    async def test_something(fresh_servers):
+        (server,) = fresh_servers()                 # or fresh_servers(2) -> [a, b]
+        async with server.connect() as conn:        # host key pinned
+            await conn.run("id -u", check=True)
+
+Without a Docker engine the tests skip, except under CI=true, where they fail: a CI run
+that silently skips its real-component tests would prove nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Callable, NoReturn
+
+import asyncssh
+import docker
+import docker.errors
+import docker.types
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DOCKER_UP = REPO_ROOT / "hack" / "docker-up.sh"
+BASE_IMAGES = REPO_ROOT / "hack" / "base-images.sh"
+
+SERVER_IMAGE = "hydron-testbed/server:bookworm"
+NETWORK = "hydron-testbed"
+TEST_LABEL = "hydron.test"
+OWNER_LABEL = "hydron.test.owner-pid"
+
+# What a container needs to run sshd, its own dockerd and nftables on these machines
+# (--privileged fails here; see ENVIRONMENT.md).
+SERVER_CAPS = ["SYS_ADMIN", "NET_ADMIN", "NET_RAW", "MKNOD", "AUDIT_WRITE"]
+SERVER_SECURITY_OPT = ["seccomp=unconfined", "apparmor=unconfined"]
+
+SSHD_DEADLINE_S = 60.0
+
+
+class DockerBedUnavailable(RuntimeError):
+    """The engine or the base images could not be made ready."""
+
+
+def _unavailable(reason: str) -> NoReturn:
+    """Skip on a developer machine; fail under CI, where skipping would hide a gap."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"docker test bed unavailable: {reason}", pytrace=False)
+    pytest.skip(f"docker test bed unavailable: {reason}")
+
+
+def _run_script(script: Path, timeout: float) -> str:
+    try:
+        proc = subprocess.run(
+            ["bash", str(script)], capture_output=True, text=True, timeout=timeout
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise DockerBedUnavailable(f"{script.name}: {exc}") from exc
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-20:])
+        raise DockerBedUnavailable(f"{script.name} exited {proc.returncode}:\n{tail}")
+    return proc.stdout
+
+
+def ensure_docker() -> docker.DockerClient:
+    """Start the engine if needed (hack/docker-up.sh) and return an SDK client."""
+    try:
+        _run_script(DOCKER_UP, timeout=600)
+        client = docker.from_env(timeout=300)
+        client.ping()
+        return client
+    except (DockerBedUnavailable, docker.errors.DockerException) as exc:
+        reason = str(exc)
+    _unavailable(reason)
+
+
+def ensure_base_images() -> str:
+    """Build or reuse the local images (hack/base-images.sh); returns its report."""
+    try:
+        return _run_script(BASE_IMAGES, timeout=3600)
+    except DockerBedUnavailable as exc:
+        reason = str(exc)
+    _unavailable(reason)
+
+
+@dataclass
+class FreshServer:
+    """One fresh server container, as a test reaches it: over SSH on loopback."""
+
+    name: str  # container name; also its host name on the `hydron-testbed` network
+    address: str
+    port: int
+    user: str
+    private_key_pem: str  # OpenSSH format, authorised for `user`
+    public_key: str
+    host_key: str  # "ssh-ed25519 AAAA..." read from the server: pin it
+    container_id: str
+
+    def known_hosts_line(self) -> str:
+        """The known_hosts line that pins this server's host key at address:port."""
+        return f"[{self.address}]:{self.port} {self.host_key}\n"
+
+    def known_hosts(self) -> asyncssh.SSHKnownHosts:
+        return asyncssh.import_known_hosts(self.known_hosts_line())
+
+    @cached_property
+    def client_key(self) -> asyncssh.SSHKey:
+        return asyncssh.import_private_key(self.private_key_pem)
+
+    def connect(self, **kwargs) -> asyncssh.SSHClientConnection:
+        """asyncssh.connect with the pinned host key; use as `async with`."""
+        options = dict(
+            host=self.address,
+            port=self.port,
+            username=self.user,
+            client_keys=[self.client_key],
+            known_hosts=self.known_hosts(),
+            agent_path=None,
+            config=[],
+            connect_timeout=30,
+        )
+        options.update(kwargs)
+        return asyncssh.connect(**options)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_containers(client: docker.DockerClient) -> int:
+    """Remove test containers whose owning test process is gone (a crashed run).
+
+    Containers of a test session that is still running (another developer's, on the
+    same engine) are left alone.
+    """
+    removed = 0
+    for container in client.containers.list(all=True, filters={"label": f"{TEST_LABEL}=1"}):
+        owner = container.labels.get(OWNER_LABEL, "")
+        if owner.isdigit() and _pid_alive(int(owner)):
+            continue
+        try:
+            container.remove(force=True, v=True)
+            removed += 1
+        except docker.errors.NotFound:
+            pass
+    return removed
+
+
+def ensure_network(client: docker.DockerClient) -> None:
+    """The user-defined network on which servers reach each other by name."""
+    if client.networks.list(names=[NETWORK]):
+        return
+    try:
+        client.networks.create(NETWORK, driver="bridge", check_duplicate=True,
+                               labels={TEST_LABEL: "1"})
+    except docker.errors.APIError:
+        if not client.networks.list(names=[NETWORK]):  # lost a race: fine if it exists
+            raise
+
+
+def _wait_for_sshd(container, deadline: float) -> int:
+    """Poll until sshd sends its banner through the published port; return the port.
+
+    docker's port proxy accepts TCP before sshd listens, so the banner is the signal.
+    """
+    last = "no attempt"
+    while True:
+        container.reload()
+        if container.status not in ("created", "running"):
+            logs = container.logs(tail=30).decode(errors="replace")
+            raise DockerBedUnavailable(
+                f"{container.name} stopped ({container.status}) before sshd answered:\n{logs}"
+            )
+        bindings = (container.attrs["NetworkSettings"]["Ports"] or {}).get("22/tcp") or []
+        if bindings:
+            port = int(bindings[0]["HostPort"])
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+                    sock.settimeout(2)
+                    banner = sock.recv(256)
+                if banner.startswith(b"SSH-"):
+                    return port
+                last = f"banner {banner!r}"
+            except OSError as exc:
+                last = str(exc)
+        if time.monotonic() > deadline:
+            raise DockerBedUnavailable(f"sshd in {container.name} did not answer: {last}")
+        time.sleep(0.2)  # poll interval
+
+
+class FreshServers:
+    """Factory: ``fresh_servers(n)`` starts n fresh servers; all go at session end."""
+
+    def __init__(self, client: docker.DockerClient, image: str = SERVER_IMAGE):
+        self.client = client
+        self.image = image
+        self.run_id = uuid.uuid4().hex[:6]
+        self._count = 0
+        self._containers: dict[str, object] = {}
+
+    def __call__(self, n: int = 1) -> list[FreshServer]:
+        keys = [asyncssh.generate_private_key("ssh-ed25519") for _ in range(n)]
+        started = []
+        try:
+            for key in keys:
+                started.append((self._start(key), key))
+            deadline = time.monotonic() + SSHD_DEADLINE_S
+            return [self._ready(container, key, deadline) for container, key in started]
+        except DockerBedUnavailable as exc:
+            reason = str(exc)
+        pytest.fail(reason, pytrace=False)
+
+    def _start(self, key: asyncssh.SSHKey):
+        self._count += 1
+        name = f"hydron-test-{self.run_id}-{self._count}"
+        container = self.client.containers.run(
+            self.image,
+            detach=True,
+            name=name,
+            hostname=name,
+            labels={TEST_LABEL: "1", OWNER_LABEL: str(os.getpid())},
+            environment={"SSH_AUTHORIZED_KEYS": key.export_public_key().decode().strip()},
+            init=True,
+            cap_add=SERVER_CAPS,
+            security_opt=SERVER_SECURITY_OPT,
+            device_cgroup_rules=["a *:* rwm"],
+            tmpfs={"/run": ""},
+            # Anonymous volume, so a Docker engine inside can use overlay2.
+            mounts=[docker.types.Mount(target="/var/lib/docker", source=None, type="volume")],
+            ports={"22/tcp": ("127.0.0.1", None)},
+            network=NETWORK,
+        )
+        self._containers[container.id] = container
+        return container
+
+    def _ready(self, container, key: asyncssh.SSHKey, deadline: float) -> FreshServer:
+        port = _wait_for_sshd(container, deadline)
+        res = container.exec_run(["cat", "/etc/ssh/ssh_host_ed25519_key.pub"])
+        if res.exit_code != 0:
+            raise DockerBedUnavailable(f"no host key in {container.name}: {res.output!r}")
+        algorithm, blob = res.output.decode().split()[:2]
+        return FreshServer(
+            name=container.name,
+            address="127.0.0.1",
+            port=port,
+            user="root",
+            private_key_pem=key.export_private_key().decode(),
+            public_key=key.export_public_key().decode().strip(),
+            host_key=f"{algorithm} {blob}",
+            container_id=container.id,
+        )
+
+    def remove(self, server: FreshServer) -> None:
+        """Remove one server (and its anonymous volumes) before the session ends."""
+        container = self._containers.pop(server.container_id, None)
+        if container is not None:
+            try:
+                container.remove(force=True, v=True)
+            except docker.errors.NotFound:
+                pass
+
+    def close(self) -> None:
+        for container_id in list(self._containers):
+            container = self._containers.pop(container_id)
+            try:
+                container.remove(force=True, v=True)
+            except docker.errors.NotFound:
+                pass
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> docker.DockerClient:
+    """An SDK client for a running engine (started if needed)."""
+    client = ensure_docker()
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def base_images(docker_client) -> str:
+    """The local stand-in and server images, built once and cached across runs."""
+    return ensure_base_images()
+
+
+@pytest.fixture(scope="session")
+def fresh_servers(docker_client, base_images) -> Callable[[int], list[FreshServer]]:
+    """Factory of fresh servers: ``fresh_servers(n=1) -> list[FreshServer]``."""
+    remove_stale_containers(docker_client)
+    ensure_network(docker_client)
+    factory = FreshServers(docker_client)
+    yield factory
+    factory.close()
