@@ -238,12 +238,25 @@ def stop_recorded(directory: Path) -> None:
     state = directory / STATE_FILE
     if not state.exists():
         return
-    for pid in json.loads(state.read_text())["pids"].values():
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+    pids = list(json.loads(state.read_text())["pids"].values())
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        alive = [pid for pid in pids if _signal_group(pid, sig)]
+        deadline = time.monotonic() + 3
+        while alive and time.monotonic() < deadline:
+            alive = [pid for pid in alive if _signal_group(pid, 0)]
+            time.sleep(0.1)  # polling for exit
+        if not alive:
+            break
     state.unlink()
+
+
+def _signal_group(pid: int, sig: int) -> bool:
+    """Send sig to the process group led by pid; False when it no longer exists."""
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:

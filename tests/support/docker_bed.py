@@ -210,24 +210,28 @@ def _wait_for_sshd(container, deadline: float) -> int:
 class FreshServers:
     """Factory: ``fresh_servers(n)`` starts n fresh servers; all go at session end."""
 
-    def __init__(self, client: docker.DockerClient, image: str = SERVER_IMAGE):
+    def __init__(self, client: docker.DockerClient, image: str = SERVER_IMAGE, labels: dict[str, str] | None = None):
         self.client = client
         self.image = image
+        # The demo (hack/up.sh) passes its own labels so test runs never reap its server.
+        self.labels = labels if labels is not None else {TEST_LABEL: "1", OWNER_LABEL: str(os.getpid())}
         self.run_id = uuid.uuid4().hex[:6]
         self._count = 0
         self._containers: dict[str, object] = {}
 
     def __call__(self, n: int = 1) -> list[FreshServer]:
-        keys = [asyncssh.generate_private_key("ssh-ed25519") for _ in range(n)]
-        started = []
         try:
-            for key in keys:
-                started.append((self._start(key), key))
-            deadline = time.monotonic() + SSHD_DEADLINE_S
-            return [self._ready(container, key, deadline) for container, key in started]
+            return self.start(n)
         except DockerBedUnavailable as exc:
             reason = str(exc)
         pytest.fail(reason, pytrace=False)
+
+    def start(self, n: int = 1) -> list[FreshServer]:
+        """Start n servers and wait for their sshd; DockerBedUnavailable if one never answers."""
+        keys = [asyncssh.generate_private_key("ssh-ed25519") for _ in range(n)]
+        started = [(self._start(key), key) for key in keys]
+        deadline = time.monotonic() + SSHD_DEADLINE_S
+        return [self._ready(container, key, deadline) for container, key in started]
 
     def _start(self, key: asyncssh.SSHKey):
         self._count += 1
@@ -237,7 +241,7 @@ class FreshServers:
             detach=True,
             name=name,
             hostname=name,
-            labels={TEST_LABEL: "1", OWNER_LABEL: str(os.getpid())},
+            labels=self.labels,
             environment={"SSH_AUTHORIZED_KEYS": key.export_public_key().decode().strip()},
             init=True,
             cap_add=SERVER_CAPS,

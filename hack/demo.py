@@ -1,0 +1,135 @@
+"""The README's main job, end to end on this machine.
+
+`up`: a real control plane, the operator, a fresh Debian server (a container with
+sshd and nothing else), a Server and an Application applied, `kubectl get hydron`
+shown. Everything keeps running until `down`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.support.controlplane import ControlPlane, control_plane_bins, stop_recorded  # noqa: E402
+from tests.support.docker_bed import FreshServers, ensure_docker, ensure_network  # noqa: E402
+
+DEMO_LABEL = "hydron.demo"
+SAMPLE_APP = REPO / "examples" / "apps" / "hello-node"
+
+
+def say(message: str) -> None:
+    print(f"\033[1m==> {message}\033[0m", flush=True)
+
+
+def start_operator(plane: ControlPlane, directory: Path) -> int:
+    log = open(directory / "operator.log", "ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hydron", "run"],
+        env=plane.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    (directory / "operator.pid").write_text(str(proc.pid))
+    return proc.pid
+
+
+def sample_repository(directory: Path) -> str:
+    """A bare Git repository with the sample app, as a file:// URL."""
+    bare = directory / "sample-app.git"
+    if not bare.exists():
+        with tempfile.TemporaryDirectory() as work:
+            subprocess.run(["cp", "-r", f"{SAMPLE_APP}/.", work], check=True)
+            git = ["git", "-C", work, "-c", "user.name=demo", "-c", "user.email=demo@hydron.dev"]
+            subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+            subprocess.run([*git, "add", "-A"], check=True)
+            subprocess.run([*git, "commit", "-q", "-m", "sample app"], check=True)
+            subprocess.run(["git", "clone", "-q", "--bare", work, str(bare)], check=True)
+    return f"file://{bare}"
+
+
+def manifests(server, repo_url: str) -> str:
+    key = json.dumps(server.private_key_pem)
+    return f"""
+apiVersion: v1
+kind: Secret
+metadata: {{name: demo-server-ssh}}
+type: kubernetes.io/ssh-auth
+stringData: {{ssh-privatekey: {key}}}
+---
+apiVersion: hydron.dev/v1alpha1
+kind: Server
+metadata: {{name: demo}}
+spec:
+  address: {server.address}
+  port: {server.port}
+  sshKeySecretRef: {{name: demo-server-ssh, key: ssh-privatekey}}
+  hostKey: {server.host_key}
+---
+apiVersion: hydron.dev/v1alpha1
+kind: Application
+metadata: {{name: hello}}
+spec:
+  source:
+    git: {{url: "{repo_url}", ref: main}}
+  domains: [hello.hydron.test]
+  planning:
+    serverRef: {{name: demo}}
+    autoApprove: true
+"""
+
+
+def down(directory: Path) -> None:
+    pid_file = directory / "operator.pid"
+    if pid_file.exists():
+        try:
+            os.killpg(int(pid_file.read_text()), signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        pid_file.unlink()
+    stop_recorded(directory)
+    client = ensure_docker()
+    for container in client.containers.list(all=True, filters={"label": f"{DEMO_LABEL}=1"}):
+        container.remove(force=True, v=True)
+
+
+def up(directory: Path) -> None:
+    down(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    say("control plane (etcd + kube-apiserver) and Hydron's CRDs")
+    plane = ControlPlane(directory, control_plane_bins())
+    plane.start()
+    plane.install_crds()
+    say("operator (log: %s)" % (directory / "operator.log"))
+    start_operator(plane, directory)
+    say("a fresh Debian server with sshd")
+    client = ensure_docker()
+    ensure_network(client)
+    server = FreshServers(client, labels={DEMO_LABEL: "1"}).start(1)[0]
+    say(f"applying a Server ({server.address}:{server.port}) and an Application from a local Git repository")
+    plane.kubectl_run("apply", "-f", "-", input=manifests(server, sample_repository(directory)))
+    for resource in ("servers/demo", "applications/hello"):
+        plane.kubectl_run("wait", "--for=jsonpath={.status.observedGeneration}=1", "--timeout=60s", resource)
+    say("kubectl get hydron")
+    print(plane.kubectl_run("get", "hydron", "-o", "wide").stdout)
+    print(f"Try it yourself:\n  export KUBECONFIG={plane.kubeconfig} PATH={plane.bins}:$PATH\n"
+          "  kubectl get hydron\n  kubectl describe application hello\nStop everything: hack/down.sh")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("action", choices=["up", "down"])
+    parser.add_argument("--dir", type=Path, default=Path(os.environ.get("HYDRON_CACHE", Path.home() / ".cache/hydron")) / "demo")
+    args = parser.parse_args()
+    (up if args.action == "up" else down)(args.dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
