@@ -22,23 +22,35 @@ has_all() {
   for b in "${WANTED[@]}"; do [ -x "$dir/$b" ] || return 1; done
 }
 
+USE_ASSETS=
 if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
   missing=()
   for b in kube-apiserver etcd kubectl; do [ -x "$KUBEBUILDER_ASSETS/$b" ] || missing+=("$b"); done
   if [ ${#missing[@]} -eq 0 ]; then
-    # helm is not part of envtest assets; build or reuse it beside the cache.
-    if [ ! -x "$KUBEBUILDER_ASSETS/helm" ] && [ ! -x "$BIN_DIR/helm" ]; then
-      WANTED=(helm)
-    else
-      log "using KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
-      echo "$KUBEBUILDER_ASSETS"; exit 0
-    fi
+    # envtest assets have no helm: take it from (or build it into) our cache.
+    USE_ASSETS=1
+    WANTED=(helm)
   else
-    log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks ${missing[*]}; falling back to the cache"
+    log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks ${missing[*]}; using the cache instead"
   fi
 fi
 
-if has_all "$BIN_DIR"; then
+# A directory of links: the envtest binaries plus helm, so callers see one place.
+assets_dir() {
+  local dir b
+  dir="$CACHE_ROOT/bin/assets-$(printf '%s' "$KUBEBUILDER_ASSETS" | sha1sum | cut -c1-12)"
+  mkdir -p "$dir"
+  for b in kube-apiserver etcd kubectl; do ln -sfn "$KUBEBUILDER_ASSETS/$b" "$dir/$b"; done
+  ln -sfn "$BIN_DIR/helm" "$dir/helm"
+  echo "$dir"
+}
+
+if [ -n "$USE_ASSETS" ] && [ -x "$BIN_DIR/helm" ]; then
+  log "using KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
+  assets_dir; exit 0
+fi
+
+if [ -z "$USE_ASSETS" ] && has_all "$BIN_DIR"; then
   log "cached in $BIN_DIR"
   echo "$BIN_DIR"; exit 0
 fi
@@ -113,9 +125,8 @@ for b in "${WANTED[@]}"; do
   esac
 done
 
-if [ -n "${KUBEBUILDER_ASSETS:-}" ] && [ "${WANTED[*]}" = helm ]; then
-  ln -sf "$BIN_DIR/helm" "$KUBEBUILDER_ASSETS/helm" 2>/dev/null || true
-  echo "$KUBEBUILDER_ASSETS"; exit 0
+if [ -n "$USE_ASSETS" ]; then
+  assets_dir; exit 0
 fi
 has_all "$BIN_DIR" || { log "build finished but binaries are missing in $BIN_DIR"; exit 1; }
 echo "$BIN_DIR"

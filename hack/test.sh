@@ -7,4 +7,6 @@ source "$(dirname "$0")/lib.sh"
 bash "$REPO/hack/setup.sh"
 cd "$REPO"
 log "running the tests"
+# The checkout's own package wins even if the shared virtualenv last installed another.
+export PYTHONPATH="$REPO/operator${PYTHONPATH:+:$PYTHONPATH}"
 exec "$VENV/bin/python" -m pytest -p no:cacheprovider -ra "${@:-tests}"
