@@ -1,0 +1,56 @@
+"""Read one key of a Secret with `get` (never list or watch), for SSH keys and Git tokens.
+
+Values are returned to the caller and nowhere else: errors name the Secret and the
+key, never the content.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+
+from kubernetes.client.exceptions import ApiException
+
+from hydron.kube.client import core_v1
+
+
+class SecretError(Exception):
+    """A Secret could not be read; `reason` is a condition reason, `retryable` says
+    whether waiting can help (a missing Secret may be created later, so it is)."""
+
+    def __init__(self, reason: str, message: str, retryable: bool) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.retryable = retryable
+
+
+def _read(namespace: str, name: str, key: str) -> str:
+    try:
+        secret = core_v1().read_namespaced_secret(name, namespace)
+    except ApiException as error:
+        if error.status == 404:
+            raise SecretError(
+                "SecretNotFound", f"Secret {namespace}/{name} does not exist; create it with key {key!r}.", True
+            ) from None
+        if error.status == 403:
+            raise SecretError(
+                "SecretForbidden",
+                f"Hydron may not read Secret {namespace}/{name}; grant `get` on secrets in {namespace}.",
+                False,
+            ) from None
+        raise SecretError("SecretUnavailable", f"reading Secret {namespace}/{name} failed: HTTP {error.status}", True) from None
+    data = secret.data or {}
+    if key not in data:
+        keys = ", ".join(sorted(data)) or "none"
+        raise SecretError("SecretKeyMissing", f"Secret {namespace}/{name} has no key {key!r} (it has: {keys}).", True)
+    try:
+        return base64.b64decode(data[key]).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise SecretError("SecretKeyInvalid", f"key {key!r} of Secret {namespace}/{name} is not UTF-8 text.", False) from None
+
+
+async def read_secret_key(namespace: str, name: str, key: str) -> str:
+    """The decoded value of one key, read without blocking the event loop."""
+    return await asyncio.to_thread(_read, namespace, name, key)
