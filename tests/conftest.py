@@ -14,6 +14,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -83,17 +84,33 @@ def kube(control_plane: ControlPlane) -> Kube:
     return Kube(control_plane, namespace)
 
 
-@pytest.fixture(scope="session")
-def operator(control_plane: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """`hydron run` as a subprocess against the test control plane; yields its log path."""
-    log_path = tmp_path_factory.mktemp("operator") / "operator.log"
-    port = free_port()
-    env = {**control_plane.env(), "PYTHONPATH": str(REPO / "operator")}
+@dataclass
+class RunningOperator:
+    log: Path
+    metrics_url: str
+
+    def metrics(self) -> str:
+        with urllib.request.urlopen(self.metrics_url, timeout=5) as response:
+            return response.read().decode()
+
+
+def start_operator(plane: ControlPlane, log_path: Path, kubeconfig: Path | None = None, extra: tuple[str, ...] = ()):
+    """`hydron run` as a subprocess; returns the process and its liveness and metrics ports."""
+    port, metrics_port = free_port(), free_port()
+    env = {**plane.env(), "PYTHONPATH": str(REPO / "operator")}
+    if kubeconfig is not None:
+        env["KUBECONFIG"] = str(kubeconfig)
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "hydron", "run", "--liveness", f"http://127.0.0.1:{port}/healthz"],
+            [sys.executable, "-m", "hydron", "run", "--liveness", f"http://127.0.0.1:{port}/healthz",
+             "--metrics-port", str(metrics_port), "--metrics-address", "127.0.0.1", *extra],
             env=env, stdout=log, stderr=subprocess.STDOUT,
         )
+    return proc, port, metrics_port
+
+
+def wait_live(proc: subprocess.Popen, port: int, log_path: Path) -> None:
+    """Poll the operator's liveness endpoint until it answers (or fail with its log)."""
     deadline = time.monotonic() + 60
     while True:
         if proc.poll() is not None:
@@ -106,7 +123,10 @@ def operator(control_plane: ControlPlane, tmp_path_factory: pytest.TempPathFacto
                 proc.kill()
                 pytest.fail(f"operator not live after 60s:\n{log_path.read_text()[-4000:]}")
             time.sleep(0.2)  # polling interval for the liveness probe
-    yield log_path
+
+
+def stop_operator(proc: subprocess.Popen, log_path: Path) -> None:
+    """Stop it and fail if it ever logged a traceback (a crash or an unhandled error)."""
     proc.terminate()
     try:
         proc.wait(timeout=20)
@@ -114,3 +134,13 @@ def operator(control_plane: ControlPlane, tmp_path_factory: pytest.TempPathFacto
         proc.kill()
     text = log_path.read_text(errors="replace")
     assert "Traceback" not in text, f"the operator logged a traceback:\n{text[-6000:]}"
+
+
+@pytest.fixture(scope="session")
+def operator(control_plane: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningOperator]:
+    """The operator running against the test control plane with admin rights."""
+    log_path = tmp_path_factory.mktemp("operator") / "operator.log"
+    proc, port, metrics_port = start_operator(control_plane, log_path)
+    wait_live(proc, port, log_path)
+    yield RunningOperator(log_path, f"http://127.0.0.1:{metrics_port}/metrics")
+    stop_operator(proc, log_path)

@@ -12,6 +12,7 @@ from typing import Any
 
 import kopf
 
+from hydron import metrics
 from hydron.api import GROUP, VERSION, Application, Deployment, InfraPlan, Server
 from hydron.controllers import application, deployment, infraplan, server
 from hydron.controllers.common import InvalidSpec, parse, status_from, status_model, with_invalid_spec
@@ -50,15 +51,22 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
 
 async def _reconcile(model: type, body: kopf.Body, patch: kopf.Patch, logger: logging.Logger) -> None:
     generation = body.get("metadata", {}).get("generation")
-    try:
-        resource = parse(model, body)
-    except InvalidSpec as error:
-        logger.warning("Invalid spec: %s", error.message)
-        current = status_from(status_model(model), body)
-        patch.status.update(with_invalid_spec(current, generation, error.message).to_api())
-        return
-    status = await RECONCILERS[model](resource, generation)
+    with metrics.RECONCILE_SECONDS.labels(model.kind).time():
+        try:
+            resource = parse(model, body)
+        except InvalidSpec as error:
+            logger.warning("Invalid spec: %s", error.message)
+            current = status_from(status_model(model), body)
+            patch.status.update(with_invalid_spec(current, generation, error.message).to_api())
+            metrics.RECONCILES.labels(model.kind, "invalid").inc()
+            return
+        try:
+            status = await RECONCILERS[model](resource, generation)
+        except Exception:
+            metrics.RECONCILES.labels(model.kind, "error").inc()
+            raise
     patch.status.update(status.to_api())
+    metrics.RECONCILES.labels(model.kind, "ok").inc()
 
 
 def _register(model: type) -> None:

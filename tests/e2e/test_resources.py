@@ -169,3 +169,11 @@ def test_kubectl_explain_teaches_the_api(kube):
 def test_examples_are_accepted_by_the_api_server(kube):
     examples = kube.plane.kubectl_run("-n", kube.namespace, "apply", "--dry-run=server", "-f", str(REPO / "examples"), check=False)
     assert examples.returncode == 0, examples.stderr
+
+
+def test_reconciles_are_counted_on_the_metrics_endpoint(kube, operator):
+    kube.apply(VALID["servers"])
+    kube.wait("servers", "fra-1", "jsonpath={.status.observedGeneration}=1")
+    samples = [line for line in operator.metrics().splitlines() if line.startswith("hydron_reconciles_total{")]
+    ok = [line for line in samples if 'kind="Server"' in line and 'result="ok"' in line]
+    assert ok and float(ok[0].rsplit(" ", 1)[1]) >= 1, samples

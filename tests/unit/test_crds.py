@@ -7,12 +7,14 @@ import yaml
 
 from hydron.api.crdgen import all_crds, render
 
-CRDS = Path(__file__).resolve().parents[2] / "crds"
+REPO = Path(__file__).resolve().parents[2]
+CRDS = REPO / "crds"
 
 
+@pytest.mark.parametrize("directory", [CRDS, REPO / "charts" / "hydron" / "crds"], ids=["crds", "chart"])
 @pytest.mark.parametrize("name", list(all_crds()))
-def test_crds_directory_is_up_to_date(name):
-    path = CRDS / name
+def test_crds_directories_are_up_to_date(directory, name):
+    path = directory / name
     assert path.is_file(), f"{path} is missing: run `hydron crds`"
     assert path.read_text() == render(all_crds()[name]), f"{path} is stale: run `hydron crds`"
 

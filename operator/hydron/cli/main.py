@@ -12,8 +12,12 @@ def _run(args: argparse.Namespace) -> int:
 
     import hydron.main  # noqa: F401  (registers the handlers)
 
+    from hydron import metrics
+
     namespaces = args.namespace or []
-    kopf.configure(verbose=args.verbose)
+    kopf.configure(verbose=args.verbose, log_prefix=True)  # log lines name their object
+    if args.metrics_port:
+        metrics.serve(args.metrics_port, args.metrics_address)
     kopf.run(
         standalone=True,
         clusterwide=not namespaces,
@@ -26,16 +30,22 @@ def _run(args: argparse.Namespace) -> int:
 def _crds(args: argparse.Namespace) -> int:
     from hydron.api.crdgen import all_crds, render, write_crds
 
-    out = Path(args.output)
+    outputs = [Path(o) for o in args.output or ["crds", "charts/hydron/crds"]]
     if args.check:
-        stale = [name for name, crd in all_crds().items() if not (out / name).is_file() or (out / name).read_text() != render(crd)]
+        stale = [
+            str(out / name)
+            for out in outputs
+            for name, crd in all_crds().items()
+            if not (out / name).is_file() or (out / name).read_text() != render(crd)
+        ]
         if stale:
-            print(f"stale CRDs in {out}: {', '.join(stale)}; run `hydron crds --output {out}`", file=sys.stderr)
+            print(f"stale CRDs: {', '.join(stale)}; run `hydron crds`", file=sys.stderr)
             return 1
-        print(f"CRDs in {out} are up to date")
+        print("CRDs are up to date")
         return 0
-    for path in write_crds(out):
-        print(f"wrote {path}")
+    for out in outputs:
+        for path in write_crds(out):
+            print(f"wrote {path}")
     return 0
 
 
@@ -46,11 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the operator against the current kubeconfig or in-cluster config")
     run.add_argument("-n", "--namespace", action="append", help="watch only this namespace (repeatable); default all")
     run.add_argument("--liveness", default=None, help="serve a liveness probe, e.g. http://0.0.0.0:8080/healthz")
+    run.add_argument("--metrics-port", type=int, default=0, help="serve Prometheus metrics on this port (0: off)")
+    run.add_argument("--metrics-address", default="0.0.0.0", help="address for the metrics server")
     run.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     run.set_defaults(func=_run)
 
     crds = sub.add_parser("crds", help="write the CustomResourceDefinitions generated from the models")
-    crds.add_argument("-o", "--output", default="crds", help="directory to write into (default: crds)")
+    crds.add_argument(
+        "-o", "--output", action="append",
+        help="directory to write into (repeatable; default: crds and charts/hydron/crds)",
+    )
     crds.add_argument("--check", action="store_true", help="only check that the directory is up to date")
     crds.set_defaults(func=_crds)
 
