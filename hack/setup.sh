@@ -41,6 +41,9 @@ bash hack/docker-up.sh
 log "local base images and the fresh-server image"
 bash hack/base-images.sh
 
+log "kstatus checker (the library Flux uses to judge health)"
+bash hack/kstatus-bin.sh >/dev/null 2>"$HYDRON_CACHE/kstatus-bin.log" || { tail -n 20 "$HYDRON_CACHE/kstatus-bin.log" >&2; exit 1; }
+
 if ! wait "$bins_pid"; then
   tail -n 40 "$bins_log" >&2
   echo "building the control-plane binaries failed; full log: $bins_log" >&2

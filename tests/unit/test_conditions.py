@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from hydron.api.conditions import READY, find, set_condition, summarize_ready
+from hydron.api.conditions import READY, STALLED, find, mark_stalled, set_condition, summarize_ready
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=5)
@@ -43,3 +43,12 @@ def test_ready_is_true_only_when_every_condition_is_true():
     conds = set_condition(conds, "Provisioned", "True", "AllStepsSucceeded", "", 3, at=T0)
     ready = find(summarize_ready(conds, ["Reachable", "Provisioned"], 3, at=T0), READY)
     assert (ready.status, ready.reason, ready.observed_generation) == ("True", "Ready", 3)
+
+
+def test_stalled_marks_ready_false_and_a_new_summary_clears_it():
+    conds = mark_stalled([], "InvalidSpec", "spec.port: bad", 1, at=T0)
+    assert find(conds, STALLED).status == "True" and find(conds, READY).status == "False"
+    conds = set_condition(conds, "Reachable", "Unknown", "Pending", "", 2, at=T1)
+    conds = summarize_ready(conds, ["Reachable"], 2, at=T1)
+    assert find(conds, STALLED) is None
+    assert find(conds, READY).status == "Unknown"

@@ -15,6 +15,9 @@ from datetime import UTC, datetime
 from hydron.api.base import Condition, ConditionStatus
 
 READY = "Ready"
+STALLED = "Stalled"
+"""kstatus (Flux, kpt) reads Stalled=True as Failed: set it when only a person can
+help (an invalid spec, a wrong key), so GitOps tools stop waiting and say why."""
 
 
 def now() -> datetime:
@@ -52,6 +55,19 @@ def set_condition(
     return [updated if c.type == type_ else c for c in conditions]
 
 
+def remove_condition(conditions: Sequence[Condition], type_: str) -> list[Condition]:
+    """A copy without the condition of this type."""
+    return [c for c in conditions if c.type != type_]
+
+
+def mark_stalled(
+    conditions: Sequence[Condition], reason: str, message: str, generation: int | None, at: datetime | None = None
+) -> list[Condition]:
+    """Ready=False and Stalled=True with the same reason: waiting will not help."""
+    conditions = set_condition(conditions, READY, "False", reason, message, generation, at)
+    return set_condition(conditions, STALLED, "True", reason, message, generation, at)
+
+
 def summarize_ready(
     conditions: Sequence[Condition],
     depends_on: Sequence[str],
@@ -62,8 +78,10 @@ def summarize_ready(
     """Set Ready from the conditions named in `depends_on`, in order of importance.
 
     The first False condition explains Ready=False; otherwise the first Unknown (or
-    missing) one explains Ready=Unknown; otherwise Ready=True.
+    missing) one explains Ready=Unknown; otherwise Ready=True. A Stalled condition
+    from an earlier generation is dropped: the new spec deserves a new try.
     """
+    conditions = remove_condition(conditions, STALLED)
     present = {c.type: c for c in conditions}
     for wanted_status in ("False", "Unknown"):
         for type_ in depends_on:

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from hydron.api.base import StatusBase
-from hydron.api.conditions import READY, find, set_condition, summarize_ready
+from hydron.api.conditions import find, mark_stalled, set_condition, summarize_ready
 
 Resource = TypeVar("Resource", bound=BaseModel)
 Status = TypeVar("Status", bound=StatusBase)
@@ -77,6 +77,6 @@ def with_pending(
 
 
 def with_invalid_spec(status: Status, generation: int | None, message: str) -> Status:
-    """Mark the resource as not Ready because its spec cannot be acted on."""
-    conditions = set_condition(status.conditions, READY, "False", INVALID_SPEC, message, generation)
+    """Mark the resource as not Ready, and Stalled, because its spec cannot be acted on."""
+    conditions = mark_stalled(status.conditions, INVALID_SPEC, message, generation)
     return status.model_copy(update={"conditions": conditions, "observed_generation": generation})
