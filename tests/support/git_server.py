@@ -2,13 +2,15 @@
 
 * :class:`GitDaemon` — ``git daemon`` (git://) on a free port;
 * :class:`GitHTTPServer` — ``git http-backend`` behind a small threaded ``http.server``,
-  with HTTP Basic auth on ``/private/...`` and two deliberately awkward behaviours a
-  real host can show: ``/v0/...`` drops the ``Git-Protocol`` header (an old server that
-  refuses unadvertised commits) and ``/echo/...`` echoes the password it was sent back
-  in an error (a server that leaks what it received); ``/redirect/...`` redirects to the
-same server as ``localhost`` (another host, for credential scoping). It also looks at every process's
-  argv while a client talks to it, to catch a token visible to ``ps``;
+  with HTTP Basic auth on ``/private/...`` and three awkward behaviours real hosts show:
+  ``/v0/...`` drops the ``Git-Protocol`` header (an old server that refuses
+  unadvertised commits), ``/echo/...`` echoes the password it was sent back in an error
+  (a server that leaks what it received), ``/redirect/...`` redirects to the same server
+  as ``localhost`` (another host, for credential scoping). While a client talks to it,
+  it looks at every process's argv, to catch a token visible to ``ps``;
 * :class:`SilentServer` — accepts TCP connections and never answers (for timeouts);
+* :class:`SSHServer` — OpenSSH's ``sshd`` on a free port with its own host key and one
+  authorised client key (skipped where sshd is missing, failing under CI=true);
 * :func:`closed_port` — a port nothing listens on.
 
 Repositories are built with real git (through GitPython) by :class:`WorkRepo` and
@@ -498,6 +500,91 @@ class GitHTTPServer:
             self._httpd = None
 
 
+# -- sshd -----------------------------------------------------------------------------
+
+
+def ssh_keygen(path: Path) -> tuple[str, str]:
+    """A fresh ed25519 key pair: ``(private key text, public key line)``."""
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "hydron-test", "-f", str(path)], check=True)
+    return path.read_text(), path.with_suffix(".pub").read_text().strip()
+
+
+class SSHServer:
+    """OpenSSH's sshd on 127.0.0.1 with its own host key, letting in one client key;
+    git runs ``git-upload-pack`` through it like on any self-hosted Git server."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.port = 0
+        self.proc: Optional[subprocess.Popen] = None
+        self.user = os.environ.get("USER") or subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
+        base.mkdir(parents=True, exist_ok=True)
+        self.client_key, client_pub = ssh_keygen(base / "client")
+        self.other_key, _ = ssh_keygen(base / "other")
+        _, self.host_pub = ssh_keygen(base / "host")
+        _, self.other_host_pub = ssh_keygen(base / "otherhost")
+        (base / "authorized_keys").write_text(client_pub + "\n")
+
+    @staticmethod
+    def available() -> Optional[str]:
+        """None when sshd can run here, else why not."""
+        sshd = "/usr/sbin/sshd"
+        if not os.path.exists(sshd):
+            return "sshd is not installed (Debian: openssh-server)"
+        if os.geteuid() == 0 and not os.path.isdir("/run/sshd"):
+            try:
+                os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege separation dir
+            except OSError as exc:
+                return f"cannot create /run/sshd: {exc}"
+        return None
+
+    def known_hosts(self, pub: Optional[str] = None) -> str:
+        key = " ".join((pub or self.host_pub).split()[:2])
+        return f"[{LOOPBACK}]:{self.port} {key}\n"
+
+    def url(self, repo: Path) -> str:
+        return f"ssh://{self.user}@{LOOPBACK}:{self.port}{repo}"
+
+    def start(self) -> "SSHServer":
+        last: Exception | None = None
+        for _ in range(3):
+            self.port = free_port()
+            config = self.base / "sshd_config"
+            config.write_text(
+                f"ListenAddress {LOOPBACK}\nPort {self.port}\nHostKey {self.base / 'host'}\n"
+                f"AuthorizedKeysFile {self.base / 'authorized_keys'}\nAllowUsers {self.user}\n"
+                "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+                "PermitRootLogin prohibit-password\nPidFile none\nLogLevel ERROR\n"
+            )
+            os.chmod(self.base / "host", 0o600)
+            self.proc = subprocess.Popen(
+                ["/usr/sbin/sshd", "-D", "-e", "-f", str(config)],
+                stdout=subprocess.DEVNULL,
+                stderr=open(self.base / "sshd.log", "ab"),
+                start_new_session=True,
+            )
+            try:
+                wait_for_port(self.port, time.monotonic() + READY_TIMEOUT, self.proc)
+                return self
+            except (RuntimeError, TimeoutError) as exc:
+                last = exc
+                self.stop()
+        raise RuntimeError(f"sshd did not start: {last}; see {self.base / 'sshd.log'}")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+            self.proc = None
+
+
 # -- a server that never answers ------------------------------------------------------
 
 
@@ -569,6 +656,20 @@ def git_daemon(served_repos: ServedRepos) -> Iterator[GitDaemon]:
 @pytest.fixture(scope="session")
 def git_http(served_repos: ServedRepos) -> Iterator[GitHTTPServer]:
     server = GitHTTPServer(served_repos.root).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SSHServer]:
+    """sshd on loopback (Debian package openssh-server)."""
+    why_not = SSHServer.available()
+    if why_not:
+        # the suite's rule: skip on a developer machine, fail on CI where a skip hides a gap
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"ssh test server unavailable: {why_not}", pytrace=False)
+        pytest.skip(f"ssh test server unavailable: {why_not}")
+    server = SSHServer(tmp_path_factory.mktemp("sshd")).start()
     yield server
     server.stop()
 
