@@ -1,0 +1,131 @@
+"""Databases, caches and brokers the services need, and the SaaS they call.
+
+A need shows up as a driver in a manifest, a URL scheme or adapter in code or config,
+a compose image, or an env var named after the thing. Each becomes one entry per kind
+(or per compose service), listing who uses it and why we think so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import catalog
+from .compose import ComposeService
+from .evidence import relabel
+from .links import add_dependency
+from .models import CONFIDENCE_RANK, BackingKind, BackingService, Confidence, Dependency, Evidence, Integration
+from .service import Usage
+
+
+@dataclass(frozen=True)
+class Signal:
+    kind: BackingKind
+    evidence: Evidence
+    confidence: Confidence
+
+
+def signals(usage: Usage) -> list[Signal]:
+    """Every hint in one service that it talks to some kind of backing service, strongest first."""
+    found: list[Signal] = []
+    for dependency in usage.dependencies:
+        kind = catalog.backing_for_package(dependency.name)
+        if kind:
+            found.append(Signal(kind, dependency.evidence, "high"))
+    for source in usage.sources:
+        for pattern, kind in catalog.BACKING_MARKERS:
+            match = pattern.search(source.text)
+            if match:
+                found.append(Signal(kind, source.evidence(f"mentions {match.group(0).strip()}", match.start()), "high"))
+    for mention in usage.env.urls:
+        kind = catalog.URL_SCHEMES.get(mention.scheme)
+        if kind:
+            found.append(Signal(kind, relabel(mention.evidence, f"{mention.variable} is a {mention.scheme} URL"), "high"))
+    for variable in usage.env.result(10_000)[0]:
+        driver = catalog.SQL_DRIVERS.get(variable.default or "") if variable.name == "DB_CONNECTION" else None
+        if driver:
+            found.append(Signal(driver, relabel(variable.evidence[0], f"DB_CONNECTION={variable.default}"), "high"))
+        for token in re.split(r"[^A-Z0-9]+", variable.name.upper()):
+            if token in catalog.ENV_NAME_TOKENS:
+                found.append(Signal(catalog.ENV_NAME_TOKENS[token], relabel(
+                    variable.evidence[0], f"reads {variable.name}"), "medium"))
+                break
+    return sorted(found, key=lambda s: -CONFIDENCE_RANK[s.confidence])
+
+
+def resolve(
+    usages: list[Usage], compose_backing: list[ComposeService], max_evidence: int
+) -> tuple[list[BackingService], dict[str, list[Dependency]]]:
+    """Backing services, and for each service the ones it depends on."""
+    entries: list[BackingService] = []
+    for compose in compose_backing:
+        kind, version = catalog.backing_for_image(compose.image or "") or (None, None)
+        if kind:
+            entries.append(BackingService(
+                name=compose.name, kind=kind, version=version, image=compose.image,
+                evidence=[compose.evidence(compose.line, f"compose image {compose.image}")], confidence="high",
+                used_by=[],
+            ))
+    compose_entries = list(entries)
+    needs: dict[str, list[Dependency]] = {}
+    for usage in usages:
+        depends_on = set(usage.draft.compose.depends_on) if usage.draft.compose else set()
+        for signal in signals(usage):
+            entry = _entry_for(entries, signal.kind, depends_on)
+            if depends_on and entry in compose_entries and entry.name not in depends_on:
+                continue  # compose lists what this service connects to; shared code may use more elsewhere
+            if len(entry.evidence) < max_evidence and not any(
+                (e.file, e.line) == (signal.evidence.file, signal.evidence.line) for e in entry.evidence
+            ):
+                entry.evidence.append(signal.evidence)
+            if CONFIDENCE_RANK[signal.confidence] > CONFIDENCE_RANK[entry.confidence]:
+                entry.confidence = signal.confidence
+            add_dependency(needs.setdefault(usage.service, []), entry.name, "backing", signal.evidence,
+                           signal.confidence, max_evidence)
+        for name in depends_on:
+            entry = next((e for e in entries if e.name == name), None)
+            if entry:
+                evidence = usage.draft.compose.evidence(usage.draft.compose.depends_line, f"depends_on {name}")
+                add_dependency(needs.setdefault(usage.service, []), name, "backing", evidence, "high", max_evidence)
+    for entry in entries:
+        entry.used_by = sorted(service for service, deps in needs.items() if any(d.name == entry.name for d in deps))
+    return sorted(entries, key=lambda e: (e.kind, e.name)), needs
+
+
+def integrations(usages: list[Usage], max_evidence: int) -> list[Integration]:
+    found: dict[str, Integration] = {}
+    for usage in usages:
+        for dependency in usage.dependencies:
+            match = catalog.integration_for_package(dependency.name)
+            if match is None:
+                continue
+            name, category = match
+            entry = found.setdefault(name, Integration(name=name, category=category, evidence=[], used_by=[]))
+            if len(entry.evidence) < max_evidence and dependency.evidence not in entry.evidence:
+                entry.evidence.append(dependency.evidence)
+            if usage.service not in entry.used_by:
+                entry.used_by.append(usage.service)
+    _drop_generic_aws(found)
+    for entry in found.values():
+        entry.used_by.sort()
+    return sorted(found.values(), key=lambda i: i.name)
+
+
+def _drop_generic_aws(found: dict[str, Integration]) -> None:
+    """boto3 next to django-storages means S3: say 'AWS S3', not also 'AWS'."""
+    generic = found.get("AWS")
+    specific = {s for name, i in found.items() if name.startswith(("AWS ", "Amazon ")) for s in i.used_by}
+    if generic:
+        generic.used_by = [s for s in generic.used_by if s not in specific]
+        if not generic.used_by:
+            del found["AWS"]
+
+
+def _entry_for(entries: list[BackingService], kind: BackingKind, depends_on: set[str]) -> BackingService:
+    """The compose service of that kind this service depends on, else the first of that kind, else a new one."""
+    same_kind = [e for e in entries if e.kind == kind]
+    chosen = next((e for e in same_kind if e.name in depends_on), same_kind[0] if same_kind else None)
+    if chosen is None:
+        chosen = BackingService(name=kind, kind=kind, evidence=[], confidence="medium", used_by=[])
+        entries.append(chosen)
+    return chosen

@@ -1,0 +1,135 @@
+"""Decides which services exist: projects, then compose and Procfile entries layered on top.
+
+An existing compose file or Procfile is the repository's own statement of what runs,
+so it wins over what the manifests suggest: it can split one project into a web and a
+worker process, name services, and add services that only exist as images.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .catalog import backing_for_image
+from .compose import ComposeService
+from .discover import Findings
+from .docker import DOCKERFILE_NAMES, Dockerfile
+from .procfile import Process
+from .project import Project
+
+_ECOSYSTEM_RANK = {"node": 0, "static": -1}  # a node project beside a Gemfile usually only builds assets
+_SEVERAL_PER_DIRECTORY = ("go", "dotnet")  # one module, several main packages / project files
+_TOOLING_DIRS = frozenset({"docker", "deploy", "deployment", "build", "ci", "tools", "scripts", "devcontainer"})
+
+
+@dataclass
+class Draft:
+    """A service before its facts are gathered."""
+
+    name: str
+    path: str
+    project: Optional[Project] = None
+    asset_builder: Optional[Project] = None
+    libraries: list[Project] = field(default_factory=list)  # workspace packages whose code runs inside it
+    dockerfile: Optional[Dockerfile] = None
+    compose: Optional[ComposeService] = None
+    process: Optional[Process] = None
+    image: Optional[str] = None
+
+
+@dataclass
+class Plan:
+    """The services to build, the compose databases beside them, and projects nobody deploys (and why)."""
+
+    drafts: list[Draft] = field(default_factory=list)
+    backing_compose: list[ComposeService] = field(default_factory=list)
+    not_deployable: list[Project] = field(default_factory=list)
+
+
+def plan(found: Findings, root_name: str) -> Plan:
+    """Projects become drafts; a directory's primary ecosystem wins (Laravel over its asset package.json)."""
+    result = Plan()
+    imported = {d.name for p in found.projects for d in p.dependencies}
+    by_path: dict[str, list[Project]] = {}
+    for project in found.projects:
+        if project.deployable and project.name in imported and project.start and project.start.confidence == "low":
+            project.deployable = False  # packages/db: only guessed runnable, and other packages import it
+            project.not_deployable_reason = "a library other projects of the repository import"
+        by_path.setdefault(project.path, []).append(project)
+    for path, projects in by_path.items():
+        deployable = [p for p in projects if p.deployable]
+        result.not_deployable += [p for p in projects if not p.deployable]
+        if not deployable and (found.dockerfile_in(path) or found.procfiles.get(path)):
+            deployable = [dataclasses.replace(projects[0], deployable=True)]  # its Dockerfile or Procfile runs it
+        if not deployable:
+            continue
+        primary = max(deployable, key=_rank)
+        helpers = [p for p in projects if p is not primary and p.ecosystem == "node" and p.build is not None]
+        several = primary.ecosystem in _SEVERAL_PER_DIRECTORY
+        for project in [p for p in deployable if p.ecosystem == primary.ecosystem] if several else [primary]:
+            result.drafts.append(Draft(
+                name=project.name, path=path, project=project, asset_builder=helpers[0] if helpers else None,
+                dockerfile=found.dockerfile_in(path),
+            ))
+    for dockerfile in sorted(found.dockerfiles.values(), key=lambda d: d.path):
+        path, _, filename = dockerfile.path.rpartition("/")
+        standalone = filename in DOCKERFILE_NAMES and path not in by_path
+        if standalone and path.rpartition("/")[2] not in _TOOLING_DIRS:
+            result.drafts.append(Draft(name=path.rsplit("/", 1)[-1] or root_name, path=path, dockerfile=dockerfile))
+    _attach_libraries(result)
+    _apply_compose(found, result)
+    _apply_procfiles(found, result)
+    return result
+
+
+def _attach_libraries(result: Plan) -> None:
+    """A service importing a workspace library (packages/db) also needs that library's drivers and env."""
+    libraries = {p.name: p for p in result.not_deployable if p.ecosystem in ("node", "python")}
+    for draft in result.drafts:
+        if draft.project:
+            names = {d.name for d in draft.project.dependencies}
+            draft.libraries = [libraries[n] for n in sorted(names) if n in libraries]
+
+
+def _rank(project: Project) -> tuple[int, int]:
+    return (project.framework is not None, _ECOSYSTEM_RANK.get(project.ecosystem, 1))
+
+
+def _apply_compose(found: Findings, result: Plan) -> None:
+    for service in found.compose_services:
+        if service.build_context is None:
+            if service.image and backing_for_image(service.image):
+                result.backing_compose.append(service)
+            elif service.image:
+                result.drafts.append(Draft(name=service.name, path=service.file.rpartition("/")[0],
+                                           compose=service, image=service.image))
+            continue
+        candidates = [d for d in result.drafts if d.path == service.build_context]
+        free = [d for d in candidates if d.compose is None]
+        dockerfile = found.dockerfiles.get(service.dockerfile or "") or found.dockerfile_in(service.build_context)
+        if free:
+            draft = next((d for d in free if d.name == service.name), free[0])
+        elif candidates:  # a second process of the same code, e.g. web and worker built from "."
+            draft = dataclasses.replace(candidates[0], compose=None, process=None)
+            result.drafts.append(draft)
+        else:
+            draft = Draft(name=service.name, path=service.build_context)
+            result.drafts.append(draft)
+        draft.compose = service
+        draft.name = service.name
+        draft.dockerfile = dockerfile
+
+
+def _apply_procfiles(found: Findings, result: Plan) -> None:
+    for path, processes in sorted(found.procfiles.items()):
+        base = next((d for d in result.drafts if d.path == path and d.compose is None and d.project), None)
+        if base is None or not processes:
+            continue
+        web = next((p for p in processes if p.name == "web"), None)
+        base.process = web or processes[0]
+        for process in processes:
+            if process is not base.process:
+                result.drafts.append(dataclasses.replace(base, name=f"{base.name}-{process.name}", process=process))
+        if web is None:
+            base.name = f"{base.name}-{base.process.name}"

@@ -1,0 +1,270 @@
+"""Environment variables a service reads, and which of them are secrets.
+
+Names come from code (per language), example env files, Dockerfile ENV and compose
+`environment`. A value is recorded as a default only when neither the name nor the
+value looks secret, and never from a real `.env` file: those hold live credentials.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .evidence import SourceText
+from .models import Evidence, EnvVar
+
+_NAME = r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+_UPPER_NAME = r"(?P<name>[A-Z_][A-Z0-9_]*)"
+_LITERAL = r"(?:(?P<q>['\"`])(?P<quoted>[^'\"`\n]*)(?P=q)|(?P<bare>-?\d+(?:\.\d+)?|true|false|nil|None|null|undefined))"
+_CALL_DEFAULT = r"(?:\s*,\s*(?:default\s*=\s*)?" + _LITERAL + r")?"
+
+_JS = (
+    rf"process\.env\.{_NAME}",
+    rf"process\.env\[\s*['\"]{_NAME}['\"]\s*\]",
+    rf"(?:Bun|Deno)\.env(?:\.get\(\s*['\"])?\.?{_NAME}",
+    rf"import\.meta\.env\.{_UPPER_NAME}",
+)
+_PYTHON = (
+    rf"environ\[\s*['\"]{_NAME}['\"]\s*\]",
+    rf"environ\.get\(\s*['\"]{_NAME}['\"]{_CALL_DEFAULT}",
+    rf"getenv\(\s*['\"]{_NAME}['\"]{_CALL_DEFAULT}",
+    rf"\benv(?:\.\w+)?\(\s*['\"]{_UPPER_NAME}['\"]{_CALL_DEFAULT}",
+)
+_RUBY = (
+    rf"ENV\[\s*['\"]{_NAME}['\"]\s*\]",
+    rf"ENV\.fetch\(\s*['\"]{_NAME}['\"]{_CALL_DEFAULT}",
+)
+_JAVA = (rf"System\.getenv\(\s*\"{_NAME}\"\s*\)",)
+_GO = (rf"os\.(?:Getenv|LookupEnv)\(\s*\"{_NAME}\"\s*\)",)
+_PHP = (
+    rf"\benv\(\s*['\"]{_NAME}['\"]{_CALL_DEFAULT}",
+    rf"getenv\(\s*['\"]{_NAME}['\"]\s*\)",
+    rf"\$_ENV\[\s*['\"]{_NAME}['\"]\s*\]",
+)
+_RUST = (rf"env::var(?:_os)?\(\s*\"{_NAME}\"\s*\)(?:\s*\.unwrap_or(?:_else)?\(\s*(?:\|_\|\s*)?{_LITERAL})?",)
+_CSHARP = (rf"Environment\.GetEnvironmentVariable\(\s*\"{_NAME}\"\s*\)",)
+_ELIXIR = (
+    rf"System\.get_env\(\s*\"{_NAME}\"{_CALL_DEFAULT}\s*\)",
+    rf"System\.fetch_env!\(\s*\"{_NAME}\"\s*\)",
+)
+_CONFIG = (
+    rf"\$\{{{_UPPER_NAME}(?::(?P<bare>[^}}\n]*))?\}}",  # Spring ${PORT:8080}
+    rf"%env\((?:\w+:)*{_NAME}\)%",  # Symfony
+    rf"ENV(?:\[\s*|\.fetch\(\s*)['\"]{_NAME}['\"]",  # ERB in Rails YAML
+)
+_PRISMA = (rf"env\(\s*\"{_NAME}\"\s*\)",)
+
+_PATTERNS_BY_EXTENSION: dict[str, tuple[re.Pattern[str], ...]] = {}
+for _extensions, _patterns in (
+    ((".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx", ".vue", ".svelte", ".astro"), _JS),
+    ((".py",), _PYTHON),
+    ((".rb", ".ru", ".rake"), _RUBY),
+    ((".java", ".kt", ".kts", ".groovy", ".scala"), _JAVA),
+    ((".go",), _GO),
+    ((".php",), _PHP),
+    ((".rs",), _RUST),
+    ((".cs", ".fs", ".vb"), _CSHARP),
+    ((".ex", ".exs"), _ELIXIR),
+    ((".properties", ".yml", ".yaml"), _CONFIG),
+    ((".prisma",), _PRISMA),
+):
+    for _extension in _extensions:
+        _PATTERNS_BY_EXTENSION[_extension] = tuple(re.compile(p) for p in _patterns)
+
+# `x || "default"`, `x ?? 3000`, `x or "default"`, Ruby's `fetch("X") { 5 }` right after the reference;
+# a comparison (`x === "true"`) treats an unset variable as a valid state, so it is optional too
+# (`|| raise "missing"` is the opposite: the variable is required)
+_FALLBACK = re.compile(r"\s*\)?\s*(?P<op>\|\||\?\?|\bor\b|\{|[!=]==?)\s*+(?!raise\b|throw\b|fail\b|abort\b)" + _LITERAL + "?")
+_JS_DESTRUCTURE = re.compile(r"\{(?P<names>[^{}]*)\}\s*=\s*process\.env\b")
+_VITE_BUILTINS = frozenset({"MODE", "DEV", "PROD", "SSR", "BASE_URL"})
+
+_DOTENV_LINE = re.compile(r"^[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.]*)[ \t]*=[ \t]*(?P<value>.*)$", re.M)
+EXAMPLE_ENV_FILES = (".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults", "example.env",
+                     ".env.local.example", ".env.example.local")
+LIVE_ENV_FILES = (".env", ".env.local", ".env.production", ".env.development", ".env.staging", ".env.test")
+
+_STRONG_SECRET = ("SECRET", "PASSWORD", "PASSWD", "TOKEN", "CREDENTIAL", "PRIVATE")
+_WEAK_SECRET_TOKENS = frozenset({"KEY", "KEYS", "APIKEY", "PASS", "PWD", "DSN", "SALT", "PASSPHRASE"})
+_PUBLIC_TOKENS = frozenset({"PUBLIC", "PUBLISHABLE"})
+_CONNECTION_TOKENS = frozenset({"URL", "URI", "DSN"})
+_BACKING_TOKENS = frozenset(
+    {"DATABASE", "DB", "JDBC", "POSTGRES", "POSTGRESQL", "PG", "MYSQL", "MARIADB", "MONGO", "MONGODB", "REDIS", "AMQP",
+     "RABBITMQ", "CLOUDAMQP", "BROKER", "CELERY", "KAFKA", "ELASTICSEARCH", "ELASTIC", "MEMCACHED", "CLICKHOUSE"}
+)
+_SECRET_VALUE = re.compile(
+    r"://[^/\s:@]+:[^/\s@]+@"  # URL with user:password
+    r"|^(?:sk|pk|rk)_(?:live|test)_|^sk-|^gh[pousr]_|^xox[abpr]-|^AKIA[0-9A-Z]{12}|^SG\.|-----BEGIN"
+    r"|^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9+/=_\-]{32,}$"  # long random-looking token
+)
+
+
+def is_secret_name(name: str) -> bool:
+    """Credentials by name, and connection strings to databases, which embed credentials."""
+    upper = name.upper()
+    if any(word in upper for word in _STRONG_SECRET):
+        return True
+    tokens = set(re.split(r"[^A-Z0-9]+", upper))
+    if tokens & _WEAK_SECRET_TOKENS and not tokens & _PUBLIC_TOKENS:
+        return True
+    return bool(tokens & _CONNECTION_TOKENS and tokens & _BACKING_TOKENS) or "CONNECTIONSTRING" in upper.replace("_", "")
+
+
+def looks_secret_value(value: str) -> bool:
+    return bool(_SECRET_VALUE.search(value.strip()))
+
+
+_ASSIGNMENT = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|\S+)")
+_SECRET_FLAG = re.compile(r"(--?[\w-]*(?:password|passwd|token|secret|api-?key)[\w-]*[= ])(\S+)", re.IGNORECASE)
+_URL_CREDENTIALS = re.compile(r"(://)[^/\s:@]+:[^/\s@]+@")
+REDACTED = "<redacted>"
+
+
+def redact_secrets(text: str) -> str:
+    """A command line as it may appear in status: inline passwords, tokens and URL credentials removed."""
+    text = _URL_CREDENTIALS.sub(rf"\1{REDACTED}@", text)
+    text = _SECRET_FLAG.sub(rf"\1{REDACTED}", text)
+    return _ASSIGNMENT.sub(
+        lambda m: f"{m.group(1)}={REDACTED}" if is_secret_name(m.group(1)) or looks_secret_value(m.group(2))
+        else m.group(0),
+        text,
+    )
+
+
+_URL = re.compile(r"\b([a-z][a-z0-9+.-]*)://(?:[^@/\s]*@)?([A-Za-z0-9_.-]+)")
+
+
+@dataclass(frozen=True)
+class UrlMention:
+    """A URL in a variable's value: its scheme names a database, its host may name a sibling service.
+    Only these two parts are kept; the rest of the value may hold a password."""
+
+    variable: str
+    scheme: str
+    host: str
+    evidence: Evidence
+
+
+@dataclass
+class _Seen:
+    evidence: list[Evidence] = field(default_factory=list)
+    has_default: bool = False
+    default: Optional[str] = None
+    secret_value: bool = False
+
+
+class EnvCollector:
+    """Gathers every reference to every variable of one service, then summarises each."""
+
+    def __init__(self, max_evidence: int) -> None:
+        self._max_evidence = max_evidence
+        self._seen: dict[str, _Seen] = {}
+        self.urls: list[UrlMention] = []
+
+    def scan_source(self, source: SourceText) -> None:
+        extension = "." + source.path.rpartition(".")[2]
+        for pattern in _PATTERNS_BY_EXTENSION.get(extension, ()):
+            for match in source.matches(pattern):
+                self._reference(source, match)
+        if extension in (".js", ".mjs", ".cjs", ".ts", ".mts", ".jsx", ".tsx"):
+            self._destructured(source)
+
+    def scan_dotenv(self, source: SourceText) -> None:
+        """Names from an env file. Only example files give defaults, and a secret's example value is a
+        placeholder, not a default; values of live env files are never even looked at."""
+        example = source.path.rpartition("/")[2] in EXAMPLE_ENV_FILES
+        kind = "example env file" if example else "env file (names only)"
+        for match in source.matches(_DOTENV_LINE):
+            name = match.group("name")
+            value = _unquote(match.group("value")) if example else ""
+            evidence = source.evidence(f"declared in {kind}", match.start())
+            if value and (is_secret_name(name) or looks_secret_value(value)):
+                self._note_urls(name, value, evidence)
+                self.declare(name, evidence, None, secret_value=looks_secret_value(value))
+            else:
+                self.declare(name, evidence, value or None)
+
+    def declare(
+        self, name: str, evidence: Evidence, value: Optional[str], *, has_default: bool = False,
+        secret_value: bool = False,
+    ) -> None:
+        """A variable given (or not) a value by code, a Dockerfile, a compose file or an env file."""
+        seen = self._seen.setdefault(name, _Seen())
+        seen.secret_value |= secret_value
+        if len(seen.evidence) < self._max_evidence:
+            seen.evidence.append(evidence)
+        if value is not None or has_default:
+            seen.has_default = True
+            if value is not None:
+                self._note_urls(name, value, evidence)
+                seen.secret_value |= looks_secret_value(value)
+                seen.default = value if seen.default is None else seen.default
+
+    def result(self, limit: int) -> tuple[list[EnvVar], int]:
+        """The variables sorted by name, at most limit of them, and how many were left out."""
+        variables = []
+        for name in sorted(self._seen)[:limit]:
+            seen = self._seen[name]
+            secret = is_secret_name(name) or seen.secret_value
+            variables.append(
+                EnvVar(
+                    name=name,
+                    secret=secret,
+                    required=not seen.has_default,
+                    default=None if secret else seen.default,
+                    evidence=sorted(seen.evidence, key=lambda e: (e.file, e.line or 0)),
+                )
+            )
+        return variables, max(0, len(self._seen) - limit)
+
+    def names(self) -> set[str]:
+        return set(self._seen)
+
+    def first_evidence(self, name: str) -> Evidence:
+        return self._seen[name].evidence[0]
+
+    def _note_urls(self, name: str, value: str, evidence: Evidence) -> None:
+        for match in _URL.finditer(value):
+            self.urls.append(UrlMention(name, match.group(1).lower(), match.group(2).lower(), evidence))
+
+    def _reference(self, source: SourceText, match: re.Match[str]) -> None:
+        name = match.group("name")
+        if name in _VITE_BUILTINS and match.group(0).startswith("import.meta"):
+            return
+        value, has_default = _literal(match)
+        if not has_default:
+            fallback = _FALLBACK.match(source.text, match.end())
+            if fallback:
+                value = None if fallback.group("op")[-1] == "=" else _literal(fallback)[0]
+                has_default = True
+        self.declare(name, source.evidence(f"reads {name}", match.start()), value, has_default=has_default)
+
+    def _destructured(self, source: SourceText) -> None:
+        """const { PORT = 3000, API_KEY } = process.env"""
+        for match in source.matches(_JS_DESTRUCTURE):
+            for part in match.group("names").split(","):
+                name, _, default = part.partition("=")
+                name = name.split(":")[0].strip()
+                if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                    value = _unquote(default.strip()) if default.strip() else None
+                    evidence = source.evidence(f"reads {name}", match.start())
+                    self.declare(name, evidence, value, has_default=bool(default.strip()))
+
+
+def _literal(match: re.Match[str]) -> tuple[Optional[str], bool]:
+    groups = match.groupdict()
+    if groups.get("quoted") is not None:
+        return groups["quoted"], True
+    bare = groups.get("bare")
+    if bare is not None:
+        return (None if bare in ("nil", "None", "null", "undefined") else bare.strip()), True
+    return None, False
+
+
+def _unquote(value: str) -> str:
+    """A dotenv value without its quotes or trailing comment."""
+    value = value.strip()
+    if value[:1] in ("'", '"'):
+        closing = value.find(value[0], 1)
+        return value[1:closing] if closing > 0 else value[1:]
+    return value.split(" #", 1)[0].strip()

@@ -1,0 +1,111 @@
+"""Go modules: go.mod, and one service per main package (the root, or each cmd/<name>)."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from .evidence import SourceText, presence
+from .models import Command, EntryPoint, Evidence, Framework, PackageManager, Port
+from .project import DeclaredDependency, DirContext, Project
+from .versions import Version, language, tool_version, version_file
+
+MANIFESTS = ("go.mod",)
+SOURCE_EXTENSIONS = (".go",)
+
+_MODULE = re.compile(r"^module\s+(\S+)", re.MULTILINE)
+_GO = re.compile(r"^go\s+(\d+(?:\.\d+)*)", re.MULTILINE)
+_REQUIRE = re.compile(r"^(?:require\s+|\t|[ ]+)([\w.-]+\.[\w.-]+/[\w./-]+)\s+v[\w.+-]+", re.MULTILINE)
+_PACKAGE_MAIN = re.compile(r"^package\s+main\b", re.MULTILINE)
+# module path -> (framework, default port when the code gives none)
+_FRAMEWORKS = (
+    ("github.com/gin-gonic/gin", "Gin", 8080),
+    ("github.com/labstack/echo", "Echo", None),
+    ("github.com/gofiber/fiber", "Fiber", None),
+    ("github.com/go-chi/chi", "chi", None),
+    ("github.com/gorilla/mux", "Gorilla mux", None),
+)
+
+
+def detect(ctx: DirContext) -> list[Project]:
+    gomod = ctx.source("go.mod")
+    if gomod is None:
+        return []
+    module = next(gomod.matches(_MODULE), None)
+    module_name = re.sub(r"/v\d+$", "", module.group(1)).rsplit("/", 1)[-1] if module else ctx.basename()
+    dependencies = [
+        DeclaredDependency(m.group(1), gomod.evidence(f"requires {m.group(1)}", m.start(1)))
+        for m in gomod.matches(_REQUIRE)
+    ]
+    mains = _main_packages(ctx)
+    if not mains:
+        project = _project(ctx, gomod, module_name, dependencies)
+        project.deployable = False
+        project.not_deployable_reason = "Go module without a main package"
+        return [project]
+    projects = []
+    for directory in mains:
+        name = module_name if directory == "" else directory.rsplit("/", 1)[-1]
+        project = _project(ctx, gomod, name, dependencies)
+        package = f"./{directory}" if directory else "."
+        entry = ctx.rel(f"{directory}/main.go" if directory else "main.go")
+        evidence = [Evidence(file=entry, detail="package main")]
+        project.entry_point = EntryPoint(file=entry, evidence=evidence, confidence="high")
+        project.scan_first.append(entry)
+        project.source_root = ctx.rel(directory) if directory else None
+        if len(mains) > 1 and project.framework and not _imports_framework(ctx, entry, project):
+            project.framework, project.default_port = None, None  # another binary of the module uses it
+        project.build = Command(value=f"go build -o bin/{name} {package}", evidence=evidence, confidence="high")
+        project.start = Command(value=f"./bin/{name}", evidence=evidence, confidence="high")
+        projects.append(project)
+    return projects
+
+
+def _project(ctx: DirContext, gomod: SourceText, name: str, dependencies: list[DeclaredDependency]) -> Project:
+    manifest = Evidence(file=gomod.path, detail="go.mod")
+    project = Project(
+        path=ctx.path, name=name, ecosystem="go",
+        language=language("go", manifest, version_file(ctx, ".go-version"), tool_version(ctx, "golang", "go"),
+                          _go_directive(gomod)),
+        dependencies=list(dependencies),
+        source_extensions=SOURCE_EXTENSIONS,
+    )
+    lock = ctx.rel("go.sum") if ctx.has("go.sum") else None
+    evidence = [presence(lock or gomod.path, "go modules")]
+    project.package_manager = PackageManager(name="go", lockfile=lock, evidence=evidence, confidence="high")
+    project.install = Command(value="go mod download", evidence=evidence, confidence="high")
+    for module_path, framework, port in _FRAMEWORKS:
+        found = next((d for d in dependencies if re.sub(r"/v\d+$", "", d.name) == module_path), None)
+        if found:
+            project.framework = Framework(name=framework, evidence=[found.evidence], confidence="high")
+            if port:
+                project.default_port = Port(value=port, evidence=[Evidence(
+                    file=gomod.path, detail=f"{framework} listens on {port} by default")], confidence="low")
+            break
+    return project
+
+
+def _imports_framework(ctx: DirContext, entry: str, project: Project) -> bool:
+    module = next(d.name for d in project.dependencies if d.evidence == project.framework.evidence[0])
+    source = ctx.reader.source(entry)
+    return bool(source and re.sub(r"/v\d+$", "", module) in source.text)
+
+
+def _go_directive(gomod: SourceText) -> Optional[Version]:
+    match = next(gomod.matches(_GO), None)
+    return (match.group(1), gomod.evidence(f"go {match.group(1)}", match.start())) if match else None
+
+
+def _main_packages(ctx: DirContext) -> list[str]:
+    """Directories (relative to the module) holding a main.go with `package main`."""
+    found = []
+    candidates = [""] + sorted(
+        d[len(ctx.rel("cmd")) + 1:] for d in ctx.tree.files
+        if d.startswith(ctx.rel("cmd") + "/") and d.count("/") == ctx.rel("cmd").count("/") + 1
+    )
+    for directory in candidates:
+        relative = f"cmd/{directory}/main.go" if directory else "main.go"
+        source = ctx.source(relative)
+        if source and next(source.matches(_PACKAGE_MAIN), None):
+            found.append(f"cmd/{directory}" if directory else "")
+    return found

@@ -1,0 +1,91 @@
+"""Listening ports stated in code, config files and command lines."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional
+
+from .evidence import SourceText
+from .models import Confidence, Port
+
+# Ports of databases and brokers: a "port = 5432" in code configures a client, not the server.
+BACKING_PORTS = frozenset({5432, 3306, 6379, 27017, 5672, 15672, 9092, 9200, 9300, 11211, 4222, 8123, 9000})
+
+PORT_DEFAULT = "PORT defaults to {}"
+
+# (pattern, what it means); evidence never quotes source lines, which may hold secrets
+_EXPLICIT = tuple(
+    (re.compile(pattern, re.MULTILINE), meaning)
+    for pattern, meaning in (
+        (r"\.listen\(\s*(\d{2,5})\b", "listen({})"),
+        (r"process\.env(?:\.PORT|\[['\"]PORT['\"]\])\s*\)?\s*(?:\|\||\?\?)\s*['\"]?(\d{2,5})\b", PORT_DEFAULT),
+        (r"(?:getenv|environ\.get)\(\s*['\"]PORT['\"]\s*,\s*['\"]?(\d{2,5})\b", PORT_DEFAULT),
+        (r"ENV\.fetch\(\s*['\"]PORT['\"]\s*(?:,\s*|\)\s*\{\s*)['\"]?(\d{2,5})\b", PORT_DEFAULT),
+        (r"ENV\[['\"]PORT['\"]\]\s*\|\|\s*['\"]?(\d{2,5})\b", PORT_DEFAULT),
+        (r"System\.get_env\(\s*\"PORT\"\s*\)\s*\|\|\s*\"?(\d{2,5})\b", PORT_DEFAULT),
+        (r"\.run(?:_app)?\([^)\n]*\bport\s*=\s*(\d{2,5})\b", "run(port={})"),
+        (r"^\s*set\s+:port\s*,\s*(\d{2,5})\b", "set :port, {}"),
+        (r"^\s*port\s+(\d{2,5})\s*$", "port {}"),
+        (r"(?:ListenAndServe(?:TLS)?|\.Run|\.Start|\.Listen)\(\s*\"[\w.]*:(\d{2,5})\"", "listens on :{}"),
+        (r"bind\(\s*\(\s*\"[^\"]*\"\s*,\s*(\d{2,5})\s*\)", "binds port {}"),
+        (r"bind\(\s*\"[^\"]*:(\d{2,5})\"", "binds port {}"),
+        (r"SocketAddr::from\(\(\s*\[[^\]]*\]\s*,\s*(\d{2,5})\s*\)\)", "binds port {}"),
+        (r"(?:UseUrls|Urls\.Add)\(\s*\"https?://[^\"]*:(\d{2,5})", "listens on URL with port {}"),
+        (r"Listen(?:Any|Local)IP\(\s*(\d{2,5})\b", "listens on port {}"),
+        (r"^\s*(server\.port|quarkus\.http\.port)\s*[=:]\s*(?:\$\{PORT:)?(\d{2,5})\b", "{} = {}"),
+        (r"^server:\s*\n(?:[ \t]+.*\n)*?[ \t]+port:\s*(?:\$\{PORT:)?(\d{2,5})\b", "server.port: {}"),
+        (r"http:\s*\[[^\]]*\bport:\s*(\d{2,5})\b", "endpoint http port {}"),
+    )
+)
+_GENERIC = re.compile(r"(?<![\w.])(?:port|PORT|Port)\s*(?::=|=|:)\s*['\"]?(\d{2,5})\b")
+
+_COMMAND = tuple(
+    re.compile(p)
+    for p in (
+        r"(?:--port|-p|--http-port|--listen)[= ]+(\d{2,5})\b",
+        r"(?:--bind|-b)[= ]+[\w.\[\]:]*:(\d{2,5})\b",
+        r"\bPORT=(\d{2,5})\b",
+        r"\s-S\s+[\w.]+:(\d{2,5})\b",  # php -S 0.0.0.0:8000
+        r"(?:0\.0\.0\.0|localhost|127\.0\.0\.1|\[::\]):(\d{2,5})\b",
+    )
+)
+
+
+def in_sources(sources: Iterable[SourceText]) -> list[Port]:
+    """Ports the code states, strongest first: explicit listen calls and PORT defaults, then 'port = N'."""
+    explicit: list[Port] = []
+    generic: list[Port] = []
+    for source in sources:
+        for pattern, meaning in _EXPLICIT:
+            for match in source.matches(pattern):
+                _add(explicit, source, match, meaning, "high")
+        for match in source.matches(_GENERIC):
+            if int(match.group(match.lastindex)) not in BACKING_PORTS:
+                _add(generic, source, match, "port = {}", "medium")
+    return explicit + generic
+
+
+def follows_port_variable(port: Port) -> bool:
+    """Code that reads PORT and only falls back to a number listens wherever PORT points."""
+    return port.evidence[0].detail == PORT_DEFAULT.format(port.value)
+
+
+def in_command(command: str) -> Optional[int]:
+    """Port a start command binds, e.g. 'gunicorn -b 0.0.0.0:8000' or 'rails s -p 3000'."""
+    for pattern in _COMMAND:
+        match = pattern.search(command)
+        if match and _valid(int(match.group(1))):
+            return int(match.group(1))
+    return None
+
+
+def _add(found: list[Port], source: SourceText, match: re.Match[str], meaning: str, confidence: Confidence) -> None:
+    value = int(match.group(match.lastindex))
+    if _valid(value):
+        detail = meaning.format(*match.groups())
+        evidence = [source.evidence(detail, match.start(match.lastindex))]
+        found.append(Port(value=value, evidence=evidence, confidence=confidence))
+
+
+def _valid(value: int) -> bool:
+    return 1 <= value <= 65535

@@ -1,0 +1,290 @@
+"""Python projects: pyproject.toml, requirements.txt or Pipfile; Django, FastAPI, Flask, Celery."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from .evidence import SourceText, presence
+from .manifest import table, text_value, toml_document
+from .models import Command, EntryPoint, Evidence, Framework, PackageManager, Port, ServiceRole
+from .project import DeclaredDependency, DirContext, Project
+from .versions import Version, language, tool_version, version_file
+
+MANIFESTS = ("pyproject.toml", "requirements.txt", "Pipfile", "setup.py")
+SOURCE_EXTENSIONS = (".py",)
+
+_REQUIREMENT = re.compile(r"^[ \t]*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?", re.MULTILINE)
+_RUNTIME_TXT = re.compile(r"python-(\d+(?:\.\d+)*)")
+# (dependency, framework, default port, how the entry object is created)
+_WEB_FRAMEWORKS = (
+    ("django", "Django", 8000, None),
+    ("fastapi", "FastAPI", 8000, r"FastAPI\("),
+    ("flask", "Flask", 8000, r"Flask\("),
+    ("starlette", "Starlette", 8000, r"Starlette\("),
+    ("litestar", "Litestar", 8000, r"Litestar\("),
+    ("aiohttp", "aiohttp", 8080, r"web\.Application\("),
+    ("sanic", "Sanic", 8000, r"Sanic\("),
+    ("streamlit", "Streamlit", 8501, None),
+)
+# (dependency, framework, what marks the module that defines the worker, command that runs it)
+_WORKERS = (
+    ("celery", "Celery", r"Celery\(", "celery -A {module} worker --loglevel=INFO"),
+    ("dramatiq", "Dramatiq", r"@dramatiq\.actor", "dramatiq {module}"),
+    ("arq", "arq", r"class\s+WorkerSettings", "arq {module}.WorkerSettings"),
+    ("rq", "RQ", None, "rq worker"),
+)
+_ENTRY_FILES = ("main.py", "app.py", "server.py", "api.py", "asgi.py", "wsgi.py", "run.py", "worker.py",
+                "tasks.py", "celery.py", "app/main.py", "app/__init__.py", "app/app.py", "src/main.py", "src/app.py")
+_DJANGO_SETTINGS = re.compile(r"DJANGO_SETTINGS_MODULE['\"]\s*,\s*['\"]([\w.]+)\.settings")
+_MAIN_GUARD = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]", re.MULTILINE)
+
+
+def detect(ctx: DirContext) -> list[Project]:
+    pyproject_source = ctx.source("pyproject.toml")
+    pyproject = toml_document(pyproject_source)
+    pipfile_source = ctx.source("Pipfile")
+    pipfile = toml_document(pipfile_source)
+    manifest_name = next(n for n in ("pyproject.toml", "requirements.txt", "Pipfile", "setup.py") if ctx.has(n))
+    manifest = Evidence(file=ctx.rel(manifest_name), detail=manifest_name)
+    project = Project(
+        path=ctx.path,
+        name=text_value(pyproject, "project", "name") or text_value(pyproject, "tool", "poetry", "name")
+        or ctx.basename(),
+        ecosystem="python",
+        language=language(
+            "python", manifest, version_file(ctx, ".python-version"), _runtime_txt(ctx),
+            tool_version(ctx, "python"), _requires_python(pyproject_source, pyproject, pipfile_source, pipfile),
+        ),
+        source_extensions=SOURCE_EXTENSIONS,
+    )
+    project.dependencies = _dependencies(ctx, pyproject_source, pyproject, pipfile_source, pipfile)
+    tool = _package_manager(ctx, pyproject)
+    project.package_manager = tool
+    project.install = _install(ctx, tool)
+    names = {d.name.lower() for d in project.dependencies}
+    if not (_web(ctx, project, names) or _worker(ctx, project, names) or _script(ctx, project, pyproject)):
+        project.deployable = False
+        project.not_deployable_reason = "Python project with no web framework, worker or entry script"
+    return [project]
+
+
+def _runtime_txt(ctx: DirContext) -> Optional[Version]:
+    source = ctx.source("runtime.txt")
+    match = source.matches(_RUNTIME_TXT) if source else iter(())
+    found = next(match, None)
+    if source is None or found is None:
+        return None
+    return found.group(1), source.evidence(f"runtime.txt pins python {found.group(1)}", found.start())
+
+
+def _requires_python(
+    pyproject_source: Optional[SourceText], pyproject: dict, pipfile_source: Optional[SourceText], pipfile: dict
+) -> Optional[Version]:
+    value = text_value(pyproject, "project", "requires-python")
+    if value and pyproject_source:
+        return value, pyproject_source.evidence(f"requires-python {value}", needle="requires-python")
+    value = text_value(pyproject, "tool", "poetry", "dependencies", "python")
+    if value and pyproject_source:
+        return value, pyproject_source.evidence(f"poetry python {value}", needle="python =")
+    value = text_value(pipfile, "requires", "python_version")
+    if value and pipfile_source:
+        return value, pipfile_source.evidence(f"Pipfile python_version {value}", needle="python_version")
+    return None
+
+
+def _dependencies(
+    ctx: DirContext, pyproject_source: Optional[SourceText], pyproject: dict,
+    pipfile_source: Optional[SourceText], pipfile: dict,
+) -> list[DeclaredDependency]:
+    found: list[DeclaredDependency] = []
+
+    def add(source: SourceText, requirement: str) -> None:
+        match = _REQUIREMENT.match(requirement)
+        if not match or match.group(1).lower() == "python":
+            return
+        name = match.group(1).lower().replace("_", "-")
+        evidence = source.evidence(f"dependency {match.group(1)}", needle=match.group(1))
+        found.append(DeclaredDependency(name, evidence))
+        for extra in (match.group(2) or "[]")[1:-1].split(","):
+            if extra.strip():
+                found.append(DeclaredDependency(f"{name}[{extra.strip().lower()}]", evidence))
+
+    if pyproject_source:
+        for requirement in pyproject.get("project", {}).get("dependencies", []) or []:
+            if isinstance(requirement, str):
+                add(pyproject_source, requirement)
+        for name, spec in table(pyproject, "tool", "poetry", "dependencies").items():
+            extras = spec.get("extras") if isinstance(spec, dict) else None
+            add(pyproject_source, name + (f"[{','.join(extras)}]" if isinstance(extras, list) else ""))
+    for requirements in ("requirements.txt", "requirements/base.txt", "requirements/prod.txt",
+                         "requirements/production.txt"):
+        source = ctx.source(requirements)
+        for match in source.matches(_REQUIREMENT) if source else ():
+            add(source, match.group(0).strip())
+    if pipfile_source:
+        for name in table(pipfile, "packages"):
+            add(pipfile_source, name)
+    return found
+
+
+def _package_manager(ctx: DirContext, pyproject: dict) -> PackageManager:
+    uv_lock = ctx.find_up("uv.lock")
+    if uv_lock:
+        return _manager("uv", uv_lock, [presence(uv_lock, "uv lockfile")])
+    if ctx.has("poetry.lock") or table(pyproject, "tool", "poetry"):
+        lock = ctx.rel("poetry.lock") if ctx.has("poetry.lock") else None
+        return _manager("poetry", lock, [presence(lock or ctx.rel("pyproject.toml"), "poetry")])
+    if ctx.has("Pipfile"):
+        lock = ctx.rel("Pipfile.lock") if ctx.has("Pipfile.lock") else None
+        return _manager("pipenv", lock, [presence(lock or ctx.rel("Pipfile"), "pipenv")])
+    if ctx.has("pdm.lock"):
+        return _manager("pdm", ctx.rel("pdm.lock"), [presence(ctx.rel("pdm.lock"), "pdm lockfile")])
+    manifest = "requirements.txt" if ctx.has("requirements.txt") else "pyproject.toml"
+    return _manager("pip", None, [presence(ctx.rel(manifest), manifest)])
+
+
+def _manager(name: str, lockfile: Optional[str], evidence: list[Evidence]) -> PackageManager:
+    return PackageManager(name=name, lockfile=lockfile, evidence=evidence, confidence="high")
+
+
+def _install(ctx: DirContext, tool: PackageManager) -> Command:
+    locked = tool.lockfile is not None
+    value = {
+        "uv": "uv sync --frozen --no-dev" if locked else "uv sync --no-dev",
+        "poetry": "poetry install --no-interaction --no-root --only main",
+        "pipenv": "pipenv install --deploy --system" if locked else "pipenv install --system",
+        "pdm": "pdm install --prod --frozen-lockfile",
+        "pip": "pip install -r requirements.txt" if ctx.has("requirements.txt") else "pip install .",
+    }[tool.name]
+    return Command(value=value, evidence=tool.evidence, confidence="high")
+
+
+def _web(ctx: DirContext, project: Project, names: set[str]) -> bool:
+    for dependency, framework, port, constructor in _WEB_FRAMEWORKS:
+        if dependency not in names:
+            continue
+        evidence = [d.evidence for d in project.dependencies if d.name == dependency][:1]
+        project.framework = Framework(name=framework, evidence=evidence, confidence="high")
+        project.default_port = Port(
+            value=port, evidence=[Evidence(file=evidence[0].file, detail=f"{framework} default port {port}")],
+            confidence="low",
+        )
+        if framework == "Django":
+            _django(ctx, project, names)
+        elif framework == "Streamlit":
+            entry = _first_existing(ctx, ("streamlit_app.py", "app.py", "main.py"))
+            if entry:
+                _set_entry(project, entry, "Streamlit app", f"streamlit run {ctx.local(entry)} --server.port {{port}}")
+        elif constructor:
+            found = _find_object(ctx, project, constructor)
+            if found:
+                module, variable, entry, line = found
+                target = f"{module}:{variable}"
+                command = (f"uvicorn {target} --host 0.0.0.0 --port {{port}}" if _is_asgi(framework)
+                           else f"gunicorn {target} --bind 0.0.0.0:{{port}}")
+                _set_entry(project, entry, f"{variable} = {framework}(...)", command, line)
+        return True
+    return False
+
+
+def _is_asgi(framework: str) -> bool:
+    """FastAPI and friends are ASGI apps served by uvicorn; Flask is WSGI, served by gunicorn."""
+    return framework in ("FastAPI", "Starlette", "Litestar")
+
+
+def _django(ctx: DirContext, project: Project, names: set[str]) -> None:
+    manage = ctx.source("manage.py")
+    match = next(manage.matches(_DJANGO_SETTINGS), None) if manage else None
+    if not manage or not match:
+        return
+    module = match.group(1)
+    package_dir = module.replace(".", "/")
+    settings = next((ctx.rel(f"{package_dir}/{s}") for s in ("settings.py", "settings/base.py",
+                                                              "settings/__init__.py") if ctx.exists(f"{package_dir}/{s}")), None)
+    if settings:
+        project.scan_first.append(settings)
+    if "gunicorn" in names:
+        command = f"gunicorn {module}.wsgi:application --bind 0.0.0.0:{{port}}"
+    elif "uvicorn" in names and ctx.exists(f"{package_dir}/asgi.py"):
+        command = f"uvicorn {module}.asgi:application --host 0.0.0.0 --port {{port}}"
+    else:
+        command = "python manage.py runserver 0.0.0.0:{port}"
+    _set_entry(project, ctx.rel("manage.py"), f"DJANGO_SETTINGS_MODULE {module}.settings", command)
+    project.build = Command(
+        value="python manage.py collectstatic --noinput",
+        evidence=[manage.evidence("Django serves collected static files", match.start())], confidence="medium",
+    )
+
+
+def _worker(ctx: DirContext, project: Project, names: set[str]) -> bool:
+    for dependency, framework, marker, command in _WORKERS:
+        if dependency not in names:
+            continue
+        evidence = [d.evidence for d in project.dependencies if d.name == dependency][:1]
+        project.framework = Framework(name=framework, evidence=evidence, confidence="high")
+        project.role = ServiceRole(value="worker", evidence=evidence, confidence="medium")
+        found = _find_object(ctx, project, marker) if marker else None
+        if found:
+            module, _, entry, line = found
+            _set_entry(project, entry, f"{framework} worker module", command.format(module=module), line)
+        elif marker is None:
+            project.start = Command(value=command, evidence=evidence, confidence="medium")
+        return True
+    return False
+
+
+def _script(ctx: DirContext, project: Project, pyproject: dict) -> bool:
+    scripts = table(pyproject, "project", "scripts")
+    if scripts:
+        name = next(iter(scripts))
+        evidence = [Evidence(file=ctx.rel("pyproject.toml"), detail=f"project.scripts.{name}")]
+        project.start = Command(value=name, evidence=evidence, confidence="medium")
+        return True
+    for candidate in ("main.py", "app.py", "worker.py", "run.py", "bot.py", "server.py"):
+        source = ctx.source(candidate)
+        if source:
+            guard = next(source.matches(_MAIN_GUARD), None)
+            _set_entry(project, source.path, "runs as a script" if guard else "top-level script", f"python {candidate}",
+                       line=source.line_of(guard.start()) if guard else None)
+            if not guard:
+                project.start = project.start.model_copy(update={"confidence": "low"})
+            return True
+    return False
+
+
+def _find_object(ctx: DirContext, project: Project, marker: str) -> Optional[tuple[str, str, str, int]]:
+    """(module, variable, file, line) of e.g. `app = FastAPI(...)` in the usual entry files."""
+    pattern = re.compile(rf"^(?:(\w+)\s*(?::\s*[\w.]+\s*)?=\s*(?:[\w.]+\.)?)?{marker}", re.MULTILINE)
+    for candidate in _ENTRY_FILES + _package_entry_files(ctx):
+        source = ctx.source(candidate)
+        match = next(source.matches(pattern), None) if source else None
+        if source and match:
+            module = candidate.removeprefix("src/").removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+            return module, match.group(1) or "app", source.path, source.line_of(match.start())
+    return None
+
+
+def _package_entry_files(ctx: DirContext) -> tuple[str, ...]:
+    """main.py, app.py ... inside the project's packages, flat or under src/."""
+    found = []
+    for base in ("", "src/"):
+        prefix = ctx.rel(base.rstrip("/")) if base else ctx.path
+        for directory in ctx.tree.files:
+            if directory.rpartition("/")[0] == prefix and directory != prefix and len(found) < 40:
+                package = directory.rpartition("/")[2]
+                if ctx.tree.has(directory, "__init__.py"):
+                    found += [f"{base}{package}/{name}" for name in ("main.py", "app.py", "__init__.py", "worker.py")]
+    return tuple(found)
+
+
+def _first_existing(ctx: DirContext, candidates: tuple[str, ...]) -> Optional[str]:
+    return next((ctx.rel(c) for c in candidates if ctx.exists(c)), None)
+
+
+def _set_entry(project: Project, entry: str, detail: str, command: str, line: Optional[int] = None) -> None:
+    evidence = [Evidence(file=entry, line=line, detail=detail)]
+    project.entry_point = EntryPoint(file=entry, evidence=evidence, confidence="high")
+    project.start = Command(value=command, evidence=evidence, confidence="medium")
+    project.start_uses_port = "{port}" in command
+    project.scan_first.append(entry)

@@ -1,0 +1,95 @@
+"""Rust projects: Cargo.toml with a binary; Actix Web, Axum, Rocket, Warp."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Optional
+
+from .evidence import SourceText, presence
+from .manifest import table, text_value, toml_document
+from .models import Command, EntryPoint, Evidence, Framework, PackageManager, Port
+from .project import DeclaredDependency, DirContext, Project
+from .versions import Version, language, tool_version
+
+MANIFESTS = ("Cargo.toml",)
+SOURCE_EXTENSIONS = (".rs",)
+
+_FRAMEWORKS = (("actix-web", "Actix Web", None), ("axum", "Axum", None), ("rocket", "Rocket", 8000),
+               ("warp", "Warp", None), ("poem", "Poem", None))
+_CHANNEL = re.compile(r"channel\s*=\s*\"([\w.-]+)\"")
+
+
+def detect(ctx: DirContext) -> list[Project]:
+    source = ctx.source("Cargo.toml")
+    if source is None:
+        return []
+    cargo = toml_document(source)
+    manifest = Evidence(file=source.path, detail="Cargo.toml")
+    name = text_value(cargo, "package", "name") or ctx.basename()
+    project = Project(
+        path=ctx.path, name=name, ecosystem="rust",
+        language=language("rust", manifest, _toolchain(ctx), tool_version(ctx, "rust"), _rust_version(source, cargo)),
+        source_extensions=SOURCE_EXTENSIONS,
+    )
+    for crate, spec in table(cargo, "dependencies").items():
+        evidence = source.evidence(f"depends on {crate}", needle=crate)
+        project.dependencies.append(DeclaredDependency(crate, evidence))
+        features = spec.get("features", []) if isinstance(spec, dict) else []
+        project.dependencies += [DeclaredDependency(f"{crate}/{f}", evidence) for f in features if isinstance(f, str)]
+    lock = ctx.find_up("Cargo.lock")
+    evidence = [presence(lock or source.path, "cargo")]
+    project.package_manager = PackageManager(name="cargo", lockfile=lock, evidence=evidence, confidence="high")
+    locked = " --locked" if lock else ""
+    project.install = Command(value=f"cargo fetch{locked}", evidence=evidence, confidence="high")
+    binary = _binary(ctx, cargo, name)
+    if "package" not in cargo or binary is None:
+        project.deployable = False
+        project.not_deployable_reason = "Cargo workspace root" if "workspace" in cargo else "Rust library without a binary"
+        return [project]
+    entry = ctx.rel("src/main.rs") if ctx.exists("src/main.rs") else None
+    project.build = Command(value=f"cargo build --release{locked}", evidence=evidence, confidence="high")
+    workspace = posixpath.dirname(lock) if lock else ctx.path  # members share the workspace's target/
+    target = posixpath.relpath(workspace or ".", ctx.path or ".")
+    target = "./target" if target == "." else f"{target}/target"
+    project.start = Command(value=f"{target}/release/{binary}", evidence=[manifest], confidence="high")
+    if entry:
+        project.entry_point = EntryPoint(file=entry, evidence=[Evidence(file=entry, detail="binary crate root")],
+                                         confidence="high")
+        project.scan_first.append(entry)
+    crates = {d.name: d.evidence for d in project.dependencies}
+    for crate, framework, port in _FRAMEWORKS:
+        if crate in crates:
+            project.framework = Framework(name=framework, evidence=[crates[crate]], confidence="high")
+            if port:
+                project.default_port = Port(value=port, evidence=[Evidence(
+                    file=source.path, detail=f"{framework} listens on {port} by default")], confidence="low")
+            break
+    return [project]
+
+
+def _binary(ctx: DirContext, cargo: dict, name: str) -> Optional[str]:
+    bins = cargo.get("bin")
+    if isinstance(bins, list) and bins and isinstance(bins[0], dict) and isinstance(bins[0].get("name"), str):
+        return bins[0]["name"]
+    return name if ctx.exists("src/main.rs") else None
+
+
+def _toolchain(ctx: DirContext) -> Optional[Version]:
+    for name in ("rust-toolchain.toml", "rust-toolchain"):
+        path = ctx.find_up(name)
+        source = ctx.reader.source(path) if path else None
+        if source is None:
+            continue
+        match = next(source.matches(_CHANNEL), None)
+        if match:
+            return match.group(1), source.evidence(f"toolchain channel {match.group(1)}", match.start())
+        if name == "rust-toolchain" and source.text.strip():
+            value = source.text.strip().splitlines()[0]
+            return value, Evidence(file=path, line=1, detail=f"toolchain {value}")
+    return None
+
+
+def _rust_version(source: SourceText, cargo: dict) -> Optional[Version]:
+    value = text_value(cargo, "package", "rust-version")
+    return (value, source.evidence(f"rust-version {value}", needle="rust-version")) if value else None

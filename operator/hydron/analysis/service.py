@@ -1,0 +1,291 @@
+"""Turns a draft into a Service: reads its sources once and settles role, port, health, commands and env.
+
+Where the repository states a fact in several places, the place that decides what
+actually runs wins: compose over the Dockerfile, the Dockerfile over the Procfile and
+manifests, stated values over code, and code over framework defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from . import health, ports
+from .drafts import Draft
+from .env import EXAMPLE_ENV_FILES, LIVE_ENV_FILES, EnvCollector, redact_secrets
+from .evidence import SourceText, relabel
+from .limits import Limits
+from .models import Command, Evidence, HealthCheck, Language, Port, Service, ServiceRole
+from .project import DeclaredDependency
+from .reader import SourceReader
+from .sources import Ownership, scan_list
+from .walk import Tree, join
+
+_CONFIG_EXTENSIONS = (".conf", ".yaml", ".yml", ".json", ".toml", ".ini", ".sh", ".js", ".py")
+_PORT_VARIABLE = re.compile(r"\$\{?PORT\b")
+_JOB_COMMAND = re.compile(r"\b(?:migrate|db:migrate|db:prepare|seed|ecto\.migrate)\b")
+
+
+@dataclass
+class Usage:
+    """What one service reads and declares, kept for the repository-wide passes (databases, links)."""
+
+    service: str
+    dependencies: list[DeclaredDependency]
+    sources: list[SourceText]
+    env: EnvCollector
+    draft: Draft
+    warnings: list[str] = field(default_factory=list)
+
+
+def build(draft: Draft, name: str, tree: Tree, reader: SourceReader, ownership: Ownership,
+          limits: Limits) -> tuple[Service, Usage]:
+    project = draft.project
+    owners = ([project] if project else []) + draft.libraries
+    paths: list[str] = []
+    for owner in owners:
+        paths += scan_list(tree, ownership, owner, limits.max_sources_per_service - len(paths))
+    if project is None and draft.dockerfile:  # an nginx.conf or start script beside it names its upstreams
+        paths = [join(draft.path, n) for n in tree.names(draft.path) if n.endswith(_CONFIG_EXTENSIONS)][:50]
+    sources = [s for s in (reader.source(p) for p in paths) if s is not None]
+    env = _collect_env(draft, tree, reader, sources, limits)
+    dependencies = [d for owner in owners for d in owner.dependencies]
+    usage = Usage(service=name, dependencies=dependencies, sources=sources, env=env, draft=draft)
+    role = _stated_role(draft)
+    port = _port(draft, sources, usage, limits) if role is None or role.value == "web" else None
+    role = role or _role_from_port(draft, port)
+    variables, left_out = env.result(limits.max_env_per_service)
+    if left_out:
+        usage.warnings.append(f"{name}: {left_out} more environment variables were not listed")
+    service = Service(
+        name=name,
+        path=draft.path or ".",
+        role=role,
+        language=_language(draft),
+        framework=project.framework if project else None,
+        package_manager=project.package_manager if project else None,
+        install_command=project.install if project else None,
+        build_command=_build_command(draft),
+        start_command=_start_command(draft, port),
+        entry_point=project.entry_point if project and not _runs_other_command(draft) else None,
+        static_root=project.static_root if project else None,
+        port=port,
+        health_check=_health(draft, sources) if role.value == "web" else None,
+        env=variables,
+        dockerfile=draft.dockerfile.path if draft.dockerfile else None,
+        compose_service=draft.compose.name if draft.compose else None,
+        image=draft.image,
+    )
+    return _redact(_trim_evidence(service, limits.max_evidence_per_fact)), usage
+
+
+def _collect_env(draft: Draft, tree: Tree, reader: SourceReader, sources: list[SourceText],
+                 limits: Limits) -> EnvCollector:
+    """Compose and Dockerfile first: when they set a value, that is the default the service runs with."""
+    env = EnvCollector(limits.max_evidence_per_fact)
+    if draft.compose:
+        for variable, value in draft.compose.environment:
+            env.declare(variable, draft.compose.evidence(draft.compose.environment_line, "compose environment"), value)
+    if draft.dockerfile:
+        for variable, value, line in draft.dockerfile.env:
+            env.declare(variable, draft.dockerfile.evidence(line, "Dockerfile ENV"), value)
+    for text, evidence in _commands(draft):
+        if _PORT_VARIABLE.search(text):  # the command binds whatever PORT says, so PORT must be set
+            env.declare("PORT", relabel(evidence, "start command binds $PORT"), None)
+    for variable, evidence in draft.project.implied_env if draft.project else []:
+        env.declare(variable, evidence, None)
+    env_files = [join(draft.path, n) for n in EXAMPLE_ENV_FILES + LIVE_ENV_FILES]
+    env_files += draft.compose.env_files if draft.compose else []
+    for path in dict.fromkeys(env_files):
+        source = reader.source(path) if tree.has_file(path) else None
+        if source:
+            env.scan_dotenv(source)
+    for source in sources:
+        env.scan_source(source)
+    return env
+
+
+def _stated_role(draft: Draft) -> Optional[ServiceRole]:
+    """The role the repository states; None when only finding a port can tell."""
+    project = draft.project
+    if draft.compose:
+        if draft.compose.command and _JOB_COMMAND.search(draft.compose.command):
+            evidence = [draft.compose.evidence(draft.compose.command_line, "compose command runs a task")]
+            return ServiceRole(value="job", evidence=evidence, confidence="medium")
+        if draft.compose.ports:
+            evidence = [draft.compose.evidence(draft.compose.ports_line, "compose publishes ports")]
+            return ServiceRole(value="web", evidence=evidence, confidence="high")
+    if draft.process:
+        return ServiceRole(value=draft.process.role, evidence=[_procfile_evidence(draft)], confidence="high")
+    if project and project.role:
+        return project.role
+    if draft.dockerfile and draft.dockerfile.exposed:
+        port, line = draft.dockerfile.exposed[0]
+        return ServiceRole(value="web", evidence=[draft.dockerfile.evidence(line, f"EXPOSE {port}")],
+                           confidence="high")
+    if project and project.framework and project.default_port:
+        return ServiceRole(value="web", evidence=project.framework.evidence, confidence="high")
+    return None
+
+
+def _role_from_port(draft: Draft, port: Optional[Port]) -> ServiceRole:
+    if port:
+        return ServiceRole(value="web", evidence=port.evidence[:1], confidence=port.confidence)
+    project = draft.project
+    file = (project.language.evidence[0].file if project and project.language else
+            draft.dockerfile.path if draft.dockerfile else draft.compose.file if draft.compose else draft.path)
+    evidence = [Evidence(file=file, detail="no listening port in code, Dockerfile or compose")]
+    return ServiceRole(value="worker", evidence=evidence, confidence="medium")
+
+
+def _port(draft: Draft, sources: list[SourceText], usage: Usage, limits: Limits) -> Optional[Port]:
+    """The first stated port in order of authority; agreeing statements add evidence."""
+    stated: list[Port] = []
+    compose, dockerfile, project = draft.compose, draft.dockerfile, draft.project
+    if compose and compose.ports:
+        stated.append(Port(value=compose.ports[0], evidence=[compose.evidence(
+            compose.ports_line, f"compose container port {compose.ports[0]}")], confidence="high"))
+    if dockerfile:
+        stated += [Port(value=p, evidence=[dockerfile.evidence(line, f"EXPOSE {p}")], confidence="high")
+                   for p, line in dockerfile.exposed]
+        stated += [Port(value=int(v), evidence=[dockerfile.evidence(line, f"ENV PORT={v}")], confidence="high")
+                   for k, v, line in dockerfile.env if k == "PORT" and v and v.isdigit()]
+    if compose:
+        stated += [Port(value=int(v), evidence=[compose.evidence(compose.environment_line, f"PORT={v}")],
+                        confidence="high") for k, v in compose.environment if k == "PORT" and v and v.isdigit()]
+    for text, evidence in _commands(draft):
+        value = ports.in_command(text)
+        if value:
+            stated.append(Port(value=value, evidence=[evidence], confidence="high"))
+    in_code = ports.in_sources(sources)
+    candidates = stated + in_code + ([project.default_port] if project and project.default_port else [])
+    if not candidates:
+        return None
+    best = candidates[0]
+    if best.confidence == "high" and stated:
+        conflicting = next((p for p in in_code if p.confidence == "high" and p.value != best.value
+                            and not ports.follows_port_variable(p)), None)
+        if conflicting:
+            where = conflicting.evidence[0]
+            usage.warnings.append(
+                f"{usage.service}: runs on port {best.value} ({best.evidence[0].file}) but "
+                f"{where.file}:{where.line} says {conflicting.value}"
+            )
+    agreeing = [e for p in candidates if p.value == best.value for e in p.evidence]
+    return Port(value=best.value, evidence=_unique(agreeing)[: limits.max_evidence_per_fact],
+                confidence=best.confidence)
+
+
+def _commands(draft: Draft) -> list[tuple[str, Evidence]]:
+    """Command lines the service runs with, as written in the repository."""
+    found = []
+    if draft.compose and draft.compose.command:
+        found.append((draft.compose.command, draft.compose.evidence(draft.compose.command_line, "compose command")))
+    if draft.process:
+        found.append((draft.process.command, _procfile_evidence(draft)))
+    if draft.dockerfile and draft.dockerfile.command:
+        text, line = draft.dockerfile.command
+        found.append((text, draft.dockerfile.evidence(line, f"Dockerfile {draft.dockerfile.command_instruction}")))
+    if draft.project and draft.project.runs and draft.project.start:
+        found.append((draft.project.runs, draft.project.start.evidence[0]))
+    return found
+
+
+def _procfile_evidence(draft: Draft) -> Evidence:
+    return Evidence(file=join(draft.path, "Procfile"), line=draft.process.line,
+                    detail=f"Procfile {draft.process.name}")
+
+
+def _start_command(draft: Draft, port: Optional[Port]) -> Optional[Command]:
+    if draft.compose and draft.compose.command:
+        return Command(value=draft.compose.command, evidence=[draft.compose.evidence(
+            draft.compose.command_line, "compose command")], confidence="high")
+    if draft.process and (draft.process.name != "web" or not draft.dockerfile):
+        return Command(value=draft.process.command, evidence=[_procfile_evidence(draft)], confidence="high")
+    if draft.dockerfile and draft.dockerfile.command:
+        text, line = draft.dockerfile.command
+        evidence = [draft.dockerfile.evidence(line, f"Dockerfile {draft.dockerfile.command_instruction}")]
+        return Command(value=text, evidence=evidence, confidence="high")
+    project = draft.project
+    if project and project.start:
+        if project.start_uses_port:
+            value = project.start.value.replace("{port}", str(port.value if port else project.default_port.value
+                                                              if project.default_port else 8000))
+            return project.start.model_copy(update={"value": value})
+        return project.start
+    return None
+
+
+def _runs_other_command(draft: Draft) -> bool:
+    """A compose command or a non-web Procfile process runs something other than the project's entry point."""
+    return bool((draft.compose and draft.compose.command) or (draft.process and draft.process.name != "web"))
+
+
+def _build_command(draft: Draft) -> Optional[Command]:
+    """The project's build, preceded by the asset build of a package.json beside it (Rails, Laravel)."""
+    project, assets = draft.project, draft.asset_builder
+    if assets and assets.build and assets.install:
+        value = f"{assets.install.value} && {assets.build.value}"
+        if project and project.build:
+            value = f"{value} && {project.build.value}"
+        evidence = assets.build.evidence + (project.build.evidence if project and project.build else [])
+        return Command(value=value, evidence=evidence, confidence="high")
+    return project.build if project else None
+
+
+def _health(draft: Draft, sources: list[SourceText]) -> Optional[HealthCheck]:
+    if draft.compose and draft.compose.health_path:
+        return HealthCheck(path=draft.compose.health_path, evidence=[draft.compose.evidence(
+            draft.compose.health_line, "compose healthcheck")], confidence="high")
+    if draft.dockerfile and draft.dockerfile.health_path:
+        path, line = draft.dockerfile.health_path
+        return HealthCheck(path=path, evidence=[draft.dockerfile.evidence(line, "Dockerfile HEALTHCHECK")],
+                           confidence="high")
+    if draft.project and draft.project.health:
+        return draft.project.health
+    return health.find_route(sources)
+
+
+def _language(draft: Draft) -> Optional[Language]:
+    """The project's language; its version from the Dockerfile's base image when the manifests give none."""
+    found = draft.dockerfile.language() if draft.dockerfile else None
+    project = draft.project
+    if project and project.language:
+        if project.language.version or not found or found[0] != project.language.name or not found[1]:
+            return project.language
+        _, version, image, line = found
+        evidence = project.language.evidence + [draft.dockerfile.evidence(line, f"base image {image}")]
+        return project.language.model_copy(update={"version": version, "evidence": evidence})
+    if found is None or found[0] == "static":
+        return None
+    name, version, image, line = found
+    return Language(name=name, version=version, evidence=[draft.dockerfile.evidence(line, f"base image {image}")],
+                    confidence="medium")
+
+
+def _unique(evidence: list[Evidence]) -> list[Evidence]:
+    """One piece of evidence per place: a line matched by two patterns is still one line."""
+    return list({(e.file, e.line if e.line is not None else e.detail): e for e in reversed(evidence)}.values())[::-1]
+
+
+def _redact(service: Service) -> Service:
+    """Commands come from Procfiles, compose files and scripts, which sometimes inline a password."""
+    for command in (service.install_command, service.build_command, service.start_command):
+        if command is not None:
+            command.value = redact_secrets(command.value)
+    for fact in (service.install_command, service.build_command, service.start_command, service.entry_point,
+                 service.port, service.role):
+        for evidence in fact.evidence if fact else []:
+            evidence.detail = redact_secrets(evidence.detail)
+    return service
+
+
+def _trim_evidence(service: Service, limit: int) -> Service:
+    """Bound every evidence list so the status object stays small."""
+    for fact in (service.role, service.language, service.framework, service.package_manager, service.install_command,
+                 service.build_command, service.start_command, service.entry_point, service.port,
+                 service.health_check):
+        if fact is not None:
+            fact.evidence = _unique(fact.evidence)[:limit]
+    return service
