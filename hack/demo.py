@@ -34,7 +34,7 @@ def start_operator(plane: ControlPlane, directory: Path) -> int:
     log = open(directory / "operator.log", "ab")
     proc = subprocess.Popen(
         [sys.executable, "-m", "hydron", "run"],
-        env=plane.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**plane.env(), "HYDRON_ALLOW_FILE_URLS": "1"},  # the demo's repository is a local file:// one stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     (directory / "operator.pid").write_text(str(proc.pid))
     return proc.pid

@@ -97,7 +97,12 @@ class RunningOperator:
 def start_operator(plane: ControlPlane, log_path: Path, kubeconfig: Path | None = None, extra: tuple[str, ...] = ()):
     """`hydron run` as a subprocess; returns the process and its liveness and metrics ports."""
     port, metrics_port = free_port(), free_port()
-    env = {**plane.env(), "PYTHONPATH": str(REPO / "operator")}
+    env = {
+        **plane.env(),
+        "PYTHONPATH": str(REPO / "operator"),
+        "HYDRON_WORKDIR": str(log_path.parent / "work"),
+        "HYDRON_APPLICATION_RESYNC_SECONDS": "5",  # timers look often, so tests wait less
+    }
     if kubeconfig is not None:
         env["KUBECONFIG"] = str(kubeconfig)
     with open(log_path, "wb") as log:

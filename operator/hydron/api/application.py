@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from pydantic import ConfigDict, Field
 
+from hydron.analysis.models import Analysis
 from hydron.api.base import (
     AGE_COLUMN,
     MAP_BY_NAME,
@@ -51,6 +52,7 @@ class GitSource(ApiModel):
             "HTTPS, or `ssh-privatekey` (and optional `known_hosts`) for SSH."
         ),
     )
+    submodules: bool = Field(default=False, description="Also fetch the repository's submodules.")
     poll_interval_seconds: int = Field(
         default=300,
         ge=30,
@@ -160,8 +162,12 @@ class ApplicationSpec(ApiModel):
 class SourceStatus(ApiModel):
     """The source revision pinned for this generation."""
 
+    url: str | None = Field(default=None, description="Git URL the commit was fetched from.")
+    path: str | None = Field(default=None, description="Subdirectory analysed, for monorepos.")
     commit: str | None = Field(default=None, description="Full commit SHA that was fetched.")
     ref: str | None = Field(default=None, description="The ref that was resolved to the commit.")
+    requested_ref: str | None = Field(default=None, description="spec.source.git.ref when the commit was pinned.")
+    analyzed_commit: str | None = Field(default=None, description="The commit status.analysis describes.")
     image: str | None = Field(default=None, description="Image reference, for image sources.")
     template: str | None = Field(default=None, description="Template name, for template sources.")
     fetched_at: datetime | None = Field(default=None, description="When the source was last fetched.")
@@ -171,6 +177,9 @@ class ApplicationStatus(StatusBase):
     """What Hydron has made of the Application so far."""
 
     source: SourceStatus | None = Field(default=None, description="The pinned source revision.")
+    analysis: Analysis | None = Field(
+        default=None, description="What the code needs to run: services, ports, env, databases, with evidence."
+    )
     plan_ref: LocalObjectReference | None = Field(default=None, description="The InfraPlan made for this app.")
     deployment_ref: LocalObjectReference | None = Field(
         default=None, description="The Deployment that runs this app."

@@ -49,6 +49,34 @@ def _crds(args: argparse.Namespace) -> int:
     return 0
 
 
+def _analyze(args: argparse.Namespace) -> int:
+    """Analyse a local directory, or a Git URL fetched into a temporary directory."""
+    import tempfile
+
+    from hydron.cli.analyze import analyze_command
+
+    if Path(args.target).is_dir():
+        return analyze_command(args.target, args.output)
+    from hydron.source import GitSource, SourceError, fetch_source
+
+    with tempfile.TemporaryDirectory(prefix="hydron-analyze-") as scratch:
+        try:
+            fetched = fetch_source(GitSource(url=args.target, ref=args.ref, path=args.path), Path(scratch) / "src")
+        except SourceError as error:
+            print(f"error: {error.reason}: {error.message}", file=sys.stderr)
+            return 1
+        print(f"# {args.target} at {fetched.commit[:12]} ({fetched.ref})", file=sys.stderr)
+        return analyze_command(str(fetched.checkout_dir), args.output)
+
+
+def _templates(args: argparse.Namespace) -> int:
+    from hydron.templates import list_templates
+
+    for template in list_templates():
+        print(f"{template.name:<14} {template.title}: {template.description}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hydron", description="Run your own apps on your own servers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -68,6 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crds.add_argument("--check", action="store_true", help="only check that the directory is up to date")
     crds.set_defaults(func=_crds)
+
+    analyze = sub.add_parser("analyze", help="show what a repository needs to run (a directory or a Git URL)")
+    analyze.add_argument("target", help="a local directory or a Git URL")
+    analyze.add_argument("--ref", help="branch, tag or commit, for a Git URL")
+    analyze.add_argument("--path", help="subdirectory of the repository, for a Git URL")
+    analyze.add_argument("-o", "--output", default="table", choices=["table", "json", "yaml"])
+    analyze.set_defaults(func=_analyze)
+
+    templates = sub.add_parser("templates", help="list the template gallery")
+    templates.set_defaults(func=_templates)
 
     version = sub.add_parser("version", help="print the version")
     version.set_defaults(func=lambda _args: print(__import__("hydron").__version__) or 0)

@@ -1,19 +1,233 @@
-"""Application controller: source → analysis → plan → deployment, summarised in Ready."""
+"""Application controller: source → analysis → plan → deployment, summarised in Ready.
+
+Stages run in order and each records its condition; a stage that cannot finish
+stops the pass with a reason a person can act on. Fetching and analysing happen
+only when something changed (the spec's source, or a new commit on the tracked
+branch when its poll interval is due), so the level-based timer costs one cheap
+`ls-remote` at most.
+"""
 
 from __future__ import annotations
 
-from hydron.api.application import Application, ApplicationStatus
-from hydron.controllers.common import with_pending
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 
+from hydron.analysis import Analysis, analyze
+from hydron.analysis.models import Port, Service, ServiceRole
+from hydron.api.application import Application, ApplicationStatus, GitSource, SourceStatus
+from hydron.api.conditions import now, set_condition
+from hydron.controllers.common import Outcome, with_pending
+from hydron.source import FetchedSource, FetchLimits, GitCredentials, SourceError, fetch_source, is_commit_ref, resolve_ref
+from hydron.source.models import GitSource as FetchSpec
+from hydron.templates import UnknownTemplate, expand_template
+
+log = logging.getLogger(__name__)
+
+SOURCE_READY, ANALYZED, PLANNED, DEPLOYED = "SourceReady", "Analyzed", "Planned", "Deployed"
 CONDITIONS = {
-    "SourceReady": "Waiting for the source to be fetched and pinned.",
-    "Analyzed": "Waiting for the code to be analysed.",
-    "Planned": "Waiting for an approved InfraPlan.",
-    "Deployed": "Waiting for the Deployment to answer over HTTPS.",
+    SOURCE_READY: "Waiting for the source to be fetched and pinned.",
+    ANALYZED: "Waiting for the code to be analysed.",
+    PLANNED: "Waiting for an approved InfraPlan.",
+    DEPLOYED: "Waiting for the Deployment to answer over HTTPS.",
 }
 
+ReadSecretData = Callable[[str], Awaitable[dict[str, str]]]
+"""read_secret_data(secret_name) -> the Secret's decoded data, in the app's namespace."""
 
-async def reconcile(app: Application, generation: int | None) -> ApplicationStatus:
+
+@dataclass
+class ApplicationContext:
+    """What a reconcile needs from outside: identity, a scratch directory, Secrets."""
+
+    namespace: str
+    name: str
+    workdir: Path
+    read_secret_data: ReadSecretData
+    fetch_limits: FetchLimits = FetchLimits()
+
+    @property
+    def checkout(self) -> Path:
+        return self.workdir / "sources" / self.namespace / self.name
+
+
+async def reconcile(app: Application, generation: int | None, ctx: ApplicationContext) -> Outcome:
     """Bring the Application's status up to date with its spec."""
-    status = app.status or ApplicationStatus()
-    return with_pending(status, generation, CONDITIONS, list(CONDITIONS))
+    status = with_pending(app.status or ApplicationStatus(), generation, CONDITIONS, list(CONDITIONS))
+    source = app.spec.source
+    if source.git is not None:
+        status, retry = await _git_source(source.git, status, generation, ctx)
+        if retry is not None:
+            return _finish(status, generation, retry)
+    elif source.image is not None:
+        status = _image_source(source.image.name, source.image.port, status, generation)
+    elif source.template is not None:
+        status = _template_source(source.template.name, status, generation)
+    return _finish(status, generation, None)
+
+
+def _finish(status: ApplicationStatus, generation: int | None, retry: str | None) -> Outcome:
+    summarized = with_pending(status, generation, CONDITIONS, list(CONDITIONS))
+    return Outcome(summarized, retry_message=retry)
+
+
+# --- git ---------------------------------------------------------------------------
+
+
+def _source_changed(spec: GitSource, recorded: SourceStatus | None) -> bool:
+    """The spec asks for something other than what was fetched."""
+    if recorded is None or recorded.commit is None:
+        return True
+    return (recorded.url, recorded.requested_ref, recorded.path) != (spec.url, spec.ref, spec.path)
+
+
+def _poll_due(spec: GitSource, recorded: SourceStatus, at: datetime) -> bool:
+    """A branch (or tag, which may move) is due for a look; a pinned commit never is."""
+    if is_commit_ref(spec.ref):
+        return False
+    fetched = recorded.fetched_at
+    return fetched is None or at - fetched >= timedelta(seconds=spec.poll_interval_seconds)
+
+
+async def _credentials(spec: GitSource, ctx: ApplicationContext) -> GitCredentials | None:
+    if spec.credentials_secret_ref is None:
+        return None
+    data = await ctx.read_secret_data(spec.credentials_secret_ref.name)
+    return GitCredentials.from_secret_data(data)
+
+
+async def _git_source(
+    spec: GitSource, status: ApplicationStatus, generation: int | None, ctx: ApplicationContext
+) -> tuple[ApplicationStatus, str | None]:
+    """Pin a commit (fetching only when needed) and analyse it once.
+
+    Returns the status and, when the failure can heal by itself, a retry message.
+    """
+    at = now()
+    recorded = status.source
+    try:
+        credentials = await _credentials(spec, ctx)
+        if _source_changed(spec, recorded) or not ctx.checkout.exists():
+            fetched = await _fetch(spec, credentials, ctx)
+        elif _poll_due(spec, recorded, at):
+            head = await asyncio.to_thread(resolve_ref, spec.url, spec.ref, credentials, limits=ctx.fetch_limits)
+            if head == recorded.commit:
+                status = status.model_copy(update={"source": recorded.model_copy(update={"fetched_at": at})})
+                return await _analysed(status, generation, ctx), None
+            fetched = await _fetch(spec, credentials, ctx)
+        else:
+            return await _analysed(status, generation, ctx), None
+    except SourceError as error:
+        conditions = set_condition(status.conditions, SOURCE_READY, "False", error.reason, error.message, generation)
+        status = status.model_copy(update={"conditions": conditions})
+        return status, (error.message if error.retryable else None)
+    except Exception as error:  # a Secret that cannot be read, for one
+        reason = getattr(error, "reason", "SourceUnavailable")
+        message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+        conditions = set_condition(status.conditions, SOURCE_READY, "False", reason, message, generation)
+        return status.model_copy(update={"conditions": conditions}), (
+            message if getattr(error, "retryable", True) else None
+        )
+
+    previous = recorded.commit if recorded else None
+    message = f"Pinned {fetched.commit[:12]} ({_ref_name(fetched.ref)}), {fetched.files} files."
+    if fetched.removed_symlinks:
+        message += f" Removed {len(fetched.removed_symlinks)} symlink(s) pointing outside the repository."
+    if previous and previous != fetched.commit:
+        message += f" New commit since {previous[:12]}."
+    conditions = set_condition(status.conditions, SOURCE_READY, "True", "Fetched", message, generation, at)
+    source = SourceStatus(
+        url=spec.url, path=spec.path, commit=fetched.commit, ref=fetched.ref, requested_ref=spec.ref,
+        fetched_at=at, analyzed_commit=recorded.analyzed_commit if recorded else None,
+    )
+    status = status.model_copy(update={"conditions": conditions, "source": source})
+    return await _analysed(status, generation, ctx, checkout=fetched.checkout_dir), None
+
+
+async def _fetch(spec: GitSource, credentials: GitCredentials | None, ctx: ApplicationContext) -> FetchedSource:
+    fetch_spec = FetchSpec(url=spec.url, ref=spec.ref, path=spec.path, submodules=spec.submodules)
+    return await asyncio.to_thread(fetch_source, fetch_spec, ctx.checkout, credentials, ctx.fetch_limits)
+
+
+def _ref_name(ref: str) -> str:
+    return ref.removeprefix("refs/heads/").removeprefix("refs/tags/")
+
+
+async def _analysed(
+    status: ApplicationStatus, generation: int | None, ctx: ApplicationContext, checkout: Path | None = None
+) -> ApplicationStatus:
+    """Analyse the pinned commit unless status already describes it."""
+    source = status.source
+    if source is None or source.commit is None:
+        return status
+    if source.analyzed_commit == source.commit and status.analysis is not None:
+        return status
+    directory = checkout or (ctx.checkout / source.path if source.path else ctx.checkout)
+    analysis = await asyncio.to_thread(analyze, directory)
+    status = status.model_copy(
+        update={"analysis": analysis, "source": source.model_copy(update={"analyzed_commit": source.commit})}
+    )
+    return _analysis_condition(status, analysis, generation)
+
+
+def _analysis_condition(status: ApplicationStatus, analysis: Analysis, generation: int | None) -> ApplicationStatus:
+    if not analysis.services:
+        hint = "; ".join(analysis.warnings[:2]) or "no manifest, Dockerfile, compose file or Procfile was found"
+        conditions = set_condition(
+            status.conditions, ANALYZED, "False", "NothingDeployableFound",
+            f"Nothing deployable found ({hint}). Point spec.source.git.path at the app's folder, "
+            "or add a Dockerfile.", generation,
+        )
+    else:
+        conditions = set_condition(status.conditions, ANALYZED, "True", "ServicesFound", describe(analysis), generation)
+    return status.model_copy(update={"conditions": conditions})
+
+
+def describe(analysis: Analysis) -> str:
+    """One line a person reads in `kubectl describe`: what was found."""
+    parts = []
+    for service in analysis.services:
+        detail = [service.framework.name if service.framework else (service.language.name if service.language else "")]
+        if service.port:
+            detail.append(f"port {service.port.value}")
+        parts.append(f"{service.name} ({', '.join(d for d in detail if d) or service.role.value})")
+    text = f"{len(analysis.services)} service(s): {', '.join(parts)}"
+    if analysis.databases:
+        text += f"; needs {', '.join(sorted({d.kind for d in analysis.databases}))}"
+    return text + "."
+
+
+# --- image and template ------------------------------------------------------------
+
+
+def _image_source(image: str, port: int | None, status: ApplicationStatus, generation: int | None) -> ApplicationStatus:
+    """An image needs no fetching or analysis: it is one web service."""
+    service = Service(
+        name="web", path=".", image=image,
+        role=ServiceRole(value="web", evidence=[], confidence="high"),
+        port=Port(value=port, evidence=[], confidence="high") if port else None,
+    )
+    analysis = Analysis(
+        services=[service], databases=[], integrations=[], files_scanned=0, truncated=False,
+        skipped=[], skipped_counts=[], warnings=[] if port else ["spec.source.image.port is not set; the plan will assume 80."],
+    )
+    conditions = set_condition(status.conditions, SOURCE_READY, "True", "ImageSource", f"Runs image {image}.", generation)
+    conditions = set_condition(conditions, ANALYZED, "True", "NotNeeded", "Image sources are not analysed.", generation)
+    return status.model_copy(update={"conditions": conditions, "analysis": analysis, "source": SourceStatus(image=image)})
+
+
+def _template_source(name: str, status: ApplicationStatus, generation: int | None) -> ApplicationStatus:
+    try:
+        analysis = expand_template(name)
+    except UnknownTemplate as error:
+        conditions = set_condition(
+            status.conditions, SOURCE_READY, "False", "TemplateNotFound", f"{error}. Fix spec.source.template.name.",
+            generation,
+        )
+        return status.model_copy(update={"conditions": conditions})
+    conditions = set_condition(status.conditions, SOURCE_READY, "True", "Template", f"Template {name}.", generation)
+    conditions = set_condition(conditions, ANALYZED, "True", "ServicesFound", describe(analysis), generation)
+    return status.model_copy(update={"conditions": conditions, "analysis": analysis, "source": SourceStatus(template=name)})

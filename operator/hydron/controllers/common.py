@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -14,6 +15,15 @@ Resource = TypeVar("Resource", bound=BaseModel)
 Status = TypeVar("Status", bound=StatusBase)
 
 INVALID_SPEC = "InvalidSpec"
+
+
+@dataclass
+class Outcome:
+    """What a reconcile hands back: the status to write and, when a failure can heal
+    by itself, the message for a retry with backoff (kopf.TemporaryError)."""
+
+    status: StatusBase
+    retry_message: str | None = None
 
 
 class InvalidSpec(Exception):

@@ -26,13 +26,14 @@ class SecretError(Exception):
         self.retryable = retryable
 
 
-def _read(namespace: str, name: str, key: str) -> str:
+def _get(namespace: str, name: str, wanted: str) -> dict[str, str]:
+    """The Secret's raw (base64) data; `wanted` says what to create it with if missing."""
     try:
         secret = core_v1().read_namespaced_secret(name, namespace)
     except ApiException as error:
         if error.status == 404:
             raise SecretError(
-                "SecretNotFound", f"Secret {namespace}/{name} does not exist; create it with key {key!r}.", True
+                "SecretNotFound", f"Secret {namespace}/{name} does not exist; create it with {wanted}.", True
             ) from None
         if error.status == 403:
             raise SecretError(
@@ -41,16 +42,33 @@ def _read(namespace: str, name: str, key: str) -> str:
                 False,
             ) from None
         raise SecretError("SecretUnavailable", f"reading Secret {namespace}/{name} failed: HTTP {error.status}", True) from None
-    data = secret.data or {}
+    return secret.data or {}
+
+
+def _decode(namespace: str, name: str, key: str, value: str) -> str:
+    try:
+        return base64.b64decode(value).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise SecretError("SecretKeyInvalid", f"key {key!r} of Secret {namespace}/{name} is not UTF-8 text.", False) from None
+
+
+def _read(namespace: str, name: str, key: str) -> str:
+    data = _get(namespace, name, f"key {key!r}")
     if key not in data:
         keys = ", ".join(sorted(data)) or "none"
         raise SecretError("SecretKeyMissing", f"Secret {namespace}/{name} has no key {key!r} (it has: {keys}).", True)
-    try:
-        return base64.b64decode(data[key]).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        raise SecretError("SecretKeyInvalid", f"key {key!r} of Secret {namespace}/{name} is not UTF-8 text.", False) from None
+    return _decode(namespace, name, key, data[key])
+
+
+def _read_all(namespace: str, name: str) -> dict[str, str]:
+    return {key: _decode(namespace, name, key, value) for key, value in _get(namespace, name, "the keys it needs").items()}
 
 
 async def read_secret_key(namespace: str, name: str, key: str) -> str:
     """The decoded value of one key, read without blocking the event loop."""
     return await asyncio.to_thread(_read, namespace, name, key)
+
+
+async def read_secret_data(namespace: str, name: str) -> dict[str, str]:
+    """Every key of a Secret, decoded (for credentials that span keys, e.g. a token and a username)."""
+    return await asyncio.to_thread(_read_all, namespace, name)
