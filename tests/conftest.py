@@ -145,7 +145,9 @@ def stop_operator(proc: subprocess.Popen, log_path: Path) -> None:
 def operator(control_plane: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningOperator]:
     """The operator running against the test control plane with admin rights."""
     log_path = tmp_path_factory.mktemp("operator") / "operator.log"
-    proc, port, metrics_port = start_operator(control_plane, log_path)
+    # Only the per-test namespaces (t-*): tests that run an operator of their own
+    # (with other credentials) use namespaces this one leaves alone.
+    proc, port, metrics_port = start_operator(control_plane, log_path, extra=("--namespace", "t-*"))
     wait_live(proc, port, log_path)
     yield RunningOperator(log_path, f"http://127.0.0.1:{metrics_port}/metrics")
     stop_operator(proc, log_path)

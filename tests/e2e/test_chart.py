@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+import uuid
 
 import pytest
 import yaml
 
-from tests.conftest import start_operator, stop_operator, wait_live
+from tests.conftest import Kube, start_operator, stop_operator, wait_live
 from tests.support.controlplane import REPO, kubeconfig_text
 
 pytestmark = pytest.mark.controlplane
@@ -67,7 +68,7 @@ def test_optional_monitoring_objects_render(control_plane):
     assert any("hydron_reconciles_total" in p["targets"][0]["expr"] for p in panels)
 
 
-def test_operator_runs_with_the_charts_service_account(control_plane, kube, tmp_path):
+def test_operator_runs_with_the_charts_service_account(control_plane, tmp_path):
     install = helm(control_plane, "install", "hydron", str(CHART), "--namespace", "hydron-system", "--create-namespace", check=False)
     assert install.returncode == 0, install.stderr
     sa = "system:serviceaccount:hydron-system:hydron"
@@ -76,6 +77,9 @@ def test_operator_runs_with_the_charts_service_account(control_plane, kube, tmp_
     assert can("list", "secrets") == "no"
     assert can("watch", "secrets") == "no"
 
+    # A namespace the suite's admin operator does not watch, so this one does the work.
+    kube = Kube(control_plane, f"rbac-{uuid.uuid4().hex[:8]}")
+    control_plane.kubectl_run("create", "namespace", kube.namespace)
     token = control_plane.kubectl_run("create", "token", "hydron", "-n", "hydron-system").stdout.strip()
     kubeconfig = tmp_path / "sa-kubeconfig"
     kubeconfig.write_text(kubeconfig_text(control_plane.server, control_plane.directory / "pki" / "ca.crt", token=token))

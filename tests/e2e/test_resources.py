@@ -17,7 +17,7 @@ kind: Application
 metadata: {name: shop}
 spec:
   source:
-    git: {url: "https://git.example.com/acme/shop.git", ref: main}
+    image: {name: "nginx:1.27", port: 80}
   domains: [shop.example.com]
 """,
     "infraplans": """

@@ -1,17 +1,181 @@
-"""InfraPlan controller: validate the plan, track revisions and approval."""
+"""InfraPlan controller: (re)plan when the inputs change, validate, count revisions, track approval.
+
+Plain async functions, no kopf: `main.py` wires them. The only side effects are the
+return values: a spec to write back (when the plan was remade), a status, and the
+Secrets of generated credentials the caller should create.
+
+When is the plan remade? When what it was made from changed: another analysis, another
+Application spec, or new change requests (spec.basis records all three). Otherwise the
+spec stays as it is, so a person's edit lasts until the inputs change, and counts as a
+revision of its own.
+"""
 
 from __future__ import annotations
 
-from hydron.api.infraplan import InfraPlan, InfraPlanStatus
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from hydron.analysis.models import Analysis
+from hydron.api.application import ApplicationSpec
+from hydron.api.base import Condition
+from hydron.api.conditions import now as utc_now
+from hydron.api.conditions import set_condition, summarize_ready
+from hydron.api.infraplan import Finding, InfraPlan, InfraPlanSpec, InfraPlanStatus, PlannedSecret
 from hydron.controllers.common import with_pending
+from hydron.llm.assist import Assistant
+from hydron.planning import planner
+from hydron.planning.approval import AUTO_APPROVER, approval_state
+from hydron.planning.digest import application_digest, digest
+from hydron.planning.revisions import next_revision
+from hydron.planning.validation import validate
 
 CONDITIONS = {
-    "Valid": "Waiting for the plan to be validated.",
+    "Valid": "Waiting for the plan to be made from the Application's analysis.",
     "Approved": "Waiting for a person (or autoApprove) to approve a revision.",
 }
+DEPENDS_ON = list(CONDITIONS)
+PLANNING_SOURCES = ("Analysis", "Planning", "LLM")
+LLM_RETRY_SECONDS = 300.0
+SEVERITY_ORDER = {"Error": 0, "Warning": 1, "Info": 2}
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """What the plan is made from, read by the caller: the owning Application and its analysis."""
+
+    app_name: str
+    application: ApplicationSpec
+    analysis: Analysis | None
+    source_revision: str | None = None
+
+    def inputs(self) -> planner.PlanInputs:
+        return planner.PlanInputs(self.app_name, self.application, self.analysis, self.source_revision)
+
+
+@dataclass
+class PlanOutcome:
+    spec: InfraPlanSpec | None  # the remade spec to write back; None when the spec stays as it is
+    status: InfraPlanStatus
+    generated_secrets: list[PlannedSecret] = field(default_factory=list)  # create missing keys: secret_data()
+    retry_after_seconds: float | None = None  # the LLM step failed transiently: reconcile again after this
+
+
+def needs_planning(spec: InfraPlanSpec, context: PlanContext) -> bool:
+    """The plan was made from other inputs than these (or never made)."""
+    basis = spec.basis
+    if basis is None:
+        return True
+    if context.application.source.image is not None:
+        return (basis.application_digest != application_digest(context.application)
+                or basis.source_revision != context.application.source.image.name)
+    return (basis.source_revision != context.source_revision
+            or basis.analysis_digest != (digest(context.analysis) if context.analysis else None)
+            or basis.application_digest != application_digest(context.application)
+            or basis.change_requests < len(spec.change_requests))
+
+
+def planner_owned_fields(spec: InfraPlanSpec) -> dict[str, Any]:
+    """The spec as a patch body without the fields people own (approval, changeRequests), so
+    writing a remade plan never overwrites an approval or a request made meanwhile."""
+    body = spec.to_api()
+    body.pop("approval", None)
+    body.pop("changeRequests", None)
+    return body
+
+
+async def _remake(plan: InfraPlan, context: PlanContext, assistant: Assistant | None
+                  ) -> tuple[InfraPlanSpec, list[Finding], bool]:
+    """The plan made afresh from the inputs (rules, then the LLM when configured)."""
+    inputs = context.inputs()
+    draft = planner.plan(inputs)
+    requests = list(plan.spec.change_requests)
+    applied_before = plan.spec.basis.change_requests if plan.spec.basis else 0
+    findings = list(draft.findings)
+    retry = False
+    if assistant is not None:
+        assisted = await assistant.improve(draft, inputs, requests)
+        findings += assisted.findings
+        retry = assisted.retry
+        if assisted.applied:
+            draft = assisted.draft
+    elif len(requests) > applied_before:
+        findings.append(Finding(severity="Warning", source="LLM", field="changeRequests",
+                                message=f"{len(requests) - applied_before} change request(s) wait for the LLM, which "
+                                        "is not configured (ANTHROPIC_API_KEY is unset); edit the Application or the "
+                                        "plan directly instead."))
+    spec = draft.spec
+    if spec.basis is not None and spec.basis.planner == "Rules":
+        spec.basis = spec.basis.model_copy(update={"change_requests": min(applied_before, len(requests))})
+    spec = spec.model_copy(update={"application_ref": plan.spec.application_ref, "approval": plan.spec.approval,
+                                   "change_requests": requests})
+    return spec, findings, retry
+
+
+def _valid(findings: list[Finding]) -> tuple[str, str, str]:
+    errors = [f for f in findings if f.severity == "Error"]
+    if errors:
+        text = " ".join(f.message for f in errors[:3]) + (f" (and {len(errors) - 3} more)" if len(errors) > 3 else "")
+        return "False", "InvalidPlan", text
+    warnings = sum(f.severity == "Warning" for f in findings)
+    return "True", "Valid", f"The plan is complete and consistent; {warnings} warning(s) in status.findings."
+
+
+def _sorted(findings: list[Finding]) -> list[Finding]:
+    unique = list({(f.severity, f.field, f.message): f for f in findings}.values())
+    return sorted(unique, key=lambda f: (SEVERITY_ORDER[f.severity], f.field or "", f.message))
+
+
+async def reconcile_plan(plan: InfraPlan, generation: int | None, context: PlanContext | None = None,
+                         assistant: Assistant | None = None, at: datetime | None = None) -> PlanOutcome:
+    """Bring the plan (and its status) up to date with its inputs and its spec."""
+    status = plan.status or InfraPlanStatus()
+    spec = plan.spec
+    written: InfraPlanSpec | None = None
+    planning_findings = [f for f in status.findings if f.source in PLANNING_SOURCES]
+    retry = None
+    if context is not None and needs_planning(spec, context):
+        remade, planning_findings, transient = await _remake(plan, context, assistant)
+        retry = LLM_RETRY_SECONDS if transient else None
+        if remade != spec:
+            written = spec = remade
+    if spec.basis is None and context is None:
+        pending = with_pending(status, generation, CONDITIONS, DEPENDS_ON)
+        return PlanOutcome(spec=None, status=pending.model_copy(update={"findings": validate(spec)}))
+
+    revision = next_revision(status.revision, status.material, status.basis, status.changes, spec)
+    if context is not None:
+        auto = context.application.planning.auto_approve
+    else:  # without the Application, keep what autoApprove decided for this same revision
+        auto = status.approved_by == AUTO_APPROVER and status.approved_revision == revision.number
+    latest = revision.changes[0].split(": ", 1)[-1].rstrip(".") if revision.changes else None
+    approval = approval_state(revision.number, spec.approval, auto, latest)
+    findings = _sorted(planning_findings + validate(spec))
+    at = at or utc_now()
+    conditions: list[Condition] = list(status.conditions)
+    valid_status, valid_reason, valid_message = _valid(findings)
+    conditions = set_condition(conditions, "Valid", valid_status, valid_reason, valid_message, generation, at)  # type: ignore[arg-type]
+    conditions = set_condition(conditions, "Approved", approval.status, approval.reason, approval.message,
+                               generation, at)
+    conditions = summarize_ready(conditions, DEPENDS_ON, generation,
+                                 f"Revision {revision.number} is valid and approved.", at)
+    new_status = status.model_copy(update={
+        "observed_generation": generation,
+        "conditions": conditions,
+        "revision": revision.number,
+        "changes": revision.changes,
+        "material": revision.material,
+        "findings": findings,
+        "basis": spec.basis,
+        "revised_at": at if revision.revised else status.revised_at,
+        "approved_revision": approval.approved_revision,
+        "approved_by": approval.approved_by,
+    })
+    generated = [s for s in spec.secrets if s.purpose == "Generated"]
+    return PlanOutcome(spec=written, status=new_status, generated_secrets=generated, retry_after_seconds=retry)
 
 
 async def reconcile(plan: InfraPlan, generation: int | None) -> InfraPlanStatus:
-    """Bring the plan's status up to date with its spec."""
-    status = plan.status or InfraPlanStatus()
-    return with_pending(status, generation, CONDITIONS, list(CONDITIONS))
+    """The status-only entry point main.py calls today: validates, counts revisions and tracks
+    approval of the spec as it is, without remaking it."""
+    return (await reconcile_plan(plan, generation)).status

@@ -1,0 +1,176 @@
+"""Services that compile to an artifact: Go, Rust, JVM (Maven/Gradle; Spring Boot, Quarkus), .NET.
+
+The build stage compiles; the runtime stage is a slim image with the artifact only.
+The analysis' start command names the artifact where the build left it (./bin/api,
+target/app.jar); here it moves to a fixed place, so the generator writes its own CMD
+unless a person or the LLM set the start command.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+
+from . import images
+from .common import (
+    Context, add_user, apt_install, bash_check, cmd, copy_optional, env_lines, expose, header, healthcheck, port_env,
+)
+
+
+def _runtime_tail(ctx: Context, default_cmd: str, user: str = "app") -> str:
+    start = cmd(ctx.start_command) if ctx.start_command and ctx.start_overridden else default_cmd
+    return (f"USER {user}\n"
+            f"{expose(ctx)}"
+            f"{healthcheck(bash_check(ctx.port, ctx.health_path), ctx.check)}"
+            f"{start}\n")
+
+
+def _binary(ctx: Context, fallback: str) -> tuple[str, list[str]]:
+    """The executable the analysis' start command runs (its file name) and its arguments."""
+    if ctx.start_command:
+        argv = shlex.split(ctx.start_command)
+        if argv and ("/" in argv[0]):
+            return argv[0].rsplit("/", 1)[-1], argv[1:]
+    return fallback, []
+
+
+def go(ctx: Context) -> str:
+    name, args = _binary(ctx, ctx.service.name)
+    build = ctx.build or ""
+    package = build.split()[-1] if build.startswith("go build") else "."
+    argv = [f"/usr/local/bin/{name}", *args]
+    manifests = copy_optional("go.mod", "go.sum")
+    return (
+        header(ctx, f"go{', ' + ctx.framework if ctx.framework else ''}")
+        + "\n"
+        f"FROM {images.golang(ctx.version)} AS build\n"
+        "ENV CGO_ENABLED=0 GOFLAGS=-trimpath\n"
+        "WORKDIR /src\n"
+        f"COPY {manifests} ./\n"
+        "RUN go mod download\n"
+        "COPY . .\n"
+        f"RUN go build -ldflags='-s -w' -o /out/{name} {package}\n"
+        "\n"
+        f"FROM {images.DEBIAN} AS runtime\n"
+        f"{apt_install('ca-certificates')}"
+        f"{env_lines(port_env(ctx))}"
+        f"{add_user()}"
+        f"COPY --from=build /out/{name} /usr/local/bin/{name}\n"
+        + _runtime_tail(ctx, "CMD " + _json(argv))
+    )
+
+
+def rust(ctx: Context) -> str:
+    name, args = _binary(ctx, ctx.service.name)
+    locked = " --locked" if ctx.lockfile else ""
+    argv = [f"/usr/local/bin/{name}", *args]
+    return (
+        header(ctx, f"rust, cargo{', ' + ctx.framework if ctx.framework else ''}")
+        + "\n"
+        f"FROM {images.rust(ctx.version)} AS build\n"
+        f"{apt_install('pkg-config', 'libssl-dev')}"
+        "WORKDIR /app\n"
+        f"COPY {copy_optional('Cargo.toml', 'Cargo.lock')} ./\n"
+        "# Build the dependencies against a stub main, so a source change reuses this layer.\n"
+        f"RUN mkdir src && echo 'fn main() {{}}' > src/main.rs && cargo build --release{locked} && rm -rf src\n"
+        "COPY . .\n"
+        "# touch: the copied sources may be older than the stub build.\n"
+        f"RUN touch src/main.rs && cargo build --release{locked} && cp target/release/{name} /usr/local/bin/{name}\n"
+        "\n"
+        f"FROM {images.DEBIAN} AS runtime\n"
+        f"{apt_install('ca-certificates', 'libssl3')}"
+        f"{env_lines(port_env(ctx))}"
+        f"{add_user()}"
+        f"COPY --from=build /usr/local/bin/{name} /usr/local/bin/{name}\n"
+        + _runtime_tail(ctx, "CMD " + _json(argv))
+    )
+
+
+def _json(argv: list[str]) -> str:
+    return json.dumps(argv)
+
+
+JAR_PICK = ("mkdir -p /out && cp \"$(find {dir} -maxdepth 1 -name '*.jar' ! -name '*-plain.jar' "
+            "! -name 'original-*' | head -n 1)\" /out/app.jar")
+
+
+def java(ctx: Context) -> str:
+    major = images.java_major(ctx.version)
+    maven = (ctx.service.package_manager.name if ctx.service.package_manager else "maven") == "maven"
+    quarkus = ctx.framework == "Quarkus"
+    if maven:
+        builder = f"maven:3.9-eclipse-temurin-{major}"
+        resolve = "COPY pom.xml ./\nRUN mvn -B -q dependency:go-offline\n"
+        package = "RUN mvn -B -q package -DskipTests\n"
+        output = "target"
+    else:
+        builder = f"gradle:8-jdk{major}"
+        resolve = (f"COPY {copy_optional('build.gradle', 'build.gradle.kts', 'settings.gradle', 'settings.gradle.kts', 'gradle.properties')} ./\n"
+                   "RUN gradle dependencies --no-daemon -q > /dev/null\n")
+        package = "RUN gradle build -x test --no-daemon -q\n"
+        output = "build" if quarkus else "build/libs"
+    if quarkus:
+        collect = f"RUN mkdir -p /out && cp -r {output}/quarkus-app /out/quarkus-app\n"
+        copy = "COPY --from=build --chown=app:app /out/quarkus-app /app/quarkus-app\n"
+        default = "CMD " + _json(["java", "-jar", "/app/quarkus-app/quarkus-run.jar"])
+        port_vars = {"QUARKUS_HTTP_PORT": str(ctx.port), "QUARKUS_HTTP_HOST": "0.0.0.0"} if ctx.port else {}
+    else:
+        collect = f"RUN {JAR_PICK.format(dir=output)}\n"
+        copy = "COPY --from=build --chown=app:app /out/app.jar /app/app.jar\n"
+        default = "CMD " + _json(["java", "-jar", "/app/app.jar"])
+        port_vars = {"SERVER_PORT": str(ctx.port)} if ctx.port and ctx.framework == "Spring Boot" else {}
+    environment = {"JAVA_TOOL_OPTIONS": "-XX:MaxRAMPercentage=75", **port_env(ctx), **port_vars}
+    return (
+        header(ctx, f"java {major}, {'maven' if maven else 'gradle'}{', ' + ctx.framework if ctx.framework else ''}")
+        + "\n"
+        f"FROM {builder} AS build\n"
+        "WORKDIR /app\n"
+        f"{resolve}"
+        "COPY . .\n"
+        f"{package}"
+        f"{collect}"
+        "\n"
+        f"FROM eclipse-temurin:{major}-jre AS runtime\n"
+        f"{env_lines(environment)}"
+        f"{add_user()}"
+        "WORKDIR /app\n"
+        f"{copy}"
+        + _runtime_tail(ctx, default)
+    )
+
+
+_PUBLISH = re.compile(r"dotnet publish\s+(\S+\.(?:cs|fs|vb)proj)")
+
+
+def dotnet(ctx: Context) -> str:
+    version = images.dotnet(ctx.version)
+    match = _PUBLISH.search(ctx.build or "")
+    project = match.group(1) if match else None
+    assembly = project.rsplit(".", 1)[0] if project else ctx.service.name
+    if ctx.start_command and ctx.start_command.startswith("dotnet "):
+        assembly = shlex.split(ctx.start_command)[1].rsplit("/", 1)[-1].removesuffix(".dll")
+    web = ctx.port is not None
+    runtime = f"mcr.microsoft.com/dotnet/{'aspnet' if web else 'runtime'}:{version}"
+    locked = " --locked-mode" if ctx.lockfile else ""
+    target = project or ""
+    modern = int(version.split(".")[0]) >= 8
+    # .NET 8+ images listen on 8080 and ship a non-root `app` user; older ones need both set up.
+    port_vars = ({"ASPNETCORE_HTTP_PORTS": str(ctx.port)} if modern else {"ASPNETCORE_URLS": f"http://+:{ctx.port}"}) if web else {}
+    return (
+        header(ctx, f"dotnet {version}{', ' + ctx.framework if ctx.framework else ''}")
+        + "\n"
+        f"FROM mcr.microsoft.com/dotnet/sdk:{version} AS build\n"
+        "WORKDIR /src\n"
+        f"COPY {project or '*.csproj'} packages.lock.json* NuGet.Config* ./\n"
+        f"RUN dotnet restore {target}{locked}\n"
+        "COPY . .\n"
+        f"RUN dotnet publish {target} -c Release -o /out --no-restore\n"
+        "\n"
+        f"FROM {runtime} AS runtime\n"
+        f"{env_lines({**port_env(ctx), **port_vars})}"
+        f"{'' if modern else add_user()}"
+        "WORKDIR /app\n"
+        "COPY --from=build --chown=app:app /out ./\n"
+        + _runtime_tail(ctx, "CMD " + _json(["dotnet", f"{assembly}.dll"]))
+    )

@@ -1,0 +1,141 @@
+"""Node.js and Bun services: npm, yarn, pnpm, bun; Next.js, Nuxt, Remix, NestJS, Express and friends."""
+
+from __future__ import annotations
+
+import re
+
+from . import images
+from .common import (
+    Context, cmd, copy_optional, env_lines, expose, header, healthcheck, missing_start, node_check, port_env,
+)
+
+MANIFESTS = {
+    "npm": ("package.json", "package-lock.json", "npm-shrinkwrap.json", ".npmrc"),
+    "yarn": ("package.json", "yarn.lock", ".yarnrc.yml", ".yarnrc", ".npmrc"),
+    "pnpm": ("package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", ".npmrc"),
+    "bun": ("package.json", "bun.lock", "bun.lockb", "bunfig.toml", ".npmrc"),
+}
+DEFAULT_INSTALL = {
+    "npm": ("npm ci", "npm install"),
+    "yarn": ("yarn install --frozen-lockfile", "yarn install"),
+    "pnpm": ("pnpm install --frozen-lockfile", "pnpm install"),
+    "bun": ("bun install --frozen-lockfile", "bun install"),
+}
+PRUNE = {"npm": "npm prune --omit=dev", "pnpm": "pnpm prune --prod"}
+_RUN_SCRIPT = re.compile(
+    r"^(?:npm run|npm|yarn run|yarn|pnpm run|pnpm)\s+(?!(?:install|exec|dlx|node|add|x)\b)([\w:.-]+)(.*)$"
+)
+BUILD_ENV = {"Next.js": {"NEXT_TELEMETRY_DISABLED": "1"}}
+# Frameworks whose server reads these to listen on all interfaces and the planned port.
+FRAMEWORK_ENV = {
+    "Next.js": {"HOSTNAME": "0.0.0.0", "NEXT_TELEMETRY_DISABLED": "1"},
+    "Nuxt": {"HOST": "0.0.0.0", "NITRO_HOST": "0.0.0.0"},
+    "Remix": {"HOST": "0.0.0.0"},
+    "SvelteKit": {"HOST": "0.0.0.0"},
+}
+
+
+def manager(ctx: Context) -> str:
+    name = ctx.service.package_manager.name if ctx.service.package_manager else "npm"
+    if name not in MANIFESTS:
+        return "bun" if ctx.service.language and ctx.service.language.name == "bun" else "npm"
+    return name
+
+
+def install_command(ctx: Context, pm: str) -> str:
+    if ctx.install:
+        return ctx.install
+    locked, unlocked = DEFAULT_INSTALL[pm]
+    return locked if ctx.lockfile else unlocked
+
+
+def runtime_start(command: str, pm: str) -> str:
+    """`yarn start` / `pnpm run start:prod` → `npm run …`: npm ships with every node image and
+    runs a package.json script without the package manager, so the runtime stage needs no
+    corepack download as a non-root user."""
+    if pm == "bun":
+        return command
+    match = _RUN_SCRIPT.match(command.strip())
+    if match is None:
+        return command
+    script, rest = match.group(1), match.group(2)
+    return f"npm run {script}{' --' + rest if rest.strip() else ''}"
+
+
+def _is_workspace_member(ctx: Context) -> bool:
+    return bool(ctx.lockfile and ctx.lockfile.startswith("../"))
+
+
+def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> str:
+    """deps (install from manifests only) and build (sources, build, prune) stages."""
+    corepack = "RUN corepack enable\n" if pm in ("yarn", "pnpm") else ""
+    install = install_command(ctx, pm)
+    if _is_workspace_member(ctx):
+        # The lockfile belongs to a workspace root: install there, with every member's manifest.
+        copy_manifests = ("# A workspace member: the whole workspace is the build context, so install needs\n"
+                          "# every member's package.json; the lockfile still pins every version.\n"
+                          "COPY . .\n")
+        workdir = f"WORKDIR /app/{_member_path(ctx)}\n"
+    else:
+        copy_manifests = f"COPY {copy_optional(*MANIFESTS[pm])} ./\n"
+        workdir = ""
+    build = f"RUN {ctx.build}\n" if ctx.build else ""
+    # Dev dependencies go after the build; yarn and bun have no lockfile-respecting prune, so they stay.
+    prune_step = f"RUN {PRUNE[pm]}\n" if prune and pm in PRUNE and not _is_workspace_member(ctx) else ""
+    build_env = env_lines({"NODE_ENV": "production", **BUILD_ENV.get(ctx.framework or "", {})}) if ctx.build else ""
+    return (
+        f"FROM {base} AS deps\n"
+        "WORKDIR /app\n"
+        f"{corepack}"
+        f"{copy_manifests}"
+        f"RUN {install}\n"
+        "\n"
+        f"FROM {base} AS build\n"
+        "WORKDIR /app\n"
+        f"{corepack}"
+        "COPY --from=deps /app ./\n"
+        "COPY . .\n"
+        f"{workdir}"
+        f"{build_env}"
+        f"{build}"
+        f"{prune_step}"
+    )
+
+
+def _member_path(ctx: Context) -> str:
+    depth = ctx.lockfile.count("../") if ctx.lockfile else 0
+    parts = ctx.service.path.strip("/").split("/")
+    return "/".join(parts[len(parts) - depth:])
+
+
+def base_image(ctx: Context) -> str:
+    if ctx.service.language and ctx.service.language.name == "bun" or manager(ctx) == "bun":
+        return images.bun(ctx.version if ctx.service.language and ctx.service.language.name == "bun" else None)
+    return images.node(ctx.version)
+
+
+def server(ctx: Context) -> str:
+    """A Node/Bun server: deps → build → slim runtime running the start command as `node`/`bun`."""
+    pm = manager(ctx)
+    base = base_image(ctx)
+    bun = base.startswith("oven/bun")
+    user = "bun" if bun else "node"
+    workdir = f"WORKDIR /app/{_member_path(ctx)}\n" if _is_workspace_member(ctx) else ""
+    environment = {"NODE_ENV": "production", **port_env(ctx), **FRAMEWORK_ENV.get(ctx.framework or "", {})}
+    start = cmd(runtime_start(ctx.start_command, pm)) if ctx.start_command else missing_start(ctx.service.name)
+    check = node_check(ctx.port, ctx.health_path, "bun" if bun else "node")
+    return (
+        header(ctx, f"{'bun' if bun else 'node'}, {pm}{', ' + ctx.framework if ctx.framework else ''}")
+        + "\n"
+        + dependency_stages(ctx, base, pm)
+        + "\n"
+        f"FROM {base} AS runtime\n"
+        f"{env_lines(environment)}"
+        "WORKDIR /app\n"
+        f"COPY --from=build --chown={user}:{user} /app ./\n"
+        f"{workdir}"
+        f"USER {user}\n"
+        f"{expose(ctx)}"
+        f"{healthcheck(check, ctx.check)}"
+        f"{start}\n"
+    )

@@ -1,0 +1,199 @@
+"""Generated Dockerfiles, one snapshot per ecosystem, plus the properties every one must have.
+
+Snapshots live in snapshots/; after an intended change, regenerate them with
+UPDATE_SNAPSHOTS=1 and review the diff like any other code change.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from hydron.planning.dockerfiles import generate_dockerfile, recipe
+from tests.unit.planning.factories import analysis, backing, service
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+CASES = {
+    "node-npm-express": service(),
+    "node-yarn-nextjs": service("web", version="20", framework="Next.js", pm="yarn", lockfile="yarn.lock",
+                                install="yarn install --immutable", build="yarn build", start="yarn start",
+                                health="/api/health"),
+    "node-pnpm-nestjs": service("billing", version=">=20.10", framework="NestJS", pm="pnpm", lockfile="pnpm-lock.yaml",
+                                install="pnpm install --frozen-lockfile", build="pnpm run build",
+                                start="pnpm run start:prod", health="/health"),
+    "node-npm-nuxt": service("docs", version="20", framework="Nuxt", install="npm ci", build="npm run build",
+                             start="node .output/server/index.mjs", health="/api/health"),
+    "node-npm-remix": service("shop", version="20", framework="Remix", build="npm run build",
+                              start="npm run start", health="/healthz"),
+    "bun-hono": service("links", language="bun", version="1.1", framework="Hono", pm="bun", lockfile="bun.lock",
+                        install="bun install --frozen-lockfile", start="bun run start", port=8787, health="/health"),
+    "static-vite": service("site", role="static", framework="Vite + React", pm="pnpm", lockfile="pnpm-lock.yaml",
+                           build="pnpm run build", start=None, port=None, health=None, static_root="dist"),
+    "static-plain": service("landing", role="static", language=None, framework="Static HTML", pm=None, lockfile=None,
+                            start=None, port=None, health=None, static_root="."),
+    "python-pip-flask": service("web", language="python", version="3.11.9", framework="Flask", pm="pip", lockfile=None,
+                                install="pip install -r requirements.txt",
+                                start="gunicorn app:app --bind 0.0.0.0:$PORT --workers 3", port=5000,
+                                health="/health"),
+    "python-poetry-django": service("mysite", language="python", version="3.12.2", framework="Django", pm="poetry",
+                                    lockfile="poetry.lock", install="poetry install --no-interaction --no-root --only main",
+                                    build="python manage.py collectstatic --noinput",
+                                    start="gunicorn mysite.wsgi:application --bind 0.0.0.0:8000", port=8000),
+    "python-uv-fastapi": service("assistant", language="python", version=">=3.12", framework="FastAPI", pm="uv",
+                                 lockfile="uv.lock", install="uv sync --frozen --no-dev",
+                                 start="uvicorn app.main:app --host 0.0.0.0 --port 8000", port=8000),
+    "python-pipenv-celery": service("worker", role="worker", language="python", version="3.11", framework="Celery",
+                                    pm="pipenv", lockfile="Pipfile.lock", install="pipenv install --deploy --system",
+                                    start="celery -A tasks worker --loglevel=INFO", port=None, health=None),
+    "ruby-rails": service("app", language="ruby", version="3.3.0", framework="Rails", pm="bundler",
+                          lockfile="Gemfile.lock", build="bundle exec rails assets:precompile",
+                          start="bundle exec puma -C config/puma.rb", health="/up",
+                          depends=[("postgres", "backing")]),
+    "go-gin": service("api", language="go", version="1.22", framework="Gin", pm="go", lockfile="go.sum",
+                      install="go mod download", build="go build -o bin/api ./cmd/api", start="./bin/api", port=8080,
+                      health="/healthz"),
+    "rust-axum": service("inventory", language="rust", version="1.79", framework="Axum", pm="cargo",
+                         lockfile="Cargo.lock", build="cargo build --release --locked",
+                         start="./target/release/inventory", port=3000, health="/health"),
+    "java-maven-spring": service("orders", language="java", version="17", framework="Spring Boot", pm="maven",
+                                 lockfile=None, build="mvn -B package -DskipTests", start="java -jar target/*.jar",
+                                 port=8080, health="/actuator/health"),
+    "java-gradle-quarkus": service("catalog", language="java", version="21", framework="Quarkus", pm="gradle",
+                                   lockfile=None, build="gradle build -x test",
+                                   start="java -jar build/quarkus-app/quarkus-run.jar", port=8080, health="/q/health"),
+    "php-laravel": service("helpdesk", language="php", version="^8.2", framework="Laravel", pm="composer",
+                           lockfile="composer.lock", start="php artisan serve --host=0.0.0.0 --port=8000", port=8000,
+                           health="/up", depends=[("mysql", "backing")]),
+    "php-symfony": service("booking", language="php", version=">=8.1", framework="Symfony", pm="composer",
+                           lockfile="composer.lock", start="php -S 0.0.0.0:8000 -t public", port=8000,
+                           health="/health", depends=[("postgres", "backing")]),
+    "dotnet-aspnet": service("Api", language="dotnet", version="8.0", framework="ASP.NET Core", pm="dotnet",
+                             lockfile=None, install="dotnet restore", build="dotnet publish Api.csproj -c Release -o out",
+                             start="dotnet out/Api.dll", port=8080, health="/health"),
+    "elixir-phoenix": service("chat", language="elixir", version="1.16", framework="Phoenix", pm="mix",
+                              lockfile="mix.lock", install="mix deps.get --only prod",
+                              build="MIX_ENV=prod mix compile && mix assets.deploy", start="MIX_ENV=prod mix phx.server",
+                              port=4000, health="/health"),
+}
+DATABASES = [backing("postgres", used_by=["app", "booking"]), backing("mysql", used_by=["helpdesk"])]
+
+
+def generated(name: str) -> str:
+    svc = CASES[name]
+    text = generate_dockerfile(svc, analysis(svc, databases=DATABASES))
+    assert text is not None
+    return text
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_generated_dockerfile_matches_snapshot(name):
+    text = generated(name)
+    path = SNAPSHOTS / f"{name}.Dockerfile"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not path.exists():
+        path.write_text(text)
+    assert text == path.read_text(), f"{name} changed; review and run with UPDATE_SNAPSHOTS=1"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_generated_dockerfile_is_multi_stage_non_root_and_checked(name):
+    text = generated(name)
+    lines = text.splitlines()
+    froms = [line for line in lines if line.startswith("FROM ")]
+    assert len(froms) >= 2 or name == "static-plain", "multi-stage: build tools stay out of the runtime image"
+    users = [line.split()[1] for line in lines if line.startswith("USER ")]
+    assert users and users[-1] not in ("root", "0"), "the runtime stage runs as a non-root user"
+    svc = CASES[name]
+    checks = [line for line in lines if "CMD [" in line and lines[lines.index(line) - 1].startswith("HEALTHCHECK")]
+    if svc.role.value in ("web", "static"):
+        assert checks, "web services carry a HEALTHCHECK"
+        assert "curl" not in checks[0], "slim runtime images have no curl"
+    assert generated(name) == text, "generation is deterministic"
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(CASES) if n != "static-plain"])
+def test_dependency_manifests_are_copied_before_the_sources(name):
+    lines = generated(name).splitlines()
+    first_full_copy = next(i for i, line in enumerate(lines) if line.strip() == "COPY . .")
+    manifest_copies = [i for i, line in enumerate(lines) if line.startswith("COPY ") and " . ." not in line
+                       and "--from" not in line]
+    if CASES[name].install_command and "pip install ." == CASES[name].install_command.value:
+        return
+    assert manifest_copies and manifest_copies[0] < first_full_copy, "cache-friendly: manifests first"
+
+
+@pytest.mark.parametrize(("case", "image"), [
+    ("node-npm-express", "node:18-slim"),
+    ("node-yarn-nextjs", "node:20-slim"),
+    ("node-pnpm-nestjs", "node:22-slim"),  # >=20.10: the current LTS satisfies the bound
+    ("python-pip-flask", "python:3.11-slim"),
+    ("python-uv-fastapi", "python:3.12-slim"),
+    ("ruby-rails", "ruby:3.3-slim"),
+    ("go-gin", "golang:1.22-bookworm"),
+    ("rust-axum", "rust:1.79-slim-bookworm"),
+    ("java-maven-spring", "eclipse-temurin:17-jre"),
+    ("php-laravel", "php:8.3-apache"),
+    ("dotnet-aspnet", "mcr.microsoft.com/dotnet/aspnet:8.0"),
+    ("elixir-phoenix", "elixir:1.16-slim"),
+])
+def test_base_image_follows_the_analysed_language_version(case, image):
+    assert f"FROM {image}" in generated(case)
+
+
+def test_lockfile_respecting_install_is_used():
+    assert "RUN npm ci\n" in generated("node-npm-express")
+    assert "pnpm install --frozen-lockfile" in generated("node-pnpm-nestjs")
+    assert "uv sync --frozen --no-dev --no-install-project" in generated("python-uv-fastapi")
+    assert "cargo build --release --locked" in generated("rust-axum")
+
+
+def test_runtime_start_runs_scripts_through_npm_not_the_package_manager():
+    """yarn/pnpm are not in the runtime image; npm runs the same package.json script."""
+    assert 'CMD ["npm", "run", "start:prod"]' in generated("node-pnpm-nestjs")
+    assert 'CMD ["npm", "run", "start"]' in generated("node-yarn-nextjs")
+
+
+def test_shell_syntax_in_the_start_command_goes_through_sh_with_exec():
+    text = generated("python-pip-flask")
+    assert 'CMD ["/bin/sh", "-c", "exec gunicorn app:app --bind 0.0.0.0:$PORT --workers 3"]' in text
+    assert "PORT=5000" in text
+
+
+def test_php_is_served_by_apache_not_the_dev_server():
+    text = generated("php-laravel")
+    assert "artisan serve" not in text
+    assert "apache2-foreground" in text and "pdo_mysql" in text
+
+
+def test_missing_start_command_fails_loudly_instead_of_guessing():
+    svc = service("mystery", language="python", framework=None, pm="pip", install="pip install -r requirements.txt",
+                  start=None, lockfile=None)
+    text = generate_dockerfile(svc, analysis(svc))
+    assert "exit 64" in text and "startCommand" in text
+
+
+def test_start_command_override_replaces_the_analysed_one():
+    svc = CASES["go-gin"]
+    text = generate_dockerfile(svc, analysis(svc), start_command="/usr/local/bin/api --listen :8080")
+    assert 'CMD ["/usr/local/bin/api", "--listen", ":8080"]' in text
+
+
+def test_the_repository_dockerfile_wins():
+    svc = service("api", path="services/api", dockerfile="services/api/Dockerfile")
+    built = recipe(svc, analysis(svc))
+    assert built.origin == "Repository"
+    assert built.context == "services/api" and built.dockerfile == "Dockerfile"
+
+
+def test_workspace_member_builds_from_the_workspace_root():
+    svc = service("web", path="apps/web", lockfile="package-lock.json")
+    built = recipe(svc, analysis(svc))
+    assert built.context == "."
+    assert "WORKDIR /app/apps/web" in built.dockerfile
+
+
+def test_unknown_language_gets_no_dockerfile():
+    svc = service("odd", language="cobol", framework=None, pm=None)
+    assert generate_dockerfile(svc, analysis(svc)) is None
