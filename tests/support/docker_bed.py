@@ -244,6 +244,9 @@ class FreshServers:
             labels=self.labels,
             environment={"SSH_AUTHORIZED_KEYS": key.export_public_key().decode().strip()},
             init=True,
+            # Its own cgroup namespace, so the entrypoint can remount the hierarchies
+            # writable for the Docker engine provisioning installs.
+            cgroupns="private",
             cap_add=SERVER_CAPS,
             security_opt=SERVER_SECURITY_OPT,
             device_cgroup_rules=["a *:* rwm"],

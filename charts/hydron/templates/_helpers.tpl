@@ -19,7 +19,8 @@ app.kubernetes.io/name: {{ .Chart.Name }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
-{{/* Rules for Hydron's own resources, events and Secrets (get only: never list or watch). */}}
+{{/* Rules for Hydron's own resources, events and Secrets: get (keys, tokens) and
+create/patch (generated database credentials), never list or watch. */}}
 {{- define "hydron.rules" -}}
 - apiGroups: [hydron.dev]
   resources: [applications, infraplans, servers, deployments]
@@ -38,5 +39,5 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   verbs: [create, patch]
 - apiGroups: [""]
   resources: [secrets]
-  verbs: [get]
+  verbs: [get, create, patch]
 {{- end -}}

@@ -5,6 +5,20 @@
 #     $SSH_AUTHORIZED_KEYS_FILE (default /etc/testbed/authorized_keys) if mounted.
 set -eu
 
+# Docker mounts the cgroup hierarchies read-only into an unprivileged container; a
+# Docker engine installed on this "server" needs them writable to run containers.
+# With a private cgroup namespace the fresh mounts show only this container's subtree.
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+  mount -o remount,rw /sys/fs/cgroup 2>/dev/null || echo "testbed: cgroup2 stays read-only" >&2
+else
+  for dir in /sys/fs/cgroup/*/; do
+    name=$(basename "$dir")
+    opts=$(awk -v m="/sys/fs/cgroup/$name" '$5 == m { print $NF }' /proc/self/mountinfo | tr ',' '\n' | grep -vE '^(rw|ro)$' | paste -sd, -)
+    case $opts in name=*) opts="none,$opts" ;; esac
+    { umount "$dir" && mount -t cgroup -o "$opts" cgroup "$dir"; } 2>/dev/null || echo "testbed: $dir stays read-only" >&2
+  done
+fi
+
 ssh-keygen -A >/dev/null
 mkdir -p /run/sshd            # sshd's privilege-separation dir; /run may be a fresh tmpfs
 chmod 0755 /run/sshd

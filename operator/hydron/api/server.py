@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -63,7 +63,16 @@ class ServerSpec(ApiModel):
         description="What deleting this resource does to the machine: Orphan leaves it as it is; Delete removes what Hydron installed for apps.",
     )
     firewall: list[FirewallRule] = Field(
-        default_factory=list, description="Inbound openings beyond SSH and the proxy's 80/443."
+        default_factory=list,
+        description=(
+            "Inbound openings beyond SSH and the proxy's 80/443. Also the only container ports "
+            "published with `docker run -p` that are reachable from outside."
+        ),
+    )
+    base_images: list[Annotated[str, Field(min_length=1, max_length=255)]] = Field(
+        default_factory=list,
+        max_length=64,
+        description="Images to have in the server's Docker before builds need them, e.g. python:3.11-slim.",
     )
     proxy: ProxySettings = Field(default_factory=ProxySettings, description="Reverse proxy and certificates.")
 

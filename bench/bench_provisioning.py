@@ -1,0 +1,103 @@
+"""Provisioning benchmark: 1 fresh server, then 5 in parallel, then a no-change pass.
+
+Targets (issue 5): 5 in parallel take at most 1.5x the time of one; a no-change
+re-reconcile of a provisioned server takes at most 1 s. Ratios are measured against
+a baseline taken in the same run; nothing here asserts on time.
+
+The fresh servers are containers on this machine, so the 5 "servers" share its CPUs:
+the report also gives the CPU seconds the servers themselves consumed (package
+installs are CPU-bound) next to the operator's own, to tell the operator's overhead
+apart from the machine's limit.
+
+    python3 bench/bench_provisioning.py        (needs the Docker test bed)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "operator"), str(ROOT)]
+
+import docker  # noqa: E402
+
+from hydron.api.server import Server  # noqa: E402
+from hydron.controllers.server import ReconcileResult, ServerRuntime, reconcile  # noqa: E402
+from tests.support.docker_bed import FreshServer, FreshServers, ensure_base_images, ensure_network  # noqa: E402
+
+PARALLEL = 5
+NO_CHANGE_RUNS = 5
+
+
+def server_for(fresh: FreshServer) -> Server:
+    return Server.model_validate({"spec": {
+        "address": fresh.address, "port": fresh.port, "user": fresh.user,
+        "sshKeySecretRef": {"name": "bench-ssh", "key": "ssh-privatekey"},
+    }})
+
+
+async def provision(fresh: FreshServer, runtime: ServerRuntime, server: Server | None = None) -> ReconcileResult:
+    result = await reconcile(server or server_for(fresh), 1, read_secret=lambda name, key: fresh.private_key_pem, runtime=runtime)
+    ready = next(c for c in result.status.conditions if c.type == "Ready")
+    if ready.status != "True":
+        raise SystemExit(f"{fresh.name} did not become Ready: {ready.reason}: {ready.message}")
+    return result
+
+
+def container_cpu_seconds(client: docker.DockerClient, servers: list[FreshServer]) -> float:
+    total = 0
+    for fresh in servers:
+        stats = client.containers.get(fresh.container_id).stats(stream=False)
+        total += stats["cpu_stats"]["cpu_usage"]["total_usage"]
+    return total / 1e9
+
+
+async def timed(coro) -> tuple[float, float, object]:
+    """Wall seconds, this process's CPU seconds, result."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = await coro
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+async def main() -> None:
+    client = docker.from_env()
+    ensure_base_images()
+    ensure_network(client)
+    factory = FreshServers(client, labels={"hydron.bench": "1", "hydron.test": "1", "hydron.test.owner-pid": str(os.getpid())})
+    runtime = ServerRuntime()
+    try:
+        (single,) = factory.start(1)
+        one_wall, one_cpu, first = await timed(provision(single, runtime))
+        one_servers_cpu = container_cpu_seconds(client, [single])
+
+        many = factory.start(PARALLEL)
+        many_wall, many_cpu, _ = await timed(asyncio.gather(*(provision(f, runtime) for f in many)))
+        many_servers_cpu = container_cpu_seconds(client, many)
+
+        provisioned = server_for(single).model_copy(update={"status": first.status})
+        no_change = []
+        for _ in range(NO_CHANGE_RUNS):
+            wall, _, result = await timed(provision(single, runtime, provisioned))
+            assert result.commands.mutations == [], result.commands.mutations
+            no_change.append(wall)
+    finally:
+        await runtime.pool.close()
+        factory.close()
+
+    cores = os.cpu_count() or 1
+    print(f"machine: {cores} CPUs")
+    print(f"1 server:            {one_wall:6.1f} s wall  (servers used {one_servers_cpu:5.1f} CPU s, operator {one_cpu:4.1f} CPU s)")
+    print(f"{PARALLEL} servers parallel:  {many_wall:6.1f} s wall  (servers used {many_servers_cpu:5.1f} CPU s, operator {many_cpu:4.1f} CPU s)")
+    print(f"parallel ratio:      {many_wall / one_wall:6.2f} x   (target <= 1.5)")
+    floor = many_servers_cpu / cores
+    print(f"CPU floor for {PARALLEL}:     {floor:6.1f} s   ({PARALLEL} servers' CPU seconds / {cores} cores: no scheduler can beat it here)")
+    print(f"no-change reconcile: {statistics.median(no_change):6.2f} s median of {NO_CHANGE_RUNS} (min {min(no_change):.2f}, max {max(no_change):.2f}; target <= 1 s), 0 changing commands")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,94 @@
+"""Reverse proxy: Caddy from the OS packages, run in its API mode and configured only
+through its admin API on the server's loopback.
+
+`POST /load` applies a configuration gracefully (listeners stay, requests in flight
+finish), so a change never drops traffic and Caddy is never restarted to change it.
+Caddy runs with `--resume`: after a restart it serves the configuration last loaded,
+routes included. The routes themselves belong to deployments; this step only owns the
+admin endpoint and the `hydron` server's listeners on 80/443, and keeps the routes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hydron.provisioning import caddy_config, daemons, packages, poll
+from hydron.provisioning.failures import StepError
+from hydron.provisioning.osprofile import CADDY_MISSING_HINT
+from hydron.provisioning.step import Observation, Step, StepContext
+from hydron.remote.builders import caddy
+
+DOWN = object()
+"""Marker: Caddy's admin API did not answer."""
+
+
+async def running_config(ctx: StepContext) -> Any:
+    """The loaded configuration (None when empty), or DOWN."""
+    result = await ctx.run.run(caddy.get_config())
+    if result.exit_status in caddy.NOT_ANSWERING:
+        return DOWN
+    try:
+        return json.loads(result.stdout or "null")
+    except json.JSONDecodeError:
+        raise StepError(f"Caddy's admin API answered with something other than JSON: {result.stdout[:200]!r}") from None
+
+
+async def load(ctx: StepContext, config: dict) -> None:
+    await ctx.run.run(caddy.load_config(), input=json.dumps(config).encode())
+
+
+def packages_for(ctx: StepContext) -> list[str]:
+    if ctx.os.caddy_package is None:
+        raise StepError(CADDY_MISSING_HINT.format(label=ctx.os.label))
+    return [ctx.os.caddy_package, ctx.os.curl_package]
+
+
+class ReverseProxy(Step):
+    name = "reverse-proxy"
+
+    async def observe(self, ctx: StepContext) -> Observation:
+        missing = await packages.missing(ctx, packages_for(ctx))
+        if missing:
+            return Observation(False, f"{', '.join(missing)} not installed")
+        if not await daemons.is_running(ctx, daemons.CADDY):
+            return Observation(False, "Caddy is not running")
+        config = await running_config(ctx)
+        if config is DOWN:
+            return Observation(False, "Caddy runs but its admin API does not answer")
+        if not caddy_config.http_matches(config):
+            return Observation(False, "Caddy's configuration lacks Hydron's server on :80/:443")
+        routes = len((caddy_config.http_server(config) or {}).get("routes") or [])
+        return Observation(True, f"Caddy serves :80 and :443 with {routes} routes.")
+
+    async def change(self, ctx: StepContext, found: Observation) -> str:
+        done = []
+        installed = await packages.install(ctx, packages_for(ctx))
+        if installed:
+            done.append(f"installed {', '.join(installed)}")
+        if not await daemons.is_running(ctx, daemons.CADDY):
+            await daemons.start(ctx, daemons.CADDY)
+            done.append("started Caddy")
+        config = DOWN
+
+        async def admin_answers() -> bool:
+            nonlocal config
+            config = await running_config(ctx)
+            return config is not DOWN
+
+        if not await poll.until(admin_answers, ctx.settings.daemon_start_timeout):
+            raise StepError("Caddy's admin API on localhost:2019 does not answer; see its log on the server", retryable=True)
+        if not caddy_config.http_matches(config):
+            await load(ctx, caddy_config.with_http(config))
+            done.append("loaded the :80/:443 server through the admin API")
+        text = "; ".join(done)
+        return text[:1].upper() + text[1:] + "."
+
+    async def verify(self, ctx: StepContext) -> Observation:
+        found = await self.observe(ctx)
+        if not found.ok:
+            return found
+        status = (await ctx.run.output(caddy.http_status("http://127.0.0.1/"))).strip()
+        if status in ("", "000"):
+            return Observation(False, "Caddy is configured but nothing answers on port 80")
+        return found

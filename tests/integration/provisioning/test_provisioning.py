@@ -1,0 +1,218 @@
+"""A fresh server provisioned end to end, then left alone, inspected, broken by hand
+and repaired. One server is provisioned once for the whole module (it takes a while);
+the tests run in file order on it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+
+import asyncssh
+import pytest
+
+from hydron.api.infraplan import FirewallRule
+from hydron.controllers.server import ServerRuntime, repair, usage
+from hydron.provisioning import steps
+from hydron.remote import hostkeys
+from hydron.remote.connect import Target
+from tests.integration.provisioning.conftest import (
+    Events,
+    condition,
+    eventually,
+    make_runtime,
+    run_reconcile,
+    step,
+    with_status,
+)
+
+pytestmark = pytest.mark.docker
+
+OPEN_PORT = 8081
+CLOSED_PORT = 8080
+BASE_IMAGE = "debian:bookworm-slim"
+HELLO_SERVER = (
+    'perl -MIO::Socket::INET -e \'$s = IO::Socket::INET->new(LocalPort => 80, Listen => 5, ReuseAddr => 1) or die; '
+    'while ($c = $s->accept) { print $c "HTTP/1.0 200 OK\\r\\n\\r\\nhello\\n"; close $c }\''
+)
+
+
+class Provisioned:
+    """The module's server and what its first reconcile did."""
+
+    def __init__(self, host, server, runtime: ServerRuntime, first, events: Events) -> None:
+        self.host, self.server, self.runtime, self.first, self.events = host, server, runtime, first, events
+
+
+@pytest.fixture(scope="module")
+async def provisioned(hosts, docker_client):
+    (host,) = hosts(1)
+    runtime = make_runtime(docker_client)
+    server = host.server(baseImages=[BASE_IMAGE], firewall=[FirewallRule(port=OPEN_PORT).to_api()])
+    events = Events()
+    first = await run_reconcile(host, server, runtime, events)
+    yield Provisioned(host, with_status(server, first), runtime, first, events)
+    await runtime.pool.close()
+
+
+async def test_a_fresh_server_is_provisioned_to_ready(provisioned):
+    result, host = provisioned.first, provisioned.host
+    assert condition(result, "Ready").status == "True", result.status.conditions
+    assert condition(result, "Reachable").reason == "Connected"
+    assert condition(result, "Provisioned").reason == "AllStepsSucceeded"
+    assert [(s.name, s.state) for s in result.status.steps] == [(n, "Succeeded") for n in steps.NAMES]
+    assert all(step(result, n).changed for n in ("docker-engine", "firewall", "ssh-hardening", "reverse-proxy", "monitoring-agent"))
+    assert all(s.started_at and s.finished_at and s.started_at <= s.finished_at for s in result.status.steps)
+    assert not result.retryable and result.commands.mutations
+
+    # Trust on first use recorded the server's own ed25519 key.
+    assert result.status.host_key == hostkeys.normalize(host.fresh.host_key)
+    assert result.status.host_key_fingerprint == hostkeys.fingerprint(host.fresh.host_key)
+    facts = result.status.facts
+    assert (facts.os, facts.os_version) == ("debian", "12")
+    assert facts.cpus >= 1 and facts.memory_mi_b > 0 and facts.disk_gi_b > 0 and facts.kernel
+    assert facts.docker_version and facts.docker_version.startswith("20.10")
+
+    # Each step really did its job, checked on the machine itself.
+    assert "20.10" in host.sh("docker info --format '{{.ServerVersion}}'")
+    assert BASE_IMAGE in host.sh("docker image ls --format '{{.Repository}}:{{.Tag}}'")
+    daemon_json = json.loads(host.sh("cat /etc/docker/daemon.json"))
+    assert daemon_json["log-driver"] == "json-file" and daemon_json["log-opts"]["max-size"] == "10m"
+    assert "json-file" in host.sh("docker info --format '{{.LoggingDriver}}'")
+    table = host.sh("nft list table inet hydron")
+    assert "policy drop" in table and "tcp dport 22 accept" in table
+    effective = host.sh("sshd -T")
+    assert "passwordauthentication no" in effective and "kbdinteractiveauthentication no" in effective
+    assert "permitrootlogin without-password" in effective or "permitrootlogin prohibit-password" in effective
+    assert json.loads(host.sh("curl -sS localhost:2019/config/"))["apps"]["http"]["servers"]["hydron"]["listen"] == [":80", ":443"]
+    assert "node_cpu_seconds_total" in host.sh("curl -sS localhost:9100/metrics")
+    assert host.sh("ls /var/lib/hydron/steps/") == "", "no pending marker is left behind"
+    assert "No security updates pending" in step(result, "security-updates").message or step(result, "security-updates").changed
+
+    # Progress was announced as it happened.
+    reasons = provisioned.events.reasons()
+    assert reasons[0] == "HostKeyRecorded"
+    assert reasons.count("StepSucceeded") == len(result.changed)
+
+
+async def test_a_second_reconcile_runs_no_changing_command(provisioned):
+    events = Events()
+    again = await run_reconcile(provisioned.host, provisioned.server, provisioned.runtime, events)
+    assert again.commands.mutations == []
+    assert again.commands.observed > 0
+    assert condition(again, "Ready").status == "True"
+    assert [s.changed for s in again.status.steps] == [False] * len(steps.NAMES)
+    assert events == [], "nothing changed, nothing to announce"
+
+
+async def test_published_container_ports_stay_closed_unless_the_spec_opens_them(provisioned, hosts):
+    server, (neighbour,) = provisioned.host, hosts(1)
+    server.sh(
+        f"docker run -d --name hello -p {CLOSED_PORT}:80 -p {OPEN_PORT}:80 {BASE_IMAGE} {HELLO_SERVER}"
+    )
+
+    def get(from_host, address: str, port: int) -> str:
+        script = (
+            f"timeout 5 bash -c 'exec 3<>/dev/tcp/{address}/{port} && cat <&3' "
+            "2>&1; echo \"exit=$?\""
+        )
+        return from_host.sh(script, check=False)
+
+    await eventually(lambda: "hello" in get(server, "127.0.0.1", CLOSED_PORT), timeout=30)
+    # From another host on the same network: the opened port answers, the other does not.
+    assert "hello" in get(neighbour, server.ip, OPEN_PORT)
+    blocked = get(neighbour, server.ip, CLOSED_PORT)
+    assert "hello" not in blocked and "exit=0" not in blocked, blocked
+    server.sh("docker rm -f hello")
+
+
+async def test_drift_is_repaired_and_reported(provisioned):
+    host = provisioned.host
+    host.sh("start-stop-daemon --stop --retry TERM/10/KILL/5 --pidfile /run/hydron/caddy.pid --remove-pidfile")
+    host.sh("nft delete table inet hydron")
+    assert host.sh("curl -s -o /dev/null -w '%{http_code}' localhost:2019/config/", check=False) == "000"
+
+    events = Events()
+    repaired = await repair(provisioned.server, read_secret=host.read_secret, post_event=events, runtime=provisioned.runtime)
+    assert [name for name, _ in repaired.changed] == ["firewall", "reverse-proxy"]
+    assert [r for r in events.reasons()] == ["DriftRepaired", "DriftRepaired"]
+    assert "firewall" in events[0][2] and "reverse-proxy" in events[1][2]
+    assert "policy drop" in host.sh("nft list table inet hydron")
+    assert json.loads(host.sh("curl -sS localhost:2019/config/"))["apps"]["http"]["servers"]["hydron"]["listen"] == [":80", ":443"]
+    assert condition(repaired, "Ready").status == "True"
+
+    quiet = await repair(provisioned.server, read_secret=host.read_secret, runtime=provisioned.runtime)
+    assert quiet.changed == [] and quiet.commands.mutations == []
+
+
+async def test_a_rule_deleted_inside_the_table_is_drift_too(provisioned):
+    host = provisioned.host
+    handle = next(
+        line.rsplit("# handle ", 1)[1] for line in host.sh("nft -a list chain inet hydron input").splitlines()
+        if "reverse proxy" in line
+    )
+    host.sh(f"nft delete rule inet hydron input handle {handle}")
+    repaired = await repair(provisioned.server, read_secret=host.read_secret, runtime=provisioned.runtime)
+    assert [name for name, _ in repaired.changed] == ["firewall"]
+    assert "reverse proxy" in host.sh("nft list chain inet hydron input")
+
+
+async def test_two_operations_on_one_server_never_interleave(provisioned):
+    host, runtime, server = provisioned.host, provisioned.runtime, provisioned.server
+    spec = server.spec
+    target = Target(spec.address, spec.port, spec.user)
+    session = await runtime.pool.session(target, asyncssh.import_private_key(host.fresh.private_key_pem), server.status.host_key)
+    operation: contextvars.ContextVar[str] = contextvars.ContextVar("operation")
+    order: list[str] = []
+    original = session.exec
+
+    async def recording(line, **kwargs):
+        order.append(operation.get())
+        return await original(line, **kwargs)
+
+    async def tagged(name: str, work):
+        operation.set(name)  # inherited by the tasks the operation starts
+        return await work
+
+    session.exec = recording
+    try:
+        await asyncio.gather(
+            tagged("first", run_reconcile(host, server, runtime)), tagged("second", run_reconcile(host, server, runtime))
+        )
+        third = asyncio.create_task(tagged("third", run_reconcile(host, server, runtime)))
+        await eventually(lambda: runtime.pool.lock(target).locked(), timeout=30, interval=0.01)
+        stepped_aside = await repair(server, read_secret=host.read_secret, runtime=runtime)
+        await third
+    finally:
+        del session.exec
+    assert stepped_aside.busy and stepped_aside.commands.observed == 0
+    runs = [name for i, name in enumerate(order) if i == 0 or order[i - 1] != name]
+    assert runs == ["first", "second", "third"], runs
+
+
+async def test_usage_is_read_from_proc(provisioned):
+    measured = await usage(provisioned.server, read_secret=provisioned.host.read_secret, runtime=provisioned.runtime)
+    assert 0.0 <= measured.cpu_percent <= 100.0
+    assert measured.memory_used_mi_b > 0
+    assert 0.0 < measured.disk_used_percent < 100.0
+    assert measured.observed_at is not None
+
+
+async def test_the_private_key_never_appears_in_logs_events_status_or_errors(provisioned, caplog):
+    host = provisioned.host
+    pem = host.fresh.private_key_pem
+    secret_lines = [line for line in pem.splitlines() if line and "PRIVATE KEY" not in line]
+    caplog.set_level("DEBUG")
+    events = Events()
+    result = await run_reconcile(host, provisioned.server, provisioned.runtime, events)
+    failed = await repair(host.server(), read_secret=lambda name, key: pem[: len(pem) // 2], runtime=provisioned.runtime)
+    texts = [
+        caplog.text,
+        json.dumps(result.status.to_api()),
+        json.dumps(failed.status.to_api()),
+        repr(events), repr(provisioned.events), failed.message,
+    ]
+    assert condition(failed, "Reachable").reason == "AuthenticationFailed"
+    for text in texts:
+        for line in secret_lines:
+            assert line not in text
