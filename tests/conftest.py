@@ -102,6 +102,7 @@ def start_operator(plane: ControlPlane, log_path: Path, kubeconfig: Path | None 
         "PYTHONPATH": str(REPO / "operator"),
         "HYDRON_WORKDIR": str(log_path.parent / "work"),
         "HYDRON_APPLICATION_RESYNC_SECONDS": "5",  # timers look often, so tests wait less
+        "HYDRON_SERVER_USAGE_SECONDS": "5",
     }
     if kubeconfig is not None:
         env["KUBECONFIG"] = str(kubeconfig)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import tempfile
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -23,10 +24,13 @@ from typing import Any
 import kopf
 
 from hydron import metrics
-from hydron.api import GROUP, VERSION, Application, Deployment, InfraPlan, Server
+from hydron.api import API_VERSION, GROUP, VERSION, Application, Deployment, InfraPlan, Server
 from hydron.controllers import application, deployment, infraplan, server
 from hydron.controllers.common import InvalidSpec, Outcome, parse, status_from, status_model, with_invalid_spec
-from hydron.kube.secrets import read_secret_data
+from hydron.kube.resources import ensure_object, get_object, owner_reference, patch_status, upsert_secret
+from hydron.kube.secrets import read_secret_data, read_secret_key
+from hydron.llm.assist import Assistant
+from hydron.planning import secret_data
 from hydron.source import FetchLimits
 
 FINALIZER = "hydron.dev/finalizer"
@@ -36,6 +40,10 @@ WORKDIR = Path(os.environ.get("HYDRON_WORKDIR", Path(tempfile.gettempdir()) / "h
 # file:// reads the operator's own disk: only for local demos and tests, never by default.
 GIT_SCHEMES = frozenset({"https", "http", "ssh", "git"} | ({"file"} if os.environ.get("HYDRON_ALLOW_FILE_URLS") == "1" else set()))
 FETCH_LIMITS = FetchLimits(allowed_schemes=GIT_SCHEMES)
+
+APPLICATION_LABEL = "hydron.dev/application"
+INPUTS_ANNOTATION = "hydron.dev/inputs"
+"""Set by an Application on its InfraPlan; a new value makes the plan look again."""
 
 _locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -89,7 +97,7 @@ async def _reconcile(
     patch.status.update(outcome.status.to_api())
     if outcome.retry_message:
         metrics.RECONCILES.labels(model.kind, "retry").inc()
-        raise kopf.TemporaryError(outcome.retry_message, delay=30)
+        raise kopf.TemporaryError(outcome.retry_message, delay=outcome.retry_delay)
     metrics.RECONCILES.labels(model.kind, "ok").inc()
 
 
@@ -97,12 +105,27 @@ async def _reconcile(
 
 
 def _application_context(body: kopf.Body) -> application.ApplicationContext:
-    namespace = body.metadata.namespace
+    namespace, name = body.metadata.namespace, body.metadata.name
+
+    async def ensure_plan(inputs_key: str) -> dict:
+        plan = {
+            "apiVersion": API_VERSION,
+            "kind": InfraPlan.kind,
+            "metadata": {
+                "name": name,
+                "labels": {APPLICATION_LABEL: name},
+                "ownerReferences": [owner_reference(body)],
+            },
+            "spec": {"applicationRef": {"name": name}},
+        }
+        return await ensure_object(InfraPlan.plural, namespace, plan, {INPUTS_ANNOTATION: inputs_key})
+
     return application.ApplicationContext(
         namespace=namespace,
-        name=body.metadata.name,
+        name=name,
         workdir=WORKDIR,
-        read_secret_data=lambda name: read_secret_data(namespace, name),
+        read_secret_data=lambda secret: read_secret_data(namespace, secret),
+        ensure_plan=ensure_plan,
         fetch_limits=FETCH_LIMITS,
     )
 
@@ -122,11 +145,138 @@ async def resync_application(body: kopf.Body, patch: kopf.Patch, logger: logging
     await _reconcile(Application, body, patch, logger, lambda app, gen: application.reconcile(app, gen, ctx))
 
 
+# --- InfraPlan ---------------------------------------------------------------------
+
+_assistant: Assistant | None = None
+
+
+@kopf.on.startup()
+def make_assistant(**_: Any) -> None:
+    """One LLM client for the process; None without ANTHROPIC_API_KEY (rules only)."""
+    global _assistant
+    _assistant = Assistant.from_env()
+
+
+async def _plan_context(plan: InfraPlan, namespace: str) -> infraplan.PlanContext | None:
+    owner = await get_object(Application.plural, namespace, plan.spec.application_ref.name)
+    if owner is None:
+        return None
+    app = parse(Application, owner)
+    status = app.status
+    revision = status.source.analyzed_commit if status and status.source else None
+    return infraplan.PlanContext(
+        app_name=owner["metadata"]["name"], application=app.spec, analysis=status.analysis if status else None,
+        source_revision=revision,
+    )
+
+
+async def _reconcile_plan(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger) -> None:
+    namespace = body.metadata.namespace
+
+    async def run(plan: InfraPlan, generation: int | None) -> Outcome:
+        context = await _plan_context(plan, namespace)
+        if context is not None and context.analysis is None:
+            # The Application made this plan before its own status (with the analysis)
+            # was written: wait for it rather than plan from nothing.
+            waiting = await infraplan.reconcile_plan(plan, generation, None, _assistant)
+            return Outcome(waiting.status, retry_message="waiting for the Application's analysis", retry_delay=2)
+        outcome = await infraplan.reconcile_plan(plan, generation, context, _assistant)
+        if outcome.spec is not None:
+            patch.spec.update(infraplan.planner_owned_fields(outcome.spec))
+        for planned in outcome.generated_secrets:
+            await upsert_secret(namespace, planned.name, lambda existing, p=planned: secret_data(p, existing), owner_reference(body))
+        if outcome.retry_after_seconds:
+            return Outcome(outcome.status, "the LLM step failed; the plan uses rules only until a retry succeeds",
+                           retry_delay=outcome.retry_after_seconds)
+        return Outcome(outcome.status)
+
+    await _reconcile(InfraPlan, body, patch, logger, run)
+
+
+@kopf.on.resume(GROUP, VERSION, "infraplans", id="reconcile")
+@kopf.on.create(GROUP, VERSION, "infraplans", id="reconcile")
+@kopf.on.update(GROUP, VERSION, "infraplans", id="reconcile")
+async def reconcile_infraplan(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, **_: Any) -> None:
+    await _reconcile_plan(body, patch, logger)
+
+
+@kopf.timer(GROUP, VERSION, "infraplans", id="resync", interval=APPLICATION_RESYNC_SECONDS, idle=APPLICATION_RESYNC_SECONDS)
+async def resync_infraplan(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, **_: Any) -> None:
+    """Level-based: catch up with the Application even if a nudge was missed."""
+    await _reconcile_plan(body, patch, logger)
+
+
+# --- Server ------------------------------------------------------------------------
+
+SERVER_REPAIR_SECONDS = float(os.environ.get("HYDRON_SERVER_REPAIR_SECONDS", "300"))
+SERVER_USAGE_SECONDS = float(os.environ.get("HYDRON_SERVER_USAGE_SECONDS", "60"))
+
+
+def _event_poster(body: kopf.Body) -> Callable[[str, str, str], None]:
+    def post(type_: str, reason: str, message: str) -> None:
+        kopf.event(body, type=type_, reason=reason, message=message)
+
+    return post
+
+
+def _server_io(body: kopf.Body) -> dict[str, Any]:
+    namespace = body.metadata.namespace
+    return {
+        "read_secret": lambda secret, key: read_secret_key(namespace, secret, key),
+        "post_event": _event_poster(body),
+    }
+
+
+async def _live_progress(body: kopf.Body, status: Any, logger: logging.Logger) -> None:
+    """A step started or ended: show it now, not when the whole pass is over."""
+    try:
+        await patch_status(Server.plural, body.metadata.namespace, body.metadata.name, status.to_api())
+    except Exception as error:  # progress is best effort; the final status is written anyway
+        logger.debug("live progress not written: %s", error)
+
+
+@kopf.on.resume(GROUP, VERSION, "servers", id="reconcile")
+@kopf.on.create(GROUP, VERSION, "servers", id="reconcile")
+@kopf.on.update(GROUP, VERSION, "servers", id="reconcile")
+async def reconcile_server(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, **_: Any) -> None:
+    async def run(resource: Server, generation: int | None) -> Outcome:
+        result = await server.reconcile(
+            resource, generation, **_server_io(body),
+            on_progress=lambda status: _live_progress(body, status, logger),
+        )
+        return Outcome(result.status, retry_message=result.message if result.retryable else None)
+
+    await _reconcile(Server, body, patch, logger, run)
+
+
+@kopf.timer(GROUP, VERSION, "servers", id="repair", interval=SERVER_REPAIR_SECONDS, idle=SERVER_REPAIR_SECONDS)
+async def repair_server(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, **_: Any) -> None:
+    """Level-based: look at the real machine and put back what drifted."""
+
+    async def run(resource: Server, generation: int | None) -> Outcome:
+        result = await server.repair(resource, generation, **_server_io(body))
+        for step, what in result.changed:
+            logger.info("repaired drift in %s: %s", step, what)
+        return Outcome(result.status, retry_message=result.message if result.retryable else None)
+
+    await _reconcile(Server, body, patch, logger, run)
+
+
+@kopf.timer(GROUP, VERSION, "servers", id="usage", interval=SERVER_USAGE_SECONDS, idle=SERVER_USAGE_SECONDS)
+async def server_usage(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, **_: Any) -> None:
+    """CPU, memory and disk use for `kubectl get -o wide` and people's dashboards."""
+    try:
+        resource = parse(Server, body)
+        usage = await server.usage(resource, read_secret=_server_io(body)["read_secret"])
+    except Exception as error:  # unreachable now: Reachable says why; try again next time
+        logger.debug("usage not read: %s", error)
+        return
+    patch.status["usage"] = usage.to_api()
+
+
 # --- the other kinds ---------------------------------------------------------------
 
 SIMPLE_RECONCILERS = {
-    InfraPlan: infraplan.reconcile,
-    Server: server.reconcile,
     Deployment: deployment.reconcile,
 }
 
@@ -155,5 +305,23 @@ def _register_cleanup(model: type) -> None:
     kopf.on.delete(GROUP, VERSION, model.plural, id="cleanup")(cleanup)
 
 
-for _model in (Application, InfraPlan, Server, Deployment):
+for _model in (InfraPlan, Deployment):
     _register_cleanup(_model)
+
+
+@kopf.on.delete(GROUP, VERSION, "applications", id="cleanup")
+async def cleanup_application(body: kopf.Body, logger: logging.Logger, **_: Any) -> None:
+    """The checkout goes with the app; the InfraPlan goes through its owner reference."""
+    checkout = _application_context(body).checkout
+    await asyncio.to_thread(shutil.rmtree, checkout, True)
+    logger.info("Application deleted")
+
+
+@kopf.on.delete(GROUP, VERSION, "servers", id="cleanup")
+async def cleanup_server(body: kopf.Body, logger: logging.Logger, **_: Any) -> None:
+    """Close its connections; the machine itself is left as it is (see deletionPolicy)."""
+    try:
+        await server.forget(parse(Server, body))
+    except InvalidSpec:
+        pass
+    logger.info("Server deleted")

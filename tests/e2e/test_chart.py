@@ -49,13 +49,16 @@ def test_one_replica_recreated_never_two_operators(control_plane):
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}
 
 
-def test_secrets_are_get_only_cluster_wide_by_default(control_plane):
-    assert secret_verbs(render(control_plane)) == [("ClusterRole", "", ["get"])]
+SECRET_VERBS = ["get", "create", "patch"]  # read keys and tokens; keep generated credentials
+
+
+def test_secrets_are_never_listed_or_watched(control_plane):
+    assert secret_verbs(render(control_plane)) == [("ClusterRole", "", SECRET_VERBS)]
 
 
 def test_watched_namespaces_narrow_secret_access_to_them(control_plane):
     docs = render(control_plane, "watchNamespaces={shop,blog}")
-    assert sorted(secret_verbs(docs)) == [("Role", "blog", ["get"]), ("Role", "shop", ["get"])]
+    assert sorted(secret_verbs(docs)) == [("Role", "blog", SECRET_VERBS), ("Role", "shop", SECRET_VERBS)]
     args = next(d for d in docs if d["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][0]["args"]
     assert "--namespace=shop" in args and "--namespace=blog" in args
 

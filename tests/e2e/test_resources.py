@@ -34,7 +34,8 @@ apiVersion: hydron.dev/v1alpha1
 kind: Server
 metadata: {name: fra-1}
 spec:
-  address: 203.0.113.10
+  address: 127.0.0.1
+  port: 1
   sshKeySecretRef: {name: fra-1-ssh, key: ssh-privatekey}
 """,
     "deployments.hydron.dev": """
@@ -63,7 +64,9 @@ def test_valid_resource_gets_initial_conditions_and_deletes_cleanly(kube, operat
     assert ready["observedGeneration"] == 1
     assert "hydron.dev/finalizer" in obj["metadata"]["finalizers"]
     # kopf keeps its bookkeeping in hydron.dev/ annotations, never in status.
-    assert "hydron.dev/last-handled-configuration" in obj["metadata"]["annotations"]
+    annotations = obj["metadata"]["annotations"]
+    assert any(key.startswith("hydron.dev/") for key in annotations), annotations
+    assert not any("kopf.zalando.org" in key for key in annotations), annotations
     assert "kopf" not in json.dumps(obj["status"])
 
     result = kube.run("delete", resource, name, "--wait", "--timeout=60s", check=False)
@@ -172,8 +175,8 @@ def test_examples_are_accepted_by_the_api_server(kube):
 
 
 def test_reconciles_are_counted_on_the_metrics_endpoint(kube, operator):
-    kube.apply(VALID["servers"])
-    kube.wait("servers", "fra-1", "jsonpath={.status.observedGeneration}=1")
+    kube.apply(VALID["applications"])
+    kube.wait("applications", "shop", "jsonpath={.status.observedGeneration}=1")
     samples = [line for line in operator.metrics().splitlines() if line.startswith("hydron_reconciles_total{")]
-    ok = [line for line in samples if 'kind="Server"' in line and 'result="ok"' in line]
+    ok = [line for line in samples if 'kind="Application"' in line and 'result="ok"' in line]
     assert ok and float(ok[0].rsplit(" ", 1)[1]) >= 1, samples

@@ -19,6 +19,7 @@ from pathlib import Path
 from hydron.analysis import Analysis, analyze
 from hydron.analysis.models import Port, Service, ServiceRole
 from hydron.api.application import Application, ApplicationStatus, GitSource, SourceStatus
+from hydron.api.base import LocalObjectReference
 from hydron.api.conditions import now, set_condition
 from hydron.controllers.common import Outcome, with_pending
 from hydron.source import FetchedSource, FetchLimits, GitCredentials, SourceError, fetch_source, is_commit_ref, resolve_ref
@@ -37,6 +38,9 @@ CONDITIONS = {
 
 ReadSecretData = Callable[[str], Awaitable[dict[str, str]]]
 """read_secret_data(secret_name) -> the Secret's decoded data, in the app's namespace."""
+EnsurePlan = Callable[[str], Awaitable[dict]]
+"""ensure_plan(inputs_key) -> the InfraPlan object, created if missing; a new
+inputs_key asks the plan to look at the Application again."""
 
 
 @dataclass
@@ -47,6 +51,7 @@ class ApplicationContext:
     name: str
     workdir: Path
     read_secret_data: ReadSecretData
+    ensure_plan: EnsurePlan | None = None
     fetch_limits: FetchLimits = FetchLimits()
 
     @property
@@ -66,7 +71,48 @@ async def reconcile(app: Application, generation: int | None, ctx: ApplicationCo
         status = _image_source(source.image.name, source.image.port, status, generation)
     elif source.template is not None:
         status = _template_source(source.template.name, status, generation)
+    if ctx.ensure_plan is not None and _is_true(status, ANALYZED):
+        status = await _plan(status, generation, ctx)
     return _finish(status, generation, None)
+
+
+def _is_true(status: ApplicationStatus, type_: str) -> bool:
+    return any(c.type == type_ and c.status == "True" for c in status.conditions)
+
+
+# --- plan --------------------------------------------------------------------------
+
+
+def inputs_key(status: ApplicationStatus, generation: int | None) -> str:
+    """Changes whenever the plan's inputs may have: a new commit analysed, a new spec."""
+    source = status.source or SourceStatus()
+    pinned = source.analyzed_commit or source.image or source.template or "none"
+    return f"{pinned}/{generation}"
+
+
+async def _plan(status: ApplicationStatus, generation: int | None, ctx: ApplicationContext) -> ApplicationStatus:
+    """Make sure the InfraPlan exists and mirror where it stands in Planned."""
+    plan = await ctx.ensure_plan(inputs_key(status, generation))  # type: ignore[misc]
+    name = plan["metadata"]["name"]
+    type_, reason, message = planned_condition(name, plan.get("status") or {})
+    conditions = set_condition(status.conditions, PLANNED, type_, reason, message, generation)  # type: ignore[arg-type]
+    return status.model_copy(update={"conditions": conditions, "plan_ref": LocalObjectReference(name=name)})
+
+
+def planned_condition(name: str, plan_status: dict) -> tuple[str, str, str]:
+    """Planned, from the InfraPlan's own conditions; says how to approve when waiting."""
+    conditions = {c.get("type"): c for c in plan_status.get("conditions") or []}
+    revision = plan_status.get("revision")
+    ready, valid, approved = conditions.get("Ready"), conditions.get("Valid"), conditions.get("Approved")
+    if ready and ready.get("status") == "True":
+        return "True", "Approved", ready.get("message") or f"InfraPlan {name} is approved."
+    if valid and valid.get("status") == "False":
+        return "False", valid.get("reason", "InvalidPlan"), f"InfraPlan {name}: {valid.get('message', '')}"
+    if revision and approved and approved.get("status") != "True":
+        how = (f"kubectl patch infraplan {name} --type=merge -p '{{\"spec\":{{\"approval\":{{\"revision\":{revision}}}}}}}'"
+               " (or set spec.planning.autoApprove)")
+        return "Unknown", "AwaitingApproval", f"Revision {revision} of InfraPlan {name} waits for approval: {how}."
+    return "Unknown", "Planning", f"InfraPlan {name} is being made."
 
 
 def _finish(status: ApplicationStatus, generation: int | None, retry: str | None) -> Outcome:

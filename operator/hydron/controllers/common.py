@@ -24,6 +24,7 @@ class Outcome:
 
     status: StatusBase
     retry_message: str | None = None
+    retry_delay: float = 30.0
 
 
 class InvalidSpec(Exception):

@@ -179,7 +179,8 @@ def _service(service: Service, analysis: Analysis, override: ServiceOverride | N
              ports: dict[str, int | None], backings: dict[str, backing_plan.Backing],
              deployed: set[str], shared_env: list[EnvVar]) -> tuple[PlannedService, list[Finding], list[str]]:
     start_override = override.start_command if override else None
-    built = recipe(service, analysis, start_command=start_override)
+    # A service that names an image (image sources, templates) runs it as it is.
+    built = None if service.image else recipe(service, analysis, start_command=start_override)
     port = ports[service.name]
     start = start_override or (service.start_command.value if service.start_command else None)
     findings = service_findings(service, generated=built is not None and built.origin == "Generated",

@@ -1,0 +1,106 @@
+"""Hydron's own objects through the API: read an owner, create owned children,
+nudge a child to look again, keep generated Secrets."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from kubernetes.client.exceptions import ApiException
+
+from hydron.api import API_VERSION, GROUP, VERSION
+from hydron.kube.client import core_v1, custom_objects
+
+
+def owner_reference(body: Mapping[str, Any]) -> dict[str, Any]:
+    """Makes the child go when its owner goes (Kubernetes' garbage collector)."""
+    return {
+        "apiVersion": body.get("apiVersion", API_VERSION),
+        "kind": body["kind"],
+        "name": body["metadata"]["name"],
+        "uid": body["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def _get(plural: str, namespace: str, name: str) -> dict[str, Any] | None:
+    try:
+        return custom_objects().get_namespaced_custom_object(GROUP, VERSION, namespace, plural, name)
+    except ApiException as error:
+        if error.status == 404:
+            return None
+        raise
+
+
+async def get_object(plural: str, namespace: str, name: str) -> dict[str, Any] | None:
+    """A Hydron object, or None when it does not exist."""
+    return await asyncio.to_thread(_get, plural, namespace, name)
+
+
+def _ensure(plural: str, namespace: str, body: dict[str, Any], annotations: dict[str, str]) -> dict[str, Any]:
+    api = custom_objects()
+    name = body["metadata"]["name"]
+    existing = _get(plural, namespace, name)
+    if existing is None:
+        body["metadata"].setdefault("annotations", {}).update(annotations)
+        try:
+            return api.create_namespaced_custom_object(GROUP, VERSION, namespace, plural, body)
+        except ApiException as error:
+            if error.status != 409:  # created meanwhile: fall through to the update
+                raise
+            existing = _get(plural, namespace, name) or {}
+    current = (existing.get("metadata") or {}).get("annotations") or {}
+    if all(current.get(k) == v for k, v in annotations.items()):
+        return existing
+    patch = {"metadata": {"annotations": annotations}}
+    return api.patch_namespaced_custom_object(GROUP, VERSION, namespace, plural, name, patch)
+
+
+async def ensure_object(plural: str, namespace: str, body: dict[str, Any], annotations: dict[str, str]) -> dict[str, Any]:
+    """Create the object if missing; otherwise only update `annotations` when they
+    differ (a changed annotation is how a parent asks a child to look again)."""
+    return await asyncio.to_thread(_ensure, plural, namespace, body, annotations)
+
+
+def _upsert_secret(
+    namespace: str, name: str, make_data: Callable[[dict[str, str]], dict[str, str]], owner: dict[str, Any] | None
+) -> None:
+    api = core_v1()
+    try:
+        secret = api.read_namespaced_secret(name, namespace)
+    except ApiException as error:
+        if error.status != 404:
+            raise
+        secret = None
+    existing = {k: base64.b64decode(v).decode() for k, v in ((secret.data or {}) if secret else {}).items()}
+    data = make_data(existing)
+    if secret is not None and data == existing:
+        return
+    encoded = {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}
+    if secret is None:
+        metadata: dict[str, Any] = {"name": name, "labels": {"app.kubernetes.io/managed-by": "hydron"}}
+        if owner:
+            metadata["ownerReferences"] = [owner]
+        api.create_namespaced_secret(namespace, {"metadata": metadata, "type": "Opaque", "data": encoded})
+    else:
+        api.patch_namespaced_secret(name, namespace, {"data": encoded})
+
+
+async def upsert_secret(
+    namespace: str, name: str, make_data: Callable[[dict[str, str]], dict[str, str]], owner: dict[str, Any] | None = None
+) -> None:
+    """Create or complete a Secret: `make_data(existing)` returns the full data, and
+    existing values are kept by it (generated passwords never rotate by accident)."""
+    await asyncio.to_thread(_upsert_secret, namespace, name, make_data, owner)
+
+
+def _patch_status(plural: str, namespace: str, name: str, status: dict[str, Any]) -> None:
+    custom_objects().patch_namespaced_custom_object_status(GROUP, VERSION, namespace, plural, name, {"status": status})
+
+
+async def patch_status(plural: str, namespace: str, name: str, status: dict[str, Any]) -> None:
+    """Write status now, mid-reconcile: live progress (a step started, a step ended)."""
+    await asyncio.to_thread(_patch_status, plural, namespace, name, status)
