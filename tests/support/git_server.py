@@ -247,6 +247,21 @@ def closed_port() -> int:
     return free_port()
 
 
+def stop_process_group(proc: Optional[subprocess.Popen]) -> None:
+    """SIGTERM a server started in its own session, SIGKILL if it lingers."""
+    if proc is None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def wait_for_port(port: int, deadline: float, proc: Optional[subprocess.Popen] = None) -> None:
     """Poll until ``port`` accepts a connection; fail early if ``proc`` exits."""
     while True:
@@ -304,17 +319,8 @@ class GitDaemon:
         raise RuntimeError(f"git daemon did not start: {last}")
 
     def stop(self) -> None:
-        if self.proc is not None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-            self.proc = None
+        stop_process_group(self.proc)
+        self.proc = None
 
 
 # -- git http-backend -----------------------------------------------------------------
@@ -572,17 +578,8 @@ class SSHServer:
         raise RuntimeError(f"sshd did not start: {last}; see {self.base / 'sshd.log'}")
 
     def stop(self) -> None:
-        if self.proc is not None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-            self.proc = None
+        stop_process_group(self.proc)
+        self.proc = None
 
 
 # -- a server that never answers ------------------------------------------------------
