@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -34,7 +35,8 @@ def start_operator(plane: ControlPlane, directory: Path) -> int:
     log = open(directory / "operator.log", "ab")
     proc = subprocess.Popen(
         [sys.executable, "-m", "hydron", "run"],
-        env={**plane.env(), "HYDRON_ALLOW_FILE_URLS": "1"},  # the demo's repository is a local file:// one stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**plane.env(), "HYDRON_ALLOW_FILE_URLS": "1"},  # the demo's repository is a local file:// one
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     (directory / "operator.pid").write_text(str(proc.pid))
     return proc.pid
@@ -85,6 +87,14 @@ spec:
 """
 
 
+def wait(plane: ControlPlane, resource: str, condition: str, timeout: int) -> None:
+    """kubectl wait, showing the resource when it never gets there."""
+    result = plane.kubectl_run("wait", f"--for={condition}", f"--timeout={timeout}s", resource, check=False)
+    if result.returncode != 0:
+        print(plane.kubectl_run("describe", resource, check=False).stdout)
+        raise SystemExit(f"{resource} did not reach {condition}: {result.stderr.strip()}")
+
+
 def down(directory: Path) -> None:
     pid_file = directory / "operator.pid"
     if pid_file.exists():
@@ -101,7 +111,8 @@ def down(directory: Path) -> None:
 
 def up(directory: Path) -> None:
     down(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(directory, ignore_errors=True)  # a fresh cluster: the old servers are gone
+    directory.mkdir(parents=True)
     say("control plane (etcd + kube-apiserver) and Hydron's CRDs")
     plane = ControlPlane(directory, control_plane_bins())
     plane.start()
@@ -114,10 +125,14 @@ def up(directory: Path) -> None:
     server = FreshServers(client, labels={DEMO_LABEL: "1"}).start(1)[0]
     say(f"applying a Server ({server.address}:{server.port}) and an Application from a local Git repository")
     plane.kubectl_run("apply", "-f", "-", input=manifests(server, sample_repository(directory)))
-    for resource in ("servers/demo", "applications/hello"):
-        plane.kubectl_run("wait", "--for=jsonpath={.status.observedGeneration}=1", "--timeout=60s", resource)
+    say("provisioning the server over SSH (Docker, firewall, SSH hardening, Caddy, ...)")
+    wait(plane, "servers/demo", "condition=Ready", 900)
+    say("the app: source pinned, code analysed, plan made and auto-approved")
+    wait(plane, "applications/hello", "condition=Planned", 300)
     say("kubectl get hydron")
     print(plane.kubectl_run("get", "hydron", "-o", "wide").stdout)
+    steps = plane.kubectl_run("get", "server", "demo", "-o", "jsonpath={range .status.steps[*]}{.name}{\"\\t\"}{.state}{\"\\n\"}{end}").stdout
+    print("Provisioning steps:\n" + steps)
     print(f"Try it yourself:\n  export KUBECONFIG={plane.kubeconfig} PATH={plane.bins}:$PATH\n"
           "  kubectl get hydron\n  kubectl describe application hello\nStop everything: hack/down.sh")
 

@@ -1,38 +1,211 @@
-"""`kubectl hydron`: a view of Hydron's resources for people at a terminal."""
+"""`kubectl hydron`: Hydron's resources for people at a terminal and for scripts.
+
+kubectl finds the `kubectl-hydron` executable on PATH and hands it every argument
+after `hydron`. This module only parses arguments and wires the pure renderers
+(plugin_status, plugin_plan) to the API (plugin_kube).
+"""
 
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
+from collections.abc import Callable
+from typing import Any, TextIO
 
-KINDS = ("applications.hydron.dev", "infraplans.hydron.dev", "servers.hydron.dev", "deployments.hydron.dev")
+from hydron.cli.plugin_kube import Conflict, PluginError, Session, connect
+from hydron.cli.plugin_plan import (
+    PlanRefused,
+    approval_patch,
+    change_request_patch,
+    diff_summary,
+    render_diff,
+    render_show,
+)
+from hydron.cli.plugin_status import (
+    deployment_name,
+    list_rows,
+    plan_name,
+    render_app,
+    render_list,
+    server_name,
+    summarize,
+)
+from hydron.cli.render import Style, dump, utcnow, wants_colour
+
+NOT_YET = 2
+PATCH_ATTEMPTS = 3
+STUBS = {
+    "logs": "build and service logs (follow with -f)",
+    "rollback": "roll back to an earlier release",
+    "ssh": "an SSH session on the app's server",
+}
+
+Connect = Callable[[str | None, str | None, str | None], Session]
 
 
-def _status(args: argparse.Namespace) -> int:
-    """Show every Hydron resource in the namespace, grouped by kind."""
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        print("kubectl is not on PATH", file=sys.stderr)
-        return 1
-    cmd = [kubectl, "get", ",".join(KINDS)]
-    cmd += ["-A"] if args.all_namespaces else (["-n", args.namespace] if args.namespace else [])
-    if args.output:
-        cmd += ["-o", args.output]
-    return subprocess.call(cmd)
+def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    """kubectl's connection flags; on subcommands they default to SUPPRESS so a flag given
+    before the subcommand (`kubectl hydron -n shop status`) is not overwritten."""
+    default = {"default": argparse.SUPPRESS} if suppress else {}
+    parser.add_argument("--kubeconfig", help="path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)", **default)
+    parser.add_argument("--context", help="kubeconfig context to use (default: the current context)", **default)
+    parser.add_argument("-n", "--namespace", help="namespace (default: the context's namespace)", **default)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="kubectl hydron", description="Hydron: your apps on your servers.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    status = sub.add_parser("status", help="list Applications, InfraPlans, Servers and Deployments")
-    status.add_argument("-n", "--namespace")
-    status.add_argument("-A", "--all-namespaces", action="store_true")
-    status.add_argument("-o", "--output", choices=["wide", "json", "yaml"])
-    status.set_defaults(func=_status)
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+def _output(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-o", "--output", choices=["table", "json", "yaml"], default="table",
+                        help="table for people, json or yaml for scripts")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kubectl hydron", description="Hydron: your apps on your own servers.")
+    _common(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    status = sub.add_parser("status", help="one app across its four resources, or all apps in the namespace")
+    _common(status, suppress=True)
+    status.add_argument("app", nargs="?", metavar="APP", help="Application name; omit for a table of all apps")
+    status.add_argument("-A", "--all-namespaces", action="store_true", help="list apps in every namespace")
+    _output(status)
+    status.set_defaults(func=cmd_status)
+
+    plan = sub.add_parser("plan", help="review, approve or ask for changes to an app's InfraPlan")
+    plan_sub = plan.add_subparsers(dest="plan_command", required=True, metavar="ACTION")
+    show = plan_sub.add_parser("show", help="the plan: server and price, services, routes, firewall, findings")
+    diff = plan_sub.add_parser("diff", help="what changed in the latest revision")
+    approve = plan_sub.add_parser("approve", help="approve the current revision (spec.approval)")
+    request = plan_sub.add_parser("request-changes", help="ask for a revised plan in plain words")
+    for action in (show, diff, approve, request):
+        _common(action, suppress=True)
+        action.add_argument("app", metavar="APP", help="Application name")
+    _output(show)
+    _output(diff)
+    approve.add_argument("--revision", type=int, help="revision to approve (default: the current status.revision)")
+    request.add_argument("message", help='the change, e.g. "use a server in Helsinki"')
+    show.set_defaults(func=cmd_plan_show)
+    diff.set_defaults(func=cmd_plan_diff)
+    approve.set_defaults(func=cmd_plan_approve)
+    request.set_defaults(func=cmd_plan_request_changes)
+
+    for name, what in STUBS.items():
+        stub = sub.add_parser(name, help=f"{what} (not available yet)")
+        _common(stub, suppress=True)
+        stub.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        stub.set_defaults(func=cmd_stub)
+    return parser
+
+
+class Io:
+    """Where output goes and how it looks."""
+
+    def __init__(self, out: TextIO, err: TextIO, style: Style) -> None:
+        self.out, self.err, self.style = out, err, style
+
+    def emit(self, text: str) -> None:
+        self.out.write(text)
+
+
+def cmd_status(args: argparse.Namespace, session: Session, io: Io) -> int:
+    now = utcnow()
+    if args.app is None:
+        apps = session.list("Application", args.all_namespaces)
+        plans = session.list("InfraPlan", args.all_namespaces)
+        rows = list_rows(apps, plans, now)
+        if args.output != "table":
+            io.emit(dump(rows, args.output))
+        else:
+            io.emit(render_list(rows, None if args.all_namespaces else session.namespace, io.style))
+        return 0
+    app = session.get("Application", args.app)
+    plan = session.get("InfraPlan", plan_name(app), missing_ok=True)
+    deployment = session.get("Deployment", deployment_name(app), missing_ok=True)
+    server_ = server_name(app, plan, deployment)
+    server = session.get("Server", server_, missing_ok=True) if server_ else None
+    summary = summarize(app, plan, server, deployment, now)
+    io.emit(dump(summary, args.output) if args.output != "table" else render_app(summary, io.style))
+    return 0
+
+
+def _plan_for(session: Session, app_name: str) -> dict[str, Any]:
+    """The InfraPlan of an app (via status.planRef); a plan of that name when the app is gone."""
+    app = session.get("Application", app_name, missing_ok=True)
+    name = plan_name(app) if app is not None else app_name
+    plan = session.get("InfraPlan", name, missing_ok=True)
+    if plan is not None:
+        return plan
+    if app is None:
+        raise PluginError(f"Application {app_name!r} not found in namespace {session.namespace!r}; pick another "
+                          "with -n, or list what is there with `kubectl hydron status`.")
+    raise PluginError(f"Application {app_name!r} has no InfraPlan yet: Hydron makes one once the source is "
+                      f"analysed (`kubectl hydron status {app_name}` shows where it stands).")
+
+
+def cmd_plan_show(args: argparse.Namespace, session: Session, io: Io) -> int:
+    plan = _plan_for(session, args.app)
+    io.emit(dump(plan, args.output) if args.output != "table" else render_show(plan, io.style))
+    return 0
+
+
+def cmd_plan_diff(args: argparse.Namespace, session: Session, io: Io) -> int:
+    summary = diff_summary(_plan_for(session, args.app))
+    io.emit(dump(summary, args.output) if args.output != "table" else render_diff(summary, io.style))
+    return 0
+
+
+def _patch_with_retry(session: Session, plan: dict[str, Any], make: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    """Apply make(plan) as a merge patch guarded by resourceVersion; on a conflict read
+    the plan again and re-decide (the revision may have moved: then make() refuses)."""
+    name = plan["metadata"]["name"]
+    for _ in range(PATCH_ATTEMPTS):
+        try:
+            return session.merge_patch("InfraPlan", name, make(plan))
+        except Conflict:
+            plan = session.get("InfraPlan", name)  # type: ignore[assignment]
+    raise PluginError(f"InfraPlan {name} kept changing while it was being updated; try again.")
+
+
+def cmd_plan_approve(args: argparse.Namespace, session: Session, io: Io) -> int:
+    plan = _plan_for(session, args.app)
+    who = session.whoami()
+    patched = _patch_with_retry(session, plan, lambda p: approval_patch(p, args.revision, who))
+    revision = patched["spec"]["approval"]["revision"]
+    io.emit(f"Approved revision {revision} of InfraPlan {patched['metadata']['name']} as {who}. "
+            f"Follow it with: kubectl hydron status {args.app}\n")
+    return 0
+
+
+def cmd_plan_request_changes(args: argparse.Namespace, session: Session, io: Io) -> int:
+    plan = _plan_for(session, args.app)
+    who = session.whoami()
+    patched = _patch_with_retry(session, plan, lambda p: change_request_patch(p, args.message, who))
+    count = len(patched["spec"].get("changeRequests") or [])
+    io.emit(f"Asked for changes to InfraPlan {patched['metadata']['name']} (request {count}, by {who}). "
+            f"A revised plan follows; see it with: kubectl hydron plan diff {args.app}\n")
+    return 0
+
+
+def cmd_stub(args: argparse.Namespace, session: Session | None, io: Io) -> int:
+    io.err.write(f"kubectl hydron {args.command}: not available yet: needs the Deployment stage "
+                 f"({STUBS[args.command]}).\n")
+    return NOT_YET
+
+
+def main(argv: list[str] | None = None, connector: Connect = connect,
+         out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = build_parser().parse_args(argv)
+    io = Io(out, err, Style(wants_colour(out)))
+    if args.func is cmd_stub:
+        return cmd_stub(args, None, io)
+    try:
+        session = connector(args.kubeconfig, args.context, args.namespace)
+        return int(args.func(args, session, io))
+    except (PluginError, PlanRefused) as error:
+        err.write(f"error: {getattr(error, 'message', None) or error}\n")
+        return getattr(error, "code", 1)
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -16,6 +17,9 @@ def _run(args: argparse.Namespace) -> int:
 
     namespaces = args.namespace or []
     kopf.configure(verbose=args.verbose, log_prefix=True)  # log lines name their object
+    if not args.verbose:
+        # asyncssh logs every channel at INFO; the steps say what matters.
+        logging.getLogger("asyncssh").setLevel(logging.WARNING)
     if args.metrics_port:
         metrics.serve(args.metrics_port, args.metrics_address)
     kopf.run(
@@ -46,6 +50,23 @@ def _crds(args: argparse.Namespace) -> int:
     for out in outputs:
         for path in write_crds(out):
             print(f"wrote {path}")
+    return 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    """Write (or with --check, verify) the generated reference and troubleshooting pages."""
+    from hydron.docs import stale, write_docs
+
+    output = Path(args.output)
+    if args.check:
+        outdated = stale(output)
+        if outdated:
+            print(f"stale docs in {output}: {', '.join(outdated)}; run `hydron docs`", file=sys.stderr)
+            return 1
+        print("docs are up to date")
+        return 0
+    for path in write_docs(output):
+        print(f"wrote {path}")
     return 0
 
 
@@ -96,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crds.add_argument("--check", action="store_true", help="only check that the directory is up to date")
     crds.set_defaults(func=_crds)
+
+    docs = sub.add_parser("docs", help="write the API reference and troubleshooting pages generated from the code")
+    docs.add_argument("-o", "--output", default="crds/docs", help="directory to write into (default: crds/docs)")
+    docs.add_argument("--check", action="store_true", help="only check that the directory is up to date")
+    docs.set_defaults(func=_docs)
 
     analyze = sub.add_parser("analyze", help="show what a repository needs to run (a directory or a Git URL)")
     analyze.add_argument("target", help="a local directory or a Git URL")
