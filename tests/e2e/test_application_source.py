@@ -150,3 +150,47 @@ def test_file_urls_are_refused_unless_the_operator_allows_them(kube, operator):
     source_ready = condition(kube.get("applications", "hello"), "SourceReady")
     assert source_ready["reason"] == "InvalidURL"
     assert "file transport is not allowed" in source_ready["message"]
+
+
+@pytest.fixture
+def operator_log(operator):
+    return lambda: operator.log.read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def git_http(tmp_path_factory):
+    from tests.support.git_server import GitHTTPServer
+
+    server = GitHTTPServer(tmp_path_factory.mktemp("http-served")).start()
+    yield server
+    server.stop()
+
+
+def test_a_private_repository_is_fetched_with_the_token_from_a_secret(kube, operator, git_http, operator_log, tmp_path):
+    from tests.support.git_server import PRIVATE_TOKEN, PRIVATE_USER
+
+    work = WorkRepo(tmp_path / "private")
+    for path in HELLO.iterdir():
+        work.write(path.name, path.read_text())
+    commit = work.commit("private hello")
+    work.publish(git_http.root / "private" / f"{tmp_path.name}.git")
+    url = git_http.url(f"private/{tmp_path.name}.git")
+
+    manifest = json.loads(app_manifest(url))
+    manifest["spec"]["source"]["git"]["credentialsSecretRef"] = {"name": "git-token"}
+    kube.run("create", "secret", "generic", "git-token", f"--from-literal=username={PRIVATE_USER}",
+             "--from-literal=token=not-the-token")
+    kube.apply(json.dumps(manifest))
+    kube.wait("applications", "hello", "condition=SourceReady=False")
+    failed = condition(kube.get("applications", "hello"), "SourceReady")
+    assert failed["reason"] == "AuthenticationFailed"
+    assert "not-the-token" not in failed["message"]
+
+    # The right token: the same Application recovers by itself.
+    kube.run("delete", "secret", "git-token")
+    kube.run("create", "secret", "generic", "git-token", f"--from-literal=username={PRIVATE_USER}",
+             f"--from-literal=token={PRIVATE_TOKEN}")
+    kube.wait("applications", "hello", "condition=Analyzed", timeout=120)
+    app = kube.get("applications", "hello")
+    assert app["status"]["source"]["commit"] == commit
+    assert PRIVATE_TOKEN not in json.dumps(app) and PRIVATE_TOKEN not in operator_log()
