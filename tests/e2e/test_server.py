@@ -52,6 +52,10 @@ def test_a_fresh_server_is_provisioned_to_ready(kube, operator, fresh_servers, d
     events = kube.run("get", "events", "--field-selector", "involvedObject.name=fra-1", "-o", "json").stdout
     assert any(e["reason"] == "StepSucceeded" for e in json.loads(events)["items"])
 
+    scraped = operator.metrics()
+    assert 'hydron_provisioning_step_duration_seconds_count{result="Succeeded",step="docker-engine"}' in scraped
+    assert any(line.startswith("hydron_ssh_connections ") and float(line.split()[1]) >= 1 for line in scraped.splitlines())
+
 
 def test_a_wrong_pinned_host_key_stops_everything(kube, operator, fresh_servers):
     fresh = fresh_servers(1)[0]

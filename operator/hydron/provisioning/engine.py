@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from hydron import metrics
 from hydron.api.conditions import now
 from hydron.api.server import ProvisioningStep
 from hydron.provisioning import progress
@@ -103,7 +104,16 @@ async def run_steps(
             break
         if done is not None:
             outcome.changed.append((name, done))
+    _record_durations(outcome.steps, {step.name for step in steps})
     return outcome
+
+
+def _record_durations(records: Sequence[ProvisioningStep], ran: set[str]) -> None:
+    """Step durations for the provisioning dashboard (skipped steps took no time)."""
+    for record in records:
+        if record.name in ran and record.state in ("Succeeded", "Failed") and record.started_at and record.finished_at:
+            seconds = (record.finished_at - record.started_at).total_seconds()
+            metrics.PROVISIONING_STEP_SECONDS.labels(record.name, record.state).observe(seconds)
 
 
 async def _converge(ctx: StepContext, step: Step, post_event, publish, outcome: RunOutcome, clock) -> str | None:

@@ -12,6 +12,7 @@ import asyncio
 
 import asyncssh
 
+from hydron import metrics
 from hydron.remote.connect import ConnectOptions, Target
 from hydron.remote.session import SSHD_MAX_SESSIONS, Session
 
@@ -44,6 +45,7 @@ class ConnectionPool:
         if session is None:
             session = Session(target, client_key, host_key, self.options, self._starts, self.max_channels)
             self._sessions[key] = session
+            metrics.SSH_CONNECTIONS.set(len(self._sessions))
         return session
 
     def lock(self, target: Target) -> asyncio.Lock:
@@ -54,8 +56,10 @@ class ConnectionPool:
         """Close and drop every session to this server (the Server was deleted)."""
         for key in [k for k in self._sessions if k[0] == target]:
             await self._sessions.pop(key).close()
+        metrics.SSH_CONNECTIONS.set(len(self._sessions))
 
     async def close(self) -> None:
         for session in list(self._sessions.values()):
             await session.close()
         self._sessions.clear()
+        metrics.SSH_CONNECTIONS.set(0)
