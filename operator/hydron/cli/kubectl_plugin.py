@@ -30,6 +30,7 @@ from hydron.cli.plugin_status import (
     server_name,
     summarize,
 )
+from hydron.cli.plugin_ssh import run_ssh
 from hydron.cli.render import Style, dump, utcnow, wants_colour
 
 NOT_YET = 2
@@ -37,7 +38,6 @@ PATCH_ATTEMPTS = 3
 STUBS = {
     "logs": "build and service logs (follow with -f)",
     "rollback": "roll back to an earlier release",
-    "ssh": "an SSH session on the app's server",
 }
 
 Connect = Callable[[str | None, str | None, str | None], Session]
@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     diff.set_defaults(func=cmd_plan_diff)
     approve.set_defaults(func=cmd_plan_approve)
     request.set_defaults(func=cmd_plan_request_changes)
+
+    ssh = sub.add_parser("ssh", help="a shell (or one command) on a server, with the key and host key Hydron holds")
+    _common(ssh, suppress=True)
+    ssh.add_argument("server", metavar="SERVER", help="Server name")
+    ssh.add_argument("remote", nargs=argparse.REMAINDER, metavar="-- COMMAND", help="run this instead of a shell")
+    ssh.set_defaults(func=cmd_ssh)
 
     for name, what in STUBS.items():
         stub = sub.add_parser(name, help=f"{what} (not available yet)")
@@ -182,6 +188,11 @@ def cmd_plan_request_changes(args: argparse.Namespace, session: Session, io: Io)
     io.emit(f"Asked for changes to InfraPlan {patched['metadata']['name']} (request {count}, by {who}). "
             f"A revised plan follows; see it with: kubectl hydron plan diff {args.app}\n")
     return 0
+
+
+def cmd_ssh(args: argparse.Namespace, session: Session, io: Io) -> int:
+    remote = args.remote[1:] if args.remote[:1] == ["--"] else args.remote
+    return run_ssh(session, args.server, remote)
 
 
 def cmd_stub(args: argparse.Namespace, session: Session | None, io: Io) -> int:

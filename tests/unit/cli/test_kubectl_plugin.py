@@ -118,7 +118,7 @@ def test_app_without_a_plan_says_why():
     assert code == 1 and "has no InfraPlan yet" in err
 
 
-@pytest.mark.parametrize("command", ["logs", "rollback", "ssh"])
+@pytest.mark.parametrize("command", ["logs", "rollback"])
 def test_stubs_exit_2_without_touching_the_cluster(command):
     def connector(*_):
         raise AssertionError("a stub must not connect")

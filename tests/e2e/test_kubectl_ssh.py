@@ -1,0 +1,45 @@
+"""kubectl hydron ssh reaches a real server with the key from its Secret and the pinned host key."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.controlplane import REPO
+
+pytestmark = [pytest.mark.controlplane, pytest.mark.docker]
+
+
+def plugin(kube, *args):
+    return subprocess.run(
+        # Flags first: everything after `--` belongs to the remote command.
+        [sys.executable, "-m", "hydron.cli.kubectl_plugin", "-n", kube.namespace,
+         "--kubeconfig", str(kube.plane.kubeconfig), *args],
+        capture_output=True, text=True, env={**kube.plane.env(), "PYTHONPATH": str(REPO / "operator")}, timeout=60,
+    )
+
+
+def apply_server(kube, fresh, host_key):
+    kube.run("create", "secret", "generic", "srv-ssh", f"--from-literal=ssh-privatekey={fresh.private_key_pem}")
+    kube.apply(json.dumps({
+        "apiVersion": "hydron.dev/v1alpha1", "kind": "Server", "metadata": {"name": "srv"},
+        "spec": {"address": fresh.address, "port": fresh.port, "hostKey": host_key,
+                 "sshKeySecretRef": {"name": "srv-ssh", "key": "ssh-privatekey"}},
+    }))
+
+
+def test_runs_a_command_on_the_server(kube, fresh_servers):
+    fresh = fresh_servers(1)[0]
+    apply_server(kube, fresh, fresh.host_key)
+    result = plugin(kube, "ssh", "srv", "--", "cat", "/etc/hostname")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == fresh.name
+
+
+def test_refuses_a_server_whose_host_key_is_not_the_pinned_one(kube, fresh_servers):
+    fresh, other = fresh_servers(2)
+    apply_server(kube, fresh, other.host_key)
+    result = plugin(kube, "ssh", "srv", "--", "true")
+    assert result.returncode != 0
+    assert "Host key verification failed" in result.stderr
