@@ -76,6 +76,13 @@ class DeploymentSpec(ApiModel):
     )
 
 
+class ReleaseImage(ApiModel):
+    """The image one service ran in a release."""
+
+    name: str = Field(description="Service name.")
+    image: str = Field(description="Image tag (hydron/<app>-<service>:<commit12> for built services).")
+
+
 class Release(ApiModel):
     """One rollout, kept for rollback."""
 
@@ -86,6 +93,12 @@ class Release(ApiModel):
     )
     created_at: datetime | None = Field(default=None, description="When the release started.")
     message: str | None = Field(default=None, description="Why it failed or was rolled back.")
+    reason: str | None = Field(default=None, description="Machine-readable cause of a failure, e.g. HealthCheckFailed.")
+    digest: str | None = Field(default=None, description="Digest of the release's container configuration (no secret values).")
+    images: list[ReleaseImage] = Field(
+        default_factory=list, max_length=64, description="Image of each service, kept on the server for rollback.",
+        json_schema_extra=MAP_BY_NAME,
+    )
 
 
 class ServiceStatus(ApiModel):

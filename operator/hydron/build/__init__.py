@@ -1,0 +1,1 @@
+"""Stage 5: the pinned revision goes to the server and `docker build` runs there."""

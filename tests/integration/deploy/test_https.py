@@ -1,0 +1,63 @@
+"""A deployed app answers over HTTPS through Caddy with a certificate from pebble (a
+real ACME CA on the server), as a verifying TLS client sees it from outside."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from hydron.controllers.deployment import reconcile
+from tests.integration.deploy.conftest import deployment
+from tests.integration.provisioning.conftest import condition, with_status
+from tests.integration.provisioning.test_certificates import (
+    DOMAIN,
+    ROOT_SECRET,
+    fetch_over_tls,
+    listener_certificate,
+    start_pebble,
+)
+
+pytestmark = pytest.mark.docker
+
+
+async def test_the_app_answers_over_https_with_an_acme_certificate(hosts, runtime, app):
+    (host,) = hosts(1)
+    cert, key = listener_certificate()
+    start_pebble(host, cert, key)
+
+    def read_secret(name: str, key_: str) -> str:
+        if (name, key_) == ROOT_SECRET:
+            return cert
+        return "tls-test-token" if name == "hello-secrets" else host.fresh.private_key_pem
+
+    server = host.server(baseImages=["node:18-slim"], proxy={
+        "acmeCa": "https://localhost:14000/dir", "acmeCaRootSecretRef": {"name": ROOT_SECRET[0], "key": ROOT_SECRET[1]},
+    })
+    provisioned = await reconcile_server(host, server, runtime, read_secret)
+    revision = app.release("Hello over TLS")
+    result = await reconcile(deployment(revision, domains=[DOMAIN]), 1, name="tls", server=provisioned,
+                             read_secret=read_secret, runtime=runtime, source_dir=app.path)
+    assert condition(result, "Ready").status == "True", result.status.conditions
+    assert result.status.urls == [f"https://{DOMAIN}/"]
+
+    pebble_root = host.sh("curl -sS -k https://localhost:15000/roots/0")
+    assert "BEGIN CERTIFICATE" in pebble_root
+    deadline = asyncio.get_running_loop().time() + 90
+    while True:  # poll: Caddy orders the certificate in the background
+        try:
+            body, peer = await asyncio.to_thread(fetch_over_tls, host.ip, pebble_root)
+            break
+        except OSError as error:  # ssl.SSLError is an OSError
+            assert asyncio.get_running_loop().time() < deadline, f"no valid HTTPS before the deadline: {error}"
+            await asyncio.sleep(0.5)
+    assert "200 OK" in body.splitlines()[0] and "Hello over TLS" in body
+    assert "Pebble" in " ".join(value for rdn in peer["issuer"] for _, value in rdn)
+
+
+async def reconcile_server(host, server, runtime, read_secret):
+    from hydron.controllers.server import reconcile as reconcile_server_
+
+    first = await reconcile_server_(server, 1, read_secret=read_secret, runtime=runtime)
+    assert condition(first, "Ready").status == "True", first.status.conditions
+    return with_status(server, first)
