@@ -103,6 +103,8 @@ def start_operator(plane: ControlPlane, log_path: Path, kubeconfig: Path | None 
         "HYDRON_WORKDIR": str(log_path.parent / "work"),
         "HYDRON_APPLICATION_RESYNC_SECONDS": "5",  # timers look often, so tests wait less
         "HYDRON_SERVER_USAGE_SECONDS": "5",
+        "HYDRON_DEPLOYMENT_RESYNC_SECONDS": "5",
+        "HYDRON_BASE_IMAGES_FROM": "local-docker",  # no registry here: base images come from this engine
     }
     if kubeconfig is not None:
         env["KUBECONFIG"] = str(kubeconfig)

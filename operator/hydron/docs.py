@@ -154,6 +154,7 @@ def _doc(reason: str, where: str, meaning: str, action: str, retried: bool | Non
 
 
 SRC, ANA, PLN = "Application SourceReady", "Application Analyzed", "Application Planned"
+DEP = "Application Deployed"
 VAL, APR = "InfraPlan Valid", "InfraPlan Approved"
 REACH, PROV = "Server Reachable", "Server Provisioned"
 BUILT, AVAIL = "Deployment Built", "Deployment Available"
@@ -218,6 +219,12 @@ DOCUMENTED: tuple[Reason, ...] = (
          "Review it (`kubectl hydron plan show APP`) and approve it (`kubectl hydron plan approve APP`), "
          "or set spec.planning.autoApprove."),
     _doc("Planning", PLN, "The InfraPlan is being made.", "Wait."),
+    _doc("AwaitingServer", DEP, "The approved plan recommends a server offer but names no Server to run on.",
+         "Order the offer (the message names it and its price), create a Server for it, and set "
+         "spec.planning.serverRef on the Application."),
+    _doc("Deploying", DEP, "The Deployment was created or changed and has not reported yet.", "Wait."),
+    _doc("Available", DEP, "The Deployment's services are healthy and routed; status.url is where the app answers.",
+         "Nothing."),
     _doc("InvalidPlan", PLN, "The InfraPlan has Error findings (copied from its Valid condition).",
          "See `kubectl hydron plan show APP` (Findings); fix the Application or edit the plan."),
     # InfraPlan

@@ -27,10 +27,12 @@ from hydron import metrics
 from hydron.api import API_VERSION, GROUP, VERSION, Application, Deployment, InfraPlan, Server
 from hydron.controllers import application, deployment, infraplan, server
 from hydron.controllers.common import InvalidSpec, Outcome, parse, status_from, status_model, with_invalid_spec
-from hydron.kube.resources import ensure_object, get_object, owner_reference, patch_status, upsert_secret
+from hydron.kube.resources import apply_spec, ensure_object, get_object, owner_reference, patch_status, upsert_secret
 from hydron.kube.secrets import read_secret_data, read_secret_key
 from hydron.llm.assist import Assistant
 from hydron.planning import secret_data
+from hydron.provisioning.images import ImageSource, LocalEngine, RegistryPull
+from hydron.provisioning.settings import ProvisioningSettings
 from hydron.source import FetchLimits
 
 FINALIZER = "hydron.dev/finalizer"
@@ -120,12 +122,26 @@ def _application_context(body: kopf.Body) -> application.ApplicationContext:
         }
         return await ensure_object(InfraPlan.plural, namespace, plan, {INPUTS_ANNOTATION: inputs_key})
 
+    async def ensure_deployment(spec: dict) -> dict:
+        wanted = {
+            "apiVersion": API_VERSION,
+            "kind": Deployment.kind,
+            "metadata": {
+                "name": name,
+                "labels": {APPLICATION_LABEL: name},
+                "ownerReferences": [owner_reference(body)],
+            },
+            "spec": spec,
+        }
+        return await apply_spec(Deployment.plural, namespace, wanted)
+
     return application.ApplicationContext(
         namespace=namespace,
         name=name,
         workdir=WORKDIR,
         read_secret_data=lambda secret: read_secret_data(namespace, secret),
         ensure_plan=ensure_plan,
+        ensure_deployment=ensure_deployment,
         fetch_limits=FETCH_LIMITS,
     )
 
@@ -208,6 +224,26 @@ async def resync_infraplan(body: kopf.Body, patch: kopf.Patch, logger: logging.L
 
 # --- Server ------------------------------------------------------------------------
 
+_runtime: server.ServerRuntime | None = None
+
+
+def _image_source() -> ImageSource:
+    """Servers pull their base images; a local demo or test bed without a registry
+    sends them from this machine's Docker engine instead."""
+    if os.environ.get("HYDRON_BASE_IMAGES_FROM") == "local-docker":
+        import docker
+
+        return LocalEngine(docker.from_env())
+    return RegistryPull()
+
+
+@kopf.on.startup()
+def make_runtime(**_: Any) -> None:
+    """Connections, per-server locks and settings shared by Servers and Deployments."""
+    global _runtime
+    _runtime = server.ServerRuntime(settings=ProvisioningSettings(image_source=_image_source()))
+
+
 SERVER_REPAIR_SECONDS = float(os.environ.get("HYDRON_SERVER_REPAIR_SECONDS", "300"))
 SERVER_USAGE_SECONDS = float(os.environ.get("HYDRON_SERVER_USAGE_SECONDS", "60"))
 
@@ -241,7 +277,7 @@ async def _live_progress(body: kopf.Body, status: Any, logger: logging.Logger) -
 async def reconcile_server(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, **_: Any) -> None:
     async def run(resource: Server, generation: int | None) -> Outcome:
         result = await server.reconcile(
-            resource, generation, **_server_io(body),
+            resource, generation, **_server_io(body), runtime=_runtime,
             on_progress=lambda status: _live_progress(body, status, logger),
         )
         return Outcome(result.status, retry_message=result.message if result.retryable else None)
@@ -254,7 +290,7 @@ async def repair_server(body: kopf.Body, patch: kopf.Patch, logger: logging.Logg
     """Level-based: look at the real machine and put back what drifted."""
 
     async def run(resource: Server, generation: int | None) -> Outcome:
-        result = await server.repair(resource, generation, **_server_io(body))
+        result = await server.repair(resource, generation, **_server_io(body), runtime=_runtime)
         for step, what in result.changed:
             logger.info("repaired drift in %s: %s", step, what)
         return Outcome(result.status, retry_message=result.message if result.retryable else None)
@@ -267,32 +303,56 @@ async def server_usage(body: kopf.Body, patch: kopf.Patch, logger: logging.Logge
     """CPU, memory and disk use for `kubectl get -o wide` and people's dashboards."""
     try:
         resource = parse(Server, body)
-        usage = await server.usage(resource, read_secret=_server_io(body)["read_secret"])
+        usage = await server.usage(resource, read_secret=_server_io(body)["read_secret"], runtime=_runtime)
     except Exception as error:  # unreachable now: Reachable says why; try again next time
         logger.debug("usage not read: %s", error)
         return
     patch.status["usage"] = usage.to_api()
 
 
-# --- the other kinds ---------------------------------------------------------------
+# --- Deployment --------------------------------------------------------------------
 
-SIMPLE_RECONCILERS = {
-    Deployment: deployment.reconcile,
-}
+DEPLOYMENT_RESYNC_SECONDS = float(os.environ.get("HYDRON_DEPLOYMENT_RESYNC_SECONDS", "60"))
 
 
-def _register(model: type, reconcile: Reconcile) -> None:
-    """Reconcile on create, update and operator restart."""
-
-    async def handler(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, **_: Any) -> None:
-        await _reconcile(model, body, patch, logger, reconcile)
-
-    for cause in (kopf.on.resume, kopf.on.create, kopf.on.update):
-        cause(GROUP, VERSION, model.plural, id="reconcile")(handler)
+def _checkout_of(namespace: str, app: str) -> Path:
+    """Where the Application controller keeps the app's checkout (same process)."""
+    return WORKDIR / "sources" / namespace / app
 
 
-for _model, _reconcile_fn in SIMPLE_RECONCILERS.items():
-    _register(_model, _reconcile_fn)
+async def _deployment_server(resource: Deployment, namespace: str) -> Server | None:
+    body = await get_object(Server.plural, namespace, resource.spec.server_ref.name)
+    return parse(Server, body) if body is not None else None
+
+
+async def _reconcile_deployment(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger) -> None:
+    namespace, name = body.metadata.namespace, body.metadata.name
+
+    async def run(resource: Deployment, generation: int | None) -> Outcome:
+        app = resource.spec.application_ref.name if resource.spec.application_ref else None
+        checkout = _checkout_of(namespace, app) if app else None
+        result = await deployment.reconcile(
+            resource, generation, name=name, server=await _deployment_server(resource, namespace),
+            read_secret=lambda secret, key: read_secret_key(namespace, secret, key),
+            post_event=_event_poster(body), runtime=_runtime,
+            source_dir=checkout if checkout is not None and checkout.exists() else None,
+        )
+        return Outcome(result.status, retry_message=result.message if result.retryable else None, retry_delay=10)
+
+    await _reconcile(Deployment, body, patch, logger, run)
+
+
+@kopf.on.resume(GROUP, VERSION, "deployments", id="reconcile")
+@kopf.on.create(GROUP, VERSION, "deployments", id="reconcile")
+@kopf.on.update(GROUP, VERSION, "deployments", id="reconcile")
+async def reconcile_deployment(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, **_: Any) -> None:
+    await _reconcile_deployment(body, patch, logger)
+
+
+@kopf.timer(GROUP, VERSION, "deployments", id="resync", interval=DEPLOYMENT_RESYNC_SECONDS, idle=DEPLOYMENT_RESYNC_SECONDS)
+async def resync_deployment(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, **_: Any) -> None:
+    """Level-based: the server became Ready, a container died, a route went missing."""
+    await _reconcile_deployment(body, patch, logger)
 
 
 # --- deletion ----------------------------------------------------------------------
@@ -305,14 +365,32 @@ def _register_cleanup(model: type) -> None:
     kopf.on.delete(GROUP, VERSION, model.plural, id="cleanup")(cleanup)
 
 
-for _model in (InfraPlan, Deployment):
-    _register_cleanup(_model)
+_register_cleanup(InfraPlan)
+
+
+@kopf.on.delete(GROUP, VERSION, "deployments", id="cleanup")
+async def cleanup_deployment(body: kopf.Body, logger: logging.Logger, **_: Any) -> None:
+    """deletionPolicy Delete: the app's containers and routes go; images stay for a while."""
+    try:
+        resource = parse(Deployment, body)
+    except InvalidSpec:
+        return
+    server_model = await _deployment_server(resource, body.metadata.namespace)
+    if server_model is None:
+        logger.info("Deployment deleted; its Server is gone, so nothing to remove")
+        return
+    namespace = body.metadata.namespace
+    await deployment.tear_down(
+        resource, name=body.metadata.name, server=server_model,
+        read_secret=lambda secret, key: read_secret_key(namespace, secret, key), runtime=_runtime,
+    )
+    logger.info("Deployment deleted (%s)", resource.spec.deletion_policy)
 
 
 @kopf.on.delete(GROUP, VERSION, "applications", id="cleanup")
 async def cleanup_application(body: kopf.Body, logger: logging.Logger, **_: Any) -> None:
     """The checkout goes with the app; the InfraPlan goes through its owner reference."""
-    checkout = _application_context(body).checkout
+    checkout = _checkout_of(body.metadata.namespace, body.metadata.name)
     await asyncio.to_thread(shutil.rmtree, checkout, True)
     logger.info("Application deleted")
 
@@ -321,7 +399,7 @@ async def cleanup_application(body: kopf.Body, logger: logging.Logger, **_: Any)
 async def cleanup_server(body: kopf.Body, logger: logging.Logger, **_: Any) -> None:
     """Close its connections; the machine itself is left as it is (see deletionPolicy)."""
     try:
-        await server.forget(parse(Server, body))
+        await server.forget(parse(Server, body), runtime=_runtime)
     except InvalidSpec:
         pass
     logger.info("Server deleted")

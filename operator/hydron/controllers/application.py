@@ -21,9 +21,11 @@ from hydron.analysis.models import Port, Service, ServiceRole
 from hydron.api.application import Application, ApplicationStatus, GitSource, SourceStatus
 from hydron.api.base import LocalObjectReference
 from hydron.api.conditions import now, set_condition
+from hydron.api.infraplan import InfraPlanSpec
 from hydron.controllers.common import Outcome, with_pending
 from hydron.source import FetchedSource, FetchLimits, GitCredentials, SourceError, fetch_source, is_commit_ref, resolve_ref
 from hydron.source.models import GitSource as FetchSpec
+from hydron.planning.handoff import deployment_spec
 from hydron.templates import UnknownTemplate, expand_template
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,8 @@ CONDITIONS = {
 
 ReadSecretData = Callable[[str], Awaitable[dict[str, str]]]
 """read_secret_data(secret_name) -> the Secret's decoded data, in the app's namespace."""
+EnsureDeployment = Callable[[dict], Awaitable[dict]]
+"""ensure_deployment(spec) -> the Deployment object, created or brought to this spec."""
 EnsurePlan = Callable[[str], Awaitable[dict]]
 """ensure_plan(inputs_key) -> the InfraPlan object, created if missing; a new
 inputs_key asks the plan to look at the Application again."""
@@ -52,6 +56,7 @@ class ApplicationContext:
     workdir: Path
     read_secret_data: ReadSecretData
     ensure_plan: EnsurePlan | None = None
+    ensure_deployment: EnsureDeployment | None = None
     fetch_limits: FetchLimits = FetchLimits()
 
     @property
@@ -72,7 +77,9 @@ async def reconcile(app: Application, generation: int | None, ctx: ApplicationCo
     elif source.template is not None:
         status = _template_source(source.template.name, status, generation)
     if ctx.ensure_plan is not None and _is_true(status, ANALYZED):
-        status = await _plan(status, generation, ctx)
+        status, plan = await _plan(status, generation, ctx)
+        if ctx.ensure_deployment is not None and _is_true(status, PLANNED):
+            status = await _deploy(status, generation, plan, ctx)
     return _finish(status, generation, None)
 
 
@@ -90,13 +97,59 @@ def inputs_key(status: ApplicationStatus, generation: int | None) -> str:
     return f"{pinned}/{generation}"
 
 
-async def _plan(status: ApplicationStatus, generation: int | None, ctx: ApplicationContext) -> ApplicationStatus:
+async def _plan(
+    status: ApplicationStatus, generation: int | None, ctx: ApplicationContext
+) -> tuple[ApplicationStatus, dict]:
     """Make sure the InfraPlan exists and mirror where it stands in Planned."""
     plan = await ctx.ensure_plan(inputs_key(status, generation))  # type: ignore[misc]
     name = plan["metadata"]["name"]
     type_, reason, message = planned_condition(name, plan.get("status") or {})
     conditions = set_condition(status.conditions, PLANNED, type_, reason, message, generation)  # type: ignore[arg-type]
-    return status.model_copy(update={"conditions": conditions, "plan_ref": LocalObjectReference(name=name)})
+    return status.model_copy(update={"conditions": conditions, "plan_ref": LocalObjectReference(name=name)}), plan
+
+
+# --- deploy ------------------------------------------------------------------------
+
+
+async def _deploy(status: ApplicationStatus, generation: int | None, plan: dict, ctx: ApplicationContext) -> ApplicationStatus:
+    """Hand the approved plan to a Deployment and mirror how it goes in Deployed."""
+    plan_spec = InfraPlanSpec.model_validate(plan["spec"])
+    revision = status.source.commit if status.source else None
+    spec = deployment_spec(plan_spec, ctx.name, revision)
+    if spec is None:
+        conditions = set_condition(
+            status.conditions, DEPLOYED, "Unknown", "AwaitingServer", awaiting_server_message(plan_spec), generation
+        )
+        return status.model_copy(update={"conditions": conditions})
+    deployment = await ctx.ensure_deployment(spec.to_api())  # type: ignore[misc]
+    type_, reason, message, url = deployed_condition(deployment)
+    conditions = set_condition(status.conditions, DEPLOYED, type_, reason, message, generation)  # type: ignore[arg-type]
+    return status.model_copy(update={
+        "conditions": conditions, "url": url,
+        "deployment_ref": LocalObjectReference(name=deployment["metadata"]["name"]),
+    })
+
+
+def awaiting_server_message(plan: InfraPlanSpec) -> str:
+    """What to do when the plan recommends an offer but names no Server to use."""
+    server = plan.server
+    offer = " ".join(p for p in (server.provider, server.offer) if p) or "a server"
+    price = f" (EUR {server.monthly_price:g}/month)" if server.monthly_price is not None else ""
+    return (f"The plan recommends {offer}{price}. Order it, create a Server for it, and set "
+            "spec.planning.serverRef on the Application.")
+
+
+def deployed_condition(deployment: dict) -> tuple[str, str, str, str | None]:
+    """Deployed (and the URL), from the Deployment's own Ready condition."""
+    status = deployment.get("status") or {}
+    ready = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
+    name = deployment["metadata"]["name"]
+    if ready is None:
+        return "Unknown", "Deploying", f"Deployment {name} is starting.", None
+    urls = status.get("urls") or []
+    if ready.get("status") == "True":
+        return "True", "Available", ready.get("message") or f"Deployment {name} is available.", (urls[0] if urls else None)
+    return ready.get("status", "Unknown"), ready.get("reason", "Deploying"), f"Deployment {name}: {ready.get('message', '')}", None
 
 
 def planned_condition(name: str, plan_status: dict) -> tuple[str, str, str]:

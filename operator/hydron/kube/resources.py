@@ -104,3 +104,27 @@ def _patch_status(plural: str, namespace: str, name: str, status: dict[str, Any]
 async def patch_status(plural: str, namespace: str, name: str, status: dict[str, Any]) -> None:
     """Write status now, mid-reconcile: live progress (a step started, a step ended)."""
     await asyncio.to_thread(_patch_status, plural, namespace, name, status)
+
+
+def _apply_spec(plural: str, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
+    api = custom_objects()
+    name = body["metadata"]["name"]
+    existing = _get(plural, namespace, name)
+    if existing is None:
+        try:
+            return api.create_namespaced_custom_object(GROUP, VERSION, namespace, plural, body)
+        except ApiException as error:
+            if error.status != 409:
+                raise
+            existing = _get(plural, namespace, name) or {}
+    if existing.get("spec") == body["spec"]:
+        return existing
+    # A replace, not a merge: a field the new spec leaves out must go.
+    replacement = {**existing, "spec": body["spec"]}
+    return api.replace_namespaced_custom_object(GROUP, VERSION, namespace, plural, name, replacement)
+
+
+async def apply_spec(plural: str, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Create the object, or make its spec exactly `body["spec"]` (a conflict with a
+    concurrent writer raises, and the next reconcile tries again)."""
+    return await asyncio.to_thread(_apply_spec, plural, namespace, body)
