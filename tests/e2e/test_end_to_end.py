@@ -1,24 +1,26 @@
 """The main job on a real API server with the operator running: an app in a Git
 repository is analysed, planned, approved by policy, built on a freshly provisioned
-server and answers through the proxy."""
+server and answers over HTTPS through the proxy, with a certificate issued by a real
+ACME CA (pebble) on that server."""
 
 from __future__ import annotations
 
-import http.client
 import json
+import time
 
 import pytest
 
+from tests.integration.provisioning.conftest import Host
+from tests.support.acme import DOMAIN, fetch_over_tls, listener_certificate, start_pebble
 from tests.support.controlplane import REPO
 from tests.support.git_server import GitDaemon, WorkRepo
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.docker]
 HELLO = REPO / "examples" / "apps" / "hello-node"
-DOMAIN = "hello.hydron.test"
 
 
 @pytest.fixture
-def hello_url(tmp_path):
+def hello_repo(tmp_path):
     served = tmp_path / "served"
     served.mkdir()
     daemon = GitDaemon(served).start()
@@ -27,40 +29,50 @@ def hello_url(tmp_path):
         work.write(path.name, path.read_text())
     work.commit("hello")
     work.publish(daemon.root / "hello.git")
-    yield work, daemon.url("hello.git"), daemon
+    yield work, daemon
     daemon.stop()
 
 
-def get(address: str, path: str = "/") -> tuple[int, str]:
-    conn = http.client.HTTPConnection(address, 80, timeout=10)
-    conn.request("GET", path, headers={"Host": DOMAIN})
-    response = conn.getresponse()
-    return response.status, response.read().decode(errors="replace")
+def https_get(address: str, root: str, deadline: float) -> str:
+    """GET https://DOMAIN/ verified against pebble's root; polls while Caddy orders the certificate."""
+    while True:
+        try:
+            return fetch_over_tls(address, root)[0]
+        except OSError as error:  # ssl.SSLError is an OSError
+            assert time.monotonic() < deadline, f"no valid HTTPS before the deadline: {error}"
+            time.sleep(0.5)  # polling interval
 
 
-def test_an_app_from_git_answers_through_the_proxy_on_a_fresh_server(kube, operator, fresh_servers, docker_client, hello_url):
-    work, url, daemon = hello_url
+def test_an_app_from_git_answers_over_https_from_a_fresh_server(kube, operator, fresh_servers, docker_client, hello_repo):
+    work, daemon = hello_repo
     fresh = fresh_servers(1)[0]
+    host = Host(fresh, docker_client.containers.get(fresh.container_id))
+    listener_cert, listener_key = listener_certificate()
+    start_pebble(host, listener_cert, listener_key)  # the ACME CA, on the server itself
+
     kube.run("create", "secret", "generic", "srv-ssh", f"--from-literal=ssh-privatekey={fresh.private_key_pem}")
+    kube.run("create", "secret", "generic", "pebble-root", f"--from-literal=ca.crt={listener_cert}")
     kube.apply(json.dumps({
         "apiVersion": "hydron.dev/v1alpha1", "kind": "Server", "metadata": {"name": "srv"},
         "spec": {"address": fresh.address, "port": fresh.port, "baseImages": ["node:18-slim"],
-                 "sshKeySecretRef": {"name": "srv-ssh", "key": "ssh-privatekey"}},
+                 "sshKeySecretRef": {"name": "srv-ssh", "key": "ssh-privatekey"},
+                 "proxy": {"acmeCa": "https://localhost:14000/dir", "acmeEmail": "ops@example.test",
+                           "acmeCaRootSecretRef": {"name": "pebble-root", "key": "ca.crt"}}},
     }))
     kube.apply(json.dumps({
         "apiVersion": "hydron.dev/v1alpha1", "kind": "Application", "metadata": {"name": "hello"},
-        "spec": {"source": {"git": {"url": url, "ref": "main", "pollIntervalSeconds": 30}}, "domains": [DOMAIN],
-                 "planning": {"serverRef": {"name": "srv"}, "autoApprove": True}},
+        "spec": {"source": {"git": {"url": daemon.url("hello.git"), "ref": "main", "pollIntervalSeconds": 30}},
+                 "domains": [DOMAIN], "planning": {"serverRef": {"name": "srv"}, "autoApprove": True}},
     }))
-    kube.wait("applications", "hello", "condition=Deployed", timeout=900)
+    kube.wait("applications", "hello", "condition=Ready", timeout=900)
 
-    container = docker_client.containers.get(fresh.container_id)
-    address = container.attrs["NetworkSettings"]["Networks"]["hydron-testbed"]["IPAddress"]
-    status, body = get(address)
-    assert status == 200 and "Hello from Hydron" in body
+    app = kube.get("applications", "hello")
+    assert app["status"]["url"] == f"https://{DOMAIN}/"
+    pebble_root = host.sh("curl -sS -k https://localhost:15000/roots/0")
+    page = https_get(host.ip, pebble_root, time.monotonic() + 120)
+    assert "200 OK" in page.splitlines()[0] and "Hello from Hydron" in page
     deployment = kube.get("deployments.hydron.dev", "hello")
     assert deployment["metadata"]["ownerReferences"][0]["name"] == "hello"
-    assert deployment["status"]["releases"][-1]["state"] == "Active"
     assert deployment["status"]["releases"][-1]["sourceRevision"] == work.rev_parse("HEAD")
 
     # A new commit on the branch is built and rolled out by itself.
@@ -68,5 +80,5 @@ def test_an_app_from_git_answers_through_the_proxy_on_a_fresh_server(kube, opera
     second = work.commit("new greeting")
     work.publish(daemon.root / "hello.git")
     kube.wait("deployments.hydron.dev", "hello", f"jsonpath={{.status.releases[-1].sourceRevision}}={second}", timeout=300)
-    kube.wait("applications", "hello", "condition=Deployed", timeout=300)
-    assert "Hello again" in get(address)[1]
+    kube.wait("deployments.hydron.dev", "hello", "condition=Ready", timeout=300)
+    assert "Hello again" in https_get(host.ip, pebble_root, time.monotonic() + 60)

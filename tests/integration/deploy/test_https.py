@@ -10,7 +10,7 @@ import pytest
 from hydron.controllers.deployment import reconcile
 from tests.integration.deploy.conftest import deployment
 from tests.integration.provisioning.conftest import condition, with_status
-from tests.integration.provisioning.test_certificates import (
+from tests.support.acme import (
     DOMAIN,
     ROOT_SECRET,
     fetch_over_tls,
