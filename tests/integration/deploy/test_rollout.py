@@ -174,7 +174,8 @@ async def test_services_start_in_dependency_order_and_reach_each_other_by_name(p
     assert [s.name for s in result.status.services] == ["cache", "web"]
     names = dict(line.split() for line in host.sh(
         "docker ps --filter label=dev.hydron.app=duo --format '{{.Label \"dev.hydron.service\"}} {{.Names}}'").splitlines())
-    created = {svc: host.sh(f"docker inspect --format '{{{{.State.StartedAt}}}}' {name}").strip() for svc, name in names.items()}
+    # Creation order, not StartedAt: a restart (restart policy) moves StartedAt later.
+    created = {svc: host.sh(f"docker inspect --format '{{{{.Created}}}}' {name}").strip() for svc, name in names.items()}
     assert created["cache"] < created["web"]
     assert host.sh(f"docker exec {names['web']} node -e \"{PING}\"").strip() == "pong"
     status, body = get(host.ip, host="duo.localhost")
