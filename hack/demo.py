@@ -15,12 +15,15 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.support.controlplane import ControlPlane, control_plane_bins, stop_recorded  # noqa: E402
+from tests.integration.provisioning.conftest import Host  # noqa: E402
+from tests.support.acme import DOMAIN, fetch_over_tls, listener_certificate, start_pebble  # noqa: E402
 from tests.support.docker_bed import FreshServers, ensure_docker, ensure_network  # noqa: E402
 
 DEMO_LABEL = "hydron.demo"
@@ -35,7 +38,9 @@ def start_operator(plane: ControlPlane, directory: Path) -> int:
     log = open(directory / "operator.log", "ab")
     proc = subprocess.Popen(
         [sys.executable, "-m", "hydron", "run"],
-        env={**plane.env(), "HYDRON_ALLOW_FILE_URLS": "1"},  # the demo's repository is a local file:// one
+        # The demo's repository is a local file:// one, and no registry is reachable,
+        # so base images go to the server from this machine's Docker engine.
+        env={**plane.env(), "HYDRON_ALLOW_FILE_URLS": "1", "HYDRON_BASE_IMAGES_FROM": "local-docker"},
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     (directory / "operator.pid").write_text(str(proc.pid))
@@ -56,14 +61,19 @@ def sample_repository(directory: Path) -> str:
     return f"file://{bare}"
 
 
-def manifests(server, repo_url: str) -> str:
-    key = json.dumps(server.private_key_pem)
+def manifests(server, repo_url: str, acme_root: str) -> str:
+    key, root = json.dumps(server.private_key_pem), json.dumps(acme_root)
     return f"""
 apiVersion: v1
 kind: Secret
 metadata: {{name: demo-server-ssh}}
 type: kubernetes.io/ssh-auth
 stringData: {{ssh-privatekey: {key}}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {{name: demo-acme-root}}
+stringData: {{ca.crt: {root}}}
 ---
 apiVersion: hydron.dev/v1alpha1
 kind: Server
@@ -73,6 +83,11 @@ spec:
   port: {server.port}
   sshKeySecretRef: {{name: demo-server-ssh, key: ssh-privatekey}}
   hostKey: {server.host_key}
+  baseImages: ["node:18-slim"]
+  proxy:
+    acmeEmail: ops@example.test
+    acmeCa: https://localhost:14000/dir   # pebble, a real ACME CA, on the server
+    acmeCaRootSecretRef: {{name: demo-acme-root, key: ca.crt}}
 ---
 apiVersion: hydron.dev/v1alpha1
 kind: Application
@@ -80,7 +95,7 @@ metadata: {{name: hello}}
 spec:
   source:
     git: {{url: "{repo_url}", ref: main}}
-  domains: [hello.hydron.test]
+  domains: [{DOMAIN}]
   planning:
     serverRef: {{name: demo}}
     autoApprove: true
@@ -93,6 +108,19 @@ def wait(plane: ControlPlane, resource: str, condition: str, timeout: int) -> No
     if result.returncode != 0:
         print(plane.kubectl_run("describe", resource, check=False).stdout)
         raise SystemExit(f"{resource} did not reach {condition}: {result.stderr.strip()}")
+
+
+def https_page(host: Host, seconds: float = 120) -> str:
+    """GET the app over HTTPS from outside the server (Caddy may still be ordering the certificate)."""
+    root = host.sh("curl -sS -k https://localhost:15000/roots/0")
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return fetch_over_tls(host.ip, root)[0]
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def down(directory: Path) -> None:
@@ -123,16 +151,24 @@ def up(directory: Path) -> None:
     client = ensure_docker()
     ensure_network(client)
     server = FreshServers(client, labels={DEMO_LABEL: "1"}).start(1)[0]
+    host = Host(server, client.containers.get(server.container_id))
+    say("an ACME CA (pebble) on that server, standing in for Let's Encrypt")
+    acme_root, acme_key = listener_certificate()
+    start_pebble(host, acme_root, acme_key)
     say(f"applying a Server ({server.address}:{server.port}) and an Application from a local Git repository")
-    plane.kubectl_run("apply", "-f", "-", input=manifests(server, sample_repository(directory)))
+    plane.kubectl_run("apply", "-f", "-", input=manifests(server, sample_repository(directory), acme_root))
     say("provisioning the server over SSH (Docker, firewall, SSH hardening, Caddy, ...)")
     wait(plane, "servers/demo", "condition=Ready", 900)
-    say("the app: source pinned, code analysed, plan made and auto-approved")
-    wait(plane, "applications/hello", "condition=Planned", 300)
+    say("the app: source pinned, code analysed, plan approved, built on the server, rolled out")
+    wait(plane, "applications/hello", "condition=Ready", 900)
     say("kubectl get hydron")
     print(plane.kubectl_run("get", "hydron", "-o", "wide").stdout)
     steps = plane.kubectl_run("get", "server", "demo", "-o", "jsonpath={range .status.steps[*]}{.name}{\"\\t\"}{.state}{\"\\n\"}{end}").stdout
     print("Provisioning steps:\n" + steps)
+    url = plane.kubectl_run("get", "application", "hello", "-o", "jsonpath={.status.url}").stdout
+    say(f"{url} over HTTPS, verified against the ACME CA's root")
+    page = https_page(host)
+    print("\n".join([page.splitlines()[0], *(line for line in page.splitlines() if "<h1>" in line)]))
     print(f"Try it yourself:\n  export KUBECONFIG={plane.kubeconfig} PATH={plane.bins}:$PATH\n"
           "  kubectl get hydron\n  kubectl describe application hello\nStop everything: hack/down.sh")
 
