@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from collections.abc import Callable
 from typing import Iterator, Optional
 
 import pytest
@@ -247,6 +248,22 @@ def closed_port() -> int:
     return free_port()
 
 
+def start_on_free_port(spawn: Callable[[int], subprocess.Popen], what: str) -> tuple[int, subprocess.Popen]:
+    """Start a server on a free loopback port; try again on another port if something
+    grabbed this one between the probe and the bind."""
+    last: Exception | None = None
+    for _ in range(3):
+        port = free_port()
+        proc = spawn(port)
+        try:
+            wait_for_port(port, time.monotonic() + READY_TIMEOUT, proc)
+            return port, proc
+        except (RuntimeError, TimeoutError) as exc:
+            last = exc
+            stop_process_group(proc)
+    raise RuntimeError(f"{what} did not start: {last}")
+
+
 def stop_process_group(proc: Optional[subprocess.Popen]) -> None:
     """SIGTERM a server started in its own session, SIGKILL if it lingers."""
     if proc is None:
@@ -297,12 +314,10 @@ class GitDaemon:
         return f"git://{LOOPBACK}:{self.port}/{name}"
 
     def start(self) -> "GitDaemon":
-        last: Exception | None = None
-        for _ in range(3):  # another process may grab the port between probe and bind
-            self.port = free_port()
-            self.proc = subprocess.Popen(
+        def spawn(port: int) -> subprocess.Popen:
+            return subprocess.Popen(
                 [
-                    "git", "daemon", "--reuseaddr", f"--listen={LOOPBACK}", f"--port={self.port}",
+                    "git", "daemon", "--reuseaddr", f"--listen={LOOPBACK}", f"--port={port}",
                     f"--base-path={self.root}", "--export-all", "--enable=upload-pack", str(self.root),
                 ],
                 env={**os.environ, **TEST_GIT_ENV},
@@ -310,13 +325,9 @@ class GitDaemon:
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,
             )
-            try:
-                wait_for_port(self.port, time.monotonic() + READY_TIMEOUT, self.proc)
-                return self
-            except (RuntimeError, TimeoutError) as exc:
-                last = exc
-                self.stop()
-        raise RuntimeError(f"git daemon did not start: {last}")
+
+        self.port, self.proc = start_on_free_port(spawn, "git daemon")
+        return self
 
     def stop(self) -> None:
         stop_process_group(self.proc)
@@ -552,30 +563,24 @@ class SSHServer:
         return f"ssh://{self.user}@{LOOPBACK}:{self.port}{repo}"
 
     def start(self) -> "SSHServer":
-        last: Exception | None = None
-        for _ in range(3):
-            self.port = free_port()
+        def spawn(port: int) -> subprocess.Popen:
             config = self.base / "sshd_config"
             config.write_text(
-                f"ListenAddress {LOOPBACK}\nPort {self.port}\nHostKey {self.base / 'host'}\n"
+                f"ListenAddress {LOOPBACK}\nPort {port}\nHostKey {self.base / 'host'}\n"
                 f"AuthorizedKeysFile {self.base / 'authorized_keys'}\nAllowUsers {self.user}\n"
                 "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
                 "PermitRootLogin prohibit-password\nPidFile none\nLogLevel ERROR\n"
             )
             os.chmod(self.base / "host", 0o600)
-            self.proc = subprocess.Popen(
+            return subprocess.Popen(
                 ["/usr/sbin/sshd", "-D", "-e", "-f", str(config)],
                 stdout=subprocess.DEVNULL,
                 stderr=open(self.base / "sshd.log", "ab"),
                 start_new_session=True,
             )
-            try:
-                wait_for_port(self.port, time.monotonic() + READY_TIMEOUT, self.proc)
-                return self
-            except (RuntimeError, TimeoutError) as exc:
-                last = exc
-                self.stop()
-        raise RuntimeError(f"sshd did not start: {last}; see {self.base / 'sshd.log'}")
+
+        self.port, self.proc = start_on_free_port(spawn, f"sshd (log: {self.base / 'sshd.log'})")
+        return self
 
     def stop(self) -> None:
         stop_process_group(self.proc)
