@@ -316,8 +316,8 @@ DEPLOYMENT_RESYNC_SECONDS = float(os.environ.get("HYDRON_DEPLOYMENT_RESYNC_SECON
 
 
 def _checkout_of(namespace: str, app: str) -> Path:
-    """Where the Application controller keeps the app's checkout (same process)."""
-    return WORKDIR / "sources" / namespace / app
+    """The Application controller's checkout of the app (same process)."""
+    return application.checkout_dir(WORKDIR, namespace, app)
 
 
 async def _deployment_server(resource: Deployment, namespace: str) -> Server | None:

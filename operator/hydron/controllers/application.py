@@ -47,6 +47,11 @@ EnsurePlan = Callable[[str], Awaitable[dict]]
 inputs_key asks the plan to look at the Application again."""
 
 
+def checkout_dir(workdir: Path, namespace: str, app: str) -> Path:
+    """Where an app's checkout lives; the Deployment builds from the same place."""
+    return workdir / "sources" / namespace / app
+
+
 @dataclass
 class ApplicationContext:
     """What a reconcile needs from outside: identity, a scratch directory, Secrets."""
@@ -61,7 +66,7 @@ class ApplicationContext:
 
     @property
     def checkout(self) -> Path:
-        return self.workdir / "sources" / self.namespace / self.name
+        return checkout_dir(self.workdir, self.namespace, self.name)
 
 
 async def reconcile(app: Application, generation: int | None, ctx: ApplicationContext) -> Outcome:

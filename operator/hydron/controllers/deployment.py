@@ -29,11 +29,12 @@ from hydron.build.context import ContextError, build_context
 from hydron.build.image import BuildFailed, build_image, image_tag
 from hydron.build.tunnel import docker_client
 from hydron.controllers.common import with_pending
-from hydron.controllers.server import PostEvent, ServerRuntime, _maybe, _session, default_runtime, target_of
+from hydron.controllers.server import PostEvent, ServerRuntime, default_runtime, open_session, target_of
 from hydron.deploy import rollout
 from hydron.deploy.engine import Engine
 from hydron.deploy.plan import PlanError, network_name, plan_rollout, secret_refs
 from hydron.deploy.proxy import Proxy, ProxyUnavailable
+from hydron.provisioning.engine import call
 from hydron.remote import keys
 from hydron.remote.errors import RemoteError
 from hydron.remote.keys import ReadSecret
@@ -109,8 +110,7 @@ async def reconcile(
         return status.model_copy(update={"conditions": set_condition(status.conditions, type_, value, reason, message, generation)})
 
     async def event(type_: str, reason: str, message: str) -> None:
-        if post_event is not None:
-            await _maybe(post_event(type_, reason, message))
+        await call(post_event, type_, reason, message)
 
     if not _server_ready(server.status):
         status = cond(status, AVAILABLE, "False", "ServerNotReady", f"Server {spec.server_ref.name} is not Ready yet.")
@@ -128,7 +128,7 @@ async def reconcile(
 
     runtime = runtime or default_runtime()
     try:
-        session = await _session(server.spec, server.status or ServerStatus(), read_secret, runtime)
+        session = await open_session(server.spec, server.status or ServerStatus(), read_secret, runtime)
         async with runtime.pool.lock(target_of(server.spec)):
             run = CommandRunner(session, server.spec.user, record=commands)
             async with docker_client(session) as client:
@@ -207,7 +207,7 @@ async def tear_down(
         return
     runtime = runtime or default_runtime()
     app = app_name(deployment, name)
-    session = await _session(server.spec, server.status or ServerStatus(), read_secret, runtime)
+    session = await open_session(server.spec, server.status or ServerStatus(), read_secret, runtime)
     async with runtime.pool.lock(target_of(server.spec)):
         run = CommandRunner(session, server.spec.user)
         async with docker_client(session) as client:

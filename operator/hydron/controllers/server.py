@@ -153,7 +153,7 @@ async def usage(server: Server, *, read_secret: ReadSecret, runtime: ServerRunti
     (with `.retryable`) when the server cannot be reached."""
     runtime = runtime or default_runtime()
     spec = server.spec
-    session = await _session(spec, server.status or ServerStatus(), read_secret, runtime)
+    session = await open_session(spec, server.status or ServerStatus(), read_secret, runtime)
     result = await CommandRunner(session, spec.user).output(usage_probe())
     measured = parse_usage(result)
     return ResourceUsage(
@@ -195,7 +195,7 @@ async def _pass(
         return ReconcileResult(status=status.model_copy(update={"conditions": conditions}), commands=commands, **kwargs)
 
     try:
-        session = await _session(spec, status, read_secret, runtime)
+        session = await open_session(spec, status, read_secret, runtime)
         await session.connect()
     except hostkeys.InvalidHostKey as error:
         return conclude(_unreachable(status, "InvalidHostKey", f"spec.hostKey: {error}", generation))
@@ -321,7 +321,8 @@ def _provisioned(status: ServerStatus, value, reason: str, message: str, generat
     return status.model_copy(update=update)
 
 
-async def _session(spec: ServerSpec, status: ServerStatus, read_secret: ReadSecret, runtime: ServerRuntime) -> Session:
+async def open_session(spec: ServerSpec, status: ServerStatus, read_secret: ReadSecret, runtime: ServerRuntime) -> Session:
+    """The server's pooled session, host key pinned; Deployments use it too."""
     pinned = spec.host_key or status.host_key
     if pinned:
         pinned = hostkeys.normalize(pinned)
