@@ -124,4 +124,5 @@ ensure_rootfs
 build debian:bookworm-slim           debian-slim      "$ROOTFS_IMAGE"
 build python:3.11-slim               python-3.11-slim debian:bookworm-slim
 build node:18-slim                   node-18-slim     debian:bookworm-slim
+build postgres:16                    postgres-16      debian:bookworm-slim  # Debian's 15 under the official tag
 build hydron-testbed/server:bookworm server           "$ROOTFS_IMAGE"
