@@ -3,9 +3,14 @@
 #
 #   hydron-testbed/rootfs:bookworm   debootstrap minbase, imported (tarball cached)
 #   debian:bookworm-slim             stand-ins tagged with the official names, so the
-#   python:3.11-slim                   FROM lines of real Dockerfiles resolve locally
-#   node:18-slim
+#   python:3.11-slim, node:18-slim…    FROM lines of real Dockerfiles resolve locally
+#                                      (hack/testbed/README.md lists them all)
 #   hydron-testbed/server:bookworm   a fresh dedicated server: Debian + sshd
+#
+# A recipe may carry a `fetch` script: it runs on this machine before the build and puts
+# into the build context what the image needs from a package registry (a Node.js wheel,
+# a Go toolchain module, a Maven distribution). Downloads are cached under
+# ${HYDRON_CACHE}/testbed/downloads, keyed by the pinned version in the script.
 #
 # Idempotent and cached: each image carries a label with a hash of its recipe (the
 # recipe directory under hack/testbed/, the host CA bundle and its parent's hash);
@@ -18,6 +23,7 @@ RECIPES="$HERE/testbed"
 CACHE_ROOT=${HYDRON_CACHE:-$HOME/.cache/hydron}
 TESTBED_CACHE="$CACHE_ROOT/testbed"
 LOGS="$CACHE_ROOT/logs"
+DOWNLOADS="$TESTBED_CACHE/downloads"
 HOST_CA=${HYDRON_HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 LABEL=dev.hydron.testbed.recipe
 SUITE=bookworm
@@ -98,10 +104,17 @@ recipe_hash() {  # RECIPE PARENT_HASH
   } | sha
 }
 
-build() {  # TAG RECIPE PARENT_TAG
+also_tag() {  # TAG MORE_TAGS...: the same image under the other official names it stands for
+  local tag=$1; shift
+  for extra in "$@"; do docker tag "$tag" "$extra"; done
+}
+
+build() {  # TAG RECIPE PARENT_TAG [MORE_TAGS...]
   local tag=$1 recipe=$2 parent=$3 start=$SECONDS hash old ctx logf
+  shift 3
   hash=$(recipe_hash "$recipe" "$(current_hash "$parent")")
   if [ "$(current_hash "$tag")" = "$hash" ]; then
+    also_tag "$tag" "$@"
     report "$tag" cached "$start"; return
   fi
   old=$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
@@ -109,20 +122,55 @@ build() {  # TAG RECIPE PARENT_TAG
   cp -a "$RECIPES/$recipe/." "$ctx/"
   cp "$HOST_CA" "$ctx/host-ca-certificates.crt"
   logf="$LOGS/build-$recipe.log"
-  if ! docker build --label "$LABEL=$hash" -t "$tag" "$ctx" >"$logf" 2>&1; then
+  if [ -f "$ctx/fetch" ]; then
+    mkdir -p "$DOWNLOADS"
+    if ! bash "$ctx/fetch" "$ctx" "$DOWNLOADS" >"$logf" 2>&1; then
+      rm -rf "$ctx"
+      tail -n 30 "$logf" >&2
+      die "fetching what $tag needs failed (log: $logf)"
+    fi
+    rm -f "$ctx/fetch"
+  fi
+  if ! docker build --label "$LABEL=$hash" -t "$tag" "$ctx" >>"$logf" 2>&1; then
     rm -rf "$ctx"
     tail -n 30 "$logf" >&2
     die "building $tag failed (log: $logf)"
   fi
   rm -rf "$ctx"
   # Drop the superseded image if nothing else uses it (else it stays, untagged).
+  also_tag "$tag" "$@"
   [ -z "$old" ] || docker rmi "$old" >/dev/null 2>&1 || true
   report "$tag" built "$start"
 }
 
+# Independent builds mostly wait on downloads, so a few run side by side.
+JOBS=${HYDRON_BASE_IMAGE_JOBS:-4}
+pending=()
+spawn() {  # build ARGS... in the background
+  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+  build "$@" &
+  pending+=("$!")
+}
+join() {  # wait for every spawned build; fail when one failed (its log tail is above)
+  local pid failed=0
+  for pid in "${pending[@]}"; do wait "$pid" || failed=1; done
+  pending=()
+  [ "$failed" = 0 ] || die "some images failed to build"
+}
+
 ensure_rootfs
+spawn hydron-testbed/server:bookworm server           "$ROOTFS_IMAGE"
 build debian:bookworm-slim           debian-slim      "$ROOTFS_IMAGE"
-build python:3.11-slim               python-3.11-slim debian:bookworm-slim
-build node:18-slim                   node-18-slim     debian:bookworm-slim
-build postgres:16                    postgres-16      debian:bookworm-slim  # Debian's 15 under the official tag
-build hydron-testbed/server:bookworm server           "$ROOTFS_IMAGE"
+spawn postgres:16                    postgres-16      debian:bookworm-slim  # Debian's 15 under the official tag
+# The base images the Dockerfile generator emits (hydron/planning/dockerfiles/images.py).
+spawn python:3.11-slim               python-3.11-slim     debian:bookworm-slim
+spawn python:3.12-slim               python-3.12-slim     debian:bookworm-slim
+spawn node:18-slim                   node-18-slim         debian:bookworm-slim
+spawn node:22-slim                   node-22-slim         debian:bookworm-slim
+spawn oven/bun:1-slim                bun-1-slim           debian:bookworm-slim oven/bun:1.4-slim
+spawn golang:1.23-bookworm           golang-1.23-bookworm debian:bookworm-slim
+spawn rust:1-slim-bookworm           rust-1-slim-bookworm debian:bookworm-slim rust:1.96-slim-bookworm
+spawn eclipse-temurin:17-jre         temurin-17-jre       debian:bookworm-slim
+spawn maven:3.9-eclipse-temurin-17   maven-3.9-temurin-17 debian:bookworm-slim
+spawn nginxinc/nginx-unprivileged:1.27-alpine nginx-unprivileged debian:bookworm-slim
+join
