@@ -61,6 +61,7 @@ APPS = [
     App("planning-apps/go-api", GREETING),  # go 1.23, chi
     App("planning-apps/axum-api", GREETING),  # rust 1, cargo, axum
     App("planning-apps/spring-maven", GREETING),  # java 17, maven, Spring Boot
+    App("planning-apps/php-api", GREETING),  # php 8.2, composer (no packages: Packagist is unreachable), Apache
     App("planning-apps/vite-site", '<h1 id="greeting">hello</h1>'),  # node 22 build, nginx
     App("apps/static-site", "<h1>Lakeside Bakery</h1>"),  # plain HTML, nginx (analysis corpus)
 ]
