@@ -61,7 +61,7 @@ def sample_repository(directory: Path) -> str:
     return f"file://{bare}"
 
 
-def manifests(server, repo_url: str, acme_root: str) -> str:
+def manifests(server, public_address: str, repo_url: str, acme_root: str) -> str:
     key, root = json.dumps(server.private_key_pem), json.dumps(acme_root)
     return f"""
 apiVersion: v1
@@ -81,6 +81,7 @@ metadata: {{name: demo}}
 spec:
   address: {server.address}
   port: {server.port}
+  publicAddress: {public_address}   # SSH reaches the container through a mapped port
   sshKeySecretRef: {{name: demo-server-ssh, key: ssh-privatekey}}
   hostKey: {server.host_key}
   baseImages: ["node:18-slim"]
@@ -156,7 +157,7 @@ def up(directory: Path) -> None:
     acme_root, acme_key = listener_certificate()
     start_pebble(host, acme_root, acme_key)
     say(f"applying a Server ({server.address}:{server.port}) and an Application from a local Git repository")
-    plane.kubectl_run("apply", "-f", "-", input=manifests(server, sample_repository(directory), acme_root))
+    plane.kubectl_run("apply", "-f", "-", input=manifests(server, host.ip, sample_repository(directory), acme_root))
     say("provisioning the server over SSH (Docker, firewall, SSH hardening, Caddy, ...)")
     wait(plane, "servers/demo", "condition=Ready", 900)
     say("the app: source pinned, code analysed, plan approved, built on the server, rolled out")

@@ -28,7 +28,7 @@ from hydron.api import API_VERSION, GROUP, VERSION, Application, Deployment, Inf
 from hydron.controllers import application, deployment, infraplan, server
 from hydron.controllers.common import InvalidSpec, Outcome, parse, status_from, status_model, with_invalid_spec
 from hydron.kube.resources import apply_spec, ensure_object, get_object, owner_reference, patch_status, upsert_secret
-from hydron.kube.secrets import read_secret_data, read_secret_key
+from hydron.kube.secrets import read_secret_data, read_secret_key, read_secret_version
 from hydron.llm.assist import Assistant
 from hydron.planning import secret_data
 from hydron.provisioning.images import ImageSource, LocalEngine, RegistryPull
@@ -133,7 +133,7 @@ def _application_context(body: kopf.Body) -> application.ApplicationContext:
             },
             "spec": spec,
         }
-        return await apply_spec(Deployment.plural, namespace, wanted)
+        return await apply_spec(Deployment.plural, namespace, wanted, keep=("rollbackTo",))
 
     return application.ApplicationContext(
         namespace=namespace,
@@ -313,6 +313,7 @@ async def server_usage(body: kopf.Body, patch: kopf.Patch, logger: logging.Logge
 # --- Deployment --------------------------------------------------------------------
 
 DEPLOYMENT_RESYNC_SECONDS = float(os.environ.get("HYDRON_DEPLOYMENT_RESYNC_SECONDS", "60"))
+DEPLOYMENT_USAGE_SECONDS = float(os.environ.get("HYDRON_DEPLOYMENT_USAGE_SECONDS", "30"))
 
 
 def _checkout_of(namespace: str, app: str) -> Path:
@@ -334,6 +335,7 @@ async def _reconcile_deployment(body: kopf.Body, patch: kopf.Patch, logger: logg
         result = await deployment.reconcile(
             resource, generation, name=name, server=await _deployment_server(resource, namespace),
             read_secret=lambda secret, key: read_secret_key(namespace, secret, key),
+            secret_version=lambda secret: read_secret_version(namespace, secret),
             post_event=_event_poster(body), runtime=_runtime,
             source_dir=checkout if checkout is not None and checkout.exists() else None,
         )
@@ -353,6 +355,31 @@ async def reconcile_deployment(body: kopf.Body, patch: kopf.Patch, logger: loggi
 async def resync_deployment(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, **_: Any) -> None:
     """Level-based: the server became Ready, a container died, a route went missing."""
     await _reconcile_deployment(body, patch, logger)
+
+
+@kopf.timer(GROUP, VERSION, "deployments", id="usage", interval=DEPLOYMENT_USAGE_SECONDS, idle=DEPLOYMENT_USAGE_SECONDS)
+async def deployment_usage(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, **_: Any) -> None:
+    """Each service's state, restarts, CPU and memory; Available drops while one is unhealthy."""
+    namespace = body.metadata.namespace
+    lock = _locks[f"{Deployment.kind}/{namespace}/{body.metadata.name}"]
+    if lock.locked():  # a rollout is running: its status is newer than this body
+        return
+    async with lock:
+        try:
+            resource = parse(Deployment, body)
+            server_model = await _deployment_server(resource, namespace)
+            if server_model is None or resource.status is None or not resource.status.services:
+                return
+            services = await deployment.observe(
+                resource, name=body.metadata.name, server=server_model, runtime=_runtime, namespace=namespace,
+                read_secret=lambda secret, key: read_secret_key(namespace, secret, key),
+            )
+        except Exception as error:  # unreachable now: the next reconcile says why; try again next time
+            logger.debug("service usage not read: %s", error)
+            return
+        status = deployment.health_condition(resource.status, services, body.metadata.get("generation"))
+        patch.status["services"] = [s.to_api() for s in status.services]
+        patch.status["conditions"] = [c.to_api() for c in status.conditions]
 
 
 # --- deletion ----------------------------------------------------------------------
@@ -384,6 +411,8 @@ async def cleanup_deployment(body: kopf.Body, logger: logging.Logger, **_: Any) 
         resource, name=body.metadata.name, server=server_model,
         read_secret=lambda secret, key: read_secret_key(namespace, secret, key), runtime=_runtime,
     )
+    for service in resource.spec.services:
+        metrics.forget_service(namespace, deployment.app_name(resource, body.metadata.name), service.name)
     logger.info("Deployment deleted (%s)", resource.spec.deletion_policy)
 
 

@@ -23,10 +23,24 @@ DEPLOY_SECONDS = Histogram(
 )
 RELEASES = Counter("hydron_releases_total", "Releases rolled out, by outcome.", ["result"])
 ROLLBACKS = Counter("hydron_rollbacks_total", "Releases rolled back, automatically or on request.", ["trigger"])
+SERVICE_LABELS = ["namespace", "app", "service"]
+SERVICE_UP = Gauge("hydron_service_up", "1 when the service's container is running and healthy.", SERVICE_LABELS)
+SERVICE_RESTARTS = Gauge("hydron_service_restarts", "Restarts of the service's current container.", SERVICE_LABELS)
+SERVICE_CPU = Gauge("hydron_service_cpu_percent", "CPU use of the service, percent of one CPU.", SERVICE_LABELS)
+SERVICE_MEMORY = Gauge("hydron_service_memory_bytes", "Memory in use by the service, page cache excluded.", SERVICE_LABELS)
 SSH_CONNECTIONS = Gauge("hydron_ssh_connections", "Open SSH connections to servers.")
 LLM_CALLS = Counter("hydron_llm_calls_total", "Calls to the LLM, by outcome.", ["result"])
 LLM_TOKENS = Counter("hydron_llm_tokens_total", "LLM tokens used.", ["direction"])
 LLM_SECONDS = Histogram("hydron_llm_latency_seconds", "LLM call latency.", buckets=(0.5, 1, 2, 5, 10, 30, 60, 120))
+
+
+def forget_service(namespace: str, app: str, service: str) -> None:
+    """Drop a removed service's series, so dashboards do not show it forever."""
+    for gauge in (SERVICE_UP, SERVICE_RESTARTS, SERVICE_CPU, SERVICE_MEMORY):
+        try:
+            gauge.remove(namespace, app, service)
+        except KeyError:
+            pass
 
 
 def serve(port: int, address: str = "0.0.0.0") -> None:

@@ -74,6 +74,11 @@ class DeploymentSpec(ApiModel):
         default="Delete",
         description="What deleting this resource does on the server: Delete stops and removes the containers; Orphan leaves them running.",
     )
+    rollback_to: int | None = Field(
+        default=None, ge=1,
+        description="Run this kept release (its images and service configuration, nothing rebuilt) instead of "
+                    "the services above; new commits wait until it is cleared. Set by `kubectl hydron rollback`.",
+    )
 
 
 class ReleaseImage(ApiModel):
@@ -99,6 +104,11 @@ class Release(ApiModel):
         default_factory=list, max_length=64, description="Image of each service, kept on the server for rollback.",
         json_schema_extra=MAP_BY_NAME,
     )
+    services: list[DeployService] = Field(
+        default_factory=list, max_length=64, json_schema_extra=MAP_BY_NAME,
+        description="The services' configuration in this release (secret references, never values), for rollback.",
+    )
+    rollback_of: int | None = Field(default=None, description="The earlier release this one brought back, if any.")
 
 
 class ServiceStatus(ApiModel):

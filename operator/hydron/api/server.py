@@ -42,6 +42,11 @@ class ServerSpec(ApiModel):
         json_schema_extra=validations(IMMUTABLE),
     )
     port: int = Field(default=22, ge=1, le=65535, description="SSH port.")
+    public_address: str | None = Field(
+        default=None, min_length=1,
+        description="Where users reach the server's proxy on ports 80 and 443, when that is not `address` "
+                    "(SSH over a private network or a bastion). Deployments check HTTPS here.",
+    )
     user: str = Field(default="root", min_length=1, description="SSH user; root, or a user with sudo.")
     ssh_key_secret_ref: SecretKeyReference = Field(
         description="Secret key holding the SSH private key (kubernetes.io/ssh-auth uses key ssh-privatekey)."

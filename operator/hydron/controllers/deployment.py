@@ -6,32 +6,41 @@ Plain async functions, no kopf (hydron.main wires them):
   the same commit and Dockerfile is already there), resolves secrets, rolls out in
   dependency order with the zero-downtime switch, and returns the status with Built,
   Available and Ready and the release history;
+- `observe` reads each service's state, restarts, CPU and memory (a timer calls it);
 - `rollback` returns the Deployment pointed back at a kept release;
 - `tear_down` removes the app's routes and containers (deletionPolicy Delete).
 
 A release whose health check fails is rolled back on the spot (the old containers
 keep serving) and is not retried for the same configuration until the spec changes:
-the status says why. Secret values go only into the containers' environment.
+the status says why. The Deployment is Available only once every public service
+answers over HTTPS through the proxy. Secret values go only into the containers'
+environment.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hydron import metrics
 from hydron.api.conditions import now, set_condition, summarize_ready
-from hydron.api.deployment import Deployment, DeploymentStatus, Release, ReleaseImage, ServiceStatus
+from hydron.api.deployment import DeployService, Deployment, DeploymentStatus, Release, ReleaseImage, ServiceStatus
 from hydron.api.server import Server, ServerStatus
+from hydron.build.buildlog import BuildLogWriter, build_log_path
 from hydron.build.context import ContextError, build_context
 from hydron.build.image import BuildFailed, build_image, image_tag
 from hydron.build.tunnel import docker_client
 from hydron.controllers.common import with_pending
+from hydron.kube.secrets import SecretError
 from hydron.controllers.server import PostEvent, ServerRuntime, default_runtime, open_session, target_of
-from hydron.deploy import rollout
+from hydron.deploy import https, rollout
 from hydron.deploy.engine import Engine
+from hydron.deploy.observe import cpu_percent, memory_mib, state_of
 from hydron.deploy.plan import PlanError, network_name, plan_rollout, secret_refs
 from hydron.deploy.proxy import Proxy, ProxyUnavailable
 from hydron.provisioning.engine import call
@@ -52,6 +61,10 @@ KEEP_RELEASES = 10
 
 BuildLine = Callable[[str, str], None]
 """on_build_line(service, line): build output as it arrives (`kubectl hydron logs --build -f`)."""
+SecretVersion = Callable[[str], Awaitable[str]]
+"""secret_version(name): the Secret's resourceVersion, so a rotated Secret rolls the services that read it."""
+Probe = Callable[[str, str, str], Awaitable[https.Answer]]
+"""probe(address, domain, path): one HTTPS request through the proxy, as a user makes it."""
 
 
 @dataclass
@@ -79,18 +92,22 @@ async def reconcile(
     name: str = "app",
     server: Server | None = None,
     read_secret: ReadSecret | None = None,
+    secret_version: SecretVersion | None = None,
     post_event: PostEvent | None = None,
     runtime: ServerRuntime | None = None,
     source_dir: Path | None = None,
     on_build_line: BuildLine | None = None,
+    probe: Probe | None = None,
     drain_grace: float = rollout.DRAIN_GRACE,
 ) -> ReconcileResult:
     """Bring the server in line with the Deployment and return the status to write.
 
     `server` is the Server named by spec.serverRef (with its status: the pinned host
     key); `source_dir` the Application's checkout holding spec.sourceRevision (needed
-    only when an image must be built).
+    only when an image must be built). `probe` defaults to a real HTTPS request to
+    the Server's address.
     """
+    started_at = time.monotonic()
     status = (deployment.status or DeploymentStatus()).model_copy(update={"observed_generation": generation})
     if server is None:
         return ReconcileResult(with_pending(status, generation, CONDITIONS, list(CONDITIONS)))
@@ -103,7 +120,7 @@ async def reconcile(
         for type_, message in CONDITIONS.items():
             if not any(c.type == type_ for c in conditions):
                 conditions = set_condition(conditions, type_, "Unknown", "Pending", message, generation)
-        conditions = summarize_ready(conditions, DEPENDS_ON, generation, "The services are healthy and routed.")
+        conditions = summarize_ready(conditions, DEPENDS_ON, generation, "The services are healthy and answer over HTTPS.")
         return ReconcileResult(status.model_copy(update={"conditions": conditions}), commands=commands, **kwargs)
 
     def cond(status: DeploymentStatus, type_: str, value: str, reason: str, message: str) -> DeploymentStatus:
@@ -116,13 +133,20 @@ async def reconcile(
         status = cond(status, AVAILABLE, "False", "ServerNotReady", f"Server {spec.server_ref.name} is not Ready yet.")
         return conclude(status, retryable=True, message="waiting for the Server")
     try:
-        plan_rollout(app, spec.services, {s.name: "" for s in spec.services}, _dummy_secrets(spec.services))
+        target = _target(deployment, status.releases)
+    except LookupError as error:
+        status = cond(status, AVAILABLE, "False", "ReleaseNotKept", str(error))
+        return conclude(status, message=str(error))
+    services, revision = target.services, target.revision
+    try:
+        plan_rollout(app, services, {s.name: "" for s in services}, _dummy_secrets(services))
     except PlanError as error:
         status = cond(status, AVAILABLE, "False", error.reason, str(error))
         return conclude(status, message=str(error))
     try:
-        secrets = {ref: await keys.read(read_secret, *ref) for ref in secret_refs(spec.services)}
-    except RemoteError as error:
+        secrets = {ref: await keys.read(read_secret, *ref) for ref in secret_refs(services)}
+        versions = {n: await secret_version(n) for n in {n for n, _ in secrets}} if secret_version else {}
+    except (RemoteError, SecretError) as error:
         status = cond(status, AVAILABLE, "False", error.reason, error.message)
         return conclude(status, retryable=True, message=error.message)
 
@@ -133,13 +157,18 @@ async def reconcile(
             run = CommandRunner(session, server.spec.user, record=commands)
             async with docker_client(session) as client:
                 engine = Engine(client)
-                try:
-                    images = await _build_all(client, app, deployment, source_dir, on_build_line, event)
-                except (BuildFailed, ContextError) as error:
-                    status = cond(status, BUILT, "False", "BuildFailed", str(getattr(error, "message", error)))
-                    return conclude(status, message=str(error))
-                status = cond(status, BUILT, "True", "ImagesBuilt", _built_message(deployment, images))
-                plans = plan_rollout(app, spec.services, images, secrets, spec.source_revision)
+                if target.images is not None:
+                    images = target.images
+                    status = cond(status, BUILT, "True", "ReleaseImages",
+                                  f"Running the kept images of release {spec.rollback_to}; nothing to build.")
+                else:
+                    try:
+                        images = await _build_all(client, run, app, deployment, source_dir, on_build_line, event)
+                    except (BuildFailed, ContextError) as error:
+                        status = cond(status, BUILT, "False", "BuildFailed", str(getattr(error, "message", error)))
+                        return conclude(status, message=str(error))
+                    status = cond(status, BUILT, "True", "ImagesBuilt", _built_message(deployment, images))
+                plans = plan_rollout(app, services, images, secrets, revision, versions)
                 digest = _release_digest(plans)
                 known_bad = _failed_digest(status.releases, digest)
                 if known_bad is not None:
@@ -159,12 +188,16 @@ async def reconcile(
         return conclude(status, retryable=error.retryable, message=error.message)
 
     releases = list(status.releases)
+    rolled = bool(outcome.started)
     if outcome.failure is not None:
         f = outcome.failure
         releases = _append(releases, Release(
-            number=_next(releases), source_revision=spec.source_revision, state="Failed", created_at=now(),
+            number=_next(releases), source_revision=revision, state="Failed", created_at=now(),
             message=f.message[:1000], reason=f.reason, digest=digest, images=_images(plans),
+            rollback_of=spec.rollback_to,
         ))
+        _record_release("failed", started_at)
+        metrics.ROLLBACKS.labels("automatic").inc()
         await event("Warning", f.reason, f.message)
         status = status.model_copy(update={"releases": releases})
         status = cond(status, AVAILABLE, "False", f.reason, f.message)
@@ -173,29 +206,100 @@ async def reconcile(
     if active is None or active.digest != digest:
         releases = [r.model_copy(update={"state": "Superseded"}) if r.state == "Active" else r for r in releases]
         releases = _append(releases, Release(
-            number=_next(releases), source_revision=spec.source_revision, state="Active", created_at=now(),
-            digest=digest, images=_images(plans),
+            number=_next(releases), source_revision=revision, state="Active", created_at=now(),
+            digest=digest, images=_images(plans), services=_kept_config(services, images), rollback_of=spec.rollback_to,
         ))
-        await event("Normal", "Released", f"release {releases[-1].number} ({spec.source_revision or 'images'}) is live")
-    services = [ServiceStatus(name=s.name, state="Healthy", image=s.image.split("@")[0], restarts=s.restarts, url=s.url)
-                for s in outcome.services]
+        what = f"rollback to release {spec.rollback_to}" if spec.rollback_to else (revision or "images")
+        await event("Normal", "Released", f"release {releases[-1].number} ({what}) is live")
+        if spec.rollback_to:
+            metrics.ROLLBACKS.labels("manual").inc()
+    previous = {s.name: s for s in status.services}
+    services_status = [
+        _carry_usage(ServiceStatus(name=s.name, state="Healthy", image=s.image.split("@")[0], restarts=s.restarts, url=s.url),
+                     previous.get(s.name))
+        for s in outcome.services
+    ]
     urls = [s.url for s in outcome.services if s.url]
-    status = status.model_copy(update={"releases": releases, "services": services, "urls": urls})
-    status = cond(status, AVAILABLE, "True", "Healthy", f"{len(services)} service(s) healthy.")
+    status = status.model_copy(update={"releases": releases, "services": services_status, "urls": urls})
+    answer = await _answers_over_https(server.spec.public_address or server.spec.address, plans, probe or _probe)
+    if not answer.ok:
+        if rolled:
+            _record_release("unreachable", started_at)
+        status = cond(status, AVAILABLE, "False", answer.reason, answer.message)
+        return conclude(status, retryable=True, message=answer.message, changes=changes)
+    if rolled:
+        _record_release("succeeded", started_at)
+    pinned = f" Pinned to release {spec.rollback_to} by spec.rollbackTo." if spec.rollback_to else ""
+    public = f"; {answer.message}" if answer.message else ""
+    status = cond(status, AVAILABLE, "True", "Healthy", f"{len(services_status)} service(s) healthy{public}.{pinned}")
     return conclude(status, changes=changes)
 
 
-def rollback(deployment: Deployment, to_release: int) -> Deployment:
-    """The Deployment pointed back at a kept release: its source revision (and so its
-    images, still on the server under their commit tags; nothing is rebuilt). Apply
-    the returned spec; the next reconcile rolls it out with the same zero-downtime
-    switch. Raises ValueError for a release that is not in the history."""
-    releases = (deployment.status.releases if deployment.status else [])
-    release = next((r for r in releases if r.number == to_release), None)
-    if release is None:
-        raise ValueError(f"release {to_release} is not in the history (kept: {[r.number for r in releases]})")
-    spec = deployment.spec.model_copy(update={"source_revision": release.source_revision})
-    return deployment.model_copy(update={"spec": spec})
+async def observe(
+    deployment: Deployment, *, name: str = "app", server: Server, read_secret: ReadSecret | None,
+    runtime: ServerRuntime | None = None, namespace: str = "",
+) -> list[ServiceStatus]:
+    """Each service's state, restarts, CPU and memory as the server sees them now (no
+    change on the server). Also sets the per-service gauges."""
+    runtime = runtime or default_runtime()
+    app = app_name(deployment, name)
+    previous = {s.name: s for s in (deployment.status.services if deployment.status else [])}
+    session = await open_session(server.spec, server.status or ServerStatus(), read_secret, runtime)
+    async with docker_client(session) as client:
+        engine = Engine(client)
+        observed = await engine.containers(app, network_name(app))
+        current = {s.name: _current(s.name, observed) for s in deployment.spec.services}
+        samples = await asyncio.gather(*(engine.stats(c.name) if c else _nothing() for c in current.values()))
+    result = []
+    for (service, container), stats in zip(current.items(), samples):
+        state = state_of(container)
+        before = previous.get(service)
+        result.append(ServiceStatus(
+            name=service, state=state, image=before.image if before else (container.image if container else None),
+            restarts=container.restarts if container else None, url=before.url if before else None,
+            cpu_percent=cpu_percent(stats) if stats else None, memory_mi_b=memory_mib(stats) if stats else None,
+        ))
+        labels = (namespace, app, service)
+        metrics.SERVICE_UP.labels(*labels).set(1 if state == "Healthy" else 0)
+        metrics.SERVICE_RESTARTS.labels(*labels).set(container.restarts if container else 0)
+        if result[-1].cpu_percent is not None:
+            metrics.SERVICE_CPU.labels(*labels).set(result[-1].cpu_percent)
+        if result[-1].memory_mi_b is not None:
+            metrics.SERVICE_MEMORY.labels(*labels).set(result[-1].memory_mi_b * 1024 * 1024)
+    return result
+
+
+def health_condition(status: DeploymentStatus, services: list[ServiceStatus], generation: int | None) -> DeploymentStatus:
+    """Available follows what `observe` saw: False naming the unhealthy services, True
+    again once they recover (a condition a rollout set for another reason is left alone)."""
+    sick = [s for s in services if s.state in ("Unhealthy", "Stopped")]
+    available = next((c for c in status.conditions if c.type == AVAILABLE), None)
+    conditions = status.conditions
+    if sick:
+        names = ", ".join(f"{s.name} ({s.state.lower()}, {s.restarts or 0} restart(s))" for s in sick)
+        conditions = set_condition(conditions, AVAILABLE, "False", "ServiceUnhealthy",
+                                   f"Not serving as it should: {names}. See `kubectl hydron logs <app> SERVICE`.", generation)
+    elif available is not None and available.reason == "ServiceUnhealthy":
+        conditions = set_condition(conditions, AVAILABLE, "True", "Healthy", f"{len(services)} service(s) healthy again.", generation)
+    else:
+        return status.model_copy(update={"services": services})
+    conditions = summarize_ready(conditions, DEPENDS_ON, generation, "The services are healthy and answer over HTTPS.")
+    return status.model_copy(update={"services": services, "conditions": conditions})
+
+
+def rollback(deployment: Deployment, to_release: int | None) -> dict:
+    """The merge patch that points the Deployment at a kept release (None: follow the
+    spec again). Its images are still on the server under their commit tags, so the
+    next reconcile rolls it out with the same zero-downtime switch and rebuilds nothing.
+    Raises ValueError for a release that is not in the history."""
+    if to_release is not None:
+        releases = deployment.status.releases if deployment.status else []
+        release = next((r for r in releases if r.number == to_release), None)
+        if release is None:
+            raise ValueError(f"release {to_release} is not in the history (kept: {[r.number for r in releases]})")
+        if release.state == "Failed":
+            raise ValueError(f"release {to_release} failed its health check; pick one that ran")
+    return {"spec": {"rollbackTo": to_release}}
 
 
 async def tear_down(
@@ -217,8 +321,83 @@ async def tear_down(
 # --- helpers -----------------------------------------------------------------------
 
 
-async def _build_all(client, app: str, deployment: Deployment, source_dir: Path | None, on_line: BuildLine | None, event) -> dict[str, str]:
-    """service → image to run: the verified built tag, or the spec's image."""
+@dataclass(frozen=True)
+class Target:
+    """What to run: the spec's services, or a kept release's (with its images)."""
+
+    services: list[DeployService]
+    revision: str | None
+    images: dict[str, str] | None = None
+
+
+def _target(deployment: Deployment, releases: list[Release]) -> Target:
+    spec = deployment.spec
+    if spec.rollback_to is None:
+        return Target(list(spec.services), spec.source_revision)
+    release = next((r for r in releases if r.number == spec.rollback_to), None)
+    if release is None or not release.images:
+        kept = [r.number for r in releases if r.state != "Failed"]
+        raise LookupError(f"spec.rollbackTo names release {spec.rollback_to}, which is not kept (kept: {kept}); "
+                          "pick one of those or clear it with `kubectl hydron rollback APP --clear`.")
+    images = {i.name: i.image for i in release.images}
+    services = release.services or [
+        s.model_copy(update={"build": None, "image": images.get(s.name, s.image)}) for s in spec.services
+    ]
+    return Target(list(services), release.source_revision, images)
+
+
+def _kept_config(services: list[DeployService], images: dict[str, str]) -> list[DeployService]:
+    """The release's service configuration with the images it ran (no build recipe:
+    a rollback never rebuilds, and Dockerfiles would bloat the status)."""
+    return [s.model_copy(update={"build": None, "image": images.get(s.name, s.image)}) for s in services]
+
+
+def _carry_usage(fresh: ServiceStatus, before: ServiceStatus | None) -> ServiceStatus:
+    """Keep the last CPU and memory reading `observe` made until it makes the next."""
+    if before is None:
+        return fresh
+    return fresh.model_copy(update={"cpu_percent": before.cpu_percent, "memory_mi_b": before.memory_mi_b})
+
+
+async def _probe(address: str, domain: str, path: str) -> https.Answer:
+    return await https.probe(address, domain, path)
+
+
+async def _answers_over_https(address: str, plans, probe: Probe) -> https.Answer:
+    """Every domain of every public service answers through the proxy; the first that
+    does not, says why."""
+    said = []
+    for plan in plans:
+        if not (plan.domains and plan.port):
+            continue
+        path = plan.health.path if plan.health and plan.health.path else "/"
+        for domain in plan.domains:
+            answer = await probe(address, domain, path)
+            if not answer.ok:
+                return answer
+            said.append(answer.message)
+    return https.Answer(True, message=", ".join(said))
+
+
+def _record_release(result: str, started_at: float) -> None:
+    metrics.DEPLOY_SECONDS.labels(result).observe(time.monotonic() - started_at)
+    metrics.RELEASES.labels(result).inc()
+
+
+def _current(service: str, observed):
+    """The service's container to report on: the running one, else the newest seen."""
+    mine = [o for o in observed if o.service == service]
+    return next((o for o in mine if o.running), mine[-1] if mine else None)
+
+
+async def _nothing() -> dict:
+    return {}
+
+
+async def _build_all(client, run: CommandRunner, app: str, deployment: Deployment, source_dir: Path | None,
+                     on_line: BuildLine | None, event) -> dict[str, str]:
+    """service → image to run: the verified built tag, or the spec's image. Build output
+    goes to a file on the server (for `kubectl hydron logs --build`) and to `on_line`."""
     spec = deployment.spec
     images: dict[str, str] = {}
     for service in spec.services:
@@ -232,11 +411,20 @@ async def _build_all(client, app: str, deployment: Deployment, source_dir: Path 
                 raise ContextError(f"no checkout of {spec.source_revision} to build {image_tag(app, service.name, spec.source_revision)} from")
             return build_context(source_dir, spec.source_revision, build.context, build.dockerfile)
 
-        built = await build_image(
-            client, app=app, service=service.name, revision=spec.source_revision, context=build.context,
-            dockerfile=build.dockerfile, make_context=make_context,
-            on_line=(lambda line, n=service.name: on_line(n, line)) if on_line else None,
-        )
+        kept = BuildLogWriter(run, build_log_path(app, service.name))
+
+        def each_line(line: str, name: str = service.name, kept: BuildLogWriter = kept) -> None:
+            kept.line(line)
+            if on_line is not None:
+                on_line(name, line)
+
+        try:
+            built = await build_image(
+                client, app=app, service=service.name, revision=spec.source_revision, context=build.context,
+                dockerfile=build.dockerfile, make_context=make_context, on_line=each_line,
+            )
+        finally:
+            await kept.close()
         if built.built:
             await event("Normal", "Built", f"built {built.tag}")
         images[service.name] = built.tag

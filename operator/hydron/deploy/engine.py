@@ -108,6 +108,14 @@ class Engine:
             return ""
         return raw.decode("utf-8", "replace").strip()
 
+    async def stats(self, name: str) -> dict:
+        """One sample of the container's CPU and memory (the engine samples twice, about a
+        second apart, so CPU is a rate); empty when the container is gone."""
+        try:
+            return await self._call(self.client.api.stats, name, stream=False)
+        except docker.errors.NotFound:
+            return {}
+
     async def exec_ok(self, name: str, command: list[str], timeout: float) -> bool:
         container = await self._call(self.client.containers.get, name)
         result = await asyncio.wait_for(self._call(container.exec_run, command), timeout + 5)

@@ -3,8 +3,9 @@
 Everything about a container that decides whether it must be replaced goes into its
 config digest, which is also in its name and labels: a second reconcile with the same
 spec finds containers with the same digest running and changes nothing. Secret values
-are resolved into `env` only; the digest covers the secret *references*, never the
-values, so labels and names carry nothing secret.
+are resolved into `env` only; the digest covers the secret *references* and the
+Secrets' resourceVersions, never the values: names, labels and status carry nothing
+secret, yet a rotated Secret yields a new digest and so a rolling restart.
 """
 
 from __future__ import annotations
@@ -121,9 +122,12 @@ class ContainerPlan:
         return bool(self.volumes)
 
 
-def config_digest(service: DeployService, image: str, env_refs: Mapping[str, str]) -> str:
-    """Digest of everything that makes a container what it is (secret refs, not values)."""
-    material = {
+def config_digest(
+    service: DeployService, image: str, env_refs: Mapping[str, str], secret_versions: Mapping[str, str] | None = None,
+) -> str:
+    """Digest of everything that makes a container what it is (secret refs and the
+    versions of the Secrets they point at, not values)."""
+    material: dict = {
         "image": image,
         "command": service.command,
         "port": service.port,
@@ -132,6 +136,8 @@ def config_digest(service: DeployService, image: str, env_refs: Mapping[str, str
         "volumes": service.volumes,
         "resources": service.resources.to_api() if service.resources else None,
     }
+    if secret_versions:
+        material["secretVersions"] = sorted(secret_versions.items())
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -155,9 +161,11 @@ def plan_rollout(
     images: Mapping[str, str],
     secrets: Mapping[tuple[str, str], str],
     revision: str | None = None,
+    secret_versions: Mapping[str, str] | None = None,
 ) -> list[ContainerPlan]:
     """Containers in dependency order. `images` maps service → image (built tag or
-    spec image, preferably the image ID); `secrets` maps (secret, key) → value."""
+    spec image, preferably the image ID); `secrets` maps (secret, key) → value;
+    `secret_versions` maps a Secret's name → its resourceVersion."""
     by_name = {s.name: s for s in services}
     plans = []
     for name in dependency_order(services):
@@ -169,7 +177,8 @@ def plan_rollout(
                 ref = var.value_from.secret_key_ref
                 env[var.name] = secrets[(ref.name, ref.key)]
         image = images[name]
-        digest = config_digest(service, image, refs)
+        versions = {n: v for n, v in (secret_versions or {}).items() if n in _secret_names(service)}
+        digest = config_digest(service, image, refs, versions)
         plans.append(ContainerPlan(
             app=app, service=name, image=image, digest=digest, network=network_name(app),
             command=tuple(service.command), port=service.port, health=service.health_check,
@@ -192,3 +201,7 @@ def secret_refs(services: Sequence[DeployService]) -> list[tuple[str, str]]:
                 if ref not in refs:
                     refs.append(ref)
     return refs
+
+
+def _secret_names(service: DeployService) -> set[str]:
+    return {var.value_from.secret_key_ref.name for var in service.env if var.value_from is not None}

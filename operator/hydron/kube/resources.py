@@ -106,7 +106,7 @@ async def patch_status(plural: str, namespace: str, name: str, status: dict[str,
     await asyncio.to_thread(_patch_status, plural, namespace, name, status)
 
 
-def _apply_spec(plural: str, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
+def _apply_spec(plural: str, namespace: str, body: dict[str, Any], keep: tuple[str, ...] = ()) -> dict[str, Any]:
     api = custom_objects()
     name = body["metadata"]["name"]
     existing = _get(plural, namespace, name)
@@ -117,14 +117,19 @@ def _apply_spec(plural: str, namespace: str, body: dict[str, Any]) -> dict[str, 
             if error.status != 409:
                 raise
             existing = _get(plural, namespace, name) or {}
-    if existing.get("spec") == body["spec"]:
+    spec = dict(body["spec"])
+    for field in keep:  # fields people own (a rollback pin) outlive the owner's rewrite
+        if field in (existing.get("spec") or {}) and field not in spec:
+            spec[field] = existing["spec"][field]
+    if existing.get("spec") == spec:
         return existing
     # A replace, not a merge: a field the new spec leaves out must go.
-    replacement = {**existing, "spec": body["spec"]}
+    replacement = {**existing, "spec": spec}
     return api.replace_namespaced_custom_object(GROUP, VERSION, namespace, plural, name, replacement)
 
 
-async def apply_spec(plural: str, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Create the object, or make its spec exactly `body["spec"]` (a conflict with a
-    concurrent writer raises, and the next reconcile tries again)."""
-    return await asyncio.to_thread(_apply_spec, plural, namespace, body)
+async def apply_spec(plural: str, namespace: str, body: dict[str, Any], keep: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Create the object, or make its spec exactly `body["spec"]` but for the `keep`
+    fields, which stay as they are (a conflict with a concurrent writer raises, and
+    the next reconcile tries again)."""
+    return await asyncio.to_thread(_apply_spec, plural, namespace, body, keep)

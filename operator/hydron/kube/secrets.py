@@ -45,6 +45,14 @@ def _get(namespace: str, name: str, wanted: str) -> dict[str, str]:
     return secret.data or {}
 
 
+def _version(namespace: str, name: str) -> str:
+    try:
+        secret = core_v1().read_namespaced_secret(name, namespace)
+    except ApiException as error:
+        raise SecretError("SecretUnavailable", f"reading Secret {namespace}/{name} failed: HTTP {error.status}", True) from None
+    return secret.metadata.resource_version or ""
+
+
 def _decode(namespace: str, name: str, key: str, value: str) -> str:
     try:
         return base64.b64decode(value).decode("utf-8")
@@ -72,3 +80,9 @@ async def read_secret_key(namespace: str, name: str, key: str) -> str:
 async def read_secret_data(namespace: str, name: str) -> dict[str, str]:
     """Every key of a Secret, decoded (for credentials that span keys, e.g. a token and a username)."""
     return await asyncio.to_thread(_read_all, namespace, name)
+
+
+async def read_secret_version(namespace: str, name: str) -> str:
+    """The Secret's resourceVersion: it changes whenever the Secret does, so a rotated
+    value can be noticed without hashing (or keeping) the value anywhere."""
+    return await asyncio.to_thread(_version, namespace, name)

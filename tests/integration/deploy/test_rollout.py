@@ -9,7 +9,10 @@ import json
 
 import pytest
 
-from hydron.controllers.deployment import reconcile, rollback
+from hydron.api.deployment import Deployment
+from hydron.build.buildlog import build_log_path
+from hydron.cli.plugin_deploy import build_logs_command, service_logs_command
+from hydron.controllers.deployment import health_condition, observe, reconcile, rollback
 from tests.integration.deploy.conftest import DOMAIN, Load, deployment, get
 from tests.integration.provisioning.conftest import Events, eventually
 
@@ -44,6 +47,14 @@ def served(host) -> str:
     return body
 
 
+def serves(host, text: str) -> bool:
+    try:
+        status, body = get(host.ip)
+    except OSError:
+        return False
+    return status == 200 and text in body
+
+
 async def test_build_and_deploy_serves_through_caddy(provisioned, app):
     host = provisioned.host
     revision = app.release("Hello one")
@@ -55,6 +66,11 @@ async def test_build_and_deploy_serves_through_caddy(provisioned, app):
     assert cond(result, "Built").status == "True"
     assert any("Successfully built" in line for _, line in lines), lines[-5:]
     assert "Hello one" in served(host)
+    # Available means a user's HTTPS request through the proxy got an answer.
+    assert f"https://{DOMAIN}/health answered 200" in cond(result, "Available").message
+    # The build output is kept on the server for `kubectl hydron logs --build`.
+    kept = host.sh(f"cat {build_log_path('hello', 'web')}")
+    assert "Successfully built" in kept and kept.count("\n") >= len(lines) - 1
 
     # The image on the server carries the revision and service labels.
     labels = json.loads(host.sh(f"docker image inspect --format '{{{{json .Config.Labels}}}}' hydron/hello-web:{revision[:12]}"))
@@ -136,19 +152,98 @@ async def test_a_bad_release_is_rolled_back_and_the_old_keeps_serving(provisione
     State.deployment = new.model_copy(update={"status": result.status})
 
 
+async def test_a_rotated_secret_rolls_the_service_without_dropping_a_request(provisioned, app):
+    host = provisioned.host
+    rotated = "r0tated-token-value-99aa"
+    before = host.sh("docker ps -q --filter label=dev.hydron.app=hello").split()
+
+    async def version(name: str) -> str:
+        return "2" if name == "hello-secrets" else "1"
+
+    def read_secret(name: str, key: str) -> str:
+        return rotated if (name, key) == ("hello-secrets", "token") else host.fresh.private_key_pem
+
+    extra = {"read_secret": read_secret, "secret_version": version, "drain_grace": 5}
+    good = deployment(State.revisions[1]).model_copy(update={"status": State.deployment.status})
+    with Load(host.ip) as load:
+        await eventually(lambda: load.ok >= 5, timeout=30)
+        result = await reconcile(good, 3, **{**io(provisioned, source_dir=app.path), **extra})
+    assert cond(result, "Ready").status == "True", result.status.conditions
+    assert load.failures == [], load.failures[:5]
+    (name,) = host.sh("docker ps -q --filter label=dev.hydron.app=hello --format '{{.Names}}'").split()
+    assert name not in before
+    assert f"API_TOKEN={rotated}" in host.sh(f"docker inspect --format '{{{{json .Config.Env}}}}' {name}")
+    assert rotated not in json.dumps(result.status.to_api()) and rotated not in host.sh(
+        f"docker inspect --format '{{{{json .Config.Labels}}}}' {name}")
+    # The same version again: nothing moves.
+    again = await reconcile(good.model_copy(update={"status": result.status}), 3,
+                            **{**io(provisioned, source_dir=app.path), **extra})
+    assert again.changes == []
+    State.deployment = good.model_copy(update={"status": result.status})
+
+
 async def test_rollback_to_a_kept_release_reuses_its_image(provisioned, app):
     host = provisioned.host
     first = next(r for r in State.deployment.status.releases if r.source_revision == State.revisions[0])
-    target = rollback(State.deployment, first.number)
-    assert target.spec.source_revision == State.revisions[0]
+    patch = rollback(State.deployment, first.number)
+    assert patch == {"spec": {"rollbackTo": first.number}}
+    failed = next(r for r in State.deployment.status.releases if r.state == "Failed")
+    with pytest.raises(ValueError, match="failed its health check"):
+        rollback(State.deployment, failed.number)
+    spec = {**State.deployment.spec.to_api(), **patch["spec"]}
+    target = Deployment.model_validate({"spec": spec, "status": State.deployment.status.to_api()})
     with Load(host.ip) as load:
         await eventually(lambda: load.ok >= 5, timeout=30)
         # No checkout needed: the image of that commit is still on the server.
         result = await reconcile(target, 4, **io(provisioned, source_dir=None, drain_grace=5))
     assert cond(result, "Ready").status == "True", result.status.conditions
+    assert cond(result, "Built").reason == "ReleaseImages"
     assert load.failures == [], load.failures[:5]
     assert "Hello one" in served(host)
-    assert result.status.releases[-1].state == "Active" and result.status.releases[-1].source_revision == State.revisions[0]
+    newest = result.status.releases[-1]
+    assert newest.state == "Active" and newest.source_revision == State.revisions[0] and newest.rollback_of == first.number
+    assert [s.image for s in newest.services] == [f"hydron/hello-web:{State.revisions[0][:12]}"]
+    assert "Pinned to release" in cond(result, "Available").message
+    State.deployment = target.model_copy(update={"status": result.status})
+
+
+def available(status):
+    return next(c for c in status.conditions if c.type == "Available")
+
+
+async def test_observed_usage_and_health_follow_the_running_container(provisioned):
+    host = provisioned.host
+    kwargs = dict(name="hello", server=provisioned.server, read_secret=io(provisioned)["read_secret"], runtime=provisioned.runtime)
+    (web,) = await observe(State.deployment, **kwargs)
+    assert (web.name, web.state, web.restarts) == ("web", "Healthy", 0)
+    assert web.memory_mi_b is not None and 1 <= web.memory_mi_b < 1024 and web.cpu_percent is not None
+    healthy = health_condition(State.deployment.status, [web], 4)
+    assert available(healthy).status == "True"
+
+    # What `kubectl hydron logs` runs over ssh, run by the server's shell.
+    assert "listening on 3000" in host.sh(service_logs_command(
+        "hello", "web", follow=False, tail=20, since=None, timestamps=True)[0])
+    assert "Successfully built" in host.sh(build_logs_command("hello", "web", follow=False, tail=None)[0])
+    missing = host.sh(service_logs_command("hello", "nope", follow=False, tail=5, since=None, timestamps=False)[0],
+                      check=False)
+    assert "no container for service nope of hello" in missing
+
+    (name,) = host.sh("docker ps -q --filter label=dev.hydron.app=hello --format '{{.Names}}'").split()
+    host.sh(f"docker stop -t 1 {name}")
+    (web,) = await observe(State.deployment, **kwargs)
+    assert web.state == "Stopped"
+    sick = health_condition(State.deployment.status, [web], 4)
+    assert (available(sick).status, available(sick).reason) == ("False", "ServiceUnhealthy")
+    assert next(c for c in sick.conditions if c.type == "Ready").status == "False"
+
+    host.sh(f"docker start {name}")
+    # The next resync puts the route back (the restarted container may have a new address).
+    resynced = await reconcile(State.deployment, 4, **io(provisioned, source_dir=None))
+    assert cond(resynced, "Ready").status == "True", resynced.status.conditions
+    assert serves(host, "Hello one")
+    (web,) = await observe(State.deployment.model_copy(update={"status": sick}), **kwargs)
+    recovered = health_condition(sick, [web], 4)
+    assert web.state == "Healthy" and available(recovered).status == "True"
 
 
 CACHE = "require('net').createServer(s => s.end('pong')).listen(6379, () => console.log('cache up'))"

@@ -52,6 +52,7 @@ class Host:
         base = {
             "address": self.fresh.address,
             "port": self.fresh.port,
+            "publicAddress": self.ip,  # SSH comes through a mapped port; users reach the container
             "user": self.fresh.user,
             "sshKeySecretRef": {"name": "server-ssh", "key": "ssh-privatekey"},
         }

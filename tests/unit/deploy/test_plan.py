@@ -71,6 +71,16 @@ def test_the_digest_follows_secret_references_not_values():
     assert other_image.digest != first.digest and other_image.name != first.name
 
 
+def test_a_rotated_secret_changes_the_digest_of_the_services_that_read_it_only():
+    services = [web_with_secret(), svc("worker")]
+    values = {("db", "password"): "same"}
+    before = plan_rollout("shop", services, {"web": "img:1", "worker": "w:1"}, values, secret_versions={"db": "41"})
+    after = plan_rollout("shop", services, {"web": "img:1", "worker": "w:1"}, values, secret_versions={"db": "42"})
+    assert before[0].service == "web" and before[0].digest != after[0].digest and before[0].name != after[0].name
+    assert before[1].digest == after[1].digest  # the worker reads no Secret: it stays put
+    assert "42" not in str(after[0].labels.get("dev.hydron.app"))
+
+
 def test_an_explicit_port_variable_wins():
     (plan,) = plan_rollout("shop", [svc("web", port=3000, env=[{"name": "PORT", "value": "8080"}])], {"web": "i"}, {})
     assert plan.env["PORT"] == "8080"
