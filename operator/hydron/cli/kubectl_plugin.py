@@ -30,15 +30,19 @@ from hydron.cli.plugin_status import (
     server_name,
     summarize,
 )
+from hydron.cli.plugin_deploy import (
+    app_label,
+    build_logs_command,
+    choose_release,
+    describe_release,
+    pick_service,
+    rollback_patch,
+    service_logs_command,
+)
 from hydron.cli.plugin_ssh import run_ssh
 from hydron.cli.render import Style, dump, utcnow, wants_colour
 
-NOT_YET = 2
 PATCH_ATTEMPTS = 3
-STUBS = {
-    "logs": "build and service logs (follow with -f)",
-    "rollback": "roll back to an earlier release",
-}
 
 Connect = Callable[[str | None, str | None, str | None], Session]
 
@@ -93,11 +97,24 @@ def build_parser() -> argparse.ArgumentParser:
     ssh.add_argument("remote", nargs=argparse.REMAINDER, metavar="-- COMMAND", help="run this instead of a shell")
     ssh.set_defaults(func=cmd_ssh)
 
-    for name, what in STUBS.items():
-        stub = sub.add_parser(name, help=f"{what} (not available yet)")
-        _common(stub, suppress=True)
-        stub.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-        stub.set_defaults(func=cmd_stub)
+    logs = sub.add_parser("logs", help="a service's logs, or its build's (--build), read on the server")
+    _common(logs, suppress=True)
+    logs.add_argument("app", metavar="APP", help="Application name")
+    logs.add_argument("service", nargs="?", metavar="SERVICE", help="service (default: the only or the public one)")
+    logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
+    logs.add_argument("--build", action="store_true", help="the image build's output (the running or the last build)")
+    logs.add_argument("--tail", type=int, metavar="N", help="only the last N lines (default: all)")
+    logs.add_argument("--since", metavar="WHEN", help="service logs since a time or duration, e.g. 10m (docker logs --since)")
+    logs.add_argument("--timestamps", action="store_true", help="prefix each service log line with its time")
+    logs.set_defaults(func=cmd_logs)
+
+    rollback = sub.add_parser("rollback", help="run an earlier release again (images and config), or --clear the pin")
+    _common(rollback, suppress=True)
+    rollback.add_argument("app", metavar="APP", help="Application name")
+    rollback.add_argument("release", nargs="?", type=int, metavar="RELEASE",
+                          help="release number from `kubectl hydron status APP` (default: the one before the active)")
+    rollback.add_argument("--clear", action="store_true", help="follow the Application's commits again")
+    rollback.set_defaults(func=cmd_rollback)
     return parser
 
 
@@ -195,10 +212,45 @@ def cmd_ssh(args: argparse.Namespace, session: Session, io: Io) -> int:
     return run_ssh(session, args.server, remote)
 
 
-def cmd_stub(args: argparse.Namespace, session: Session | None, io: Io) -> int:
-    io.err.write(f"kubectl hydron {args.command}: not available yet: needs the Deployment stage "
-                 f"({STUBS[args.command]}).\n")
-    return NOT_YET
+def _deployment_for(session: Session, app_name: str) -> dict[str, Any]:
+    app = session.get("Application", app_name, missing_ok=True)
+    name = deployment_name(app) if app is not None else app_name
+    deployment = session.get("Deployment", name, missing_ok=True)
+    if deployment is not None:
+        return deployment
+    if app is None:
+        raise PluginError(f"Application {app_name!r} not found in namespace {session.namespace!r}; pick another "
+                          "with -n, or list what is there with `kubectl hydron status`.")
+    raise PluginError(f"Application {app_name!r} is not deployed yet (`kubectl hydron status {app_name}` shows where it stands).")
+
+
+def cmd_logs(args: argparse.Namespace, session: Session, io: Io) -> int:
+    deployment = _deployment_for(session, args.app)
+    service = pick_service(deployment, args.service)
+    server = session.get("Server", deployment["spec"]["serverRef"]["name"])
+    user = server["spec"].get("user", "root")
+    if args.build:
+        command = build_logs_command(app_label(deployment), service, follow=args.follow, tail=args.tail, user=user)
+    else:
+        command = service_logs_command(app_label(deployment), service, follow=args.follow, tail=args.tail,
+                                       since=args.since, timestamps=args.timestamps, user=user)
+    return run_ssh(session, server, command)
+
+
+def cmd_rollback(args: argparse.Namespace, session: Session, io: Io) -> int:
+    deployment = _deployment_for(session, args.app)
+    name = deployment["metadata"]["name"]
+    if args.clear:
+        session.merge_patch("Deployment", name, rollback_patch(None))
+        io.emit(f"{name} follows its Application again; the newest commit rolls out next. "
+                f"Follow it with: kubectl hydron status {args.app}\n")
+        return 0
+    release = choose_release(deployment, args.release)
+    session.merge_patch("Deployment", name, rollback_patch(release["number"]))
+    io.emit(f"Rolling {name} back to {describe_release(release)}, its images and configuration as they were.\n"
+            f"Follow it with: kubectl hydron status {args.app}\n"
+            f"New commits wait until you run: kubectl hydron rollback {args.app} --clear\n")
+    return 0
 
 
 def main(argv: list[str] | None = None, connector: Connect = connect,
@@ -207,8 +259,6 @@ def main(argv: list[str] | None = None, connector: Connect = connect,
     err = err or sys.stderr
     args = build_parser().parse_args(argv)
     io = Io(out, err, Style(wants_colour(out)))
-    if args.func is cmd_stub:
-        return cmd_stub(args, None, io)
     try:
         session = connector(args.kubeconfig, args.context, args.namespace)
         return int(args.func(args, session, io))

@@ -62,9 +62,10 @@ def _private_key(session: Session, server: dict[str, Any]) -> str:
     return base64.b64decode(data[ref["key"]]).decode()
 
 
-def run_ssh(session: Session, server_name: str, command: list[str]) -> int:
-    """Open ssh to the server; returns ssh's exit status."""
-    server = session.get("Server", server_name)
+def run_ssh(session: Session, server: str | dict[str, Any], command: list[str]) -> int:
+    """Open ssh to the server (a name, or the Server already read); returns ssh's exit status."""
+    if isinstance(server, str):
+        server = session.get("Server", server)
     host_key = pinned_host_key(server)
     private_key = _private_key(session, server)
     with tempfile.TemporaryDirectory(prefix="hydron-ssh-") as scratch:

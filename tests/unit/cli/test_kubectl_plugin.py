@@ -118,14 +118,82 @@ def test_app_without_a_plan_says_why():
     assert code == 1 and "has no InfraPlan yet" in err
 
 
-@pytest.mark.parametrize("command", ["logs", "rollback"])
-def test_stubs_exit_2_without_touching_the_cluster(command):
-    def connector(*_):
-        raise AssertionError("a stub must not connect")
+DEPLOYMENT = {
+    "apiVersion": "hydron.dev/v1alpha1", "kind": "Deployment", "metadata": {"name": "shop", "namespace": "team"},
+    "spec": {"serverRef": {"name": "fra-1"}, "applicationRef": {"name": "shop"}, "sourceRevision": "c" * 40,
+             "services": [{"name": "db", "image": "postgres:16"},
+                          {"name": "web", "build": {"context": "."}, "domains": ["shop.example.com"]}]},
+    "status": {"releases": [
+        {"number": 1, "state": "Superseded", "sourceRevision": "a" * 40, "createdAt": "2026-11-20T10:00:00Z"},
+        {"number": 2, "state": "Superseded", "sourceRevision": "b" * 40},
+        {"number": 3, "state": "Failed", "sourceRevision": "d" * 40},
+        {"number": 4, "state": "Active", "sourceRevision": "c" * 40},
+    ]},
+}
 
-    err = io.StringIO()
-    code = kubectl_plugin.main([command, "shop"], connector=connector, out=io.StringIO(), err=err)
-    assert code == 2 and "not available yet: needs the Deployment stage" in err.getvalue()
+
+def deployed():
+    return {**objects(), ("Deployment", "shop"): fresh(DEPLOYMENT)}
+
+
+def test_rollback_goes_to_the_release_before_the_active_one():
+    session = FakeSession(deployed())
+    code, out, _, _ = run(["rollback", "shop"], session)
+    assert code == 0 and session.patches == [("Deployment", "shop", {"spec": {"rollbackTo": 2}})]
+    assert "back to release 2 (commit bbbbbbbbbbbb)" in out and "kubectl hydron rollback shop --clear" in out
+
+
+def test_rollback_to_a_named_release_and_clearing_the_pin():
+    session = FakeSession(deployed())
+    assert run(["rollback", "shop", "1"], session)[0] == 0
+    assert run(["rollback", "shop", "--clear"], session)[0] == 0
+    assert [body for _, _, body in session.patches] == [{"spec": {"rollbackTo": 1}}, {"spec": {"rollbackTo": None}}]
+
+
+@pytest.mark.parametrize(("release", "words"), [
+    ("3", "release 3 failed its health check and never served"),
+    ("9", "release 9 is not kept for shop (kept: 1 (Superseded), 2 (Superseded), 3 (Failed), 4 (Active))"),
+])
+def test_rollback_refuses_what_cannot_run(release, words):
+    session = FakeSession(deployed())
+    code, _, err, _ = run(["rollback", "shop", release], session)
+    assert code == 1 and words in err and session.patches == []
+
+
+def test_commands_on_an_app_not_deployed_yet_say_so():
+    code, _, err, _ = run(["logs", "shop"], FakeSession(objects()))
+    assert code == 1 and "'shop' is not deployed yet" in err
+
+
+@pytest.fixture
+def ssh_calls(monkeypatch):
+    calls = []
+
+    def fake_run_ssh(session, server, command):
+        calls.append((server["metadata"]["name"], command))
+        return 0
+
+    monkeypatch.setattr(kubectl_plugin, "run_ssh", fake_run_ssh)
+    return calls
+
+
+def test_logs_default_to_the_public_service_and_read_docker_on_its_server(ssh_calls):
+    code, _, _, _ = run(["logs", "shop", "-f", "--tail", "50"], FakeSession(deployed()))
+    assert code == 0
+    ((server, (command,)),) = ssh_calls
+    assert server == "fra-1"
+    assert "dev.hydron.app shop dev.hydron.service web --tail 50 --follow" in command
+
+
+def test_build_logs_follow_the_file_the_operator_writes(ssh_calls):
+    assert run(["logs", "shop", "web", "--build", "-f"], FakeSession(deployed()))[0] == 0
+    ((_, (command,)),) = ssh_calls
+    assert command.endswith("sh /var/lib/hydron/logs/shop/build-web.log -F +1")
+
+
+def test_logs_of_an_unknown_service_list_the_services(ssh_calls):
+    code, _, err, _ = run(["logs", "shop", "cache"], FakeSession(deployed()))
+    assert code == 1 and "no service 'cache' in Deployment shop (it has: db, web)" in err and ssh_calls == []
 
 
 def test_no_kubeconfig_says_what_to_do(tmp_path, monkeypatch):
