@@ -129,6 +129,7 @@ def summarize(app: Mapping[str, Any], plan: Obj, server: Obj, deployment: Obj, n
         summary["deployment"] = {
             "name": _name(deployment), "ready": _ready(deployment), "releases": releases,
             "services": ds.get("services") or [], "urls": ds.get("urls") or [],
+            "rollbackTo": _spec(deployment).get("rollbackTo"),
         }
     return summary
 
@@ -202,6 +203,15 @@ def render_app(summary: Mapping[str, Any], style: Style = PLAIN) -> str:
     deployment = summary["deployment"]
     if deployment:
         out.append(_line("Deployment", f"{deployment['name']}  {_ready_text(deployment['ready'], style)}"))
+        if deployment["ready"] and deployment["ready"]["status"] != "True" and deployment["ready"]["message"]:
+            out.append(_line("", short(deployment["ready"]["message"], 120)))
+        if deployment.get("rollbackTo"):
+            out.append(_line("", f"pinned to release {deployment['rollbackTo']} (kubectl hydron rollback "
+                                 f"{summary['name']} --clear to follow new commits)"))
+        services = [[s.get("name", ""), style.state(s.get("state", "")), str(s.get("restarts", "-")),
+                     _usage(s.get("cpuPercent"), "%"), _usage(s.get("memoryMiB"), " MiB")] for s in deployment["services"]]
+        if services:
+            out.append(table(["SERVICE", "STATE", "RESTARTS", "CPU", "MEMORY"], services, indent="  "))
         releases = [[str(r.get("number", "")), style.state(r.get("state", "")), (r.get("sourceRevision") or "")[:12],
                      short(r.get("message"), 70)] for r in deployment["releases"][-5:]]
         if releases:
@@ -211,6 +221,10 @@ def render_app(summary: Mapping[str, Any], style: Style = PLAIN) -> str:
     urls = [summary["url"]] if summary.get("url") else (deployment or {}).get("urls") or []
     out.append(_line("URL", ", ".join(urls) if urls else "none yet"))
     return "".join(out)
+
+
+def _usage(value: float | int | None, unit: str) -> str:
+    return "-" if value is None else f"{value:g}{unit}"
 
 
 def list_rows(apps: Sequence[Mapping[str, Any]], plans: Sequence[Mapping[str, Any]], now: datetime) -> list[dict[str, Any]]:

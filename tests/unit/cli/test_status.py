@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from hydron.cli.plugin_status import list_rows, render_app, render_list, summarize
-from tests.unit.cli.objects import APP, DEPLOYMENT, PLAN, SERVER, fresh
+from tests.unit.cli.objects import APP, DEPLOYMENT, PLAN, SERVER, cond, fresh
 
 NOW = datetime(2026, 1, 1, 10, 1, tzinfo=UTC)
 
@@ -62,3 +62,19 @@ def test_overview_table_one_row_per_app():
     assert row.startswith("shop   Unknown   AwaitingApproval   approval is stale")
     assert render_list(rows, None).startswith("NAMESPACE   NAME")
     assert render_list([], "team") == "No Hydron applications in namespace team.\n"
+
+
+def test_text_view_shows_each_service_with_its_usage_and_a_rollback_pin():
+    deployment = fresh(DEPLOYMENT)
+    deployment["spec"]["rollbackTo"] = 1
+    deployment["status"]["services"] = [
+        {"name": "api", "state": "Healthy", "restarts": 0, "cpuPercent": 1.5, "memoryMiB": 48},
+        {"name": "db", "state": "Unhealthy", "restarts": 4},
+    ]
+    deployment["status"]["conditions"] = [cond("Ready", "False", "ServiceUnhealthy", "Not serving as it should: db")]
+    text = render_app(summarize(APP, PLAN, SERVER, deployment, NOW))
+    assert "            Not serving as it should: db\n" in text
+    assert "pinned to release 1 (kubectl hydron rollback shop --clear to follow new commits)" in text
+    assert "  SERVICE   STATE       RESTARTS   CPU    MEMORY\n" in text
+    assert "  api       Healthy     0          1.5%   48 MiB\n" in text
+    assert "  db        Unhealthy   4          -      -\n" in text
