@@ -14,6 +14,11 @@ command -v git >/dev/null || need_apt+=(git)
 command -v ssh-keygen >/dev/null || need_apt+=(openssh-client)
 [ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)  # a local Git-over-SSH server in tests
 command -v curl >/dev/null || need_apt+=(curl)
+# The base images' fetch scripts (hack/testbed/*/fetch) unpack wheels and module zips and
+# pack npm packages on this machine.
+command -v unzip >/dev/null || need_apt+=(unzip)
+command -v npm >/dev/null || need_apt+=(npm)
+python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing OS packages: ${need_apt[*]}"
