@@ -296,6 +296,8 @@ DOCUMENTED: tuple[Reason, ...] = (
          "Read the message (the last check's answer); fix the app, its port or its health path, then push."),
     _doc("ContainerExited", AVAIL, "A new container exited or kept restarting; the release was rolled back.",
          "Read the container's logs on the server; fix the start command or the environment."),
+    _doc("PreviousServerGone", AVAIL, "spec.serverRef moved, but the Server the app runs on (status.server) is gone, "
+         "so its data volumes cannot be copied.", "Recreate that Server, or point spec.serverRef back at it.", True),
     _doc("NoAddress", AVAIL, "A new container got no address on the app's network.", "Hydron retries; report it if it persists."),
 )
 

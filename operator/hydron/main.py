@@ -332,8 +332,13 @@ async def _reconcile_deployment(body: kopf.Body, patch: kopf.Patch, logger: logg
     async def run(resource: Deployment, generation: int | None) -> Outcome:
         app = resource.spec.application_ref.name if resource.spec.application_ref else None
         checkout = _checkout_of(namespace, app) if app else None
+        was_on = resource.status.server if resource.status else None
+        previous = None
+        if was_on and was_on != resource.spec.server_ref.name:  # moving: the old server gives up its data
+            body_ = await get_object(Server.plural, namespace, was_on)
+            previous = parse(Server, body_) if body_ is not None else None
         result = await deployment.reconcile(
-            resource, generation, name=name, server=await _deployment_server(resource, namespace),
+            resource, generation, name=name, server=await _deployment_server(resource, namespace), previous=previous,
             read_secret=lambda secret, key: read_secret_key(namespace, secret, key),
             secret_version=lambda secret: read_secret_version(namespace, secret),
             post_event=_event_poster(body), runtime=_runtime,

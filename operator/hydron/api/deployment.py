@@ -133,6 +133,10 @@ class DeploymentStatus(StatusBase):
         default_factory=list, description="Per-service state.", json_schema_extra=MAP_BY_NAME
     )
     urls: list[str] = Field(default_factory=list, description="Public URLs of the app.")
+    server: str | None = Field(
+        default=None,
+        description="The Server the services run on now; differs from spec.serverRef while the app moves.",
+    )
 
 
 class Deployment(ApiModel):

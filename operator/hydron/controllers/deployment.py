@@ -24,6 +24,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from hydron.kube.secrets import SecretError
 from hydron.controllers.server import PostEvent, ServerRuntime, default_runtime, open_session, target_of
 from hydron.deploy import https, rollout
 from hydron.deploy.engine import Engine
+from hydron.deploy.move import copy_volume
 from hydron.deploy.observe import cpu_percent, memory_mib, state_of
 from hydron.deploy.plan import PlanError, network_name, plan_rollout, secret_refs
 from hydron.deploy.proxy import Proxy, ProxyUnavailable
@@ -98,6 +100,7 @@ async def reconcile(
     source_dir: Path | None = None,
     on_build_line: BuildLine | None = None,
     probe: Probe | None = None,
+    previous: Server | None = None,
     drain_grace: float = rollout.DRAIN_GRACE,
 ) -> ReconcileResult:
     """Bring the server in line with the Deployment and return the status to write.
@@ -105,7 +108,8 @@ async def reconcile(
     `server` is the Server named by spec.serverRef (with its status: the pinned host
     key); `source_dir` the Application's checkout holding spec.sourceRevision (needed
     only when an image must be built). `probe` defaults to a real HTTPS request to
-    the Server's address.
+    the Server's address. `previous` is the Server named by status.server when
+    spec.serverRef has moved away from it: the app moves, data volumes included.
     """
     started_at = time.monotonic()
     status = (deployment.status or DeploymentStatus()).model_copy(update={"observed_generation": generation})
@@ -151,11 +155,20 @@ async def reconcile(
         return conclude(status, retryable=True, message=error.message)
 
     runtime = runtime or default_runtime()
+    moving_from = status.server if status.server and status.server != spec.server_ref.name else None
+    if moving_from and previous is None and any(s.volumes for s in services):
+        message = (f"The app runs on Server {moving_from}, which is gone, so its data volumes cannot be copied to "
+                   f"{spec.server_ref.name}. Recreate Server {moving_from}, or point spec.serverRef back at it.")
+        status = cond(status, AVAILABLE, "False", "PreviousServerGone", message)
+        return conclude(status, retryable=True, message=message)
+    moved: list[str] | None = None
     try:
         session = await open_session(server.spec, server.status or ServerStatus(), read_secret, runtime)
-        async with runtime.pool.lock(target_of(server.spec)):
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(runtime.pool.lock(target_of(server.spec)))
             run = CommandRunner(session, server.spec.user, record=commands)
-            async with docker_client(session) as client:
+            client = await stack.enter_async_context(docker_client(session))
+            if True:  # one block with the server's lock and Docker client held
                 engine = Engine(client)
                 if target.images is not None:
                     images = target.images
@@ -175,10 +188,18 @@ async def reconcile(
                     status = cond(status, AVAILABLE, "False", known_bad.reason or "HealthCheckFailed",
                                   f"Release {known_bad.number} failed and was rolled back: {known_bad.message}")
                     return conclude(status, changes=engine.changes)
+                old = await _open_old(stack, previous, read_secret, runtime) if moving_from and previous else None
+                paused = await _move_data(app, plans, old, engine, run, drain_grace) if old else []
                 outcome = await rollout.roll_out(
                     app, plans, engine, run, Proxy(run), drain_grace=drain_grace,
                     note=lambda t, r, m: log.info("%s: %s", r, m),
                 )
+                if old is not None and outcome.failure is not None:
+                    for name in paused:  # the new server failed: the old one serves on with its data
+                        await old.engine.resume(name)
+                elif old is not None:
+                    await rollout.tear_down(app, network_name(app), old.engine, Proxy(old.run))
+                    moved = [volume for plan in plans for volume, _ in plan.volumes]
                 changes = engine.changes + (["caddy routes loaded"] if outcome.routes_changed else [])
     except ProxyUnavailable as error:
         status = cond(status, AVAILABLE, "False", ProxyUnavailable.reason, str(error))
@@ -189,6 +210,11 @@ async def reconcile(
 
     releases = list(status.releases)
     rolled = bool(outcome.started)
+    if outcome.failure is None:
+        status = status.model_copy(update={"server": spec.server_ref.name})
+    if moving_from and outcome.failure is None:
+        kept = f"; its data volumes stay on {moving_from} until you remove them: {', '.join(moved)}" if moved else ""
+        await event("Normal", "Moved", f"moved from Server {moving_from} to {spec.server_ref.name}{kept}")
     if outcome.failure is not None:
         f = outcome.failure
         releases = _append(releases, Release(
@@ -319,6 +345,47 @@ async def tear_down(
 
 
 # --- helpers -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OldServer:
+    """The server an app is moving away from, opened for the move."""
+
+    engine: Engine
+    run: CommandRunner
+
+
+async def _open_old(stack: AsyncExitStack, server: Server, read_secret, runtime: ServerRuntime) -> OldServer:
+    session = await open_session(server.spec, server.status or ServerStatus(), read_secret, runtime)
+    client = await stack.enter_async_context(docker_client(session))
+    return OldServer(Engine(client), CommandRunner(session, server.spec.user))
+
+
+async def _move_data(app: str, plans, old: OldServer, engine: Engine, run: CommandRunner, grace: float) -> list[str]:
+    """Stop the old server's data services and copy their volumes to the new server.
+    Returns the containers stopped, to start again if the new server fails."""
+    network = network_name(app)
+    observed_old = await old.engine.containers(app, network)
+    observed_new = await engine.containers(app, network)
+    paused: list[str] = []
+    try:
+        for plan in plans:
+            if not plan.volumes:
+                continue
+            for container in observed_old:
+                if container.service == plan.service and container.running:
+                    await old.engine.stop(container.name, grace=grace)
+                    paused.append(container.name)
+            for container in observed_new:  # an earlier attempt's copy must not run while its files are replaced
+                if container.service == plan.service:
+                    await engine.remove(container.name, grace=grace)
+            for volume, _ in plan.volumes:
+                await copy_volume(volume, old.run, run)
+    except Exception:
+        for name in paused:
+            await old.engine.resume(name)
+        raise
+    return paused
 
 
 @dataclass(frozen=True)

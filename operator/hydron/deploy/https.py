@@ -78,7 +78,8 @@ async def probe(address: str, domain: str, path: str = "/", port: int = 443, tim
         der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
         problem = certificate_problem(der, domain, datetime.now(timezone.utc)) if der else "no certificate was served"
         if problem:
-            return Answer(False, "CertificateNotReady", f"{problem}; the proxy may still be obtaining it from the ACME CA.")
+            return Answer(False, "CertificateNotReady", f"{problem}; the proxy may still be obtaining it from the ACME CA "
+                                                        f"(which needs DNS for {domain} to point at {address}).")
         writer.write(f"GET {path} HTTP/1.1\r\nHost: {domain}\r\nUser-Agent: hydron\r\nConnection: close\r\n\r\n".encode())
         await writer.drain()
         head = await asyncio.wait_for(reader.readuntil(b"\r\n"), timeout)

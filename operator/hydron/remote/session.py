@@ -17,7 +17,7 @@ import asyncssh
 
 from hydron.remote.command import CommandResult
 from hydron.remote.connect import ConnectOptions, Target, open_connection
-from hydron.remote.errors import CommandTimeout, ConnectionLost, HostUnreachable
+from hydron.remote.errors import CommandFailed, CommandTimeout, ConnectionLost, HostUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,23 @@ class Session:
                 return await asyncio.wait_for(self._finish(process, input, on_line), timeout)
             except (asyncio.TimeoutError, TimeoutError):
                 raise CommandTimeout(f"`{_short(command_line)}` did not finish within {timeout:.0f}s") from None
+            finally:
+                process.close()
+
+    async def read_chunks(self, command_line: str) -> AsyncIterator[bytes]:
+        """Run a command and yield its stdout as raw bytes as they come (a tar stream
+        from one server to another); raise CommandFailed when it exits non-zero."""
+        async with self._channels:
+            process = await self._start(command_line)
+            try:
+                while chunk := await process.stdout.read(STDIN_CHUNK):
+                    yield chunk
+                errors = await process.stderr.read()
+                await process.wait_closed()
+                if process.exit_status != 0:
+                    raise CommandFailed(_short(command_line), process.exit_status, "", errors.decode("utf-8", "replace"))
+            except (asyncssh.DisconnectError, ConnectionError) as error:
+                raise ConnectionLost(f"connection to {self.target} dropped while streaming: {error}") from None
             finally:
                 process.close()
 
