@@ -106,7 +106,7 @@ class Load:
 
     address: str
     limit: int = 20000
-    rate: float = 200.0
+    rate: float = 100.0
     """Requests per second (at most)."""
     ok: int = 0
     failures: list[str] = field(default_factory=list)
