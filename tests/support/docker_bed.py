@@ -44,8 +44,11 @@ TEST_LABEL = "hydron.test"
 OWNER_LABEL = "hydron.test.owner-pid"
 
 # What a container needs to run sshd, its own dockerd and nftables on these machines
-# (--privileged fails here; see ENVIRONMENT.md).
-SERVER_CAPS = ["SYS_ADMIN", "NET_ADMIN", "NET_RAW", "MKNOD", "AUDIT_WRITE"]
+# (--privileged fails here; see ENVIRONMENT.md). SYS_PTRACE: root on a real server has
+# it, and runc needs it to `docker exec` into a container whose process runs as another
+# user (a database's health command in its postgres-user container); without it the
+# exec fails with "error executing setns process".
+SERVER_CAPS = ["SYS_ADMIN", "NET_ADMIN", "NET_RAW", "MKNOD", "AUDIT_WRITE", "SYS_PTRACE"]
 SERVER_SECURITY_OPT = ["seccomp=unconfined", "apparmor=unconfined"]
 
 SSHD_DEADLINE_S = 60.0
