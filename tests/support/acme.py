@@ -8,6 +8,7 @@ import ipaddress
 import json
 import socket
 import ssl
+import time
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -65,3 +66,13 @@ def fetch_over_tls(address: str, root_pem: str) -> tuple[str, dict]:
         while chunk := tls.recv(65536):
             body += chunk
         return body.decode(errors="replace"), tls.getpeercert()
+
+
+def https_get(address: str, root: str, deadline: float) -> str:
+    """GET https://DOMAIN/ verified against pebble's root; polls while Caddy orders the certificate."""
+    while True:
+        try:
+            return fetch_over_tls(address, root)[0]
+        except OSError as error:  # ssl.SSLError is an OSError
+            assert time.monotonic() < deadline, f"no valid HTTPS before the deadline: {error}"
+            time.sleep(0.5)  # polling interval

@@ -78,6 +78,12 @@ class WorkRepo:
         if executable:
             p.chmod(0o755)
 
+    def write_tree(self, source: Path) -> None:
+        """Copy every file under ``source`` (dotfiles too) into the work tree, paths kept."""
+        for path in sorted(source.rglob("*")):
+            if path.is_file():
+                self.write(str(path.relative_to(source)), path.read_bytes(), executable=os.access(path, os.X_OK))
+
     def symlink(self, rel: str, target: str) -> None:
         p = self.path / rel
         p.parent.mkdir(parents=True, exist_ok=True)
