@@ -8,6 +8,7 @@ import asyncio
 import json
 
 import pytest
+from prometheus_client import REGISTRY
 
 from hydron.api.deployment import Deployment
 from hydron.build.buildlog import build_log_path
@@ -45,6 +46,10 @@ def served(host) -> str:
     status, body = get(host.ip)
     assert status == 200, body
     return body
+
+
+def sample(name: str, **labels) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 def serves(host, text: str) -> bool:
@@ -100,11 +105,14 @@ async def test_redeploy_under_load_fails_no_request(provisioned, app):
     assert State.deployment is not None
     revision = app.release("Hello two")
     new = deployment(revision).model_copy(update={"status": State.deployment.status})
+    succeeded_before = sample("hydron_releases_total", result="succeeded")
     with Load(host.ip) as load:
         await eventually(lambda: load.ok >= 5, timeout=30)
         result = await reconcile(new, 2, **io(provisioned, source_dir=app.path, drain_grace=5))
         ok_at_switch = load.ok
         await eventually(lambda: load.ok >= ok_at_switch + 5, timeout=30)
+    assert sample("hydron_releases_total", result="succeeded") == succeeded_before + 1
+    assert sample("hydron_deploy_duration_seconds_count", result="succeeded") >= 1
     assert cond(result, "Ready").status == "True", result.status.conditions
     assert load.failures == [], load.failures[:5]
     assert any("Hello one" in b for b in load.bodies) and any("Hello two" in b for b in load.bodies)
@@ -126,6 +134,8 @@ async def test_a_bad_release_is_rolled_back_and_the_old_keeps_serving(provisione
     }[kind]
     revision = app.release(f"broken {kind}", server_js=broken)
     new = deployment(revision, retries=4).model_copy(update={"status": State.deployment.status})
+    failed_before = sample("hydron_releases_total", result="failed")
+    automatic_before = sample("hydron_rollbacks_total", trigger="automatic")
     with Load(host.ip) as load:
         await eventually(lambda: load.ok >= 5, timeout=30)
         result = await reconcile(new, 3, **io(provisioned, source_dir=app.path))
@@ -140,6 +150,9 @@ async def test_a_bad_release_is_rolled_back_and_the_old_keeps_serving(provisione
     if kind == "never-listens":
         assert "warming up forever" in available.message  # the last log lines
     assert result.status.releases[-1].state == "Failed" and result.status.releases[-1].reason == available.reason
+    # Counted where people graph and alert on it.
+    assert sample("hydron_releases_total", result="failed") == failed_before + 1
+    assert sample("hydron_rollbacks_total", trigger="automatic") == automatic_before + 1
     (active,) = [r for r in result.status.releases if r.state == "Active"]
     assert active.source_revision == State.revisions[1]
     assert "Hello two" in served(host)
