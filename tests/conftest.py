@@ -88,10 +88,15 @@ def kube(control_plane: ControlPlane) -> Kube:
 class RunningOperator:
     log: Path
     metrics_url: str
+    webhook_url: str = ""
 
     def metrics(self) -> str:
         with urllib.request.urlopen(self.metrics_url, timeout=5) as response:
             return response.read().decode()
+
+
+WEBHOOK_SECRET = "e2e-webhook-secret"
+"""The push webhook's shared secret in the suite's operators."""
 
 
 def start_operator(plane: ControlPlane, log_path: Path, kubeconfig: Path | None = None, extra: tuple[str, ...] = ()):
@@ -99,6 +104,7 @@ def start_operator(plane: ControlPlane, log_path: Path, kubeconfig: Path | None 
     port, metrics_port = free_port(), free_port()
     env = {
         **plane.env(),
+        "HYDRON_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "PYTHONPATH": str(REPO / "operator"),
         "HYDRON_WORKDIR": str(log_path.parent / "work"),
         "HYDRON_APPLICATION_RESYNC_SECONDS": "5",  # timers look often, so tests wait less
@@ -150,7 +156,10 @@ def operator(control_plane: ControlPlane, tmp_path_factory: pytest.TempPathFacto
     log_path = tmp_path_factory.mktemp("operator") / "operator.log"
     # Only the per-test namespaces (t-*): tests that run an operator of their own
     # (with other credentials) use namespaces this one leaves alone.
-    proc, port, metrics_port = start_operator(control_plane, log_path, extra=("--namespace", "t-*"))
+    webhook_port = free_port()
+    proc, port, metrics_port = start_operator(control_plane, log_path, extra=(
+        "--namespace", "t-*", "--webhook-port", str(webhook_port), "--webhook-address", "127.0.0.1"))
     wait_live(proc, port, log_path)
-    yield RunningOperator(log_path, f"http://127.0.0.1:{metrics_port}/metrics")
+    yield RunningOperator(log_path, f"http://127.0.0.1:{metrics_port}/metrics",
+                          f"http://127.0.0.1:{webhook_port}/hooks/git")
     stop_operator(proc, log_path)

@@ -18,22 +18,25 @@ import shutil
 import tempfile
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import kopf
 
-from hydron import metrics
+from hydron import metrics, webhook_server
 from hydron.api import API_VERSION, GROUP, VERSION, Application, Deployment, InfraPlan, Server
 from hydron.controllers import application, deployment, infraplan, server
 from hydron.controllers.common import InvalidSpec, Outcome, parse, status_from, status_model, with_invalid_spec
-from hydron.kube.resources import apply_spec, ensure_object, get_object, owner_reference, patch_status, upsert_secret
+from hydron.kube.resources import annotate, apply_spec, ensure_object, get_object, owner_reference, patch_status, upsert_secret
 from hydron.kube.secrets import read_secret_data, read_secret_key, read_secret_version
 from hydron.llm.assist import Assistant
 from hydron.planning import secret_data
 from hydron.provisioning.images import ImageSource, LocalEngine, RegistryPull
 from hydron.provisioning.settings import ProvisioningSettings
 from hydron.source import FetchLimits
+from hydron.webhook import REFRESH_ANNOTATION
+from hydron.webhook_server import Tracked
 
 FINALIZER = "hydron.dev/finalizer"
 ANNOTATION_PREFIX = "hydron.dev"
@@ -108,6 +111,7 @@ async def _reconcile(
 
 def _application_context(body: kopf.Body) -> application.ApplicationContext:
     namespace, name = body.metadata.namespace, body.metadata.name
+    refresh = body.metadata.annotations.get(REFRESH_ANNOTATION)
 
     async def ensure_plan(inputs_key: str) -> dict:
         plan = {
@@ -143,6 +147,7 @@ def _application_context(body: kopf.Body) -> application.ApplicationContext:
         ensure_plan=ensure_plan,
         ensure_deployment=ensure_deployment,
         fetch_limits=FETCH_LIMITS,
+        refresh=refresh,
     )
 
 
@@ -159,6 +164,49 @@ async def resync_application(body: kopf.Body, patch: kopf.Patch, logger: logging
     """Look for new commits (when the poll interval is due) and move the pipeline on."""
     ctx = _application_context(body)
     await _reconcile(Application, body, patch, logger, lambda app, gen: application.reconcile(app, gen, ctx))
+
+
+# --- Git push webhook --------------------------------------------------------------
+
+WEBHOOK: dict[str, Any] = {}
+"""port and address, set by `hydron run --webhook-port`."""
+_tracked: dict[tuple[str, str], Tracked] = {}
+_webhook_runner: Any = None
+
+
+@kopf.on.event(GROUP, VERSION, "applications")
+def track_git_source(type: str, body: kopf.Body, **_: Any) -> None:
+    """Which Applications follow which repository and branch, for the push webhook."""
+    key = (body.metadata.namespace, body.metadata.name)
+    git = ((body.get("spec") or {}).get("source") or {}).get("git")
+    if type == "DELETED" or not git or not git.get("url"):
+        _tracked.pop(key, None)
+    else:
+        _tracked[key] = Tracked(*key, git["url"], git.get("ref"))
+
+
+async def _refresh(namespace: str, name: str) -> None:
+    await annotate(Application.plural, namespace, name, {REFRESH_ANNOTATION: datetime.now(timezone.utc).isoformat()})
+
+
+@kopf.on.startup()
+async def start_webhook(logger: logging.Logger, **_: Any) -> None:
+    global _webhook_runner
+    if not WEBHOOK:
+        return
+    secret = os.environ.get("HYDRON_WEBHOOK_SECRET", "")
+    if not secret:
+        raise kopf.PermanentError("--webhook-port needs HYDRON_WEBHOOK_SECRET: an unauthenticated hook would let "
+                                  "anyone make Hydron poll Git")
+    _webhook_runner = await webhook_server.serve(
+        WEBHOOK["port"], WEBHOOK["address"], secret, lambda: list(_tracked.values()), _refresh)
+    logger.info("Git push webhook on %s:%s%s", WEBHOOK["address"], WEBHOOK["port"], webhook_server.PATH)
+
+
+@kopf.on.cleanup()
+async def stop_webhook(**_: Any) -> None:
+    if _webhook_runner is not None:
+        await _webhook_runner.cleanup()
 
 
 # --- InfraPlan ---------------------------------------------------------------------

@@ -3,10 +3,15 @@ code analysed, new commits picked up, and failures explained in conditions."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import urllib.error
+import urllib.request
 
 import pytest
 
+from tests.conftest import WEBHOOK_SECRET
 from tests.support.controlplane import REPO
 from tests.support.git_server import GitDaemon, WorkRepo
 
@@ -79,6 +84,38 @@ def test_a_new_commit_on_the_branch_is_picked_up(kube, operator, hello_repo, git
     assert first != second
     assert app["status"]["source"]["analyzedCommit"] == second
     assert f"New commit since {first[:12]}" in condition(app, "SourceReady")["message"]
+
+
+def post_push(webhook_url: str, payload: dict, secret: str) -> tuple[int, dict]:
+    """A push event as GitHub sends it: JSON signed with HMAC-SHA256 of the body."""
+    body = json.dumps(payload).encode()
+    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(webhook_url, data=body, method="POST", headers={
+        "Content-Type": "application/json", "X-GitHub-Event": "push", "X-Hub-Signature-256": signature})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_a_push_webhook_rolls_in_the_new_commit_without_waiting_for_the_poll(kube, operator, hello_repo, git_daemon, tmp_path):
+    work, url = hello_repo
+    kube.apply(app_manifest(url, poll=3600))  # the poll alone would take an hour
+    kube.wait("applications", "hello", "condition=Analyzed")
+    work.write("worker.js", "console.log('pushed');\n")
+    second = work.commit("pushed")
+    work.publish(git_daemon.root / f"{tmp_path.name}.git")
+    payload = {"ref": "refs/heads/main", "after": second, "repository": {"clone_url": url, "default_branch": "main"}}
+
+    status, answer = post_push(operator.webhook_url, payload, "not-the-secret")
+    assert status == 401 and "signature does not match" in answer["error"]
+    status, answer = post_push(operator.webhook_url, {**payload, "ref": "refs/heads/other"}, WEBHOOK_SECRET)
+    assert status == 200 and answer["refreshed"] == []
+
+    status, answer = post_push(operator.webhook_url, payload, WEBHOOK_SECRET)
+    assert status == 202 and answer["refreshed"] == [f"{kube.namespace}/hello"]
+    kube.wait("applications", "hello", f"jsonpath={{.status.source.commit}}={second}", timeout=60)
 
 
 def test_a_missing_branch_says_which_branches_exist(kube, operator, hello_repo):

@@ -71,6 +71,17 @@ def test_optional_monitoring_objects_render(control_plane):
     assert any("hydron_reconciles_total" in p["targets"][0]["expr"] for p in panels)
 
 
+def test_the_push_webhook_is_wired_only_with_its_secret(control_plane):
+    assert not any(d["kind"] == "Service" and d["metadata"]["name"].endswith("-webhook") for d in render(control_plane))
+    docs = render(control_plane, "webhook.existingSecret=git-hook")
+    container = next(d for d in docs if d["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    assert "--webhook-port=8082" in container["args"]
+    (env,) = [e for e in container["env"] if e["name"] == "HYDRON_WEBHOOK_SECRET"]
+    assert env["valueFrom"]["secretKeyRef"] == {"name": "git-hook", "key": "secret"}
+    (service,) = [d for d in docs if d["kind"] == "Service" and d["metadata"]["name"].endswith("-webhook")]
+    assert service["spec"]["ports"][0]["targetPort"] == "webhook"
+
+
 def test_operator_runs_with_the_charts_service_account(control_plane, tmp_path):
     install = helm(control_plane, "install", "hydron", str(CHART), "--namespace", "hydron-system", "--create-namespace", check=False)
     assert install.returncode == 0, install.stderr

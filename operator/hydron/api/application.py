@@ -171,6 +171,9 @@ class SourceStatus(ApiModel):
     image: str | None = Field(default=None, description="Image reference, for image sources.")
     template: str | None = Field(default=None, description="Template name, for template sources.")
     fetched_at: datetime | None = Field(default=None, description="When the source was last fetched.")
+    refresh: str | None = Field(
+        default=None, description="The refresh request (annotation refresh.hydron.dev/requested) last acted on.",
+    )
 
 
 class ApplicationStatus(StatusBase):

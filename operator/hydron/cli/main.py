@@ -22,6 +22,8 @@ def _run(args: argparse.Namespace) -> int:
         logging.getLogger("asyncssh").setLevel(logging.WARNING)
     if args.metrics_port:
         metrics.serve(args.metrics_port, args.metrics_address)
+    if args.webhook_port:
+        hydron.main.WEBHOOK.update(port=args.webhook_port, address=args.webhook_address)
     kopf.run(
         standalone=True,
         clusterwide=not namespaces,
@@ -107,6 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--liveness", default=None, help="serve a liveness probe, e.g. http://0.0.0.0:8080/healthz")
     run.add_argument("--metrics-port", type=int, default=0, help="serve Prometheus metrics on this port (0: off)")
     run.add_argument("--metrics-address", default="0.0.0.0", help="address for the metrics server")
+    run.add_argument("--webhook-port", type=int, default=0,
+                     help="serve Git push webhooks on POST /hooks/git at this port (0: off); the secret is "
+                          "read from HYDRON_WEBHOOK_SECRET")
+    run.add_argument("--webhook-address", default="0.0.0.0", help="address for the webhook server")
     run.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     run.set_defaults(func=_run)
 

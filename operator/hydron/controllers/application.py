@@ -63,6 +63,8 @@ class ApplicationContext:
     ensure_plan: EnsurePlan | None = None
     ensure_deployment: EnsureDeployment | None = None
     fetch_limits: FetchLimits = FetchLimits()
+    refresh: str | None = None
+    """The Application's refresh request (annotation): a new value means look now."""
 
     @property
     def checkout(self) -> Path:
@@ -188,6 +190,11 @@ def _source_changed(spec: GitSource, recorded: SourceStatus | None) -> bool:
     return (recorded.url, recorded.requested_ref, recorded.path) != (spec.url, spec.ref, spec.path)
 
 
+def _refresh_asked(refresh: str | None, recorded: SourceStatus) -> bool:
+    """A refresh request (a push webhook, or a person) not acted on yet."""
+    return refresh is not None and refresh != recorded.refresh
+
+
 def _poll_due(spec: GitSource, recorded: SourceStatus, at: datetime) -> bool:
     """A branch (or tag, which may move) is due for a look; a pinned commit never is."""
     if is_commit_ref(spec.ref):
@@ -216,11 +223,11 @@ async def _git_source(
         credentials = await _credentials(spec, ctx)
         if _source_changed(spec, recorded) or not ctx.checkout.exists():
             fetched = await _fetch(spec, credentials, ctx)
-        elif _poll_due(spec, recorded, at):
+        elif _poll_due(spec, recorded, at) or _refresh_asked(ctx.refresh, recorded):
             head = await asyncio.to_thread(resolve_ref, spec.url, spec.ref, credentials, limits=ctx.fetch_limits)
             if head == recorded.commit:
-                status = status.model_copy(update={"source": recorded.model_copy(update={"fetched_at": at})})
-                return await _analysed(status, generation, ctx), None
+                seen = recorded.model_copy(update={"fetched_at": at, "refresh": ctx.refresh})
+                return await _analysed(status.model_copy(update={"source": seen}), generation, ctx), None
             fetched = await _fetch(spec, credentials, ctx)
         else:
             return await _analysed(status, generation, ctx), None
@@ -245,7 +252,7 @@ async def _git_source(
     conditions = set_condition(status.conditions, SOURCE_READY, "True", "Fetched", message, generation, at)
     source = SourceStatus(
         url=spec.url, path=spec.path, commit=fetched.commit, ref=fetched.ref, requested_ref=spec.ref,
-        fetched_at=at, analyzed_commit=recorded.analyzed_commit if recorded else None,
+        fetched_at=at, analyzed_commit=recorded.analyzed_commit if recorded else None, refresh=ctx.refresh,
     )
     status = status.model_copy(update={"conditions": conditions, "source": source})
     return await _analysed(status, generation, ctx, checkout=fetched.checkout_dir), None

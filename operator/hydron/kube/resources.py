@@ -133,3 +133,13 @@ async def apply_spec(plural: str, namespace: str, body: dict[str, Any], keep: tu
     fields, which stay as they are (a conflict with a concurrent writer raises, and
     the next reconcile tries again)."""
     return await asyncio.to_thread(_apply_spec, plural, namespace, body, keep)
+
+
+def _annotate(plural: str, namespace: str, name: str, annotations: dict[str, str]) -> None:
+    custom_objects().patch_namespaced_custom_object(
+        GROUP, VERSION, namespace, plural, name, {"metadata": {"annotations": annotations}})
+
+
+async def annotate(plural: str, namespace: str, name: str, annotations: dict[str, str]) -> None:
+    """Merge annotations into the object (a refresh request, for one)."""
+    await asyncio.to_thread(_annotate, plural, namespace, name, annotations)
