@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.acme import DOMAIN
 from tests.support.controlplane import REPO
-from tests.support.pipeline import acme_server, git_application, served_app
+from tests.support.pipeline import acme_server, git_application, kubectl_hydron, served_app
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.docker]
 HELLO = REPO / "examples" / "apps" / "hello-node"
@@ -39,6 +39,28 @@ def test_an_app_from_git_answers_over_https_from_a_fresh_server(kube, operator, 
     work.write("server.js", (HELLO / "server.js").read_text().replace("Hello from Hydron", "Hello again"))
     second = work.commit("new greeting")
     work.publish(daemon.root / "hello.git")
+    kube.wait("deployments.hydron.dev", "hello", f"jsonpath={{.status.releases[-1].sourceRevision}}={second}", timeout=300)
+    kube.wait("deployments.hydron.dev", "hello", "condition=Ready", timeout=300)
+    assert "Hello again" in server.https_get(timeout=60)
+
+    # Day two with the kubectl plugin: logs read on the server, a rollback and its release.
+    logs = kubectl_hydron(kube, "logs", "hello", "--tail", "20")
+    assert logs.returncode == 0 and "listening on 3000" in logs.stdout, logs.stderr
+    build = kubectl_hydron(kube, "logs", "hello", "--build")
+    assert build.returncode == 0 and "Successfully built" in build.stdout, build.stderr
+    status = kubectl_hydron(kube, "status", "hello")
+    assert status.returncode == 0 and "Healthy" in status.stdout, status.stdout + status.stderr
+
+    back = kubectl_hydron(kube, "rollback", "hello")
+    assert back.returncode == 0 and "back to release 1" in back.stdout, back.stderr
+    kube.wait("deployments.hydron.dev", "hello", "jsonpath={.status.releases[-1].rollbackOf}=1", timeout=300)
+    kube.wait("deployments.hydron.dev", "hello", "condition=Ready", timeout=300)
+    assert "Hello from Hydron" in server.https_get(timeout=60)
+    # The Application's own rewrite of the Deployment leaves the pin alone.
+    assert kube.get("deployments.hydron.dev", "hello")["spec"]["rollbackTo"] == 1
+
+    clear = kubectl_hydron(kube, "rollback", "hello", "--clear")
+    assert clear.returncode == 0, clear.stderr
     kube.wait("deployments.hydron.dev", "hello", f"jsonpath={{.status.releases[-1].sourceRevision}}={second}", timeout=300)
     kube.wait("deployments.hydron.dev", "hello", "condition=Ready", timeout=300)
     assert "Hello again" in server.https_get(timeout=60)

@@ -1,23 +1,16 @@
 """kubectl hydron ssh reaches a real server with the key from its Secret and the pinned host key."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from tests.support.controlplane import REPO
+from tests.support.pipeline import kubectl_hydron
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.docker]
 
 
 def plugin(kube, *args):
-    return subprocess.run(
-        # Flags first: everything after `--` belongs to the remote command.
-        [sys.executable, "-m", "hydron.cli.kubectl_plugin", "-n", kube.namespace,
-         "--kubeconfig", str(kube.plane.kubeconfig), *args],
-        capture_output=True, text=True, env={**kube.plane.env(), "PYTHONPATH": str(REPO / "operator")}, timeout=60,
-    )
+    return kubectl_hydron(kube, *args)
 
 
 def apply_server(kube, fresh, host_key):

@@ -5,6 +5,8 @@ the certificates, declared to the API server as a `Server` with its SSH key Secr
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from tests.integration.provisioning.conftest import Host
 from tests.support.acme import https_get, listener_certificate, start_pebble
+from tests.support.controlplane import REPO
 from tests.support.git_server import GitDaemon, WorkRepo
 
 
@@ -74,3 +77,13 @@ def git_application(name: str, url: str, domain: str, server: str, poll_seconds:
         "spec": {"source": {"git": {"url": url, "ref": "main", "pollIntervalSeconds": poll_seconds}},
                  "domains": [domain], "planning": {"serverRef": {"name": server}, "autoApprove": True}},
     })
+
+
+def kubectl_hydron(kube, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """The kubectl plugin as a user runs it, against the test control plane."""
+    return subprocess.run(
+        # Flags first: everything after `--` belongs to a remote command.
+        [sys.executable, "-m", "hydron.cli.kubectl_plugin", "-n", kube.namespace,
+         "--kubeconfig", str(kube.plane.kubeconfig), *args],
+        capture_output=True, text=True, env={**kube.plane.env(), "PYTHONPATH": str(REPO / "operator")}, timeout=timeout,
+    )
