@@ -149,18 +149,27 @@ def cmd_status(args: argparse.Namespace, session: Session, io: Io) -> int:
     return 0
 
 
-def _plan_for(session: Session, app_name: str) -> dict[str, Any]:
-    """The InfraPlan of an app (via status.planRef); a plan of that name when the app is gone."""
+def _owned_by_app(session: Session, app_name: str, kind: str, name_of: Callable[[dict[str, Any]], str],
+                  not_yet: str) -> dict[str, Any]:
+    """An app's InfraPlan or Deployment (named in the app's status); one of the app's
+    name when the app itself is gone."""
     app = session.get("Application", app_name, missing_ok=True)
-    name = plan_name(app) if app is not None else app_name
-    plan = session.get("InfraPlan", name, missing_ok=True)
-    if plan is not None:
-        return plan
+    obj = session.get(kind, name_of(app) if app is not None else app_name, missing_ok=True)
+    if obj is not None:
+        return obj
     if app is None:
         raise PluginError(f"Application {app_name!r} not found in namespace {session.namespace!r}; pick another "
                           "with -n, or list what is there with `kubectl hydron status`.")
-    raise PluginError(f"Application {app_name!r} has no InfraPlan yet: Hydron makes one once the source is "
-                      f"analysed (`kubectl hydron status {app_name}` shows where it stands).")
+    raise PluginError(f"Application {app_name!r} {not_yet} (`kubectl hydron status {app_name}` shows where it stands).")
+
+
+def _plan_for(session: Session, app_name: str) -> dict[str, Any]:
+    return _owned_by_app(session, app_name, "InfraPlan", plan_name,
+                         "has no InfraPlan yet: Hydron makes one once the source is analysed")
+
+
+def _deployment_for(session: Session, app_name: str) -> dict[str, Any]:
+    return _owned_by_app(session, app_name, "Deployment", deployment_name, "is not deployed yet")
 
 
 def cmd_plan_show(args: argparse.Namespace, session: Session, io: Io) -> int:
@@ -210,18 +219,6 @@ def cmd_plan_request_changes(args: argparse.Namespace, session: Session, io: Io)
 def cmd_ssh(args: argparse.Namespace, session: Session, io: Io) -> int:
     remote = args.remote[1:] if args.remote[:1] == ["--"] else args.remote
     return run_ssh(session, args.server, remote)
-
-
-def _deployment_for(session: Session, app_name: str) -> dict[str, Any]:
-    app = session.get("Application", app_name, missing_ok=True)
-    name = deployment_name(app) if app is not None else app_name
-    deployment = session.get("Deployment", name, missing_ok=True)
-    if deployment is not None:
-        return deployment
-    if app is None:
-        raise PluginError(f"Application {app_name!r} not found in namespace {session.namespace!r}; pick another "
-                          "with -n, or list what is there with `kubectl hydron status`.")
-    raise PluginError(f"Application {app_name!r} is not deployed yet (`kubectl hydron status {app_name}` shows where it stands).")
 
 
 def cmd_logs(args: argparse.Namespace, session: Session, io: Io) -> int:
