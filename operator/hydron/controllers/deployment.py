@@ -28,6 +28,8 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import docker.errors
+
 from hydron import metrics
 from hydron.api.conditions import now, set_condition, summarize_ready
 from hydron.api.deployment import DeployService, Deployment, DeploymentStatus, Release, ReleaseImage, ServiceStatus
@@ -176,7 +178,8 @@ async def reconcile(
                                   f"Running the kept images of release {spec.rollback_to}; nothing to build.")
                 else:
                     try:
-                        images = await _build_all(client, run, app, deployment, source_dir, on_build_line, event)
+                        images = await _build_all(client, run, app, deployment, source_dir, on_build_line, event,
+                                                  runtime.settings.image_source)
                     except (BuildFailed, ContextError) as error:
                         status = cond(status, BUILT, "False", "BuildFailed", str(getattr(error, "message", error)))
                         return conclude(status, message=str(error))
@@ -457,19 +460,32 @@ def _current(service: str, observed):
     return next((o for o in mine if o.running), mine[-1] if mine else None)
 
 
+async def _image_present(client, image: str) -> bool:
+    try:
+        await asyncio.to_thread(client.images.get, image)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
 async def _nothing() -> dict:
     return {}
 
 
 async def _build_all(client, run: CommandRunner, app: str, deployment: Deployment, source_dir: Path | None,
-                     on_line: BuildLine | None, event) -> dict[str, str]:
-    """service → image to run: the verified built tag, or the spec's image. Build output
-    goes to a file on the server (for `kubectl hydron logs --build`) and to `on_line`."""
+                     on_line: BuildLine | None, event, image_source=None) -> dict[str, str]:
+    """service → image to run: the verified built tag, or the spec's image (delivered to the
+    server by `image_source` when it is not there yet: a managed database's image is named
+    by the plan, not by the Server's baseImages). Build output goes to a file on the server
+    (for `kubectl hydron logs --build`) and to `on_line`."""
     spec = deployment.spec
     images: dict[str, str] = {}
     for service in spec.services:
         if service.build is None:
             images[service.name] = service.image or ""
+            if service.image and image_source is not None and not await _image_present(client, service.image):
+                await image_source.deliver(service.image, run)
+                await event("Normal", "ImageDelivered", f"{service.image} {image_source.description}")
             continue
         build = service.build
 
