@@ -44,7 +44,9 @@ MANAGED: dict[str, Managed] = {
         image="postgres", version="16", port=5432, role="database", data_path="/var/lib/postgresql/data",
         url="postgres://{username}:{password}@{host}:{port}/{database}",
         container_env={"POSTGRES_USER": "username", "POSTGRES_PASSWORD": "password", "POSTGRES_DB": "database"},
-        health=("sh", "-c", 'pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB"'),
+        # Over TCP: while the official image initialises, a temporary server answers on the
+        # Unix socket only, and a socket check would pass before the real server is up.
+        health=("sh", "-c", 'pg_isready -h 127.0.0.1 -p 5432 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'),
         env_names={"DATABASE_URL": "url", "POSTGRES_URL": "url", "POSTGRESQL_URL": "url", "PG_URL": "url",
                    "DB_URL": "url", "POSTGRES_HOST": "host", "PGHOST": "host", "POSTGRES_PORT": "port",
                    "PGPORT": "port", "POSTGRES_USER": "username", "PGUSER": "username",

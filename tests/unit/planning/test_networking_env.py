@@ -35,7 +35,7 @@ def test_databases_run_as_internal_managed_containers_with_volumes_and_secret_cr
     assert pg.volumes[0].path == "/var/lib/postgresql/data" and pg.volumes[0].name == "shop-postgres-data"
     password = by_name(pg.env)["POSTGRES_PASSWORD"]
     assert password.value is None and password.value_from.secret_key_ref.name == "shop-postgres"
-    assert pg.health_check.command and "pg_isready" in " ".join(pg.health_check.command)
+    assert pg.health_check.command and "pg_isready -h 127.0.0.1" in " ".join(pg.health_check.command)
     assert services["redis"].image == "redis:7" and "requirepass" in " ".join(services["redis"].command)
     assert spec.network.name == "shop-internal" and spec.network.internal
 
