@@ -13,6 +13,7 @@ from typing import Literal
 from hydron.analysis.models import BackingService
 from hydron.api.base import EnvValueSource, EnvVar, SecretKeyReference
 from hydron.api.infraplan import HealthCheck, PlannedSecret, PlannedService, SecretKeyPlan, Volume
+from hydron.deploy.plan import volume_name
 
 Part = Literal["url", "host", "port", "username", "password", "database"]
 
@@ -214,7 +215,8 @@ def container(backing: Backing, app: str) -> PlannedService:
         else:
             env.append(EnvVar(name=env_name, value_from=EnvValueSource(
                 secret_key_ref=SecretKeyReference(name=backing.secret, key=key))))
-    volumes = [Volume(name=f"{app}-{backing.name}-data"[:63].rstrip("-"), path=managed.data_path)] if managed.data_path else []
+    # The name the rollout gives the Docker volume on the server, so the plan names what people will find there.
+    volumes = [Volume(name=volume_name(app, backing.name, managed.data_path), path=managed.data_path)] if managed.data_path else []
     health = HealthCheck(port=managed.port, command=list(managed.health)) if managed.health else HealthCheck(port=managed.port)
     return PlannedService(
         name=backing.name, role=managed.role, image=image_of(backing), port=managed.port, public=False,

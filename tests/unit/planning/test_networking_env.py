@@ -32,7 +32,7 @@ def test_databases_run_as_internal_managed_containers_with_volumes_and_secret_cr
     services = by_name(spec.services)
     pg = services["postgres"]
     assert pg.image == "postgres:16" and pg.role == "database" and not pg.public and pg.port == 5432
-    assert pg.volumes[0].path == "/var/lib/postgresql/data" and pg.volumes[0].name == "shop-postgres-data"
+    assert pg.volumes[0].path == "/var/lib/postgresql/data" and pg.volumes[0].name == "hydron-shop-postgres-var-lib-postgresql-data"
     password = by_name(pg.env)["POSTGRES_PASSWORD"]
     assert password.value is None and password.value_from.secret_key_ref.name == "shop-postgres"
     assert pg.health_check.command and "pg_isready -h 127.0.0.1" in " ".join(pg.health_check.command)
