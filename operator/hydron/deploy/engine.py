@@ -116,10 +116,12 @@ class Engine:
         except docker.errors.NotFound:
             return {}
 
-    async def exec_ok(self, name: str, command: list[str], timeout: float) -> bool:
+    async def exec_status(self, name: str, command: list[str], timeout: float) -> int:
+        """Run a command in the container; its exit status (output is never kept: a
+        health command may print what it connected with)."""
         container = await self._call(self.client.containers.get, name)
         result = await asyncio.wait_for(self._call(container.exec_run, command), timeout + 5)
-        return result.exit_code == 0
+        return result.exit_code
 
 
 def _observed(container, network: str) -> Observed:

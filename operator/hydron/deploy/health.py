@@ -38,8 +38,8 @@ def tcp_check(address: str, port: int, timeout: int):
 
 async def _probe(plan: ContainerPlan, ip: str | None, engine: Engine, run: CommandRunner, check: HealthCheck) -> tuple[bool, str]:
     if check.command:
-        ok = await engine.exec_ok(plan.name, list(check.command), check.timeout_seconds)
-        return ok, "its health command failed"
+        code = await engine.exec_status(plan.name, list(check.command), check.timeout_seconds)
+        return code == 0, f"its health command `{' '.join(check.command)[:80]}` exited with {code}"
     port = check.port or plan.port
     if ip is None or port is None:
         return False, "it has no address on the app network"
