@@ -1,12 +1,14 @@
-"""The rollout executor: containers in dependency order, each healthy before the next;
-routes switched to a new container only once it is healthy; the old one stopped only
-after the switch. A service whose new container fails its health check is rolled
-back on the spot: the new container is removed, the old one never stopped serving.
+"""The rollout executor: new containers in dependency order, each healthy before the
+next; routes switched only once the whole release is healthy, in one proxy load; the
+old containers stopped only after the switch. A release with a service that fails
+its health check is rolled back on the spot: every container it started is removed,
+and the old ones never stopped serving.
 
-Kamal's order, per service: start new beside old → wait healthy → switch the proxy
-upstream atomically → stop old (SIGTERM with a bounded grace so requests in flight
-finish). Services with data volumes are the exception: two copies must not share
-the files, so the old one stops first (a short outage, as for Kamal's accessories).
+Kamal's order (start new beside old → wait healthy → switch the proxy upstream
+atomically → stop old with a bounded grace so requests in flight finish), applied to
+the release as a whole rather than service by service. Services with data volumes
+are the exception: two copies must not share the files, so the old one stops first
+(a short outage, as for Kamal's accessories) and starts again if the release fails.
 """
 
 from __future__ import annotations
@@ -59,6 +61,17 @@ def url_for(plan: ContainerPlan, https: bool = True) -> str | None:
     return f"{'https' if https else 'http'}://{plan.domains[0]}/" if plan.domains else None
 
 
+@dataclass
+class _Step:
+    """One service in this rollout: its container to serve, and what it replaces."""
+
+    plan: ContainerPlan
+    current: Observed
+    old: list[Observed]
+    started: bool = False
+    paused: list[str] = field(default_factory=list)
+
+
 async def roll_out(
     app: str,
     plans: Sequence[ContainerPlan],
@@ -69,7 +82,12 @@ async def roll_out(
     drain_grace: float = DRAIN_GRACE,
     note: Note | None = None,
 ) -> Outcome:
-    """Bring the server's containers and routes to `plans`; see the module docstring."""
+    """Bring the server's containers and routes to `plans`; see the module docstring.
+
+    The release is all or nothing: every new container is started and healthy (in
+    dependency order) before any route moves, so a release whose third service fails
+    leaves the first two on their old containers too.
+    """
     outcome = Outcome()
     say = note or (lambda *_: None)
     if not plans:
@@ -77,55 +95,64 @@ async def roll_out(
     network = plans[0].network
     await engine.ensure_network(network, app)
     observed = await engine.containers(app, network)
-    wanted_routes: dict[str, dict] = {}
-    for plan in plans:
+    steps: list[_Step] = []
+    for plan in plans:  # 1. start what is new, each healthy before the next
         mine = [o for o in observed if o.service == plan.service]
         current = next((o for o in mine if o.digest == plan.digest and o.running), None)
         # A stopped container under the new name is replaced by start(); never drain it later.
         old = [o for o in mine if o is not current and o.name != plan.name]
-        paused: list[str] = []
-        if current is None:
-            if plan.shares_data:
-                for o in old:
-                    if o.running:
-                        await engine.stop(o.name, grace=drain_grace)
-                        paused.append(o.name)
-            say("Normal", "Starting", f"starting {plan.name} for service {plan.service}")
-            await engine.start(plan)
-            outcome.started.append(plan.name)
-            verdict = await wait_healthy(plan, engine, run)
-            if not verdict.healthy:
-                tail = await engine.log_tail(plan.name, LOG_LINES)
-                await engine.remove(plan.name, grace=0)
-                for name in paused:  # a data service stopped for the new one: back it comes
-                    await engine.resume(name)
-                message = f"service {plan.service}: {verdict.message}"
-                message += "; the previous release keeps serving." if any(o.running for o in old) else "."
-                if tail:
-                    message += f" Last log lines: {tail[-600:]}"
-                outcome.failure = Failure(plan.service, verdict.reason, message)
-                return outcome
-            current = await engine.get(plan.name, network)
-            assert current is not None
-        if plan.domains and plan.port:
-            if current.ip is None:
-                outcome.failure = Failure(plan.service, "NoAddress", f"{current.name} has no address on {network}")
-                return outcome
-            wanted_routes[plan.service] = routes.route(app, plan.service, plan.domains, f"{current.ip}:{plan.port}")
-        # Switch this service's route now (others' routes as they are), then drain the old.
-        keep = {p.service for p in plans}
-        if await proxy.apply(routes.merged(await proxy.config(), app, wanted_routes, keep=keep - set(wanted_routes))):
-            outcome.routes_changed = True
-        await _stop_all(engine, old, drain_grace, outcome)
-        outcome.services.append(ServiceState(
-            plan.service, current.name, plan.image, True, current.restarts, url_for(plan),
-        ))
-    # Services gone from the spec: their routes, then their containers.
+        if current is not None:
+            steps.append(_Step(plan, current, old))
+            continue
+        step = _Step(plan, current, old, started=True)  # type: ignore[arg-type]
+        steps.append(step)
+        if plan.shares_data:
+            for o in old:
+                if o.running:
+                    await engine.stop(o.name, grace=drain_grace)
+                    step.paused.append(o.name)
+        say("Normal", "Starting", f"starting {plan.name} for service {plan.service}")
+        await engine.start(plan)
+        outcome.started.append(plan.name)
+        verdict = await wait_healthy(plan, engine, run)
+        seen = await engine.get(plan.name, network) if verdict.healthy else None
+        if seen is None or (plan.domains and plan.port and seen.ip is None):
+            tail = await engine.log_tail(plan.name, LOG_LINES)
+            await _undo(engine, steps)
+            message = f"service {plan.service}: " + (verdict.message if not verdict.healthy else f"no address on {network}")
+            message += "; the previous release keeps serving." if any(o.running for o in old) else "."
+            if tail:
+                message += f" Last log lines: {tail[-600:]}"
+            outcome.failure = Failure(plan.service, verdict.reason if not verdict.healthy else "NoAddress", message)
+            return outcome
+        step.current = seen
+    # 2. every service is ready: switch all routes at once (and drop routes of services gone from the spec)
+    wanted_routes = {
+        step.plan.service: routes.route(app, step.plan.service, step.plan.domains, f"{step.current.ip}:{step.plan.port}")
+        for step in steps if step.plan.domains and step.plan.port and step.current.ip
+    }
     if await proxy.apply(routes.merged(await proxy.config(), app, wanted_routes)):
         outcome.routes_changed = True
+    # 3. drain what the new release replaced, and the containers of services gone from the spec
+    for step in steps:
+        await _stop_all(engine, step.old, drain_grace, outcome)
+        outcome.services.append(ServiceState(
+            step.plan.service, step.current.name, step.plan.image, True, step.current.restarts, url_for(step.plan),
+        ))
     names = {p.service for p in plans}
     await _stop_all(engine, [o for o in observed if o.service not in names], drain_grace, outcome)
     return outcome
+
+
+async def _undo(engine: Engine, steps: Sequence[_Step]) -> None:
+    """A service of the new release failed: remove every container this rollout
+    started and start again the data services it stopped. No route moved yet, so the
+    previous release never stopped serving."""
+    for step in reversed(steps):
+        if step.started:
+            await engine.remove(step.plan.name, grace=0)
+        for name in step.paused:
+            await engine.resume(name)
 
 
 async def _stop_all(engine: Engine, containers: Sequence[Observed], grace: float, outcome: Outcome) -> None:

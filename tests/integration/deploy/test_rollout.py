@@ -309,6 +309,19 @@ async def test_services_start_in_dependency_order_and_reach_each_other_by_name(p
     assert host.sh(f"docker exec {cache} cat /data/marker").strip() == "kept"
     assert host.sh(f"docker exec {names['web']} node -e \"{PING}\"").strip() == "pong"
 
+    # All or nothing: a release changing both services whose web (started last) fails
+    # leaves the cache on its old container too, and the old web serving.
+    spec["services"][1]["command"] = ["node", "-e", CACHE + " // v3"]
+    spec["services"][0]["healthCheck"] = {"path": "/health", "port": 3999, "intervalSeconds": 1, "retries": 3}
+    both = Deployment.model_validate({"spec": spec, "status": result.status.to_api()})
+    failed = await reconcile(both, 4, **{**io(provisioned, source_dir=app.path), "name": "duo"})
+    assert cond(failed, "Available").reason == "HealthCheckFailed" and "service web" in cond(failed, "Available").message
+    running = host.sh("docker ps --filter label=dev.hydron.app=duo --format '{{.Names}}'").split()
+    assert sorted(running) == sorted([cache, names["web"]])
+    assert host.sh(f"docker exec {cache} cat /data/marker").strip() == "kept"
+    status, body = get(host.ip, host="duo.localhost")
+    assert status == 200 and "Hello one" in body
+
     await tear_down(duo, name="duo", server=provisioned.server, read_secret=io(provisioned)["read_secret"], runtime=provisioned.runtime)
     assert host.sh("docker ps -aq --filter label=dev.hydron.app=duo").strip() == ""
     assert get(host.ip, host="duo.localhost")[0] != 200
