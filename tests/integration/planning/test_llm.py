@@ -115,8 +115,8 @@ def test_a_change_request_revises_the_plan_within_policy(llm_server):
     llm_server.queue(recorded("bigger_server"))
     request = ChangeRequest(message="Please move us to a bigger server, we expect more traffic.", author="ann")
     draft, result = improve(llm_server, inputs(), [request])
-    assert draft.spec.server.offer == "CX22"
-    assert result.applied and result.draft.spec.server.offer == "CX32"
+    assert draft.spec.server.offer == "CX23"
+    assert result.applied and result.draft.spec.server.offer == "CX33"
     assert "asked for in a change request" in result.draft.spec.server.rationale
     assert result.draft.spec.basis.change_requests == 1
     assert "bigger server" in llm_server.requests[0].body["messages"][0]["content"]
@@ -134,7 +134,7 @@ def test_a_change_request_revision_shows_up_as_a_new_revision_with_its_reason(ll
                                         context, assistant(llm_server)))
     assert second.status.revision == 2
     assert second.status.changes[0] == ('Revision 2: change request by ann: "Please use a bigger server.".')
-    assert "server.offer: hetzner/CX22 → hetzner/CX32" in second.status.changes
+    assert "server.offer: hetzner/CX23 → hetzner/CX33" in second.status.changes
 
 
 def test_a_timeout_falls_back_to_the_rules_plan(llm_server):

@@ -55,8 +55,8 @@ def test_ports_must_be_justified_by_the_analysis_or_a_person():
 
 
 def test_the_server_changes_only_when_asked_and_only_to_a_catalog_offer_that_fits():
-    assert check({"server_offer": "CX32"})
-    assert check({"server_offer": "CX32"}, "bigger server please") == []
+    assert check({"server_offer": "CX33"})
+    assert check({"server_offer": "CX33"}, "bigger server please") == []
     assert check({"server_offer": "MEGA-9000"}, "bigger server please")
     assert check({"server_offer": "DEV1-S"}, "cheaper server please"), "2 GB does not fit the plan"
 

@@ -21,19 +21,19 @@ def test_catalog_offers_are_real_data_with_prices_and_dates():
     ks = offers["KS-LE-B"]
     assert (ks.cpus, ks.memory_gi_b, ks.disk_gi_b) == (4, 16, 500)
     assert ks.locations[0].city == "Frankfurt"
-    assert {"CX22", "CX32", "CX42", "CPX31", "CAX21", "AX41-NVMe", "AX52", "DEV1-S", "s-2vcpu-4gb"} <= set(offers)
+    assert {"CX23", "CX33", "CX43", "CPX32", "CAX21", "AX41-NVMe", "AX52", "DEV1-S", "s-2vcpu-4gb"} <= set(offers)
     assert all(o.monthly_eur > 0 and o.prices_as_of.year >= 2024 for o in offers.values())
 
 
 def test_small_app_gets_the_cheapest_offer_that_fits_and_a_rationale_with_the_arithmetic():
     rec, findings = recommend(analysis_need(SMALL), PlanningPolicy())
     assert findings == []
-    assert rec.offer == "CX22" and rec.monthly_price == 3.79
+    assert rec.offer == "CX23" and rec.monthly_price == 5.49
     text = rec.rationale
-    assert "EUR 3.79/month" in text and "as of 2025-01-15" in text
+    assert "EUR 5.49/month" in text and "as of 2026-08-04" in text
     assert "databases and caches 512 MB" in text and "headroom" in text
-    assert "free" in text and "Next size up: CX32" in text
-    assert rec.next_size_up.startswith("CX32")
+    assert "free" in text and "Next size up: CX33" in text
+    assert rec.next_size_up.startswith("CX33")
     assert rec.required.memory_mi_b <= rec.memory_mi_b
 
 
@@ -58,8 +58,8 @@ def test_budget_too_small_is_an_error_that_names_the_cheapest_fit():
 
 
 def test_budget_and_location_together_pick_within_both():
-    rec, findings = recommend(analysis_need(SMALL), PlanningPolicy(location="EU", monthly_budget=4))
-    assert findings == [] and rec.monthly_price <= 4
+    rec, findings = recommend(analysis_need(SMALL), PlanningPolicy(location="EU", monthly_budget=6))
+    assert findings == [] and rec.monthly_price <= 6
 
 
 def test_unknown_location_is_an_error_not_a_silent_default():
