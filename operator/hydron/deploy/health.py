@@ -19,7 +19,7 @@ from hydron.remote.builders import caddy
 from hydron.remote.command import shell
 from hydron.remote.runner import CommandRunner
 
-POLL = 0.1
+POLL = 0.02
 RUNNING_CHECKS = 3
 """A service with nothing to probe counts as healthy after this many polls running."""
 
