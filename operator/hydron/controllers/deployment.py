@@ -43,6 +43,7 @@ from hydron.kube.secrets import SecretError
 from hydron.controllers.server import PostEvent, ServerRuntime, default_runtime, open_session, target_of
 from hydron.deploy import https, rollout
 from hydron.deploy.engine import Engine
+from hydron.deploy.health import Verdict
 from hydron.deploy.move import copy_volume
 from hydron.deploy.observe import cpu_percent, memory_mib, state_of
 from hydron.deploy.plan import PlanError, network_name, plan_rollout, secret_refs
@@ -62,12 +63,13 @@ CONDITIONS = {
     AVAILABLE: "Waiting for the services to pass their health checks.",
 }
 KEEP_RELEASES = 10
+READY_MESSAGE = "The services are healthy and answer over HTTPS."
 
 BuildLine = Callable[[str, str], None]
 """on_build_line(service, line): build output as it arrives (`kubectl hydron logs --build -f`)."""
 SecretVersion = Callable[[str], Awaitable[str]]
 """secret_version(name): the Secret's resourceVersion, so a rotated Secret rolls the services that read it."""
-Probe = Callable[[str, str, str], Awaitable[https.Answer]]
+Probe = Callable[[str, str, str], Awaitable[Verdict]]
 """probe(address, domain, path): one HTTPS request through the proxy, as a user makes it."""
 
 
@@ -126,7 +128,7 @@ async def reconcile(
         for type_, message in CONDITIONS.items():
             if not any(c.type == type_ for c in conditions):
                 conditions = set_condition(conditions, type_, "Unknown", "Pending", message, generation)
-        conditions = summarize_ready(conditions, DEPENDS_ON, generation, "The services are healthy and answer over HTTPS.")
+        conditions = summarize_ready(conditions, DEPENDS_ON, generation, READY_MESSAGE)
         return ReconcileResult(status.model_copy(update={"conditions": conditions}), commands=commands, **kwargs)
 
     def cond(status: DeploymentStatus, type_: str, value: str, reason: str, message: str) -> DeploymentStatus:
@@ -170,40 +172,39 @@ async def reconcile(
             await stack.enter_async_context(runtime.pool.lock(target_of(server.spec)))
             run = CommandRunner(session, server.spec.user, record=commands)
             client = await stack.enter_async_context(docker_client(session))
-            if True:  # one block with the server's lock and Docker client held
-                engine = Engine(client)
-                if target.images is not None:
-                    images = target.images
-                    status = cond(status, BUILT, "True", "ReleaseImages",
-                                  f"Running the kept images of release {spec.rollback_to}; nothing to build.")
-                else:
-                    try:
-                        images = await _build_all(client, run, app, deployment, source_dir, on_build_line, event,
-                                                  runtime.settings.image_source)
-                    except (BuildFailed, ContextError) as error:
-                        status = cond(status, BUILT, "False", "BuildFailed", str(getattr(error, "message", error)))
-                        return conclude(status, message=str(error))
-                    status = cond(status, BUILT, "True", "ImagesBuilt", _built_message(deployment, images))
-                plans = plan_rollout(app, services, images, secrets, revision, versions)
-                digest = _release_digest(plans)
-                known_bad = _failed_digest(status.releases, digest)
-                if known_bad is not None:
-                    status = cond(status, AVAILABLE, "False", known_bad.reason or "HealthCheckFailed",
-                                  f"Release {known_bad.number} failed and was rolled back: {known_bad.message}")
-                    return conclude(status, changes=engine.changes)
-                old = await _open_old(stack, previous, read_secret, runtime) if moving_from and previous else None
-                paused = await _move_data(app, plans, old, engine, run, drain_grace) if old else []
-                outcome = await rollout.roll_out(
-                    app, plans, engine, run, Proxy(run), drain_grace=drain_grace,
-                    note=lambda t, r, m: log.info("%s: %s", r, m),
-                )
-                if old is not None and outcome.failure is not None:
-                    for name in paused:  # the new server failed: the old one serves on with its data
-                        await old.engine.resume(name)
-                elif old is not None:
-                    await rollout.tear_down(app, network_name(app), old.engine, Proxy(old.run))
-                    moved = [volume for plan in plans for volume, _ in plan.volumes]
-                changes = engine.changes + (["caddy routes loaded"] if outcome.routes_changed else [])
+            engine = Engine(client)
+            if target.images is not None:
+                images = target.images
+                status = cond(status, BUILT, "True", "ReleaseImages",
+                              f"Running the kept images of release {spec.rollback_to}; nothing to build.")
+            else:
+                try:
+                    images = await _build_all(client, run, app, deployment, source_dir, on_build_line, event,
+                                              runtime.settings.image_source)
+                except (BuildFailed, ContextError) as error:
+                    status = cond(status, BUILT, "False", "BuildFailed", str(getattr(error, "message", error)))
+                    return conclude(status, message=str(error))
+                status = cond(status, BUILT, "True", "ImagesBuilt", _built_message(deployment, images))
+            plans = plan_rollout(app, services, images, secrets, revision, versions)
+            digest = _release_digest(plans)
+            known_bad = _failed_digest(status.releases, digest)
+            if known_bad is not None:
+                status = cond(status, AVAILABLE, "False", known_bad.reason or "HealthCheckFailed",
+                              f"Release {known_bad.number} failed and was rolled back: {known_bad.message}")
+                return conclude(status, changes=engine.changes)
+            old = await _open_old(stack, previous, read_secret, runtime) if moving_from and previous else None
+            paused = await _move_data(app, plans, old, engine, run, drain_grace) if old else []
+            outcome = await rollout.roll_out(
+                app, plans, engine, run, Proxy(run), drain_grace=drain_grace,
+                note=lambda t, r, m: log.info("%s: %s", r, m),
+            )
+            if old is not None and outcome.failure is not None:
+                for name in paused:  # the new server failed: the old one serves on with its data
+                    await old.engine.resume(name)
+            elif old is not None:
+                await rollout.tear_down(app, network_name(app), old.engine, Proxy(old.run))
+                moved = [volume for plan in plans for volume, _ in plan.volumes]
+            changes = engine.changes + (["caddy routes loaded"] if outcome.routes_changed else [])
     except ProxyUnavailable as error:
         status = cond(status, AVAILABLE, "False", ProxyUnavailable.reason, str(error))
         return conclude(status, retryable=True, message=str(error))
@@ -242,16 +243,16 @@ async def reconcile(
         await event("Normal", "Released", f"release {releases[-1].number} ({what}) is live")
         if spec.rollback_to:
             metrics.ROLLBACKS.labels("manual").inc()
-    previous = {s.name: s for s in status.services}
+    before = {s.name: s for s in status.services}
     services_status = [
         _carry_usage(ServiceStatus(name=s.name, state="Healthy", image=s.image.split("@")[0], restarts=s.restarts, url=s.url),
-                     previous.get(s.name))
+                     before.get(s.name))
         for s in outcome.services
     ]
     urls = [s.url for s in outcome.services if s.url]
     status = status.model_copy(update={"releases": releases, "services": services_status, "urls": urls})
     answer = await _answers_over_https(server.spec.public_address or server.spec.address, plans, probe or _probe)
-    if not answer.ok:
+    if not answer.healthy:
         if rolled:
             _record_release("unreachable", started_at)
         status = cond(status, AVAILABLE, "False", answer.reason, answer.message)
@@ -312,7 +313,7 @@ def health_condition(status: DeploymentStatus, services: list[ServiceStatus], ge
         conditions = set_condition(conditions, AVAILABLE, "True", "Healthy", f"{len(services)} service(s) healthy again.", generation)
     else:
         return status.model_copy(update={"services": services})
-    conditions = summarize_ready(conditions, DEPENDS_ON, generation, "The services are healthy and answer over HTTPS.")
+    conditions = summarize_ready(conditions, DEPENDS_ON, generation, READY_MESSAGE)
     return status.model_copy(update={"services": services, "conditions": conditions})
 
 
@@ -410,10 +411,7 @@ def _target(deployment: Deployment, releases: list[Release]) -> Target:
         raise LookupError(f"spec.rollbackTo names release {spec.rollback_to}, which is not kept (kept: {kept}); "
                           "pick one of those or clear it with `kubectl hydron rollback APP --clear`.")
     images = {i.name: i.image for i in release.images}
-    services = release.services or [
-        s.model_copy(update={"build": None, "image": images.get(s.name, s.image)}) for s in spec.services
-    ]
-    return Target(list(services), release.source_revision, images)
+    return Target(list(release.services) or _kept_config(spec.services, images), release.source_revision, images)
 
 
 def _kept_config(services: list[DeployService], images: dict[str, str]) -> list[DeployService]:
@@ -429,11 +427,11 @@ def _carry_usage(fresh: ServiceStatus, before: ServiceStatus | None) -> ServiceS
     return fresh.model_copy(update={"cpu_percent": before.cpu_percent, "memory_mi_b": before.memory_mi_b})
 
 
-async def _probe(address: str, domain: str, path: str) -> https.Answer:
+async def _probe(address: str, domain: str, path: str) -> Verdict:
     return await https.probe(address, domain, path)
 
 
-async def _answers_over_https(address: str, plans, probe: Probe) -> https.Answer:
+async def _answers_over_https(address: str, plans, probe: Probe) -> Verdict:
     """Every domain of every public service answers through the proxy; the first that
     does not, says why."""
     said = []
@@ -443,10 +441,10 @@ async def _answers_over_https(address: str, plans, probe: Probe) -> https.Answer
         path = plan.health.path if plan.health and plan.health.path else "/"
         for domain in plan.domains:
             answer = await probe(address, domain, path)
-            if not answer.ok:
+            if not answer.healthy:
                 return answer
             said.append(answer.message)
-    return https.Answer(True, message=", ".join(said))
+    return Verdict(True, message=", ".join(said))
 
 
 def _record_release(result: str, started_at: float) -> None:

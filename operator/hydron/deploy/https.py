@@ -13,20 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
+from hydron.deploy.health import Verdict
+
 TIMEOUT = 10.0
-
-
-@dataclass(frozen=True)
-class Answer:
-    ok: bool
-    reason: str = ""
-    message: str = ""
 
 
 def certificate_problem(der: bytes, domain: str, now: datetime) -> str | None:
@@ -61,8 +55,8 @@ def status_code(head: bytes) -> int | None:
     return None
 
 
-async def probe(address: str, domain: str, path: str = "/", port: int = 443, timeout: float = TIMEOUT) -> Answer:
-    """GET https://domain{path} from address:port. ok when the certificate fits and the
+async def probe(address: str, domain: str, path: str = "/", port: int = 443, timeout: float = TIMEOUT) -> Verdict:
+    """GET https://domain{path} from address:port. Healthy when the certificate fits and the
     answer is not a server error (a 404 or a login redirect is the app answering)."""
     context = ssl.create_default_context()
     context.check_hostname = False
@@ -71,26 +65,26 @@ async def probe(address: str, domain: str, path: str = "/", port: int = 443, tim
         reader, writer = await asyncio.wait_for(
             asyncio.open_connection(address, port, ssl=context, server_hostname=domain), timeout)
     except (OSError, asyncio.TimeoutError, ssl.SSLError) as error:
-        return Answer(False, "HTTPSUnreachable",
+        return Verdict(False, "HTTPSUnreachable",
                       f"https://{domain}/ did not answer on {address}:{port} ({_why(error)}): is port {port} open and "
                       "the proxy running? (kubectl describe server)")
     try:
         der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
         problem = certificate_problem(der, domain, datetime.now(timezone.utc)) if der else "no certificate was served"
         if problem:
-            return Answer(False, "CertificateNotReady", f"{problem}; the proxy may still be obtaining it from the ACME CA "
+            return Verdict(False, "CertificateNotReady", f"{problem}; the proxy may still be obtaining it from the ACME CA "
                                                         f"(which needs DNS for {domain} to point at {address}).")
         writer.write(f"GET {path} HTTP/1.1\r\nHost: {domain}\r\nUser-Agent: hydron\r\nConnection: close\r\n\r\n".encode())
         await writer.drain()
         head = await asyncio.wait_for(reader.readuntil(b"\r\n"), timeout)
     except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ssl.SSLError) as error:
-        return Answer(False, "HTTPSUnreachable", f"https://{domain}{path} gave no answer ({_why(error)}).")
+        return Verdict(False, "HTTPSUnreachable", f"https://{domain}{path} gave no answer ({_why(error)}).")
     finally:
         writer.close()
     code = status_code(head)
     if code is None or code >= 500:
-        return Answer(False, "ProxyError", f"https://{domain}{path} answered {code or 'garbage'} through the proxy.")
-    return Answer(True, message=f"https://{domain}{path} answered {code}")
+        return Verdict(False, "ProxyError", f"https://{domain}{path} answered {code or 'garbage'} through the proxy.")
+    return Verdict(True, message=f"https://{domain}{path} answered {code}")
 
 
 def _why(error: BaseException) -> str:
