@@ -9,9 +9,7 @@ kept until a person removes it, so nothing is ever lost by a move.
 
 from __future__ import annotations
 
-import shlex
-
-from hydron.remote.command import shell, with_privilege
+from hydron.remote.command import shell
 from hydron.remote.runner import CommandRunner
 
 COPY_TIMEOUT = 6 * 3600.0
@@ -35,6 +33,4 @@ def unpack_volume(volume: str):
 
 async def copy_volume(volume: str, source: CommandRunner, target: CommandRunner) -> None:
     """Stream one volume from `source`'s server to `target`'s."""
-    command_line = shlex.join(with_privilege(pack_volume(volume), source.user))
-    source.log.observed += 1
-    await target.run(unpack_volume(volume), input=source.executor.read_chunks(command_line), timeout=COPY_TIMEOUT)
+    await target.run(unpack_volume(volume), input=source.stream(pack_volume(volume)), timeout=COPY_TIMEOUT)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import shlex
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -66,14 +67,7 @@ class CommandRunner:
         on_line: LineCallback | None = None,
     ) -> CommandResult:
         """Run one command; raise CommandFailed on an exit status it does not accept."""
-        display = describe(command)
-        if command.mutates:
-            if self.observe_only:
-                raise MutationRefused(f"observe-only: refused to run `{display}`")
-            self.log.mutations.append(command.line())
-        else:
-            self.log.observed += 1
-        log.debug("run %s: %s", "change" if command.mutates else "observe", display)
+        display = self._account(command)
         result = await self.executor.exec(
             shlex.join(with_privilege(command, self.user)),
             input=input,
@@ -83,6 +77,24 @@ class CommandRunner:
         if check and not command.accepts(result.exit_status):
             raise CommandFailed(display, result.exit_status, result.stdout, result.stderr)
         return result
+
+    def stream(self, command: Command) -> AsyncIterator[bytes]:
+        """The command's stdout as raw bytes, as it comes (a tar stream to send elsewhere);
+        counted and guarded like run(). The executor must be a Session."""
+        self._account(command)
+        return self.executor.read_chunks(shlex.join(with_privilege(command, self.user)))  # type: ignore[attr-defined]
+
+    def _account(self, command: Command) -> str:
+        """Count the command (refusing a change when observe-only); its display form."""
+        display = describe(command)
+        if command.mutates:
+            if self.observe_only:
+                raise MutationRefused(f"observe-only: refused to run `{display}`")
+            self.log.mutations.append(command.line())
+        else:
+            self.log.observed += 1
+        log.debug("run %s: %s", "change" if command.mutates else "observe", display)
+        return display
 
     async def output(self, command: Command, **kwargs) -> str:
         """stdout of a command that must succeed."""
