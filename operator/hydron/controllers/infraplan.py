@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hydron.analysis.models import Analysis
-from hydron.api.application import ApplicationSpec
 from hydron.api.base import Condition
 from hydron.api.conditions import now as utc_now
 from hydron.api.conditions import set_condition, summarize_ready
@@ -40,17 +38,8 @@ LLM_RETRY_SECONDS = 300.0
 SEVERITY_ORDER = {"Error": 0, "Warning": 1, "Info": 2}
 
 
-@dataclass(frozen=True)
-class PlanContext:
-    """What the plan is made from, read by the caller: the owning Application and its analysis."""
-
-    app_name: str
-    application: ApplicationSpec
-    analysis: Analysis | None
-    source_revision: str | None = None
-
-    def inputs(self) -> planner.PlanInputs:
-        return planner.PlanInputs(self.app_name, self.application, self.analysis, self.source_revision)
+PlanContext = planner.PlanInputs
+"""What the plan is made from, read by the caller: the owning Application and its analysis."""
 
 
 @dataclass
@@ -87,14 +76,13 @@ def planner_owned_fields(spec: InfraPlanSpec) -> dict[str, Any]:
 async def _remake(plan: InfraPlan, context: PlanContext, assistant: Assistant | None
                   ) -> tuple[InfraPlanSpec, list[Finding], bool]:
     """The plan made afresh from the inputs (rules, then the LLM when configured)."""
-    inputs = context.inputs()
-    draft = planner.plan(inputs)
+    draft = planner.plan(context)
     requests = list(plan.spec.change_requests)
     applied_before = plan.spec.basis.change_requests if plan.spec.basis else 0
     findings = list(draft.findings)
     retry = False
     if assistant is not None:
-        assisted = await assistant.improve(draft, inputs, requests)
+        assisted = await assistant.improve(draft, context, requests)
         findings += assisted.findings
         retry = assisted.retry
         if assisted.applied:
