@@ -26,8 +26,8 @@ class SecretError(Exception):
         self.retryable = retryable
 
 
-def _get(namespace: str, name: str, wanted: str) -> dict[str, str]:
-    """The Secret's raw (base64) data; `wanted` says what to create it with if missing."""
+def _secret(namespace: str, name: str, wanted: str):
+    """The Secret, read with `get`; `wanted` says what to create it with if missing."""
     try:
         secret = core_v1().read_namespaced_secret(name, namespace)
     except ApiException as error:
@@ -42,15 +42,16 @@ def _get(namespace: str, name: str, wanted: str) -> dict[str, str]:
                 False,
             ) from None
         raise SecretError("SecretUnavailable", f"reading Secret {namespace}/{name} failed: HTTP {error.status}", True) from None
-    return secret.data or {}
+    return secret
+
+
+def _get(namespace: str, name: str, wanted: str) -> dict[str, str]:
+    """The Secret's raw (base64) data."""
+    return _secret(namespace, name, wanted).data or {}
 
 
 def _version(namespace: str, name: str) -> str:
-    try:
-        secret = core_v1().read_namespaced_secret(name, namespace)
-    except ApiException as error:
-        raise SecretError("SecretUnavailable", f"reading Secret {namespace}/{name} failed: HTTP {error.status}", True) from None
-    return secret.metadata.resource_version or ""
+    return _secret(namespace, name, "the keys the services read").metadata.resource_version or ""
 
 
 def _decode(namespace: str, name: str, key: str, value: str) -> str:
