@@ -369,9 +369,13 @@ def _checkout_of(namespace: str, app: str) -> Path:
     return application.checkout_dir(WORKDIR, namespace, app)
 
 
-async def _deployment_server(resource: Deployment, namespace: str) -> Server | None:
-    body = await get_object(Server.plural, namespace, resource.spec.server_ref.name)
+async def _server_named(namespace: str, name: str) -> Server | None:
+    body = await get_object(Server.plural, namespace, name)
     return parse(Server, body) if body is not None else None
+
+
+async def _deployment_server(resource: Deployment, namespace: str) -> Server | None:
+    return await _server_named(namespace, resource.spec.server_ref.name)
 
 
 async def _reconcile_deployment(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger) -> None:
@@ -381,10 +385,8 @@ async def _reconcile_deployment(body: kopf.Body, patch: kopf.Patch, logger: logg
         app = resource.spec.application_ref.name if resource.spec.application_ref else None
         checkout = _checkout_of(namespace, app) if app else None
         was_on = resource.status.server if resource.status else None
-        previous = None
-        if was_on and was_on != resource.spec.server_ref.name:  # moving: the old server gives up its data
-            body_ = await get_object(Server.plural, namespace, was_on)
-            previous = parse(Server, body_) if body_ is not None else None
+        moving = was_on and was_on != resource.spec.server_ref.name  # the old server gives up its data
+        previous = await _server_named(namespace, was_on) if moving else None
         result = await deployment.reconcile(
             resource, generation, name=name, server=await _deployment_server(resource, namespace), previous=previous,
             read_secret=lambda secret, key: read_secret_key(namespace, secret, key),

@@ -40,7 +40,7 @@ def make_app(secret: str, tracked: Callable[[], Iterable[Tracked]], refresh: Ref
             verify(request.headers, body, secret)
             event = request.headers.get("X-GitHub-Event") or request.headers.get("X-Gitea-Event") or \
                 request.headers.get("X-Gitlab-Event") or "push"
-            if event.lower() in ("ping",):
+            if event.lower() == "ping":
                 return web.json_response({"refreshed": [], "message": "pong"})
             push = parse_push(body)
         except WebhookError as error:
