@@ -9,7 +9,8 @@
 #
 # A recipe may carry a `fetch` script: it runs on this machine before the build and puts
 # into the build context what the image needs from a package registry (a Node.js wheel,
-# a Go toolchain module, a Maven distribution). Downloads are cached under
+# a Go toolchain module, a Maven distribution). A fetch that exits 3 says this machine
+# cannot provide it: the image is left out (the tests that need it skip, or fail on CI). Downloads are cached under
 # ${HYDRON_CACHE}/testbed/downloads, keyed by the pinned version in the script.
 #
 # Idempotent and cached: each image carries a label with a hash of its recipe (the
@@ -124,7 +125,13 @@ build() {  # TAG RECIPE PARENT_TAG [MORE_TAGS...]
   logf="$LOGS/build-$recipe.log"
   if [ -f "$ctx/fetch" ]; then
     mkdir -p "$DOWNLOADS"
-    if ! bash "$ctx/fetch" "$ctx" "$DOWNLOADS" >"$logf" 2>&1; then
+    local fetched=0
+    bash "$ctx/fetch" "$ctx" "$DOWNLOADS" >"$logf" 2>&1 || fetched=$?
+    if [ "$fetched" = 3 ]; then  # this machine cannot provide it: only the tests that need it miss it
+      rm -rf "$ctx"
+      log "$tag left out: $(tail -n 1 "$logf")"
+      report "$tag" absent "$start"; return
+    elif [ "$fetched" != 0 ]; then
       rm -rf "$ctx"
       tail -n 30 "$logf" >&2
       die "fetching what $tag needs failed (log: $logf)"

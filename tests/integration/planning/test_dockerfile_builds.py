@@ -29,6 +29,7 @@ import pytest
 
 from hydron.analysis import analyze
 from hydron.planning import PlanInputs, plan
+from tests.conftest import missing_component
 from tests.support.docker_bed import OWNER_LABEL, TEST_LABEL
 from tests.unit.planning.factories import app_spec
 
@@ -87,6 +88,7 @@ class Built:
     service: object  # the planned service
     tag: str | None  # None when the build failed
     error: str = ""
+    missing_base: str = ""  # a base image hack/base-images.sh could not make on this machine
 
 
 class Builder:
@@ -118,6 +120,14 @@ class Builder:
         (context / "Dockerfile.hydron").write_text(service.dockerfile)
         tag = f"hydron-test/{app.name}:{uuid.uuid4().hex[:8]}"
         client = docker.from_env(timeout=BUILD_TIMEOUT_S)  # one per thread: the SDK's session is not shared
+        bases = {line.split()[1] for line in service.dockerfile.splitlines() if line.startswith("FROM ")}
+        stages = {line.split()[-1] for line in service.dockerfile.splitlines() if line.startswith("FROM ") and " AS " in line}
+        for base in sorted(bases - stages):
+            try:
+                client.images.get(base)
+            except docker.errors.ImageNotFound:
+                client.close()
+                return Built(service, None, f"no local base image {base}", missing_base=base)
         try:
             client.images.build(path=str(context), dockerfile="Dockerfile.hydron", tag=tag, pull=False,
                                 rm=True, forcerm=True, labels=LABELS)
@@ -171,6 +181,8 @@ def run_container(docker_client):
 @pytest.mark.parametrize("app", APPS, ids=[a.name for a in APPS])
 def test_generated_dockerfile_builds_runs_and_becomes_healthy(builder, run_container, app):
     built = builder.get(app)
+    if built.missing_base:
+        missing_component(f"base image {built.missing_base}: hack/base-images.sh could not make it on this machine")
     if built.tag is None:
         pytest.fail(f"{app.name}: {built.error}")
     service = built.service
