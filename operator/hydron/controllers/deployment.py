@@ -198,7 +198,7 @@ async def reconcile(
                 app, plans, engine, run, Proxy(run), drain_grace=drain_grace,
                 note=lambda t, r, m: log.info("%s: %s", r, m),
             )
-            if old is not None and outcome.failure is not None:
+            if old is not None and (outcome.failure or outcome.unhealthy) is not None:
                 for name in paused:  # the new server failed: the old one serves on with its data
                     await old.engine.resume(name)
             elif old is not None:
@@ -212,6 +212,10 @@ async def reconcile(
         status = cond(status, AVAILABLE, "False", error.reason, error.message)
         return conclude(status, retryable=error.retryable, message=error.message)
 
+    if outcome.unhealthy is not None:  # nothing new was started: no release, just wait for it
+        message = f"{outcome.unhealthy.message}; Hydron routes to it again once it passes its check."
+        status = cond(status, AVAILABLE, "False", "ServiceUnhealthy", message)
+        return conclude(status, retryable=True, message=message, changes=changes)
     releases = list(status.releases)
     rolled = bool(outcome.started)
     if outcome.failure is None:

@@ -51,7 +51,9 @@ async def _probe(plan: ContainerPlan, ip: str | None, engine: Engine, run: Comma
     return result.exit_status == 0, f"nothing listens on port {port}"
 
 
-async def wait_healthy(plan: ContainerPlan, engine: Engine, run: CommandRunner) -> Verdict:
+async def wait_healthy(plan: ContainerPlan, engine: Engine, run: CommandRunner, restarts_before: int = 0) -> Verdict:
+    """Poll until the container passes its check, exits, restarts (beyond
+    `restarts_before`, what a container already running had) or runs out of time."""
     check = plan.health or (HealthCheck(interval_seconds=1, retries=30) if plan.port else None)
     deadline = time.monotonic() + (check.interval_seconds * check.retries if check else 30)
     passes, last = 0, "it did not become healthy"
@@ -60,8 +62,8 @@ async def wait_healthy(plan: ContainerPlan, engine: Engine, run: CommandRunner) 
         if seen is None or not seen.running:
             code = seen.exit_code if seen else None
             return Verdict(False, "ContainerExited", f"the container exited (code {code})")
-        if seen.restarts:
-            return Verdict(False, "ContainerExited", f"the container restarted {seen.restarts} time(s)")
+        if seen.restarts > restarts_before:
+            return Verdict(False, "ContainerExited", f"the container restarted {seen.restarts - restarts_before} time(s)")
         if check is None:
             passes += 1
             if passes >= RUNNING_CHECKS:

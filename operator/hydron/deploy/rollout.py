@@ -55,6 +55,9 @@ class Outcome:
     started: list[str] = field(default_factory=list)
     stopped: list[str] = field(default_factory=list)
     routes_changed: bool = False
+    unhealthy: Failure | None = None
+    """A container already running this release does not pass its check (restarted by
+    hand, by the engine, or stuck). Nothing is undone; its route is left as it was."""
 
 
 def url_for(plan: ContainerPlan, https: bool = True) -> str | None:
@@ -102,7 +105,14 @@ async def roll_out(
         # A stopped container under the new name is replaced by start(); never drain it later.
         old = [o for o in mine if o is not current and o.name != plan.name]
         if current is not None:
-            steps.append(_Step(plan, current, old))
+            # Running already, perhaps only just restarted: route to it once it answers.
+            verdict = await wait_healthy(plan, engine, run, restarts_before=current.restarts)
+            seen = await engine.get(plan.name, network) if verdict.healthy else None
+            if seen is None:
+                outcome.unhealthy = Failure(plan.service, verdict.reason or "ServiceUnhealthy",
+                                            f"service {plan.service}: {verdict.message}")
+                return outcome
+            steps.append(_Step(plan, seen, old))
             continue
         step = _Step(plan, current, old, started=True)  # type: ignore[arg-type]
         steps.append(step)
