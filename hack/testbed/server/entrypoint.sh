@@ -19,6 +19,13 @@ else
   done
 fi
 
+# A real server's root sets its network's kernel settings (Hydron's proxy step sets
+# net.ipv4.tcp_migrate_req); Docker mounts /proc/sys read-only. Only net/ is made
+# writable: those settings belong to this container's network namespace, the rest of
+# /proc/sys is the host's.
+{ mount --bind /proc/sys/net /proc/sys/net && mount -o remount,bind,rw /proc/sys/net; } 2>/dev/null \
+  || echo "testbed: /proc/sys/net stays read-only" >&2
+
 ssh-keygen -A >/dev/null
 mkdir -p /run/sshd            # sshd's privilege-separation dir; /run may be a fresh tmpfs
 chmod 0755 /run/sshd

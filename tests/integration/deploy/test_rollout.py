@@ -326,3 +326,25 @@ async def test_services_start_in_dependency_order_and_reach_each_other_by_name(p
     assert host.sh("docker ps -aq --filter label=dev.hydron.app=duo").strip() == ""
     assert get(host.ip, host="duo.localhost")[0] != 200
     assert "Hello" in served(host)
+
+
+async def test_other_apps_route_changes_reset_no_request_of_this_app(provisioned):
+    """Every deploy of any app on the server loads Caddy's configuration. On Linux a
+    load closes Caddy's old listening socket; without the proxy step's
+    net.ipv4.tcp_migrate_req, connections waiting on it were reset (measured: about 6
+    per 300 loads at this rate)."""
+    from hydron.controllers.server import open_session
+    from hydron.deploy import routes
+    from hydron.deploy.proxy import Proxy
+    from hydron.remote.runner import CommandRunner
+
+    host, server = provisioned.host, provisioned.server
+    assert host.sh("cat /proc/sys/net/ipv4/tcp_migrate_req").strip() == "1"
+    session = await open_session(server.spec, server.status, io(provisioned)["read_secret"], provisioned.runtime)
+    proxy = Proxy(CommandRunner(session, server.spec.user))
+    with Load(host.ip, rate=300, limit=10**6) as load:
+        for i in range(300):
+            other = {"web": routes.route("other", "web", ["other.localhost"], f"127.0.0.1:{9000 + i % 2}")}
+            assert await proxy.apply(routes.merged(await proxy.config(), "other", other))
+    await proxy.apply(routes.merged(await proxy.config(), "other", {}))
+    assert load.ok >= 300 and load.failures == [], (load.ok, load.failures[:5])

@@ -1,6 +1,6 @@
 """Exact argv of every builder: what runs on a user's server is decided here."""
 
-from hydron.remote.builders import apt, caddy, docker, files, markers, nft, probe, sshd
+from hydron.remote.builders import apt, caddy, docker, files, markers, nft, probe, sshd, sysctl
 from hydron.remote.builders.services import Daemon, Detached, Systemd, manager_for
 from hydron.remote.command import mutate, observe, shell
 
@@ -38,6 +38,19 @@ def test_files_are_written_atomically_from_stdin():
     assert 'cat > "$1.hydron-new"' in cmd.argv[2] and 'mv -f -- "$1.hydron-new" "$1"' in cmd.argv[2]
     assert files.read("/x") == shell('if [ -e "$1" ]; then cat -- "$1"; else exit 3; fi', "/x", ok_exit=(0, 3))
     assert files.remove("/a", "/b") == mutate("rm", "-f", "--", "/a", "/b")
+
+
+def test_sysctl_reads_a_key_and_says_when_the_kernel_lacks_it():
+    import subprocess
+
+    def run(cmd):
+        return subprocess.run(cmd.argv, capture_output=True, text=True)
+
+    assert sysctl.read("net.ipv4.ip_forward").ok_exit == {0, sysctl.UNKNOWN}
+    assert run(sysctl.read("kernel.ostype")).stdout.strip() == "Linux"
+    assert run(sysctl.read("net.ipv4.no_such_setting")).returncode == sysctl.UNKNOWN
+    assert run(sysctl.read("../../etc/passwd")).returncode == sysctl.UNKNOWN
+    assert sysctl.apply("/etc/sysctl.d/60-x.conf") == mutate("sysctl", "-q", "-p", "/etc/sysctl.d/60-x.conf")
 
 
 def test_pending_markers():
