@@ -198,7 +198,7 @@ async def reconcile(
                 app, plans, engine, run, Proxy(run), drain_grace=drain_grace,
                 note=lambda t, r, m: log.info("%s: %s", r, m),
             )
-            if old is not None and (outcome.failure or outcome.unhealthy) is not None:
+            if old is not None and outcome.failure is not None:
                 for name in paused:  # the new server failed: the old one serves on with its data
                     await old.engine.resume(name)
             elif old is not None:
@@ -212,10 +212,6 @@ async def reconcile(
         status = cond(status, AVAILABLE, "False", error.reason, error.message)
         return conclude(status, retryable=error.retryable, message=error.message)
 
-    if outcome.unhealthy is not None:  # nothing new was started: no release, just wait for it
-        message = f"{outcome.unhealthy.message}; Hydron routes to it again once it passes its check."
-        status = cond(status, AVAILABLE, "False", "ServiceUnhealthy", message)
-        return conclude(status, retryable=True, message=message, changes=changes)
     releases = list(status.releases)
     rolled = bool(outcome.started)
     if outcome.failure is None:
@@ -249,12 +245,18 @@ async def reconcile(
             metrics.ROLLBACKS.labels("manual").inc()
     before = {s.name: s for s in status.services}
     services_status = [
-        _carry_usage(ServiceStatus(name=s.name, state="Healthy", image=s.image.split("@")[0], restarts=s.restarts, url=s.url),
+        _carry_usage(ServiceStatus(name=s.name, state="Healthy" if s.healthy else "Unhealthy", image=s.image.split("@")[0], restarts=s.restarts, url=s.url),
                      before.get(s.name))
         for s in outcome.services
     ]
     urls = [s.url for s in outcome.services if s.url]
     status = status.model_copy(update={"releases": releases, "services": services_status, "urls": urls})
+    if outcome.unhealthy:  # running this release already, but not answering its check
+        if rolled:
+            _record_release("unhealthy", started_at)
+        message = "; ".join(f.message for f in outcome.unhealthy) + ". Hydron checks again at the next resync."
+        status = cond(status, AVAILABLE, "False", "ServiceUnhealthy", message)
+        return conclude(status, retryable=True, message=message, changes=changes)
     answer = await _answers_over_https(server.spec.public_address or server.spec.address, plans, probe or _probe)
     if not answer.healthy:
         if rolled:

@@ -55,9 +55,9 @@ class Outcome:
     started: list[str] = field(default_factory=list)
     stopped: list[str] = field(default_factory=list)
     routes_changed: bool = False
-    unhealthy: Failure | None = None
-    """A container already running this release does not pass its check (restarted by
-    hand, by the engine, or stuck). Nothing is undone; its route is left as it was."""
+    unhealthy: list[Failure] = field(default_factory=list)
+    """Containers already running this release that do not pass their check (stuck,
+    or restarted and failing). They are left as they are; the rest rolls out."""
 
 
 def url_for(plan: ContainerPlan, https: bool = True) -> str | None:
@@ -73,6 +73,7 @@ class _Step:
     old: list[Observed]
     started: bool = False
     paused: list[str] = field(default_factory=list)
+    healthy: bool = True
 
 
 async def roll_out(
@@ -105,14 +106,13 @@ async def roll_out(
         # A stopped container under the new name is replaced by start(); never drain it later.
         old = [o for o in mine if o is not current and o.name != plan.name]
         if current is not None:
-            # Running already, perhaps only just restarted: route to it once it answers.
+            # Running already, perhaps only just restarted (with a new address): route
+            # to it once it answers.
             verdict = await wait_healthy(plan, engine, run, restarts_before=current.restarts)
             seen = await engine.get(plan.name, network) if verdict.healthy else None
             if seen is None:
-                outcome.unhealthy = Failure(plan.service, verdict.reason or "ServiceUnhealthy",
-                                            f"service {plan.service}: {verdict.message}")
-                return outcome
-            steps.append(_Step(plan, seen, old))
+                outcome.unhealthy.append(Failure(plan.service, verdict.reason, f"service {plan.service}: {verdict.message}"))
+            steps.append(_Step(plan, seen or current, old, healthy=seen is not None))
             continue
         step = _Step(plan, current, old, started=True)  # type: ignore[arg-type]
         steps.append(step)
@@ -147,7 +147,7 @@ async def roll_out(
     for step in steps:
         await _stop_all(engine, step.old, drain_grace, outcome)
         outcome.services.append(ServiceState(
-            step.plan.service, step.current.name, step.plan.image, True, step.current.restarts, url_for(step.plan),
+            step.plan.service, step.current.name, step.plan.image, step.healthy, step.current.restarts, url_for(step.plan),
         ))
     names = {p.service for p in plans}
     await _stop_all(engine, [o for o in observed if o.service not in names], drain_grace, outcome)

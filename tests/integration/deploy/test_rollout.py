@@ -258,6 +258,22 @@ async def test_observed_usage_and_health_follow_the_running_container(provisione
     recovered = health_condition(sick, [web], 4)
     assert web.state == "Healthy" and available(recovered).status == "True"
 
+    # Stuck in place (paused: running, answering nothing) is reported, not replaced
+    # nor counted as a failed release: it is the release the user asked for.
+    host.sh(f"docker pause {name}")
+    try:
+        stuck = await reconcile(State.deployment.model_copy(update={"status": resynced.status}), 4,
+                                **io(provisioned, source_dir=None))
+    finally:
+        host.sh(f"docker unpause {name}")
+    assert (cond(stuck, "Available").status, cond(stuck, "Available").reason) == ("False", "ServiceUnhealthy")
+    assert "service web: GET /health answered nothing" in cond(stuck, "Available").message
+    assert [s.state for s in stuck.status.services] == ["Unhealthy"]
+    assert stuck.status.releases == resynced.status.releases
+    back = await reconcile(State.deployment.model_copy(update={"status": stuck.status}), 4, **io(provisioned, source_dir=None))
+    assert cond(back, "Ready").status == "True", back.status.conditions
+    assert host.sh("docker ps -q --filter label=dev.hydron.app=hello --format '{{.Names}}'").split() == [name]
+
 
 CACHE = "require('net').createServer(s => s.end('pong')).listen(6379, () => console.log('cache up'))"
 PING = "require('net').connect(6379, 'cache').on('data', d => { console.log(String(d)); process.exit(0) })"
