@@ -86,6 +86,8 @@ async def test_a_fresh_server_is_provisioned_to_ready(provisioned):
     assert "permitrootlogin without-password" in effective or "permitrootlogin prohibit-password" in effective
     assert json.loads(host.sh("curl -sS localhost:2019/config/"))["apps"]["http"]["servers"]["hydron"]["listen"] == [":80", ":443"]
     assert "node_cpu_seconds_total" in host.sh("curl -sS localhost:9100/metrics")
+    assert host.sh("cat /proc/sys/net/ipv4/tcp_migrate_req").strip() == "1"  # Caddy reloads keep waiting connections
+    assert "net.ipv4.tcp_migrate_req = 1" in host.sh("cat /etc/sysctl.d/60-hydron-proxy.conf")
     assert host.sh("ls /var/lib/hydron/steps/") == "", "no pending marker is left behind"
     assert "No security updates pending" in step(result, "security-updates").message or step(result, "security-updates").changed
 
@@ -155,6 +157,25 @@ async def test_a_rule_deleted_inside_the_table_is_drift_too(provisioned):
     repaired = await repair(provisioned.server, read_secret=host.read_secret, runtime=provisioned.runtime)
     assert [name for name, _ in repaired.changed] == ["firewall"]
     assert "reverse proxy" in host.sh("nft list chain inet hydron input")
+
+
+async def test_connection_migration_is_repaired_and_a_read_only_proc_sys_is_only_a_caveat(provisioned):
+    host = provisioned.host
+    host.sh("sysctl -qw net.ipv4.tcp_migrate_req=0")
+    repaired = await repair(provisioned.server, read_secret=host.read_secret, runtime=provisioned.runtime)
+    assert [name for name, _ in repaired.changed] == ["reverse-proxy"]
+    assert host.sh("cat /proc/sys/net/ipv4/tcp_migrate_req").strip() == "1"
+
+    # A container-based VPS (LXC, OpenVZ) cannot change it: the server still becomes
+    # Ready, and the step says what that costs.
+    host.sh("sysctl -qw net.ipv4.tcp_migrate_req=0 && mount -o remount,bind,ro /proc/sys/net")
+    try:
+        result = await run_reconcile(host, provisioned.server, provisioned.runtime)
+    finally:
+        host.sh("mount -o remount,bind,rw /proc/sys/net && sysctl -qw net.ipv4.tcp_migrate_req=1")
+    assert condition(result, "Ready").status == "True", result.status.conditions
+    assert "tcp_migrate_req cannot be set here" in step(result, "reverse-proxy").message
+    assert result.commands.mutations == []
 
 
 async def test_two_operations_on_one_server_never_interleave(provisioned):

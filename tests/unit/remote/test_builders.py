@@ -40,14 +40,15 @@ def test_files_are_written_atomically_from_stdin():
     assert files.remove("/a", "/b") == mutate("rm", "-f", "--", "/a", "/b")
 
 
-def test_sysctl_reads_a_key_and_says_when_the_kernel_lacks_it():
+def test_sysctl_reads_a_key_and_says_when_it_is_missing_or_read_only():
     import subprocess
 
     def run(cmd):
         return subprocess.run(cmd.argv, capture_output=True, text=True)
 
-    assert sysctl.read("net.ipv4.ip_forward").ok_exit == {0, sysctl.UNKNOWN}
-    assert run(sysctl.read("kernel.ostype")).stdout.strip() == "Linux"
+    assert sysctl.read("net.ipv4.ip_forward").ok_exit == {0, sysctl.UNKNOWN, sysctl.READ_ONLY}
+    ostype = run(sysctl.read("kernel.ostype"))  # a constant: never writable
+    assert (ostype.returncode, ostype.stdout.strip()) == (sysctl.READ_ONLY, "Linux")
     assert run(sysctl.read("net.ipv4.no_such_setting")).returncode == sysctl.UNKNOWN
     assert run(sysctl.read("../../etc/passwd")).returncode == sysctl.UNKNOWN
     assert sysctl.apply("/etc/sysctl.d/60-x.conf") == mutate("sysctl", "-q", "-p", "/etc/sysctl.d/60-x.conf")

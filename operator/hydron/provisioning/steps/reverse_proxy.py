@@ -37,12 +37,16 @@ SYSCTL_TEXT = (
 
 async def reloads_keep_connections(ctx: StepContext) -> bool | None:
     """True when queued connections survive a config load (the setting is on and
-    persisted), False when not yet, None when this kernel (< 5.14) cannot."""
+    persisted), False when not yet, None when it cannot be set here (a kernel older
+    than 5.14, or a read-only /proc/sys in a container-based VPS)."""
     now = await ctx.run.run(sysctl.read(MIGRATE_KEY))
-    if now.exit_status == sysctl.UNKNOWN:
+    on = now.stdout.strip() == "1"
+    if now.exit_status == sysctl.UNKNOWN or (now.exit_status == sysctl.READ_ONLY and not on):
         return None
+    if now.exit_status == sysctl.READ_ONLY:
+        return True  # on, set by whoever runs the host
     persisted = await ctx.run.run(files.read(SYSCTL_FILE))
-    return now.stdout.strip() == "1" and persisted.stdout == SYSCTL_TEXT
+    return on and persisted.stdout == SYSCTL_TEXT
 
 
 async def running_config(ctx: StepContext) -> Any:
@@ -84,7 +88,8 @@ class ReverseProxy(Step):
         if migrate is False:
             return Observation(False, f"{MIGRATE_KEY} is off: a config load may reset waiting connections")
         routes = len((caddy_config.http_server(config) or {}).get("routes") or [])
-        caveat = "" if migrate else f" This kernel lacks {MIGRATE_KEY} (Linux < 5.14): a config load may reset a few waiting connections."
+        caveat = "" if migrate else (f" {MIGRATE_KEY} cannot be set here (Linux < 5.14, or a read-only /proc/sys):"
+                                     " a config load may reset a few connections waiting to be accepted.")
         return Observation(True, f"Caddy serves :80 and :443 with {routes} routes.{caveat}")
 
     async def change(self, ctx: StepContext, found: Observation) -> str:

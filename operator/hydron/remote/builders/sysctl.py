@@ -7,13 +7,16 @@ from hydron.remote.command import Command, mutate, shell
 
 UNKNOWN = 3
 """Exit status of `read` when this kernel has no such key (too old for it)."""
+READ_ONLY = 4
+"""Exit status of `read` (after printing the value) when the key cannot be changed
+here: /proc/sys is read-only inside a container-based VPS (LXC, OpenVZ)."""
 
-_READ = 'f=/proc/sys/$(printf %s "$1" | tr . /); if [ -e "$f" ]; then cat -- "$f"; else exit 3; fi'
+_READ = 'f=/proc/sys/$(printf %s "$1" | tr . /); [ -e "$f" ] || exit 3; cat -- "$f"; [ -w "$f" ] || exit 4'
 
 
 def read(key: str) -> Command:
-    """The key's current value, e.g. `net.ipv4.ip_forward`; exit 3 when the kernel lacks it."""
-    return shell(_READ, key, ok_exit=(0, UNKNOWN))
+    """The key's current value, e.g. `net.ipv4.ip_forward`; see UNKNOWN and READ_ONLY."""
+    return shell(_READ, key, ok_exit=(0, UNKNOWN, READ_ONLY))
 
 
 def apply(path: str) -> Command:
