@@ -19,6 +19,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -306,7 +307,7 @@ def _event_poster(body: kopf.Body) -> Callable[[str, str, str], None]:
 def _server_io(body: kopf.Body) -> dict[str, Any]:
     namespace = body.metadata.namespace
     return {
-        "read_secret": lambda secret, key: read_secret_key(namespace, secret, key),
+        "read_secret": partial(read_secret_key, namespace),
         "post_event": _event_poster(body),
     }
 
@@ -389,8 +390,8 @@ async def _reconcile_deployment(body: kopf.Body, patch: kopf.Patch, logger: logg
         previous = await _server_named(namespace, was_on) if moving else None
         result = await deployment.reconcile(
             resource, generation, name=name, server=await _deployment_server(resource, namespace), previous=previous,
-            read_secret=lambda secret, key: read_secret_key(namespace, secret, key),
-            secret_version=lambda secret: read_secret_version(namespace, secret),
+            read_secret=partial(read_secret_key, namespace),
+            secret_version=partial(read_secret_version, namespace),
             post_event=_event_poster(body), runtime=_runtime,
             source_dir=checkout if checkout is not None and checkout.exists() else None,
         )
@@ -427,7 +428,7 @@ async def deployment_usage(body: kopf.Body, patch: kopf.Patch, logger: logging.L
                 return
             services = await deployment.observe(
                 resource, name=body.metadata.name, server=server_model, runtime=_runtime, namespace=namespace,
-                read_secret=lambda secret, key: read_secret_key(namespace, secret, key),
+                read_secret=partial(read_secret_key, namespace),
             )
         except Exception as error:  # unreachable now: the next reconcile says why; try again next time
             logger.debug("service usage not read: %s", error)
@@ -464,7 +465,7 @@ async def cleanup_deployment(body: kopf.Body, logger: logging.Logger, **_: Any) 
     namespace = body.metadata.namespace
     await deployment.tear_down(
         resource, name=body.metadata.name, server=server_model,
-        read_secret=lambda secret, key: read_secret_key(namespace, secret, key), runtime=_runtime,
+        read_secret=partial(read_secret_key, namespace), runtime=_runtime,
     )
     for service in resource.spec.services:
         metrics.forget_service(namespace, deployment.app_name(resource, body.metadata.name), service.name)

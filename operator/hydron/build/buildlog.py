@@ -25,7 +25,9 @@ def build_log_path(app: str, service: str) -> str:
 
 
 def write_file(path: str):
-    """`cat` stdin into the file (dir 0700: build output can name internal hosts)."""
+    """`cat` stdin into the file (dir 0700: build output can name internal hosts). Not
+    files.write: that renames a finished file into place, and a follower must see
+    this one grow."""
     return shell('umask 077 && mkdir -p "${1%/*}" && cat > "$1"', path, mutates=True)
 
 

@@ -257,7 +257,7 @@ async def reconcile(
         message = "; ".join(f.message for f in outcome.unhealthy) + ". Hydron checks again at the next resync."
         status = cond(status, AVAILABLE, "False", "ServiceUnhealthy", message)
         return conclude(status, retryable=True, message=message, changes=changes)
-    answer = await _answers_over_https(server.spec.public_address or server.spec.address, plans, probe or _probe)
+    answer = await _answers_over_https(server.spec.public_address or server.spec.address, plans, probe or https.probe)
     if not answer.healthy:
         if rolled:
             _record_release("unreachable", started_at)
@@ -321,21 +321,6 @@ def health_condition(status: DeploymentStatus, services: list[ServiceStatus], ge
         return status.model_copy(update={"services": services})
     conditions = summarize_ready(conditions, DEPENDS_ON, generation, READY_MESSAGE)
     return status.model_copy(update={"services": services, "conditions": conditions})
-
-
-def rollback(deployment: Deployment, to_release: int | None) -> dict:
-    """The merge patch that points the Deployment at a kept release (None: follow the
-    spec again). Its images are still on the server under their commit tags, so the
-    next reconcile rolls it out with the same zero-downtime switch and rebuilds nothing.
-    Raises ValueError for a release that is not in the history."""
-    if to_release is not None:
-        releases = deployment.status.releases if deployment.status else []
-        release = next((r for r in releases if r.number == to_release), None)
-        if release is None:
-            raise ValueError(f"release {to_release} is not in the history (kept: {[r.number for r in releases]})")
-        if release.state == "Failed":
-            raise ValueError(f"release {to_release} failed its health check; pick one that ran")
-    return {"spec": {"rollbackTo": to_release}}
 
 
 async def tear_down(
@@ -431,10 +416,6 @@ def _carry_usage(fresh: ServiceStatus, before: ServiceStatus | None) -> ServiceS
     if before is None:
         return fresh
     return fresh.model_copy(update={"cpu_percent": before.cpu_percent, "memory_mi_b": before.memory_mi_b})
-
-
-async def _probe(address: str, domain: str, path: str) -> Verdict:
-    return await https.probe(address, domain, path)
 
 
 async def _answers_over_https(address: str, plans, probe: Probe) -> Verdict:
