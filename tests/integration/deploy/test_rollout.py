@@ -12,8 +12,9 @@ from prometheus_client import REGISTRY
 
 from hydron.api.deployment import Deployment
 from hydron.build.buildlog import build_log_path
-from hydron.cli.plugin_deploy import build_logs_command, service_logs_command
-from hydron.controllers.deployment import health_condition, observe, reconcile, rollback
+from hydron.cli.plugin_deploy import build_logs_command, choose_release, rollback_patch, service_logs_command
+from hydron.cli.plugin_kube import PluginError
+from hydron.controllers.deployment import health_condition, observe, reconcile
 from tests.integration.deploy.conftest import DOMAIN, Load, deployment, get
 from tests.integration.provisioning.conftest import Events, eventually
 
@@ -198,11 +199,13 @@ async def test_a_rotated_secret_rolls_the_service_without_dropping_a_request(pro
 async def test_rollback_to_a_kept_release_reuses_its_image(provisioned, app):
     host = provisioned.host
     first = next(r for r in State.deployment.status.releases if r.source_revision == State.revisions[0])
-    patch = rollback(State.deployment, first.number)
+    # What `kubectl hydron rollback hello N` chooses and patches.
+    body = {"metadata": {"name": "hello"}, **State.deployment.to_api()}
+    patch = rollback_patch(choose_release(body, first.number)["number"])
     assert patch == {"spec": {"rollbackTo": first.number}}
     failed = next(r for r in State.deployment.status.releases if r.state == "Failed")
-    with pytest.raises(ValueError, match="failed its health check"):
-        rollback(State.deployment, failed.number)
+    with pytest.raises(PluginError, match="failed its health check"):
+        choose_release(body, failed.number)
     spec = {**State.deployment.spec.to_api(), **patch["spec"]}
     target = Deployment.model_validate({"spec": spec, "status": State.deployment.status.to_api()})
     with Load(host.ip) as load:
