@@ -19,6 +19,8 @@ class Limits:
     max_skipped_examples: int = 50
     max_evidence_per_fact: int = 3
     max_env_per_service: int = 200
+    max_start_candidates: int = 6
+    max_files_per_service: int = 32
     max_services: int = 100  # the analysis lives in a status object, which etcd caps at about 1.5 MiB
 
 

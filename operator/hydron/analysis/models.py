@@ -175,6 +175,16 @@ class Service(Model):
     install_command: Optional[Command] = Field(default=None, description="Installs dependencies.")
     build_command: Optional[Command] = Field(default=None, description="Builds the service after install.")
     start_command: Optional[Command] = Field(default=None, description="Starts the service.")
+    start_candidates: list[Command] = Field(
+        default_factory=list,
+        description="Start commands the repository offers for this service, the chosen one first: what compose, "
+        "the Procfile, the Dockerfile and start-like scripts state, then conventional ways to run its files.",
+    )
+    files: list[str] = Field(
+        default_factory=list,
+        description="Source files and scripts a start command may run, relative to the service's directory "
+        "(a bounded sample, nearest first).",
+    )
     entry_point: Optional[EntryPoint] = Field(default=None, description="Source file the process starts from.")
     static_root: Optional[str] = Field(
         default=None, description="For static services, the directory to serve after the build, relative to the root."

@@ -55,6 +55,8 @@ _FRAMEWORK_STARTS = {
 # start scripts that only serve a development build; a static site needs none of them in production
 _DEV_SERVERS = re.compile(r"^\s*(?:ng serve|vite(?:\s+(?:dev|preview|serve))?|react-scripts start|astro (?:dev|preview)|"
                           r"gatsby develop|expo start|serve\b|http-server\b|next dev|svelte-kit dev)")
+# scripts that start a server in production: each is a start command a reviewer may choose
+_START_SCRIPTS = ("start:prod", "start", "start:production", "serve", "server", "web", "prod", "production")
 # a workspace root whose start script only starts its members (or runs one of them directly)
 _ORCHESTRATES = re.compile(r"\b(?:turbo|nx|lerna)\b|\s-w\s|--workspaces?\b|\s-r\b|--recursive|--filter"
                            r"|(?:^|\s)(?:\./)?(?:apps|packages|services)/")
@@ -216,6 +218,11 @@ def _start(ctx: DirContext, project: Project, source: SourceText, scripts: dict,
             return
         project.role = None  # a static builder with a real server behind it, e.g. SSR
         project.static_root = None
+    project.alternatives = [
+        Command(value=tool.run(name), confidence="high",
+                evidence=[source.evidence(f"scripts.{name}: {scripts[name]}", needle=f'"{name}"')])
+        for name in _START_SCRIPTS if isinstance(scripts.get(name), str) and not _DEV_SERVERS.match(scripts[name])
+    ]
     entry = _entry_from_script(ctx, start_script) if start_script else None
     if start_script:
         evidence = [source.evidence(f"scripts.{script_name}: {start_script}", needle=f'"{script_name}"')]

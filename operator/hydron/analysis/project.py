@@ -44,6 +44,7 @@ class Project:
     build: Optional[Command] = None
     start: Optional[Command] = None
     runs: Optional[str] = None  # the command line behind start, e.g. the text of scripts.start
+    alternatives: list[Command] = field(default_factory=list)  # other start-like scripts of the manifest
     start_uses_port: bool = False  # start contains "{port}", filled in once the port is known
     entry_point: Optional[EntryPoint] = None
     static_root: Optional[str] = None

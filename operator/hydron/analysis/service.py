@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from . import health, ports
+from . import health, ports, starts
 from .drafts import Draft
 from .env import EXAMPLE_ENV_FILES, LIVE_ENV_FILES, EnvCollector, redact_secrets
 from .evidence import SourceText, relabel
@@ -55,6 +55,7 @@ def build(draft: Draft, name: str, tree: Tree, reader: SourceReader, ownership: 
     role = _stated_role(draft)
     port = _port(draft, sources, usage, limits) if role is None or role.value == "web" else None
     role = role or _role_from_port(draft, port)
+    start_command = _start_command(draft, port)
     variables, left_out = env.result(limits.max_env_per_service)
     if left_out:
         usage.warnings.append(f"{name}: {left_out} more environment variables were not listed")
@@ -67,7 +68,9 @@ def build(draft: Draft, name: str, tree: Tree, reader: SourceReader, ownership: 
         package_manager=project.package_manager if project else None,
         install_command=project.install if project else None,
         build_command=_build_command(draft),
-        start_command=_start_command(draft, port),
+        start_command=start_command,
+        start_candidates=starts.candidates(draft, start_command, _commands(draft), tree, limits.max_start_candidates),
+        files=starts.runnable_files(draft, tree, limits.max_files_per_service),
         entry_point=project.entry_point if project and not _runs_other_command(draft) else None,
         static_root=project.static_root if project else None,
         port=port,
@@ -271,11 +274,11 @@ def _unique(evidence: list[Evidence]) -> list[Evidence]:
 
 def _redact(service: Service) -> Service:
     """Commands come from Procfiles, compose files and scripts, which sometimes inline a password."""
-    for command in (service.install_command, service.build_command, service.start_command):
+    for command in (service.install_command, service.build_command, service.start_command, *service.start_candidates):
         if command is not None:
             command.value = redact_secrets(command.value)
     for fact in (service.install_command, service.build_command, service.start_command, service.entry_point,
-                 service.port, service.role):
+                 service.port, service.role, *service.start_candidates):
         for evidence in fact.evidence if fact else []:
             evidence.detail = redact_secrets(evidence.detail)
     return service
@@ -285,7 +288,7 @@ def _trim_evidence(service: Service, limit: int) -> Service:
     """Bound every evidence list so the status object stays small."""
     for fact in (service.role, service.language, service.framework, service.package_manager, service.install_command,
                  service.build_command, service.start_command, service.entry_point, service.port,
-                 service.health_check):
+                 service.health_check, *service.start_candidates):
         if fact is not None:
             fact.evidence = _unique(fact.evidence)[:limit]
     return service

