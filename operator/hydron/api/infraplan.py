@@ -7,7 +7,7 @@ approval names a revision, so approving a stale revision approves nothing.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -276,6 +276,23 @@ class Finding(ApiModel):
     message: str = Field(description="What is wrong or worth knowing, and what to do.")
 
 
+ReplyLine = Annotated[str, Field(max_length=300)]
+
+
+class AssistantReply(ApiModel):
+    """The LLM's answer to the plan's change requests, as the reviewer reads it."""
+
+    change_requests: int = Field(ge=0, description="How many of spec.changeRequests it answers (the first N).")
+    summary: str = Field(max_length=600, description="What the LLM says it changed, and why.")
+    declined: list[ReplyLine] = Field(
+        default_factory=list, max_length=16, description="Requests the LLM says it could not carry out, and why."
+    )
+    not_applied: list[ReplyLine] = Field(
+        default_factory=list, max_length=16,
+        description="What the LLM proposed that policy did not apply (or applied otherwise), and why.",
+    )
+
+
 class InfraPlanStatus(StatusBase):
     """Revision history and review state of the plan."""
 
@@ -288,6 +305,11 @@ class InfraPlanStatus(StatusBase):
     )
     approved_by: str | None = Field(default=None, description="Who approved it, or autoApprove.")
     basis: PlanBasis | None = Field(default=None, description="What the current revision was made from.")
+    assistant: list[AssistantReply] = Field(
+        default_factory=list,
+        max_length=10,
+        description="The LLM's last reply per number of change requests answered, newest last (a few kept).",
+    )
     material: list[str] = Field(
         default_factory=list,
         max_length=8192,

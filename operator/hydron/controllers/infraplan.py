@@ -19,9 +19,9 @@ from typing import Any
 from hydron.api.base import Condition
 from hydron.api.conditions import now as utc_now
 from hydron.api.conditions import set_condition, summarize_ready
-from hydron.api.infraplan import Finding, InfraPlan, InfraPlanSpec, InfraPlanStatus, PlannedSecret
+from hydron.api.infraplan import AssistantReply, Finding, InfraPlan, InfraPlanSpec, InfraPlanStatus, PlannedSecret
 from hydron.controllers.common import with_pending
-from hydron.llm.assist import Assistant
+from hydron.llm.assist import Assistant, remember
 from hydron.planning import planner
 from hydron.planning.approval import AUTO_APPROVER, approval_state
 from hydron.planning.digest import application_digest, digest
@@ -74,17 +74,19 @@ def planner_owned_fields(spec: InfraPlanSpec) -> dict[str, Any]:
 
 
 async def _remake(plan: InfraPlan, context: PlanContext, assistant: Assistant | None
-                  ) -> tuple[InfraPlanSpec, list[Finding], bool]:
+                  ) -> tuple[InfraPlanSpec, list[Finding], bool, AssistantReply | None]:
     """The plan made afresh from the inputs (rules, then the LLM when configured)."""
     draft = planner.plan(context)
     requests = list(plan.spec.change_requests)
     applied_before = plan.spec.basis.change_requests if plan.spec.basis else 0
     findings = list(draft.findings)
     retry = False
+    reply = None
     if assistant is not None:
         assisted = await assistant.improve(draft, context, requests)
         findings += assisted.findings
         retry = assisted.retry
+        reply = assisted.reply
         if assisted.applied:
             draft = assisted.draft
     elif len(requests) > applied_before:
@@ -97,7 +99,7 @@ async def _remake(plan: InfraPlan, context: PlanContext, assistant: Assistant | 
         spec.basis = spec.basis.model_copy(update={"change_requests": min(applied_before, len(requests))})
     spec = spec.model_copy(update={"application_ref": plan.spec.application_ref, "approval": plan.spec.approval,
                                    "change_requests": requests})
-    return spec, findings, retry
+    return spec, findings, retry, reply
 
 
 def _valid(findings: list[Finding]) -> tuple[str, str, str]:
@@ -122,8 +124,10 @@ async def reconcile_plan(plan: InfraPlan, generation: int | None, context: PlanC
     written: InfraPlanSpec | None = None
     planning_findings = [f for f in status.findings if f.source in PLANNING_SOURCES]
     retry = None
+    replies = status.assistant
     if context is not None and needs_planning(spec, context):
-        remade, planning_findings, transient = await _remake(plan, context, assistant)
+        remade, planning_findings, transient, reply = await _remake(plan, context, assistant)
+        replies = remember(replies, reply)
         retry = LLM_RETRY_SECONDS if transient else None
         if remade != spec:
             written = spec = remade
@@ -158,6 +162,7 @@ async def reconcile_plan(plan: InfraPlan, generation: int | None, context: PlanC
         "revised_at": at if revision.revised else status.revised_at,
         "approved_revision": approval.approved_revision,
         "approved_by": approval.approved_by,
+        "assistant": replies,
     })
     generated = [s for s in spec.secrets if s.purpose == "Generated"]
     return PlanOutcome(spec=written, status=new_status, generated_secrets=generated, retry_after_seconds=retry)

@@ -1,4 +1,5 @@
-"""The LLM step: ask, parse, check policy, apply; on any failure keep the rules' plan and say why.
+"""The LLM step: ask, parse, let policy decide field by field, apply; on any failure keep the
+rules' plan and say why.
 
 Never raises: an unavailable, slow, refusing or misbehaving model costs the plan its
 LLM-filled fields, never the plan itself.
@@ -7,25 +8,29 @@ LLM-filled fields, never the plan itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import ValidationError
 
-from hydron.api.infraplan import ChangeRequest, Finding
+from hydron.api.infraplan import AssistantReply, ChangeRequest, Finding
 from hydron.llm.apply import apply_patch
 from hydron.llm.client import LlmClient, LlmError, LlmSettings
 from hydron.llm.patch import PlanPatch, tool_definition
-from hydron.llm.policy import intent, violations
+from hydron.llm.policy import review
 from hydron.llm.prompt import SYSTEM, user_message
 from hydron.planning.planner import Draft, PlanInputs
+
+MAX_REPLIES = 10
 
 
 @dataclass
 class Assisted:
     draft: Draft
     findings: list[Finding] = field(default_factory=list)
-    applied: bool = False
+    applied: bool = False  # the model answered and `draft` holds what policy let through (maybe nothing)
     summary: str | None = None
     retry: bool = False  # the failure was transient: worth asking again later
+    reply: AssistantReply | None = None  # what the model said, and what policy did not apply
 
 
 def _describe(error: ValidationError, limit: int = 3) -> str:
@@ -55,34 +60,53 @@ class Assistant:
     async def improve(self, draft: Draft, inputs: PlanInputs, requests: list[ChangeRequest]) -> Assisted:
         if not draft.gaps and not requests:
             return Assisted(draft=draft)
-        pending = _pending_note(requests)
         try:
             call = await self.client.call_tool(
                 system=SYSTEM, user=user_message(draft.spec, inputs.analysis, draft.gaps, requests),
                 tool=tool_definition())
         except LlmError as error:
             return Assisted(draft=draft, retry=error.transient, findings=[_finding(
-                f"The LLM step failed ({error.reason}: {error.message}); the plan was made by rules only.{pending}")])
-        if not isinstance(call.input, dict):
-            return Assisted(draft=draft, findings=[_finding(
-                f"The LLM's tool input was not a JSON object; it was ignored and the plan was made by rules "
-                f"only.{pending}")])
-        try:
-            patch = PlanPatch.model_validate(call.input)
-        except ValidationError as error:
-            return Assisted(draft=draft, findings=[_finding(
-                f"The LLM's answer did not fit the allowed fields ({_describe(error)}); it was ignored and the plan "
-                f"was made by rules only.{pending}")])
-        refused = violations(patch, draft.spec, draft.gaps, intent(requests, inputs.application), inputs.analysis,
-                             draft.need, inputs.application)
-        if refused:
-            return Assisted(draft=draft, findings=[_finding(
-                "The LLM's answer was refused by policy: " + "; ".join(refused[:5])
-                + f". The plan was made by rules only.{pending}", severity="Warning")])
-        revised = apply_patch(draft, inputs, patch, len(requests))
-        findings = [Finding(severity="Info", source="LLM", message=f"Change request not carried out: {_clean(d)}")
-                    for d in patch.declined]
-        return Assisted(draft=revised, findings=findings, applied=True, summary=_clean(patch.summary))
+                f"The LLM step failed ({error.reason}: {error.message}); the plan was made by rules "
+                f"only.{_pending_note(requests)}")])
+        return decide(call.input, draft, inputs, requests)
+
+
+def decide(answer: Any, draft: Draft, inputs: PlanInputs, requests: list[ChangeRequest]) -> Assisted:
+    """What becomes of the model's answer (the tool input as the API returned it): parsed into the
+    allowed fields, reviewed by policy, and what passes applied through the planner."""
+    pending = _pending_note(requests)
+    if not isinstance(answer, dict):
+        return Assisted(draft=draft, findings=[_finding(
+            "The LLM's tool input was not a JSON object; it was ignored and the plan was made by rules only."
+            + pending)])
+    try:
+        patch = PlanPatch.model_validate(answer)
+    except ValidationError as error:
+        return Assisted(draft=draft, findings=[_finding(
+            f"The LLM's answer did not fit the allowed fields ({_describe(error)}); it was ignored and the plan was "
+            f"made by rules only.{pending}")])
+    decided = review(patch, draft, inputs, requests)
+    revised = apply_patch(draft, inputs, decided.patch, len(requests))
+    findings = [Finding(severity="Warning", source="LLM", field=d.field, message=_clean(d.message))
+                for d in decided.declined]
+    findings += [Finding(severity="Info", source="LLM", field=d.field,
+                         message=_clean(f"The LLM proposed {d.what}; applied otherwise: {d.why}."))
+                 for d in decided.adjusted]
+    findings += [Finding(severity="Info", source="LLM", message=f"Change request not carried out: {_clean(d)}")
+                 for d in patch.declined]
+    reply = AssistantReply(
+        change_requests=len(requests), summary=_clean(patch.summary, 600),
+        declined=[_clean(d) for d in patch.declined],
+        not_applied=[_clean(f.message) for f in findings if f.message.startswith("The LLM proposed")][:16])
+    return Assisted(draft=revised, findings=findings, applied=True, summary=_clean(patch.summary), reply=reply)
+
+
+def remember(replies: list[AssistantReply], reply: AssistantReply | None) -> list[AssistantReply]:
+    """The last reply per number of change requests answered, newest last, a few kept."""
+    if reply is None:
+        return replies
+    kept = [r for r in replies if r.change_requests != reply.change_requests]
+    return [*kept, reply][-MAX_REPLIES:]
 
 
 def _finding(message: str, severity: str = "Warning") -> Finding:

@@ -1,8 +1,8 @@
 """The only thing the LLM can hand back: a patch over allow-listed plan fields.
 
 Its JSON schema is the tool's input_schema. Unknown keys are an error, so a model that
-invents `privileged`, `tls: false` or a new service gets its whole answer refused
-before policy even looks at it.
+invents `privileged` or `tls: false` gets its whole answer refused before policy even
+looks at it; the values of the known keys are policy's to judge, field by field.
 """
 
 from __future__ import annotations
@@ -25,8 +25,13 @@ class EnvDescription(_Strict):
 
 class ServicePatch(_Strict):
     name: str = Field(description="An existing service of the plan; services cannot be added.")
+    start_candidate: int | None = Field(default=None, ge=1, le=64,
+                                        description="The id of one of the service's startCandidates in "
+                                                    "<repository_data>: how the service is started. Prefer this.")
     start_command: str | None = Field(default=None, max_length=500, pattern=r"^[^\n\r]*$",
-                                      description="Command that starts the service in its container.")
+                                      description="Only when no candidate fits: a runtime or launcher, then files "
+                                                  "listed in the service's files and plain flags. No shell syntax, "
+                                                  "inline code, downloads or network tools.")
     health_check_path: str | None = Field(default=None, max_length=200, pattern=r"^/[^\s]*$",
                                           description="HTTP path answering 2xx when healthy.")
     port: int | None = Field(default=None, ge=1, le=65535, description="Port the service listens on.")
@@ -41,7 +46,8 @@ class ServicePatch(_Strict):
 class FirewallOpening(_Strict):
     port: int = Field(ge=1, le=65535)
     protocol: Literal["tcp", "udp"] = "tcp"
-    source: str = Field(max_length=64, description="CIDR range allowed to connect.")
+    source: str = Field(max_length=64, description="CIDR range allowed to connect, exactly as the change "
+                                                   "request names it.")
     reason: str = Field(max_length=200)
 
 
