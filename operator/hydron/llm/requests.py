@@ -12,8 +12,8 @@ Only a person can widen the plan, so only what their words name counts:
 - a domain, when it is written out.
 - a server change, when a request talks about the server or its size.
 
-Quoted text ("...", `...`) is something the person cites, not asks for, and a sentence with a
-negation ("don't open 22") authorises no opening.
+Quoted text ("...", `...`) is something the person cites, not asks for, and a negated or
+closing verb ("don't open 22", "close 5432") authorises no opening.
 """
 
 from __future__ import annotations
@@ -88,7 +88,8 @@ def read(requests: list[ChangeRequest], app: ApplicationSpec, offers: tuple[str,
     for sentence in clauses:
         named = _ports(sentence)
         ports |= set(named)
-        if not named or not _OPEN.search(sentence) or _NEGATION.search(sentence):
+        verb = _OPEN.search(sentence)
+        if not named or verb is None or _NEGATION.search(sentence[: verb.start()]):
             continue
         sources = _sources(sentence)
         if not sources:

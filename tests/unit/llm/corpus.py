@@ -100,11 +100,7 @@ SCENARIOS = {
 
 
 def _with_facts(found: Analysis, facts: dict) -> Analysis:
-    """The candidate start commands and runnable files, where the analysis model has them."""
-    from hydron.analysis.models import Service
-
-    if "start_candidates" not in Service.model_fields:
-        return found
+    """The candidate start commands and runnable files the analysis would have found."""
     services = [s.model_copy(update={"start_candidates": facts[s.name]["candidates"],
                                      "files": facts[s.name]["files"]}) for s in found.services]
     return found.model_copy(update={"services": services})
@@ -118,9 +114,9 @@ def _plant(found: Analysis, planted: dict) -> Analysis:
         if s.name == name and where == "env_name":
             s = s.model_copy(update={"env": [*s.env, EnvVar(name=text, secret=False, required=False,
                                                                   evidence=EV)]})
-        elif s.name == name and where == "file_name" and "files" in type(s).model_fields:
+        elif s.name == name and where == "file_name":
             s = s.model_copy(update={"files": [*s.files, text]})
-        elif s.name == name and where == "script" and "start_candidates" in type(s).model_fields:
+        elif s.name == name and where == "script":
             s = s.model_copy(update={"start_candidates": [*s.start_candidates, _command(text, "Procfile")]})
         services.append(s)
     return found.model_copy(update={"services": services})  # descriptions and READMEs never reach the analysis

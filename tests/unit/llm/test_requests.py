@@ -45,6 +45,7 @@ def test_ports_written_as_ports_are_named(message, ports):
     ("Open ports 80 and 8443 to everyone.", {(80, "tcp", "0.0.0.0/0"), (8443, "tcp", "0.0.0.0/0")}),
     ("Open port 25 to 0.0.0.0/0.", {(25, "tcp", "0.0.0.0/0")}),
     ("Open 5432 to 2001:db8::/32.", {(5432, "tcp", "2001:db8::/32")}),
+    ("Open 5432 to 203.0.113.0/24, no other ports.", {(5432, "tcp", "203.0.113.0/24")}),
 ])
 def test_an_opening_is_the_port_and_exactly_the_range_a_sentence_names(message, openings):
     assert authorised(message).openings == frozenset(Opening(*o) for o in openings)
