@@ -17,7 +17,7 @@ from hydron.api.infraplan import ChangeRequest, InfraPlan
 from hydron.controllers.infraplan import PlanContext, reconcile_plan
 from hydron.llm import Assistant, LlmClient, LlmSettings
 from hydron.planning import PlanInputs, plan
-from tests.support.llm_server import Reply, recorded
+from hydron_testbed.llm_server import Reply, recorded
 from tests.unit.planning.factories import analysis, app_spec, backing, env, service
 
 SEARCH = analysis(
