@@ -24,16 +24,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "operator"), str(ROOT)]
-
-import docker  # noqa: E402
+sys.path.insert(0, str(ROOT / "operator"))
 
 from hydron.controllers.deployment import reconcile  # noqa: E402
 from hydron.remote.command import shell  # noqa: E402
 from hydron.remote.runner import CommandRunner  # noqa: E402
-from tests.integration.deploy.conftest import DOCKERFILE, App, Load, deployment, get  # noqa: E402
-from tests.integration.provisioning.conftest import Host, make_runtime, run_reconcile, with_status  # noqa: E402
-from tests.support.docker_bed import FreshServers, ensure_base_images, ensure_network  # noqa: E402
+from hydron_testbed import TestBedUnavailable  # noqa: E402
+from hydron_testbed.hello_app import DOCKERFILE, App, deployment  # noqa: E402
+from hydron_testbed.reconcile import make_runtime, run_reconcile, with_status  # noqa: E402
+from hydron_testbed.servers import FreshServers, ensure_base_images, ensure_docker, ensure_network  # noqa: E402
+from hydron_testbed.traffic import Load, get  # noqa: E402
 
 FLOOR_SCRIPT = """set -e
 export DOCKER_BUILDKIT=0
@@ -79,13 +79,13 @@ def first_served(address: str, text: str, limit: float = 600) -> float:
 
 
 async def main(redeploys: int, rounds: int) -> None:
+    client = ensure_docker()
     ensure_base_images()
-    client = docker.from_env()
     ensure_network(client)
     factory = FreshServers(client)
     try:
-        (fresh,) = factory(1)
-        host = Host(fresh, client.containers.get(fresh.container_id))
+        (host,) = factory.hosts(1)
+        fresh = host.fresh
         runtime = make_runtime(client)
         server = host.server(baseImages=["node:18-slim"])
         started = time.monotonic()
@@ -158,4 +158,7 @@ if __name__ == "__main__":
     parser.add_argument("--redeploys", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    asyncio.run(main(args.redeploys, args.rounds))
+    try:
+        asyncio.run(main(args.redeploys, args.rounds))
+    except TestBedUnavailable as error:
+        raise SystemExit(str(error)) from None

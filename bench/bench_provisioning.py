@@ -22,13 +22,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "operator"), str(ROOT)]
+sys.path.insert(0, str(ROOT / "operator"))
 
 import docker  # noqa: E402
 
 from hydron.api.server import Server  # noqa: E402
 from hydron.controllers.server import ReconcileResult, ServerRuntime, reconcile  # noqa: E402
-from tests.support.docker_bed import FreshServer, FreshServers, ensure_base_images, ensure_network  # noqa: E402
+from hydron_testbed import TestBedUnavailable  # noqa: E402
+from hydron_testbed.servers import FreshServer, FreshServers, ensure_base_images, ensure_docker, ensure_network  # noqa: E402
 
 PARALLEL = 5
 NO_CHANGE_RUNS = 5
@@ -65,7 +66,7 @@ async def timed(coro) -> tuple[float, float, object]:
 
 
 async def main() -> None:
-    client = docker.from_env()
+    client = ensure_docker()
     ensure_base_images()
     ensure_network(client)
     factory = FreshServers(client, labels={"hydron.bench": "1", "hydron.test": "1", "hydron.test.owner-pid": str(os.getpid())})
@@ -100,4 +101,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except TestBedUnavailable as error:
+        raise SystemExit(str(error)) from None

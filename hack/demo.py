@@ -19,12 +19,12 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "operator"))
 
-from tests.support.controlplane import ControlPlane, control_plane_bins, stop_recorded  # noqa: E402
-from tests.integration.provisioning.conftest import Host  # noqa: E402
-from tests.support.acme import DOMAIN, fetch_over_tls, listener_certificate, start_pebble  # noqa: E402
-from tests.support.docker_bed import FreshServers, ensure_docker, ensure_network  # noqa: E402
+from hydron_testbed import TestBedUnavailable  # noqa: E402
+from hydron_testbed.acme import DOMAIN, fetch_over_tls, listener_certificate, start_pebble  # noqa: E402
+from hydron_testbed.controlplane import ControlPlane, control_plane_bins, stop_recorded  # noqa: E402
+from hydron_testbed.servers import FreshServers, Host, ensure_docker, ensure_network  # noqa: E402
 
 DEMO_LABEL = "hydron.demo"
 SAMPLE_APP = REPO / "examples" / "apps" / "hello-node"
@@ -151,8 +151,8 @@ def up(directory: Path) -> None:
     say("a fresh Debian server with sshd")
     client = ensure_docker()
     ensure_network(client)
-    server = FreshServers(client, labels={DEMO_LABEL: "1"}).start(1)[0]
-    host = Host(server, client.containers.get(server.container_id))
+    host = FreshServers(client, labels={DEMO_LABEL: "1"}).hosts(1)[0]
+    server = host.fresh
     say("an ACME CA (pebble) on that server, standing in for Let's Encrypt")
     acme_root, acme_key = listener_certificate()
     start_pebble(host, acme_root, acme_key)
@@ -179,7 +179,10 @@ def main() -> int:
     parser.add_argument("action", choices=["up", "down"])
     parser.add_argument("--dir", type=Path, default=Path(os.environ.get("HYDRON_CACHE", Path.home() / ".cache/hydron")) / "demo")
     args = parser.parse_args()
-    (up if args.action == "up" else down)(args.dir)
+    try:
+        (up if args.action == "up" else down)(args.dir)
+    except TestBedUnavailable as error:
+        raise SystemExit(f"cannot run the demo here: {error}") from None
     return 0
 
 

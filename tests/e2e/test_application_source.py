@@ -11,9 +11,9 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import WEBHOOK_SECRET
-from tests.support.controlplane import REPO
-from tests.support.git_server import GitDaemon, WorkRepo
+from hydron_testbed import REPO
+from hydron_testbed.git_server import GitDaemon, GitHTTPServer, WorkRepo
+from hydron_testbed.operator_process import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.controlplane
 HELLO = REPO / "examples" / "apps" / "hello-node"
@@ -196,15 +196,13 @@ def operator_log(operator):
 
 @pytest.fixture(scope="module")
 def git_http(tmp_path_factory):
-    from tests.support.git_server import GitHTTPServer
-
     server = GitHTTPServer(tmp_path_factory.mktemp("http-served")).start()
     yield server
     server.stop()
 
 
 def test_a_private_repository_is_fetched_with_the_token_from_a_secret(kube, operator, git_http, operator_log, tmp_path):
-    from tests.support.git_server import PRIVATE_TOKEN, PRIVATE_USER
+    from hydron_testbed.git_server import PRIVATE_TOKEN, PRIVATE_USER
 
     work = WorkRepo(tmp_path / "private")
     for path in HELLO.iterdir():

@@ -10,8 +10,10 @@ import uuid
 import pytest
 import yaml
 
-from tests.conftest import Kube, start_operator, stop_operator, wait_live
-from tests.support.controlplane import REPO, kubeconfig_text
+from hydron_testbed import REPO
+from hydron_testbed.cluster import Kube
+from hydron_testbed.controlplane import kubeconfig_text
+from hydron_testbed.operator_process import start_operator, stop_operator, wait_live
 
 pytestmark = pytest.mark.controlplane
 CHART = REPO / "charts" / "hydron"

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.acme import DOMAIN
-from tests.support.controlplane import REPO
-from tests.support.pipeline import acme_server, git_application, kubectl_hydron, served_app
+from hydron_testbed import REPO
+from hydron_testbed.acme import DOMAIN, acme_server
+from hydron_testbed.cluster import git_application, kubectl_hydron
+from hydron_testbed.git_server import served_app
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.docker]
 HELLO = REPO / "examples" / "apps" / "hello-node"
@@ -21,9 +22,9 @@ def hello_repo(tmp_path):
         yield served
 
 
-def test_an_app_from_git_answers_over_https_from_a_fresh_server(kube, operator, fresh_servers, docker_client, hello_repo):
+def test_an_app_from_git_answers_over_https_from_a_fresh_server(kube, operator, hosts, hello_repo):
     work, daemon = hello_repo
-    server = acme_server(kube, fresh_servers, docker_client, base_images=["node:18-slim"])
+    server = acme_server(kube, hosts(1)[0], base_images=["node:18-slim"])
     kube.apply(git_application("hello", daemon.url("hello.git"), DOMAIN, server.name))
     kube.wait("applications", "hello", "condition=Ready", timeout=900)
 

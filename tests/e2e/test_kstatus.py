@@ -13,7 +13,7 @@ from hydron.api.application import ApplicationStatus
 from hydron.api.conditions import set_condition, summarize_ready
 from hydron.controllers.common import with_invalid_spec, with_pending
 from tests.conftest import missing_component
-from tests.support.controlplane import REPO
+from hydron_testbed import REPO
 
 pytestmark = pytest.mark.controlplane
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.support.controlplane import REPO
+from hydron_testbed import REPO
 
 pytestmark = pytest.mark.controlplane
 

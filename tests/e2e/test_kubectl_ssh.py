@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.support.pipeline import kubectl_hydron
+from hydron_testbed.cluster import kubectl_hydron
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.docker]
 

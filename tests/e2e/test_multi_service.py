@@ -13,9 +13,10 @@ import re
 
 import pytest
 
-from tests.support.acme import DOMAIN
-from tests.support.controlplane import REPO
-from tests.support.pipeline import AcmeServer, acme_server, git_application, served_app
+from hydron_testbed import REPO
+from hydron_testbed.acme import DOMAIN, AcmeServer, acme_server
+from hydron_testbed.cluster import git_application
+from hydron_testbed.git_server import served_app
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.docker]
 NOTES = REPO / "examples" / "apps" / "notes"
@@ -86,10 +87,9 @@ def visit(page: str) -> tuple[int, int]:
 
 
 @pytest.mark.timeout(1200)  # three services to build and start, one after another
-def test_web_api_and_postgres_roll_out_in_order_and_answer_over_https(kube, operator, fresh_servers, docker_client,
-                                                                         notes_repo):
+def test_web_api_and_postgres_roll_out_in_order_and_answer_over_https(kube, operator, hosts, notes_repo):
     work, daemon = notes_repo
-    server = acme_server(kube, fresh_servers, docker_client, base_images=BASE_IMAGES)
+    server = acme_server(kube, hosts(1)[0], base_images=BASE_IMAGES)
     kube.apply(git_application(APP, daemon.url(f"{APP}.git"), DOMAIN, server.name))
     wait(kube, "applications", APP, "condition=Ready", 1080, server)
 

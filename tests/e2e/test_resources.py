@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.support.controlplane import REPO
+from hydron_testbed import REPO
 
 pytestmark = pytest.mark.controlplane
 

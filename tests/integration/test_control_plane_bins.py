@@ -3,7 +3,7 @@
 import subprocess
 from pathlib import Path
 
-from tests.support.controlplane import BINS_SCRIPT
+from hydron_testbed.controlplane import BINS_SCRIPT
 
 
 def _bins(env):

@@ -11,8 +11,12 @@ pytestmark = pytest.mark.docker
 
 
 @pytest.fixture(scope="module")
-def two_servers(fresh_servers):
-    return fresh_servers(2)
+def two_servers(server_factory):
+    """Two fresh servers the module's tests only log in to and look at."""
+    servers = server_factory.start(2)
+    yield servers
+    for server in servers:
+        server_factory.remove(server)
 
 
 async def test_two_servers_answer_ssh_as_root_with_pinned_host_key(two_servers):

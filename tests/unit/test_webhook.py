@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import socket
 import urllib.error
 import urllib.request
 
@@ -14,6 +13,7 @@ import pytest
 
 from hydron.webhook import Push, WebhookError, follows, normalize_url, parse_push, verify
 from hydron.webhook_server import PATH, Tracked, serve
+from hydron_testbed.ports import free_port
 
 SECRET = "s3cret"
 BODY = json.dumps({"ref": "refs/heads/main", "repository": {
@@ -84,12 +84,6 @@ def test_which_applications_follow_a_push(url, ref, expected):
 def test_a_tag_push_refreshes_no_branch():
     tag = parse_push(json.dumps({"ref": "refs/tags/v1", "repository": {"clone_url": "https://github.com/Acme/Shop"}}).encode())
     assert not follows(tag, "https://github.com/Acme/Shop", "main")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def post(url: str, body: bytes, headers: dict) -> tuple[int, dict]:

@@ -24,7 +24,7 @@ MUTATE_TIMEOUT = 1800.0
 
 
 class Executor(Protocol):
-    """What runs a command line: a `Session`, or a fake in unit tests."""
+    """What runs a command line: a `Session`, or a unit test's fake."""
 
     async def exec(
         self, command_line: str, *, input: Input = None, on_line: LineCallback | None = None, timeout: float | None = None

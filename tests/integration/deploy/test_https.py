@@ -8,15 +8,9 @@ import asyncio
 import pytest
 
 from hydron.controllers.deployment import reconcile
-from tests.integration.deploy.conftest import deployment
-from tests.integration.provisioning.conftest import condition, with_status
-from tests.support.acme import (
-    DOMAIN,
-    ROOT_SECRET,
-    fetch_over_tls,
-    listener_certificate,
-    start_pebble,
-)
+from hydron_testbed.acme import DOMAIN, ROOT_SECRET, fetch_over_tls, listener_certificate, start_pebble
+from hydron_testbed.hello_app import deployment
+from hydron_testbed.reconcile import condition, with_status
 
 pytestmark = pytest.mark.docker
 

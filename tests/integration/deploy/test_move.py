@@ -10,8 +10,9 @@ import pytest
 
 from hydron.api.deployment import Deployment
 from hydron.controllers.deployment import reconcile
-from tests.integration.deploy.conftest import DOCKERFILE, get
-from tests.integration.provisioning.conftest import Events, condition, with_status
+from hydron_testbed.hello_app import DOCKERFILE
+from hydron_testbed.reconcile import Events, condition, with_status
+from hydron_testbed.traffic import get
 
 pytestmark = pytest.mark.docker
 

@@ -15,8 +15,10 @@ from hydron.build.buildlog import build_log_path
 from hydron.cli.plugin_deploy import build_logs_command, choose_release, rollback_patch, service_logs_command
 from hydron.cli.plugin_kube import PluginError
 from hydron.controllers.deployment import health_condition, observe, reconcile
-from tests.integration.deploy.conftest import DOMAIN, Load, deployment, get
-from tests.integration.provisioning.conftest import Events, eventually
+from hydron_testbed.hello_app import DOMAIN, deployment
+from hydron_testbed.polling import eventually
+from hydron_testbed.reconcile import Events
+from hydron_testbed.traffic import Load, get
 
 pytestmark = pytest.mark.docker
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.llm_server import LlmServer
+from hydron_testbed.llm_server import LlmServer
 
 
 @pytest.fixture

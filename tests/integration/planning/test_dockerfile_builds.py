@@ -30,7 +30,7 @@ import pytest
 from hydron.analysis import analyze
 from hydron.planning import PlanInputs, plan
 from tests.conftest import missing_component
-from tests.support.docker_bed import OWNER_LABEL, TEST_LABEL
+from hydron_testbed.servers import OWNER_LABEL, TEST_LABEL
 from tests.unit.planning.factories import app_spec
 
 pytestmark = pytest.mark.docker

@@ -19,7 +19,7 @@ from hydron.llm import Assistant, LlmClient, LlmSettings
 from hydron.analysis.models import Command, Evidence
 from hydron.planning import PlanInputs, plan
 from hydron.planning.revisions import fingerprint
-from tests.support.llm_server import Reply, recorded
+from hydron_testbed.llm_server import Reply, recorded
 from tests.unit.planning.factories import analysis, app_spec, backing, env, service
 
 CONVENTION = Command(value="uvicorn app.main:app --host 0.0.0.0 --port 8000", confidence="low",

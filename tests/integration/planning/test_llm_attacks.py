@@ -10,7 +10,7 @@ import pytest
 
 from hydron.llm import Assistant, LlmClient, LlmSettings
 from hydron.planning import plan
-from tests.support.llm_server import Reply
+from hydron_testbed.llm_server import Reply
 from tests.unit.llm import corpus
 
 CASES = corpus.load()

@@ -14,8 +14,9 @@ from hydron.controllers.server import reconcile
 from hydron.remote.builders import caddy
 from hydron.remote.connect import Target
 from hydron.remote.runner import CommandRunner
-from tests.integration.provisioning.conftest import Events, condition, eventually, step
-from tests.support.acme import DOMAIN, ROOT_SECRET, fetch_over_tls, listener_certificate, start_pebble
+from hydron_testbed.acme import DOMAIN, ROOT_SECRET, fetch_over_tls, listener_certificate, start_pebble
+from hydron_testbed.polling import eventually
+from hydron_testbed.reconcile import Events, condition, step
 
 pytestmark = pytest.mark.docker
 

@@ -14,7 +14,8 @@ from hydron.controllers.server import ServerRuntime, reconcile
 from hydron.provisioning.images import LocalEngine
 from hydron.provisioning.settings import ProvisioningSettings
 from hydron.remote.pool import ConnectionPool
-from tests.integration.provisioning.conftest import Events, condition, eventually, step
+from hydron_testbed.polling import eventually
+from hydron_testbed.reconcile import Events, condition, step
 
 pytestmark = pytest.mark.docker
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hydron.provisioning import steps
-from tests.integration.provisioning.conftest import Events, condition, run_reconcile, step
+from hydron_testbed.reconcile import Events, condition, run_reconcile, step
 
 pytestmark = pytest.mark.docker
 

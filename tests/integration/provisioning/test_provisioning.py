@@ -16,15 +16,8 @@ from hydron.controllers.server import ServerRuntime, repair, usage
 from hydron.provisioning import steps
 from hydron.remote import hostkeys
 from hydron.remote.connect import Target
-from tests.integration.provisioning.conftest import (
-    Events,
-    condition,
-    eventually,
-    make_runtime,
-    run_reconcile,
-    step,
-    with_status,
-)
+from hydron_testbed.polling import eventually
+from hydron_testbed.reconcile import Events, condition, make_runtime, run_reconcile, step, with_status
 
 pytestmark = pytest.mark.docker
 
@@ -45,14 +38,15 @@ class Provisioned:
 
 
 @pytest.fixture(scope="module")
-async def provisioned(hosts, docker_client):
-    (host,) = hosts(1)
+async def provisioned(server_factory, docker_client):
+    (host,) = server_factory.hosts(1)
     runtime = make_runtime(docker_client)
     server = host.server(baseImages=[BASE_IMAGE], firewall=[FirewallRule(port=OPEN_PORT).to_api()])
     events = Events()
     first = await run_reconcile(host, server, runtime, events)
     yield Provisioned(host, with_status(server, first), runtime, first, events)
     await runtime.pool.close()
+    server_factory.remove(host)
 
 
 async def test_a_fresh_server_is_provisioned_to_ready(provisioned):

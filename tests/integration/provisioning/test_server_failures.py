@@ -11,15 +11,19 @@ import pytest
 from hydron.api.server import Server
 from hydron.controllers.server import reconcile
 from hydron.remote import hostkeys
-from tests.integration.provisioning.conftest import Events, condition, eventually, run_reconcile, step, with_status
+from hydron_testbed.polling import eventually
+from hydron_testbed.ports import closed_port
+from hydron_testbed.reconcile import Events, condition, run_reconcile, step, with_status
 
 pytestmark = pytest.mark.docker
 
 
 @pytest.fixture(scope="module")
-def host(hosts):
-    (made,) = hosts(1)
-    return made
+def host(server_factory):
+    """One server for the module's tests that never provision it (wrong keys, ObserveOnly)."""
+    (made,) = server_factory.hosts(1)
+    yield made
+    server_factory.remove(made)
 
 
 def sshd_answers(host) -> bool:
@@ -83,10 +87,7 @@ async def test_a_changed_host_key_stops_everything_before_any_command(host, runt
 def test_a_closed_port_is_host_unreachable_and_retried():
     import asyncio
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = Server.model_validate({"spec": {"address": "127.0.0.1", "port": port, "sshKeySecretRef": {"name": "s", "key": "k"}}})
+    server = Server.model_validate({"spec": {"address": "127.0.0.1", "port": closed_port(), "sshKeySecretRef": {"name": "s", "key": "k"}}})
     key = asyncssh.generate_private_key("ssh-ed25519").export_private_key().decode()
     result = asyncio.run(reconcile(server, 3, read_secret=lambda name, k: key))
     reachable = condition(result, "Reachable")

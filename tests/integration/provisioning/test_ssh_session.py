@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import socket
 import time
 
 import asyncssh
@@ -23,6 +22,7 @@ from hydron.remote.errors import (
 )
 from hydron.remote.pool import ConnectionPool
 from hydron.remote.session import Session
+from hydron_testbed.ports import closed_port
 
 CLIENT_KEY = asyncssh.generate_private_key("ssh-ed25519")
 HOST_ED25519 = asyncssh.generate_private_key("ssh-ed25519")
@@ -225,10 +225,7 @@ async def test_unknown_client_key_is_authentication_failed(sshd):
 
 
 async def test_closed_port_is_host_unreachable():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    session = Session(Target("127.0.0.1", port), CLIENT_KEY, None, FAST)
+    session = Session(Target("127.0.0.1", closed_port()), CLIENT_KEY, None, FAST)
     with pytest.raises(HostUnreachable) as caught:
         await session.connect()
     assert caught.value.retryable

@@ -16,7 +16,7 @@ from hydron.source import (
     fetch_source,
     resolve_ref,
 )
-from tests.support.git_server import PRIVATE_TOKEN, PRIVATE_USER, GitHTTPServer, ServedRepos
+from hydron_testbed.git_server import PRIVATE_TOKEN, PRIVATE_USER, GitHTTPServer, ServedRepos
 
 PRIVATE = "private/secret.git"
 

@@ -19,7 +19,8 @@ from hydron.source import (
     SourceTooLarge,
     fetch_source,
 )
-from tests.support.git_server import GitDaemon, GitHTTPServer, ServedRepos, SilentServer, closed_port, run_git
+from hydron_testbed.git_server import GitDaemon, GitHTTPServer, ServedRepos, SilentServer, run_git
+from hydron_testbed.ports import closed_port
 
 
 def assert_untouched(tmp_path: Path, dest: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hydron.source import FetchedSource, GitSource, fetch_source
-from tests.support.git_server import GitDaemon, GitHTTPServer, ServedRepos, run_git
+from hydron_testbed.git_server import GitDaemon, GitHTTPServer, ServedRepos, run_git
 
 
 @pytest.fixture(params=["git", "http"])

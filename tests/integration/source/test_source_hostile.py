@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hydron.source import GitSource, InvalidURL, fetch_source
-from tests.support.git_server import TEST_GIT_ENV, GitDaemon, GitHTTPServer, ServedRepos
+from hydron_testbed.git_server import TEST_GIT_ENV, GitDaemon, GitHTTPServer, ServedRepos
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from hydron.source import GitSource, HostUnreachable, RefNotFound, fetch_source, ls_remote, resolve_ref
-from tests.support.git_server import GitDaemon, GitHTTPServer, ServedRepos, WorkRepo, closed_port
+from hydron_testbed.git_server import GitDaemon, GitHTTPServer, ServedRepos, WorkRepo
+from hydron_testbed.ports import closed_port
 
 
 def test_resolve_branch_tag_and_default(git_daemon: GitDaemon, served_repos: ServedRepos) -> None:

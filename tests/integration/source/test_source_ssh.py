@@ -19,7 +19,7 @@ from hydron.source import (
     fetch_source,
     resolve_ref,
 )
-from tests.support.git_server import ServedRepos, SSHServer
+from hydron_testbed.git_server import ServedRepos, SSHServer
 
 
 def public_over_ssh(ssh_server: SSHServer, served_repos: ServedRepos) -> str:

@@ -1,5 +1,6 @@
-"""A real ACME CA for tests: pebble (Let's Encrypt's test server) on a fresh server,
-its listener certificate, and a TLS client that verifies against pebble's root."""
+"""A real ACME CA: pebble (Let's Encrypt's test server) on a fresh server, its listener
+certificate, a TLS client that verifies against pebble's root, and such a server
+declared to the API server as a `Server` whose proxy orders its certificates there."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import json
 import socket
 import ssl
 import time
+from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from hydron_testbed.servers import Host
 
 DOMAIN = "shop.example.test"
 ROOT_SECRET = ("pebble-root", "ca.crt")
@@ -37,8 +41,8 @@ def listener_certificate() -> tuple[str, str]:
     return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem.decode()
 
 
-def start_pebble(host, cert_pem: str, key_pem: str) -> None:
-    """Run pebble on the server (`host` has .sh(script) and .ip) and make DOMAIN resolve to it there."""
+def start_pebble(host: Host, cert_pem: str, key_pem: str) -> None:
+    """Run pebble on the server and make DOMAIN resolve to it there."""
     config = {
         "pebble": {
             "listenAddress": "0.0.0.0:14000", "managementListenAddress": "0.0.0.0:15000",
@@ -74,5 +78,41 @@ def https_get(address: str, root: str, deadline: float) -> str:
         try:
             return fetch_over_tls(address, root)[0]
         except OSError as error:  # ssl.SSLError is an OSError
-            assert time.monotonic() < deadline, f"no valid HTTPS before the deadline: {error}"
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"no valid HTTPS before the deadline: {error}") from error
             time.sleep(0.5)  # polling interval
+
+
+@dataclass
+class AcmeServer:
+    """A fresh server with pebble on it, known to the API server as Server `name`."""
+
+    name: str
+    host: Host
+
+    def pebble_root(self) -> str:
+        """The root that signs the certificates pebble issues (clients trust this)."""
+        return self.host.sh("curl -sS -k https://localhost:15000/roots/0")
+
+    def https_get(self, timeout: float = 120) -> str:
+        """GET https://DOMAIN/ through the server's proxy, verified against pebble's root."""
+        return https_get(self.host.ip, self.pebble_root(), time.monotonic() + timeout)
+
+
+def acme_server(kube, host: Host, base_images: list[str], name: str = "srv") -> AcmeServer:
+    """Start pebble on a fresh server, then apply (through `kube`, a cluster.Kube) a
+    Server for it whose proxy orders from pebble, with its SSH key Secret."""
+    fresh = host.fresh
+    listener_cert, listener_key = listener_certificate()
+    start_pebble(host, listener_cert, listener_key)  # the ACME CA, on the server itself
+
+    kube.run("create", "secret", "generic", f"{name}-ssh", f"--from-literal=ssh-privatekey={fresh.private_key_pem}")
+    kube.run("create", "secret", "generic", "pebble-root", f"--from-literal=ca.crt={listener_cert}")
+    kube.apply(json.dumps({
+        "apiVersion": "hydron.dev/v1alpha1", "kind": "Server", "metadata": {"name": name},
+        "spec": {"address": fresh.address, "port": fresh.port, "publicAddress": host.ip, "baseImages": base_images,
+                 "sshKeySecretRef": {"name": f"{name}-ssh", "key": "ssh-privatekey"},
+                 "proxy": {"acmeCa": "https://localhost:14000/dir", "acmeEmail": "ops@example.test",
+                           "acmeCaRootSecretRef": {"name": "pebble-root", "key": "ca.crt"}}},
+    }))
+    return AcmeServer(name, host)

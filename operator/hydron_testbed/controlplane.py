@@ -4,8 +4,8 @@ The envtest approach: real binaries, no kubelet or controller-manager (Hydron's
 workloads run on servers, not pods). Used by the test suite as a session fixture and
 by `hack/up.sh` for the README's main job.
 
-    python -m tests.support.controlplane up --dir DIR   # starts, prints KUBECONFIG
-    python -m tests.support.controlplane down --dir DIR
+    PYTHONPATH=operator python -m hydron_testbed.controlplane up --dir DIR   # starts, prints KUBECONFIG
+    PYTHONPATH=operator python -m hydron_testbed.controlplane down --dir DIR
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import ipaddress
 import json
 import os
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -30,7 +29,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-REPO = Path(__file__).resolve().parents[2]
+from hydron_testbed import REPO, TestBedUnavailable
+from hydron_testbed.ports import free_port
+
 BINS_SCRIPT = REPO / "hack" / "control-plane-bins.sh"
 STATE_FILE = "controlplane.json"
 
@@ -39,14 +40,12 @@ def control_plane_bins() -> Path:
     """Directory with kube-apiserver, etcd, kubectl and helm (built once, then cached)."""
     result = subprocess.run(["bash", str(BINS_SCRIPT)], stdout=subprocess.PIPE, text=True, check=False)
     if result.returncode != 0:
-        raise RuntimeError(f"{BINS_SCRIPT.name} failed (exit {result.returncode}); see its output above")
+        raise TestBedUnavailable(
+            f"control plane binaries: hack/{BINS_SCRIPT.name} failed (exit {result.returncode}; its output is above). "
+            "It builds them with Go (apt-get install golang) or takes them from KUBEBUILDER_ASSETS; "
+            "hack/setup.sh runs it."
+        )
     return Path(result.stdout.strip().splitlines()[-1])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _write_key(path: Path, key) -> None:
@@ -200,7 +199,7 @@ class ControlPlane:
         while time.monotonic() < deadline:
             for name, proc in self.processes.items():
                 if proc.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {proc.returncode}:\n{self.log_tail(name)}")
+                    raise TestBedUnavailable(f"control plane: {name} exited with {proc.returncode}:\n{self.log_tail(name)}")
             try:
                 with urllib.request.urlopen(f"{self.server}/readyz", context=context, timeout=2) as response:
                     if response.status == 200:
@@ -209,7 +208,7 @@ class ControlPlane:
                 last_error = str(error)
             time.sleep(0.2)  # polling interval, not synchronisation: the loop checks readiness
         self.stop()
-        raise RuntimeError(f"kube-apiserver not ready after {timeout}s ({last_error}):\n{self.log_tail('kube-apiserver')}")
+        raise TestBedUnavailable(f"control plane: kube-apiserver not ready after {timeout}s ({last_error}):\n{self.log_tail('kube-apiserver')}")
 
     def kubectl_run(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([str(self.kubectl), *args], env=self.env(), input=input, capture_output=True, text=True, check=check)
@@ -269,8 +268,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     stop_recorded(args.dir)
     started = time.monotonic()
-    plane = ControlPlane(args.dir, control_plane_bins())
-    plane.start()
+    try:
+        plane = ControlPlane(args.dir, control_plane_bins())
+        plane.start()
+    except TestBedUnavailable as error:
+        print(error, file=sys.stderr)
+        return 1
     plane.install_crds()
     print(f"control plane ready in {time.monotonic() - started:.1f}s", file=sys.stderr)
     print(plane.kubeconfig)

@@ -10,34 +10,36 @@
   it looks at every process's argv, to catch a token visible to ``ps``;
 * :class:`SilentServer` — accepts TCP connections and never answers (for timeouts);
 * :class:`SSHServer` — OpenSSH's ``sshd`` on a free port with its own host key and one
-  authorised client key (skipped where sshd is missing, failing under CI=true);
-* :func:`closed_port` — a port nothing listens on.
+  authorised client key (:class:`~hydron_testbed.TestBedUnavailable` where sshd is missing);
+* :func:`served_app` — the files of an example app committed and served by ``git daemon``.
 
 Repositories are built with real git (through GitPython) by :class:`WorkRepo` and
-published as bare repositories under one served root. Readiness is a poll of the port
-with a deadline; servers stop at fixture teardown.
+published as bare repositories under one served root (:func:`build_served` makes the
+source tests' set). Readiness is a poll of the port with a deadline; whoever starts a
+server stops it.
 """
 
 from __future__ import annotations
 
 import base64
 import os
-import re
 import signal
 import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from collections.abc import Callable
-from typing import Iterator, Optional
+from typing import Optional
 
-import pytest
 from git.cmd import Git
 
-LOOPBACK = "127.0.0.1"
+from hydron_testbed import TestBedUnavailable
+from hydron_testbed.ports import LOOPBACK, free_port, wait_for_port
+
 READY_TIMEOUT = 15.0
 
 # Deterministic, isolated git for building fixtures: no user config, fixed identity.
@@ -240,18 +242,23 @@ def build_served(base: Path) -> ServedRepos:
     return ServedRepos(served, public, private, hostile, marker, big, bomb, sub, filesub)
 
 
+@contextmanager
+def served_app(tmp_path: Path, source: Path, name: str) -> Iterator[tuple[WorkRepo, "GitDaemon"]]:
+    """The files under `source`, committed on main and served by git daemon as NAME.git."""
+    served = tmp_path / "served"
+    served.mkdir()
+    daemon = GitDaemon(served).start()
+    try:
+        work = WorkRepo(tmp_path / name)
+        work.write_tree(source)
+        work.commit(name)
+        work.publish(daemon.root / f"{name}.git")
+        yield work, daemon
+    finally:
+        daemon.stop()
+
+
 # -- readiness ------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
-        return s.getsockname()[1]
-
-
-def closed_port() -> int:
-    """A loopback port that was free a moment ago and has no listener."""
-    return free_port()
 
 
 def start_on_free_port(spawn: Callable[[int], subprocess.Popen], what: str) -> tuple[int, subprocess.Popen]:
@@ -283,26 +290,6 @@ def stop_process_group(proc: Optional[subprocess.Popen]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-
-
-def wait_for_port(port: int, deadline: float, proc: Optional[subprocess.Popen] = None) -> None:
-    """Poll until ``port`` accepts a connection; fail early if ``proc`` exits."""
-    while True:
-        try:
-            with socket.create_connection((LOOPBACK, port), timeout=0.5):
-                return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"nothing listens on {LOOPBACK}:{port}")
-        if proc is not None:
-            try:
-                proc.wait(timeout=0.05)  # doubles as the pause between polls
-                raise RuntimeError(f"server exited with {proc.returncode} before listening on port {port}")
-            except subprocess.TimeoutExpired:
-                pass
-        else:
-            threading.Event().wait(0.05)  # poll interval, not synchronisation
 
 
 # -- git daemon -----------------------------------------------------------------------
@@ -549,17 +536,16 @@ class SSHServer:
         (base / "authorized_keys").write_text(client_pub + "\n")
 
     @staticmethod
-    def available() -> Optional[str]:
-        """None when sshd can run here, else why not."""
+    def require() -> None:
+        """Raise TestBedUnavailable when sshd cannot run here, saying why."""
         sshd = "/usr/sbin/sshd"
         if not os.path.exists(sshd):
-            return "sshd is not installed (Debian: openssh-server)"
+            raise TestBedUnavailable("ssh test server: sshd is not installed (apt-get install openssh-server)")
         if os.geteuid() == 0 and not os.path.isdir("/run/sshd"):
             try:
                 os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege separation dir
             except OSError as exc:
-                return f"cannot create /run/sshd: {exc}"
-        return None
+                raise TestBedUnavailable(f"ssh test server: cannot create /run/sshd: {exc}") from exc
 
     def known_hosts(self, pub: Optional[str] = None) -> str:
         key = " ".join((pub or self.host_pub).split()[:2])
@@ -643,58 +629,3 @@ class SilentServer:
         for c in self.conns:
             c.close()
         self.sock.close()
-
-
-# -- pytest fixtures ------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def served_repos(tmp_path_factory: pytest.TempPathFactory) -> ServedRepos:
-    """The fixture repositories, built once per test session."""
-    return build_served(tmp_path_factory.mktemp("git"))
-
-
-@pytest.fixture(scope="session")
-def git_daemon(served_repos: ServedRepos) -> Iterator[GitDaemon]:
-    daemon = GitDaemon(served_repos.root).start()
-    yield daemon
-    daemon.stop()
-
-
-@pytest.fixture(scope="session")
-def git_http(served_repos: ServedRepos) -> Iterator[GitHTTPServer]:
-    server = GitHTTPServer(served_repos.root).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SSHServer]:
-    """sshd on loopback (Debian package openssh-server)."""
-    why_not = SSHServer.available()
-    if why_not:
-        # the suite's rule: skip on a developer machine, fail on CI where a skip hides a gap
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"ssh test server unavailable: {why_not}", pytrace=False)
-        pytest.skip(f"ssh test server unavailable: {why_not}")
-    server = SSHServer(tmp_path_factory.mktemp("sshd")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def silent_server() -> Iterator[SilentServer]:
-    server = SilentServer()
-    yield server
-    server.close()
-
-
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-@pytest.fixture
-def fresh_repo(served_repos: ServedRepos, request: pytest.FixtureRequest) -> Iterator[tuple[WorkRepo, str]]:
-    """A repository only this test uses (it may push to it): ``(work repo, served name)``."""
-    name = _SAFE_NAME.sub("-", request.node.name)[:60]
-    work = WorkRepo(served_repos.root.parent / "work" / f"fresh-{name}")
-    yield work, f"fresh/{name}.git"

@@ -21,7 +21,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "llm"
+from hydron_testbed import REPO
+
+RECORDINGS = REPO / "tests" / "fixtures" / "llm"
+"""Recorded Messages API responses (data the tests keep; no code is imported from tests/)."""
 HANG_LIMIT_S = 30.0  # a hanging reply gives up on its own after this, should close() never come
 
 
@@ -38,9 +41,9 @@ class Reply:
         return json.dumps(self.body).encode()
 
 
-def recorded(name: str) -> Reply:
+def recorded(name: str, directory: Path = RECORDINGS) -> Reply:
     """A reply from tests/fixtures/llm/<name>.json: {"status", "headers", "body" | "rawBody"}."""
-    data = json.loads((FIXTURES / f"{name}.json").read_text())
+    data = json.loads((directory / f"{name}.json").read_text())
     body = data["rawBody"].encode() if "rawBody" in data else data["body"]
     return Reply(status=data.get("status", 200), body=body, headers=data.get("headers", {}))
 

@@ -1,19 +1,20 @@
-"""The Docker test bed: a real Docker engine, local base images, fresh "servers".
+"""Fresh servers on the local Docker engine (with the local base images).
 
 A fresh server is a container from ``hydron-testbed/server:bookworm``: Debian with
-sshd and nothing else, which provisioning then turns into a Hydron server. Tests reach
-it over real SSH on a random loopback port, with a client key made for the session
-and the server's own host key pinned.
+sshd and nothing else, which provisioning then turns into a Hydron server. It is
+reached over real SSH on a random loopback port, with a client key made for it and
+the server's own host key pinned:
 
-Use as a pytest plugin (``pytest_plugins = ["tests.support.docker_bed"]``):
+    client = ensure_docker()                        # TestBedUnavailable without an engine
+    ensure_base_images()
+    servers = FreshServers(client)
+    (server,) = servers.start(1)                    # or servers.hosts(1): with its container
+    async with server.connect() as conn:            # host key pinned
+        await conn.run("id -u", check=True)
+    servers.close()
 
-    async def test_something(fresh_servers):
-        (server,) = fresh_servers()                 # or fresh_servers(2) -> [a, b]
-        async with server.connect() as conn:        # host key pinned
-            await conn.run("id -u", check=True)
-
-Without a Docker engine the tests skip, except under CI=true, where they fail: a CI run
-that silently skips its real-component tests would prove nothing.
+The test suite's fixtures (tests/conftest.py) wrap this; there a missing engine skips
+a test on a developer's machine and fails it under CI=true.
 """
 
 from __future__ import annotations
@@ -26,17 +27,17 @@ import uuid
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, NoReturn
 
 import asyncssh
 import docker
 import docker.errors
 import docker.types
-import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DOCKER_UP = REPO_ROOT / "hack" / "docker-up.sh"
-BASE_IMAGES = REPO_ROOT / "hack" / "base-images.sh"
+from hydron.api.server import Server
+from hydron_testbed import REPO, TestBedUnavailable
+
+DOCKER_UP = REPO / "hack" / "docker-up.sh"
+BASE_IMAGES = REPO / "hack" / "base-images.sh"
 
 SERVER_IMAGE = "hydron-testbed/server:bookworm"
 NETWORK = "hydron-testbed"
@@ -54,15 +55,8 @@ SERVER_SECURITY_OPT = ["seccomp=unconfined", "apparmor=unconfined"]
 SSHD_DEADLINE_S = 60.0
 
 
-class DockerBedUnavailable(RuntimeError):
-    """The engine or the base images could not be made ready."""
-
-
-def _unavailable(reason: str) -> NoReturn:
-    """Skip on a developer machine; fail under CI, where skipping would hide a gap."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"docker test bed unavailable: {reason}", pytrace=False)
-    pytest.skip(f"docker test bed unavailable: {reason}")
+class ServerStartFailed(RuntimeError):
+    """The engine is there, but a server container stopped or its sshd never answered."""
 
 
 def _run_script(script: Path, timeout: float) -> str:
@@ -71,10 +65,10 @@ def _run_script(script: Path, timeout: float) -> str:
             ["bash", str(script)], capture_output=True, text=True, timeout=timeout
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise DockerBedUnavailable(f"{script.name}: {exc}") from exc
+        raise TestBedUnavailable(f"docker test bed: hack/{script.name}: {exc}") from exc
     if proc.returncode != 0:
         tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-20:])
-        raise DockerBedUnavailable(f"{script.name} exited {proc.returncode}:\n{tail}")
+        raise TestBedUnavailable(f"docker test bed: hack/{script.name} exited {proc.returncode}:\n{tail}")
     return proc.stdout
 
 
@@ -85,18 +79,16 @@ def ensure_docker() -> docker.DockerClient:
         client = docker.from_env(timeout=300)
         client.ping()
         return client
-    except (DockerBedUnavailable, docker.errors.DockerException) as exc:
-        reason = str(exc)
-    _unavailable(reason)
+    except docker.errors.DockerException as exc:
+        raise TestBedUnavailable(
+            f"docker test bed: no Docker engine answers ({exc}); install docker.io and run hack/docker-up.sh"
+        ) from exc
 
 
 def ensure_base_images() -> str:
-    """Build or reuse the local images (hack/base-images.sh); returns its report."""
-    try:
-        return _run_script(BASE_IMAGES, timeout=3600)
-    except DockerBedUnavailable as exc:
-        reason = str(exc)
-    _unavailable(reason)
+    """Build or reuse the local images (hack/base-images.sh); returns its report.
+    TestBedUnavailable (naming the script and its last output lines) when they cannot be made."""
+    return _run_script(BASE_IMAGES, timeout=3600)
 
 
 @dataclass
@@ -137,6 +129,48 @@ class FreshServer:
         )
         options.update(kwargs)
         return asyncssh.connect(**options)
+
+
+@dataclass
+class Host:
+    """A fresh server and the container behind it: a person's own hand on the machine
+    (to set it up, break it, inspect it), and the `Server` resource that points at it."""
+
+    fresh: FreshServer
+    container: docker.models.containers.Container
+
+    def sh(self, script: str, check: bool = True) -> str:
+        """Run a shell script in the container (not through Hydron's SSH)."""
+        code, out = self.container.exec_run(["sh", "-c", script])
+        text = out.decode(errors="replace")
+        if check and code != 0:
+            raise AssertionError(f"`{script}` exited {code}: {text}")
+        return text
+
+    @property
+    def ip(self) -> str:
+        """Its address on the test bed's network, where users (and other servers) reach it."""
+        self.container.reload()
+        return self.container.attrs["NetworkSettings"]["Networks"][NETWORK]["IPAddress"]
+
+    @property
+    def name(self) -> str:
+        return self.fresh.name
+
+    def read_secret(self, name: str, key: str) -> str:
+        """The controllers' secret reader: every Secret holds this server's SSH key."""
+        return self.fresh.private_key_pem
+
+    def server(self, **spec) -> Server:
+        """A Server resource for this machine; `spec` adds or overrides fields."""
+        base = {
+            "address": self.fresh.address,
+            "port": self.fresh.port,
+            "publicAddress": self.ip,  # SSH comes through a mapped port; users reach the container
+            "user": self.fresh.user,
+            "sshKeySecretRef": {"name": "server-ssh", "key": "ssh-privatekey"},
+        }
+        return Server.model_validate({"spec": {**base, **spec}})
 
 
 def _pid_alive(pid: int) -> bool:
@@ -190,7 +224,7 @@ def _wait_for_sshd(container, deadline: float) -> int:
         container.reload()
         if container.status not in ("created", "running"):
             logs = container.logs(tail=30).decode(errors="replace")
-            raise DockerBedUnavailable(
+            raise ServerStartFailed(
                 f"{container.name} stopped ({container.status}) before sshd answered:\n{logs}"
             )
         bindings = (container.attrs["NetworkSettings"]["Ports"] or {}).get("22/tcp") or []
@@ -206,12 +240,13 @@ def _wait_for_sshd(container, deadline: float) -> int:
             except OSError as exc:
                 last = str(exc)
         if time.monotonic() > deadline:
-            raise DockerBedUnavailable(f"sshd in {container.name} did not answer: {last}")
+            raise ServerStartFailed(f"sshd in {container.name} did not answer: {last}")
         time.sleep(0.2)  # poll interval
 
 
 class FreshServers:
-    """Factory: ``fresh_servers(n)`` starts n fresh servers; all go at session end."""
+    """Starts fresh servers (``start(n)``, or ``hosts(n)`` with their containers) and
+    removes them one by one (``remove``) or all at once (``close``)."""
 
     def __init__(self, client: docker.DockerClient, image: str = SERVER_IMAGE, labels: dict[str, str] | None = None):
         self.client = client
@@ -222,15 +257,8 @@ class FreshServers:
         self._count = 0
         self._containers: dict[str, object] = {}
 
-    def __call__(self, n: int = 1) -> list[FreshServer]:
-        try:
-            return self.start(n)
-        except DockerBedUnavailable as exc:
-            reason = str(exc)
-        pytest.fail(reason, pytrace=False)
-
     def start(self, n: int = 1) -> list[FreshServer]:
-        """Start n servers and wait for their sshd; DockerBedUnavailable if one never answers."""
+        """Start n servers and wait for their sshd; ServerStartFailed if one never answers."""
         keys = [asyncssh.generate_private_key("ssh-ed25519") for _ in range(n)]
         started = [(self._start(key), key) for key in keys]
         deadline = time.monotonic() + SSHD_DEADLINE_S
@@ -266,7 +294,7 @@ class FreshServers:
         port = _wait_for_sshd(container, deadline)
         res = container.exec_run(["cat", "/etc/ssh/ssh_host_ed25519_key.pub"])
         if res.exit_code != 0:
-            raise DockerBedUnavailable(f"no host key in {container.name}: {res.output!r}")
+            raise ServerStartFailed(f"no host key in {container.name}: {res.output!r}")
         algorithm, blob = res.output.decode().split()[:2]
         return FreshServer(
             name=container.name,
@@ -279,9 +307,14 @@ class FreshServers:
             container_id=container.id,
         )
 
-    def remove(self, server: FreshServer) -> None:
-        """Remove one server (and its anonymous volumes) before the session ends."""
-        container = self._containers.pop(server.container_id, None)
+    def hosts(self, n: int = 1) -> list[Host]:
+        """Start n servers, each paired with its container (for setup and inspection)."""
+        return [Host(fresh, self._containers[fresh.container_id]) for fresh in self.start(n)]
+
+    def remove(self, server: FreshServer | Host) -> None:
+        """Remove one server (and its anonymous volumes) before the others."""
+        fresh = server.fresh if isinstance(server, Host) else server
+        container = self._containers.pop(fresh.container_id, None)
         if container is not None:
             try:
                 container.remove(force=True, v=True)
@@ -296,26 +329,3 @@ class FreshServers:
             except docker.errors.NotFound:
                 pass
 
-
-@pytest.fixture(scope="session")
-def docker_client() -> docker.DockerClient:
-    """An SDK client for a running engine (started if needed)."""
-    client = ensure_docker()
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="session")
-def base_images(docker_client) -> str:
-    """The local stand-in and server images, built once and cached across runs."""
-    return ensure_base_images()
-
-
-@pytest.fixture(scope="session")
-def fresh_servers(docker_client, base_images) -> Callable[[int], list[FreshServer]]:
-    """Factory of fresh servers: ``fresh_servers(n=1) -> list[FreshServer]``."""
-    remove_stale_containers(docker_client)
-    ensure_network(docker_client)
-    factory = FreshServers(docker_client)
-    yield factory
-    factory.close()

@@ -1,1 +1,0 @@
-"""Test support code shared by the unit, integration and e2e suites."""
