@@ -9,7 +9,7 @@ differs, then the totals:
   services      precision (matched / services Hydron found), recall (matched / true services);
                 spurious services are split into those the truth lists as not_services (with why)
                 and unexplained ones
-  language, framework, port, health path
+  role, language, framework, port, health path
                 accuracy over matched services (health path: a path where the truth has one,
                 none where it has none)
   datastores    recall of the kinds the truth lists (required ones, and all); kinds Hydron's
@@ -39,7 +39,7 @@ from hydron.analysis.models import BackingKind  # noqa: E402
 from truth import App, TruthService, load_all, same_path, squash  # noqa: E402
 
 EXPRESSIBLE = set(BackingKind.__args__)
-FACTS = ("language", "framework", "port", "health_path")
+FACTS = ("role", "language", "framework", "port", "health_path")
 
 
 @dataclass
@@ -77,13 +77,24 @@ class AppScore:
     env_missed: list[str] = field(default_factory=list)
 
 
+def _places(service) -> set[str]:
+    """Where a found service lives: its path, and the folder of its entry point (Go cmd/x/main.go)."""
+    places = {same_path(service.path)}
+    if service.entry_point:
+        places.add(same_path(str(Path(service.entry_point.file).parent)))
+    return places
+
+
 def _pair(truth: list[TruthService], found: list) -> tuple[list[tuple[TruthService, object]], list, list]:
     """Match by path; where a path holds several services, by role first, then in order."""
     pairs, left = [], list(found)
     unmatched = []
     for wanted in sorted(truth, key=lambda s: (s.path, s.role != "web")):
-        same = [s for s in left if same_path(s.path) in wanted.paths]
-        pick = next((s for s in same if s.role.value == wanted.role), None) or (same[0] if same else None)
+        same = [s for s in left if _places(s) & wanted.paths]
+        exact = [s for s in same if same_path(s.path) == wanted.path]
+        pick = (next((s for s in exact if s.role.value == wanted.role), None)
+                or next((s for s in same if s.role.value == wanted.role), None)
+                or (exact or same or [None])[0])
         if pick is None:
             unmatched.append(wanted)
             continue
@@ -118,13 +129,16 @@ def score(app: App, checkouts: Path) -> AppScore:
     known = {n["path"]: n.get("reason", "") for n in app.not_services}
     for service in extra:
         path = same_path(service.path)
-        label = f"{path} as {service.role.value}" + (f" [{service.framework.name}]" if service.framework else "")
-        if path in known:
-            result.spurious_known.append(f"{label}: {known[path]}")
+        label = (f"{path} as {service.role.value}" + (f" [{service.framework.name}]" if service.framework else "")
+                 + (f" (entry {service.entry_point.file})" if service.entry_point and path == "." else ""))
+        place = next((p for p in sorted(_places(service), key=lambda p: p == path) if p in known), None)
+        if place is not None:
+            result.spurious_known.append(f"{label}: {known[place]}")
         else:
             result.spurious_unexplained.append(label)
     for wanted, got in pairs:
         checks = {
+            "role": (wanted.role, got.role.value, wanted.role == got.role.value),
             "language": (wanted.language, squash(got.language.name) if got.language else None,
                          wanted.language == (squash(got.language.name) if got.language else None)),
             "framework": (wanted.raw.get("framework"), got.framework.name if got.framework else None,
@@ -139,8 +153,6 @@ def score(app: App, checkouts: Path) -> AppScore:
             result.facts[fact].add(ok)
             if not ok:
                 result.mismatches.append(f"{wanted.path}: {fact} is {want!r}, Hydron says {have!r}")
-        if got.role.value != wanted.role:
-            result.mismatches.append(f"{wanted.path}: role is {wanted.role!r}, Hydron says {got.role.value!r}")
     kinds = {d.kind for d in analysis.databases}
     for store in app.datastores:
         if store.kind not in EXPRESSIBLE:
@@ -202,7 +214,7 @@ def totals(scores: list[AppScore]) -> dict:
 
 
 def report(scores: list[AppScore]) -> str:
-    lines = [f"{'app':28} {'time':>6} {'svc t/f/m':>10} {'lang':>6} {'fw':>6} {'port':>6} {'health':>6} "
+    lines = [f"{'app':28} {'time':>6} {'svc t/f/m':>10} {'role':>6} {'lang':>6} {'fw':>6} {'port':>6} {'health':>6} "
              f"{'ds':>6} {'env':>6}"]
     for s in scores:
         if s.crashed:
