@@ -147,8 +147,8 @@ def score(app: App, checkouts: Path) -> AppScore:
             "health_path": (wanted.health_path, got.health_check.path if got.health_check else None,
                             (got.health_check.path if got.health_check else None) in wanted.health_paths),
         }
-        if wanted.role == "static":
-            del checks["port"]  # whatever serves the files picks the port; nothing in the repository says it
+        if wanted.role == "static" or wanted.port == "any":
+            del checks["port"]  # whatever serves the files (or PHP) picks the port; nothing in the repository says it
         for fact, (want, have, ok) in checks.items():
             result.facts[fact].add(ok)
             if not ok:
