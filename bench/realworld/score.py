@@ -139,8 +139,8 @@ def score(app: App, checkouts: Path) -> AppScore:
     for wanted, got in pairs:
         checks = {
             "role": (wanted.role, got.role.value, wanted.role == got.role.value),
-            "language": (wanted.language, squash(got.language.name) if got.language else None,
-                         wanted.language == (squash(got.language.name) if got.language else None)),
+            "language": (wanted.raw.get("language"), got.language.name if got.language else None,
+                         (squash(got.language.name) if got.language else None) in wanted.languages),
             "framework": (wanted.raw.get("framework"), got.framework.name if got.framework else None,
                           _framework_ok(wanted, got)),
             "port": (wanted.port, got.port.value if got.port else None, wanted.port == (got.port.value if got.port else None)),

@@ -53,6 +53,7 @@ class TruthService:
     path: str
     role: str
     language: Optional[str]
+    languages: list[Optional[str]]  # squashed; any of them is right (Next.js run by Bun: node or bun)
     frameworks: list[Optional[str]]  # squashed; any of them is right, the first is the canonical one
     port: Optional[int]
     health_path: Optional[str]  # the canonical one
@@ -131,7 +132,8 @@ def load(path: Path) -> App:
         if not isinstance(raw.get("evidence"), dict) or not raw["evidence"]:
             raise TruthError(f"{here}: every service needs evidence (file:line per fact)")
         services.append(TruthService(
-            path=same_path(_need(raw, "path", here)), role=role, language=squash(_need(raw, "language", here)),
+            path=same_path(_need(raw, "path", here)), role=role, language=squash(_first(_need(raw, "language", here))),
+            languages=[squash(name) for name in _listed(raw["language"])],
             frameworks=[squash(f) for f in frameworks], port=raw.get("port"), health_path=_first(raw.get("health_path")), health_paths=_listed(raw.get("health_path")),
             name=raw.get("name"), raw=raw, also_paths=[same_path(p) for p in raw.get("also_paths") or []],
         ))
