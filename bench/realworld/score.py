@@ -92,7 +92,8 @@ def _pair(truth: list[TruthService], found: list) -> tuple[list[tuple[TruthServi
     for wanted in sorted(truth, key=lambda s: (s.path, s.role != "web")):
         same = [s for s in left if _places(s) & wanted.paths]
         exact = [s for s in same if same_path(s.path) == wanted.path]
-        pick = (next((s for s in exact if s.role.value == wanted.role), None)
+        pick = (next((s for s in same if wanted.name and s.name == wanted.name), None)
+                or next((s for s in exact if s.role.value == wanted.role), None)
                 or next((s for s in same if s.role.value == wanted.role), None)
                 or (exact or same or [None])[0])
         if pick is None:
