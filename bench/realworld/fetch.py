@@ -82,8 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", help="app name (repeatable)")
     parser.add_argument("--force", action="store_true", help="replace existing checkouts")
     args = parser.parse_args(argv)
-    failures = 0
+    failures, done = 0, set()
     for app in load_all(args.suite, args.only):
+        if app.checkout in done:
+            continue  # several apps of one repository (the nixpacks examples) share one checkout
+        done.add(app.checkout)
         dest = args.checkouts / app.checkout
         if dest.exists() and not args.force:
             continue

@@ -105,8 +105,11 @@ def _pair(truth: list[TruthService], found: list) -> tuple[list[tuple[TruthServi
 
 
 def _framework_ok(wanted: TruthService, got) -> bool:
-    name = squash(got.framework.name) if got.framework else None
-    return name in wanted.frameworks
+    """'Vite + React' is right where the truth says Vite or React."""
+    if got.framework is None:
+        return None in wanted.frameworks
+    names = {squash(got.framework.name)} | {squash(part) for part in got.framework.name.split("+")}
+    return bool(names & set(wanted.frameworks))
 
 
 def score(app: App, checkouts: Path) -> AppScore:

@@ -94,10 +94,7 @@ class App:
     not_services: list[dict]
     datastores: list[Datastore]
     env: list[EnvFact]
-
-    @property
-    def checkout(self) -> str:
-        return self.name
+    checkout: str  # folder under --checkouts; several apps of one repository share it (nixpacks examples)
 
 
 class TruthError(ValueError):
@@ -148,6 +145,7 @@ def load(path: Path) -> App:
                     for d in doc.get("datastores") or []],
         env=[EnvFact(name=e["name"], service=same_path(e["service"]) if e.get("service") else None,
                      evidence=e.get("evidence", "")) for e in doc.get("env") or []],
+        checkout=doc.get("checkout", doc.get("name", path.stem)),
     )
 
 
