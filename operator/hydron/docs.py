@@ -286,6 +286,8 @@ DOCUMENTED: tuple[Reason, ...] = (
          "the Server's Certificates condition.", True),
     _doc("ProxyError", AVAIL, "Through the proxy the app answered with a server error (5xx) or nothing readable.",
          "Read the app's logs (`kubectl hydron logs APP`); Hydron retries.", True),
+    _doc("ServerNotFound", AVAIL, "spec.serverRef names a Server that does not exist in this namespace.",
+         "Create the Server, or point spec.serverRef at an existing one; Hydron retries.", True),
     _doc("ServerNotReady", AVAIL, "The Server this Deployment runs on is not Ready yet.",
          "Wait for provisioning (`kubectl hydron status APP` shows the steps); look at the Server's reason.", True),
     _doc("InvalidSpec", AVAIL, "The services cannot be laid out (e.g. a dependsOn cycle or an unknown service).",
@@ -309,7 +311,8 @@ def _first_sentence(doc: str | None) -> str:
 
 def collected_reasons() -> list[Reason]:
     """Reasons found in the code itself: error classes and pure decision functions."""
-    from hydron.api.infraplan import Approval
+    from hydron.api.conditions import set_condition
+    from hydron.api.infraplan import Approval, InfraPlanStatus
     from hydron.controllers.application import planned_condition
     from hydron.controllers.common import INVALID_SPEC
     from hydron.planning.approval import approval_state
@@ -327,10 +330,10 @@ def collected_reasons() -> list[Reason]:
                            (Approval(revision=3), False), (None, False)):
         state = approval_state(2, approval, auto)
         found.append(Reason(state.reason, APR))
-    for plan_status in ({"conditions": [{"type": "Ready", "status": "True"}]},
-                        {"conditions": [{"type": "Valid", "status": "False", "reason": "InvalidPlan"}]},
-                        {"revision": 1, "conditions": [{"type": "Approved", "status": "False"}]}, {}):
-        found.append(Reason(planned_condition("plan", plan_status)[1], PLN))
+    for revision, (type_, value, reason) in ((None, ("Ready", "True", "Ready")), (None, ("Valid", "False", "InvalidPlan")),
+                                             (1, ("Approved", "False", "AwaitingApproval")), (None, (None, None, None))):
+        conditions = set_condition([], type_, value, reason, "", 1) if type_ else []
+        found.append(Reason(planned_condition("plan", InfraPlanStatus(revision=revision, conditions=conditions))[1], PLN))
     return found
 
 

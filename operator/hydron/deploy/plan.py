@@ -72,6 +72,12 @@ def dependency_order(services: Sequence[DeployService]) -> list[str]:
     return order
 
 
+def check_services(services: Sequence[DeployService]) -> None:
+    """Raise PlanError for what no rollout could run (a cycle, an unknown dependency),
+    before anything is built."""
+    dependency_order(services)
+
+
 def _cycle(deps: Mapping[str, list[str]], done: set[str]) -> list[str]:
     """One cycle among the services not yet placed, for the error message."""
     start = next(n for n in deps if n not in done)
