@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from hydron.api.deployment import DeployService
 from hydron.api.infraplan import HealthCheck
+from hydron.api.names import volume_name
 
 APP_LABEL = "dev.hydron.app"
 SERVICE_LABEL = "dev.hydron.service"
@@ -43,11 +43,6 @@ def route_id(app: str, service: str) -> str:
 
 def container_name(app: str, service: str, digest: str) -> str:
     return f"hydron-{app}-{service}-{digest[:10]}"
-
-
-def volume_name(app: str, service: str, path: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "root"
-    return f"hydron-{app}-{service}-{slug}"
 
 
 def dependency_order(services: Sequence[DeployService]) -> list[str]:

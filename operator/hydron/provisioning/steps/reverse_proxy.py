@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hydron.provisioning import caddy_config, daemons, packages, poll
+from hydron.provisioning import daemons, packages, poll
+from hydron.remote.builders import caddy_config
 from hydron.provisioning.failures import StepError
 from hydron.provisioning.osprofile import CADDY_MISSING_HINT
 from hydron.provisioning.step import Observation, Step, StepContext
