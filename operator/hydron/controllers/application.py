@@ -24,7 +24,7 @@ from hydron.analysis import Analysis, analyze
 from hydron.analysis.models import Port, Service, ServiceRole
 from hydron.api.application import Application, ApplicationStatus, GitSource, SourceStatus
 from hydron.api.base import LocalObjectReference
-from hydron.api.conditions import now, set_condition
+from hydron.api.conditions import ANALYZED, DEPLOYED, PLANNED, SOURCE_READY, now, set_condition
 from hydron.api.deployment import Deployment
 from hydron.api.infraplan import InfraPlan, InfraPlanSpec, InfraPlanStatus
 from hydron.controllers.common import ApplyChild, Outcome, Retry, conclude
@@ -36,7 +36,6 @@ from hydron.templates import UnknownTemplate, expand_template
 
 log = logging.getLogger(__name__)
 
-SOURCE_READY, ANALYZED, PLANNED, DEPLOYED = "SourceReady", "Analyzed", "Planned", "Deployed"
 CONDITIONS = {
     SOURCE_READY: "Waiting for the source to be fetched and pinned.",
     ANALYZED: "Waiting for the code to be analysed.",

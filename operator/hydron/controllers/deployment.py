@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hydron import metrics
-from hydron.api.conditions import now, set_condition
+from hydron.api.conditions import AVAILABLE, BUILT, now, set_condition
 from hydron.api.deployment import Deployment, DeploymentStatus, ServiceStatus
 from hydron.api.server import Server
 from hydron.build.context import ContextError
@@ -51,7 +51,6 @@ from hydron.remote.servers import is_ready, open_session, target_of
 
 log = logging.getLogger(__name__)
 
-BUILT, AVAILABLE = "Built", "Available"
 DEPENDS_ON = [BUILT, AVAILABLE]
 CONDITIONS = {
     BUILT: "Waiting for the images to be built on the server.",

@@ -21,7 +21,7 @@ from typing import Any
 
 from hydron.api.base import Condition
 from hydron.api.conditions import now as utc_now
-from hydron.api.conditions import set_condition, summarize_ready
+from hydron.api.conditions import APPROVED, VALID, set_condition, summarize_ready
 from hydron.api.infraplan import AssistantReply, Finding, InfraPlan, InfraPlanSpec, InfraPlanStatus, PlannedSecret
 from hydron.api.application import Application
 from hydron.controllers.common import EnsureSecret, Outcome, PatchSpec, Retry, conclude
@@ -34,8 +34,8 @@ from hydron.planning.revisions import next_revision
 from hydron.planning.validation import validate
 
 CONDITIONS = {
-    "Valid": "Waiting for the plan to be made from the Application's analysis.",
-    "Approved": "Waiting for a person (or autoApprove) to approve a revision.",
+    VALID: "Waiting for the plan to be made from the Application's analysis.",
+    APPROVED: "Waiting for a person (or autoApprove) to approve a revision.",
 }
 DEPENDS_ON = list(CONDITIONS)
 PLANNING_SOURCES = ("Analysis", "Planning", "LLM")
@@ -151,8 +151,8 @@ async def reconcile_plan(plan: InfraPlan, generation: int | None, context: PlanC
     at = at or utc_now()
     conditions: list[Condition] = list(status.conditions)
     valid_status, valid_reason, valid_message = _valid(findings)
-    conditions = set_condition(conditions, "Valid", valid_status, valid_reason, valid_message, generation, at)  # type: ignore[arg-type]
-    conditions = set_condition(conditions, "Approved", approval.status, approval.reason, approval.message,
+    conditions = set_condition(conditions, VALID, valid_status, valid_reason, valid_message, generation, at)  # type: ignore[arg-type]
+    conditions = set_condition(conditions, APPROVED, approval.status, approval.reason, approval.message,
                                generation, at)
     conditions = summarize_ready(conditions, DEPENDS_ON, generation,
                                  f"Revision {revision.number} is valid and approved.", at)

@@ -25,7 +25,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from hydron.api.conditions import now, set_condition
+from hydron.api.conditions import PROVISIONED, REACHABLE, now, set_condition
 from hydron.api.server import ResourceUsage, Server, ServerSpec, ServerStatus
 from hydron.controllers.common import Emit, Event, LiveStatus, Outcome, Retry, conclude, emit
 from hydron.provisioning import engine, progress, steps
@@ -50,7 +50,6 @@ from hydron.remote.session import LineCallback, Session
 
 log = logging.getLogger(__name__)
 
-REACHABLE, PROVISIONED = "Reachable", "Provisioned"
 CONDITIONS = {PROVISIONED: "Waiting to reach the server."}
 DEPENDS_ON = [REACHABLE, PROVISIONED]
 READY_MESSAGE = "The server is reachable and provisioned."

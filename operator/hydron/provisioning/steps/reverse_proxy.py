@@ -109,7 +109,7 @@ class ReverseProxy(Step):
             return config is not DOWN
 
         if not await poll.until(admin_answers, ctx.settings.daemon_start_timeout):
-            raise StepError("Caddy's admin API on localhost:2019 does not answer; see its log on the server", retryable=True)
+            raise StepError(f"Caddy's admin API on {caddy_config.ADMIN_LISTEN} does not answer; see its log on the server", retryable=True)
         if not caddy_config.http_matches(config):
             await load(ctx, caddy_config.with_http(config))
             done.append("loaded the :80/:443 server through the admin API")
