@@ -73,14 +73,18 @@ def _append(tar_bytes: bytes, name: str, text: str) -> bytes:
     return out.getvalue()
 
 
-def context_from_archive(archive: Path, context: str = ".", dockerfile: str | None = None) -> tuple[bytes, str]:
-    """(tar bytes, dockerfile name inside it) for one service's build."""
+def context_from_archive(archive: Path, context: str = ".", dockerfile: str | None = None,
+                         origin: str | None = None) -> tuple[bytes, str]:
+    """(tar bytes, dockerfile name inside it) for one service's build. `origin` is the
+    plan's word for what `dockerfile` is (Generated text, a Repository path); only a
+    hand-written spec without it is told apart by content."""
     subdir = _safe_subdir(context)
     try:
         data = archive.read_bytes()
     except OSError as error:
         raise ContextError(f"the source archive {archive.name} cannot be read: {error.strerror}") from None
     data = _subtree(data, subdir)
-    if is_dockerfile_text(dockerfile):
+    generated = origin == "Generated" if origin is not None else is_dockerfile_text(dockerfile)
+    if generated:
         return _append(data, GENERATED_DOCKERFILE, dockerfile or ""), GENERATED_DOCKERFILE
     return data, dockerfile or "Dockerfile"

@@ -64,7 +64,7 @@ async def _build(client, run: CommandRunner, app: str, service: DeployService, r
         if archive is None:
             raise ContextError(f"the source of {revision or 'this revision'} has not been handed over by the "
                                "Application yet; the build starts once it is")
-        return context_from_archive(archive, build.context, build.dockerfile)
+        return context_from_archive(archive, build.context, build.dockerfile, build.origin)
 
     kept = BuildLogWriter(run, build_log_path(app, service.name))
 

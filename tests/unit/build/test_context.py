@@ -80,3 +80,10 @@ def test_tags_and_build_digests():
     same = build_digest("abc", ".", "FROM x\n")
     assert same == build_digest("abc", ".", "FROM x\n")
     assert len({same, build_digest("abd", ".", "FROM x\n"), build_digest("abc", "api", "FROM x\n"), build_digest("abc", ".", "FROM y\n")}) == 4
+
+
+def test_the_plan_says_whether_the_dockerfile_is_text_or_a_path(archive):
+    _, name = context_from_archive(archive, ".", "FROM busybox", origin="Generated")
+    assert name == GENERATED_DOCKERFILE  # one line of text, still the plan's generated Dockerfile
+    _, name = context_from_archive(archive, ".", "api/Dockerfile", origin="Repository")
+    assert name == "api/Dockerfile"
