@@ -89,11 +89,14 @@ async def _remake(plan: InfraPlan, context: PlanContext, assistant: Assistant | 
     reply = None
     if assistant is not None:
         assisted = await assistant.improve(draft, context, requests)
-        findings += assisted.findings
         retry = assisted.retry
         reply = assisted.reply
         if assisted.applied:
+            # The rules ran again with what the LLM filled: their findings replace the
+            # first draft's (a field it completed is no longer reported missing).
             draft = assisted.draft
+            findings = list(draft.findings)
+        findings += assisted.findings
     elif len(requests) > applied_before:
         findings.append(Finding(severity="Warning", source="LLM", field="changeRequests",
                                 message=f"{len(requests) - applied_before} change request(s) wait for the LLM, which "
