@@ -312,6 +312,10 @@ async def _reconcile_plan(body: kopf.Body, patch: kopf.Patch, logger: logging.Lo
     await _reconcile(InfraPlan, body, patch, logger, runtime, lambda plan, gen: infraplan.reconcile(plan, gen, deps))
 
 
+# No timer and no delete handler for InfraPlans: either would make kopf add a finalizer,
+# and a plan has nothing to clean up, so its deletion must not wait for the operator.
+# It is reconciled when it changes, when its Application nudges it (the inputs
+# annotation) and at start (resume); failures that can heal retry with backoff.
 @kopf.on.resume(GROUP, VERSION, "infraplans", id="reconcile")
 @kopf.on.create(GROUP, VERSION, "infraplans", id="reconcile")
 @kopf.on.update(GROUP, VERSION, "infraplans", id="reconcile")
@@ -319,12 +323,6 @@ async def reconcile_infraplan(body: kopf.Body, patch: kopf.Patch, logger: loggin
                               **_: Any) -> None:
     await _reconcile_plan(body, patch, logger, memo)
 
-
-@kopf.timer(GROUP, VERSION, "infraplans", id="resync", interval=APPLICATION_RESYNC, idle=APPLICATION_RESYNC)
-async def resync_infraplan(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, memo: kopf.Memo,
-                           **_: Any) -> None:
-    """Level-based: catch up with the Application even if a nudge was missed."""
-    await _reconcile_plan(body, patch, logger, memo)
 
 
 # --- Server ------------------------------------------------------------------------
