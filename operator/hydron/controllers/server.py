@@ -239,7 +239,7 @@ async def _pass(
 
     ctx = StepContext(
         run=runner, facts=facts, os=os, services=manager_for(facts.systemd), spec=spec, settings=runtime.settings,
-        check_new_login=session.probe_new_connection, acme_root_pem=acme_root,
+        check_new_login=session.probe_new_connection, acme_root_pem=acme_root, read_secret=read_secret,
     )
 
     async def publish(records) -> None:
