@@ -101,9 +101,8 @@ class Registries(Step):
             done.append(f"login for {', '.join(want.logins)} written to root's Docker config")
         current = want.daemon.get("registry-mirrors") or []
         if not same_mirrors(current, want.mirrors):
+            # An empty list, not a missing key: dockerd's reload only applies keys that are set.
             daemon = {**want.daemon, "registry-mirrors": want.mirrors}
-            if not want.mirrors:
-                daemon.pop("registry-mirrors")
             await ctx.run.run(files.write(DAEMON_JSON), input=(json.dumps(daemon, indent=2, sort_keys=True) + "\n").encode())
             if await daemons.is_running(ctx, daemons.DOCKER):
                 await ctx.run.run(ctx.services.reload(daemons.DOCKER))
