@@ -85,3 +85,22 @@ def build_context(checkout: Path, commit: str | None, context: str = ".", docker
     if is_dockerfile_text(dockerfile):
         return _append(data, GENERATED_DOCKERFILE, dockerfile or ""), GENERATED_DOCKERFILE
     return data, dockerfile or "Dockerfile"
+
+
+def dockerfile_text(checkout: Path, commit: str | None, context: str = ".", dockerfile: str | None = None) -> str:
+    """The Dockerfile one service's build will use, as text (at the pinned commit when the
+    checkout is a Git repository), so its base images can be fetched before the build."""
+    if is_dockerfile_text(dockerfile):
+        return dockerfile or ""
+    path = PurePosixPath(_safe_subdir(context)) / _safe_subdir(dockerfile or "Dockerfile")
+    if commit and (checkout / ".git").exists():
+        result = subprocess.run(
+            ["git", "-C", str(checkout), "show", f"{commit}:{path}"], capture_output=True, check=False, timeout=60,
+        )
+        if result.returncode != 0:
+            raise ContextError(f"no {path} at {commit[:12]}: {result.stderr.decode(errors='replace').strip()[-200:]}")
+        return result.stdout.decode(errors="replace")
+    file = checkout / path
+    if not file.is_file():
+        raise ContextError(f"no {path} in the checkout")
+    return file.read_text(errors="replace")

@@ -8,7 +8,7 @@ import tarfile
 
 import pytest
 
-from hydron.build.context import GENERATED_DOCKERFILE, ContextError, build_context, is_dockerfile_text
+from hydron.build.context import GENERATED_DOCKERFILE, ContextError, build_context, dockerfile_text, is_dockerfile_text
 from hydron.build.image import build_digest, image_tag
 
 
@@ -86,3 +86,19 @@ def test_tags_and_build_digests():
     same = build_digest("abc", ".", "FROM x\n")
     assert same == build_digest("abc", ".", "FROM x\n")
     assert len({same, build_digest("abd", ".", "FROM x\n"), build_digest("abc", "api", "FROM x\n"), build_digest("abc", ".", "FROM y\n")}) == 4
+
+
+def test_the_dockerfile_is_read_at_the_pinned_commit_so_its_base_images_are_known_before_the_build(repo):
+    path, first = repo
+    (path / "api" / "Dockerfile").write_text("FROM python:3.12-slim\n")
+    git(path, "add", "-A")
+    git(path, "commit", "-qm", "dockerfile")
+    pinned = git(path, "rev-parse", "HEAD")
+    (path / "api" / "Dockerfile").write_text("FROM python:3.9-slim\n")  # uncommitted: not what is built
+    assert dockerfile_text(path, pinned, "api") == "FROM python:3.12-slim\n"
+    assert dockerfile_text(path, None, "api") == "FROM python:3.9-slim\n"
+    assert dockerfile_text(path, pinned, "api", "FROM node:18-slim\nCMD x\n") == "FROM node:18-slim\nCMD x\n"
+    with pytest.raises(ContextError):
+        dockerfile_text(path, first, "api")
+    with pytest.raises(ContextError):
+        dockerfile_text(path, pinned, "api", "../../etc/passwd")
