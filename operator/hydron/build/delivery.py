@@ -6,7 +6,8 @@ the first that has it:
 1. already on the server;
 2. a registry named on the Server (`spec.registries`): the image's own registry when
    it is one of them, and for a Docker Hub image each mirror (pulled there as
-   `<mirror>/library/python:3.12-slim`, then tagged with the name the Dockerfile uses);
+   `<mirror>/library/python:3.12-slim`, then tagged with the name the Dockerfile uses;
+   explicitly, because dockerd would send a mirror Docker Hub's login, not the mirror's);
 3. a plain `docker pull` (the engine's registry-mirrors apply);
 4. the operator's own copy (`HYDRON_BASE_IMAGES_FROM=local-docker`: `docker save`
    here, `docker load` there).
@@ -216,7 +217,9 @@ async def _ensure_one(run: CommandRunner, image: str, sources: ImageSources, not
         if registry.host == own_registry:
             label, pull_as = f"registry {registry.host}", image
             plain_pull = False  # the same pull, already tried here
-        elif registry.mirror and (pull_as := mirror_reference(image, registry.host)):
+        elif registry.mirror and "@" not in image and (pull_as := mirror_reference(image, registry.host)):
+            # (a digest-pinned name cannot be tagged onto a mirror's copy; the plain pull
+            # reaches the mirror through the engine's registry-mirrors instead)
             label = f"mirror {registry.host}"
         else:
             continue

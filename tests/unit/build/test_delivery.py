@@ -176,3 +176,12 @@ def test_the_digest_of_the_images_own_repository_is_picked():
 ])
 def test_pull_failures_are_explained_in_a_few_words(output, reason):
     assert explain_pull_failure(output) == reason
+
+
+async def test_a_digest_pinned_hub_image_skips_the_explicit_mirror_pull_for_the_engines_own():
+    server = FakeServer()
+    ref = f"alpine@{DIGEST}"
+    Engine(server, pullable={ref})
+    report = await ensure_base_images(runner(server), [ref], ImageSources(registries=(MIRROR,)))
+    assert report.images[0].source == "plain pull" and report.pins() == {ref: ref}
+    assert server.ran("docker pull") == [f"docker pull {ref}"]
