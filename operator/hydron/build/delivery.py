@@ -25,10 +25,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from hydron.api.deployment import BaseImagePin, BuildSpec
 from hydron.api.server import RegistrySource, ServerSpec
+from hydron.build.base_images import needed_images
+from hydron.build.context import dockerfile_text
 from hydron.provisioning.images import ImageSource, RegistryPull
 from hydron.remote.builders import docker as docker_cmd
 from hydron.remote.runner import CommandRunner
@@ -109,6 +113,19 @@ class DeliveryReport:
     def pins(self) -> dict[str, str]:
         """reference → digest pin (or image ID), for the release record."""
         return {i.reference: i.pinned for i in self.images}
+
+    def release_pins(self) -> list[BaseImagePin]:
+        """For `Release.baseImages`."""
+        return [BaseImagePin(image=i.reference, pinned=i.pinned) for i in self.images]
+
+
+def images_for_builds(checkout: Path, revision: str | None, builds: Iterable[BuildSpec]) -> list[str]:
+    """Every image the builds need, in order, each once (ContextError when a Dockerfile is missing)."""
+    found: dict[str, None] = {}
+    for build in builds:
+        for image in needed_images(dockerfile_text(checkout, revision, build.context, build.dockerfile)):
+            found.setdefault(image)
+    return list(found)
 
 
 # --- pure ---------------------------------------------------------------------------

@@ -3,12 +3,14 @@ named with every source tried; the delivery never holds a credential."""
 
 import pytest
 
+from hydron.api.deployment import BuildSpec
 from hydron.api.server import RegistrySource, ServerSpec
 from hydron.build.delivery import (
     BaseImageUnavailable,
     ImageSources,
     ensure_base_images,
     explain_pull_failure,
+    images_for_builds,
     mirror_reference,
     pick_digest,
     split_reference,
@@ -185,3 +187,21 @@ async def test_a_digest_pinned_hub_image_skips_the_explicit_mirror_pull_for_the_
     report = await ensure_base_images(runner(server), [ref], ImageSources(registries=(MIRROR,)))
     assert report.images[0].source == "plain pull" and report.pins() == {ref: ref}
     assert server.ran("docker pull") == [f"docker pull {ref}"]
+
+
+def test_the_images_of_all_builds_come_from_their_dockerfiles_in_order(tmp_path):
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "Dockerfile").write_text("ARG V=3.12\nFROM python:${V}-slim AS base\nFROM base\n")
+    (tmp_path / "web.Dockerfile").write_text("FROM node:18-slim AS build\nFROM nginx:1.25\nCOPY --from=build /a /b\n")
+    builds = [BuildSpec(context="api"), BuildSpec(dockerfile="web.Dockerfile"),
+              BuildSpec(dockerfile="FROM python:3.12-slim\nRUN true\n")]
+    assert images_for_builds(tmp_path, None, builds) == ["python:3.12-slim", "node:18-slim", "nginx:1.25"]
+
+
+async def test_the_release_records_each_base_image_pinned():
+    server = FakeServer()
+    Engine(server, present={"python:3.12-slim"})
+    report = await ensure_base_images(runner(server), ["python:3.12-slim"], ImageSources())
+    (pin,) = report.release_pins()
+    assert (pin.image, pin.pinned) == ("python:3.12-slim", f"python@{DIGEST}")
+    assert pin.to_api() == {"image": "python:3.12-slim", "pinned": f"python@{DIGEST}"}
