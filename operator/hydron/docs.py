@@ -262,7 +262,8 @@ DOCUMENTED: tuple[Reason, ...] = (
          "Free space on the server (`docker system prune`, old logs); Hydron continues by itself."),
     _doc("StepFailed", PROV, "A provisioning step failed; status.steps shows which, and the causes table below why.",
          "Follow the hint in the message (see *Provisioning step failures* below)."),
-    _doc("SecretNotFound", PROV, "The Secret holding the ACME CA root (spec.proxy.acmeCaRootSecretRef) is missing.",
+    _doc("SecretNotFound", PROV, "A Secret the Server names is missing: the ACME CA root (spec.proxy.acmeCaRootSecretRef), "
+         "or a registry's login (credentialsSecretRef, key .dockerconfigjson) or CA (caSecretRef).",
          "Create it; Hydron retries."),
     _doc("HostUnreachable", PROV, "The connection dropped during a step.", "Hydron retries; the step observes first."),
     _doc("Timeout", PROV, "A step's command ran too long.", "Check the server's load and network; Hydron retries."),
