@@ -44,6 +44,8 @@ log "installing hydron into the virtualenv"
 
 log "Docker engine"
 bash hack/docker-up.sh
+log "container registry (mirror and private registry for the test bed's servers)"
+bash hack/registry.sh
 log "local base images and the fresh-server image"
 bash hack/base-images.sh
 

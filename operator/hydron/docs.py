@@ -258,7 +258,8 @@ DOCUMENTED: tuple[Reason, ...] = (
          "Free space on the server (`docker system prune`, old logs); Hydron continues by itself."),
     _doc("StepFailed", PROV, "A provisioning step failed; status.steps shows which, and the causes table below why.",
          "Follow the hint in the message (see *Provisioning step failures* below)."),
-    _doc("SecretNotFound", PROV, "The Secret holding the ACME CA root (spec.proxy.acmeCaRootSecretRef) is missing.",
+    _doc("SecretNotFound", PROV, "A Secret the Server names is missing: the ACME CA root (spec.proxy.acmeCaRootSecretRef), "
+         "or a registry's login (credentialsSecretRef, key .dockerconfigjson) or CA (caSecretRef).",
          "Create it; Hydron retries."),
     _doc("HostUnreachable", PROV, "The connection dropped during a step.", "Hydron retries; the step observes first."),
     _doc("Timeout", PROV, "A step's command ran too long.", "Check the server's load and network; Hydron retries."),
@@ -267,6 +268,15 @@ DOCUMENTED: tuple[Reason, ...] = (
     _doc("ImagesBuilt", BUILT, "Every service's image was built on the server from the pinned revision.", "Nothing."),
     _doc("BuildFailed", BUILT, "`docker build` (or its verification) failed on the server.",
          "Read the build log tail in the message; fix the Dockerfile or the code, or the plan's Dockerfile."),
+    _doc("BaseImageUnavailable", BUILT,
+         "A base image the Dockerfile needs (a FROM or COPY --from) is on no image source; the message names the "
+         "image and what each source said (already on the server, each registry, a plain pull, the operator's copy).",
+         "Add a mirror or private registry that has it to the Server's spec.registries (or fix its login Secret), "
+         "or load it into the operator's Docker engine; the build is tried again when the Server changes.", True),
+    _doc("BaseImageUnavailable", PROV,
+         "An image in spec.baseImages is on no image source; the message names the sources tried.",
+         "Add a registry that has it to spec.registries, fix its login Secret, or remove the image from spec.baseImages.",
+         True),
     _doc("ReleaseImages", BUILT, "spec.rollbackTo pins a kept release: its images run as they are, nothing is built.",
          "Nothing; clear the pin with `kubectl hydron rollback APP --clear` to follow new commits again."),
     _doc("Healthy", AVAIL, "Every service passes its health check and every public one answers over HTTPS through the proxy.",

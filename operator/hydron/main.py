@@ -40,7 +40,7 @@ from hydron.kube.resources import (
 )
 from hydron.kube.secrets import read_secret_data, read_secret_key, read_secret_version
 from hydron.llm.assist import Assistant
-from hydron.provisioning.images import LocalEngine, RegistryPull
+from hydron.remote.images import LocalEngine, RegistryPull
 from hydron.provisioning.settings import ProvisioningSettings
 from hydron.remote.pool import ConnectionPool
 from hydron.settings import OperatorSettings

@@ -6,6 +6,7 @@ Hydron against, on this machine.
   :mod:`.operator_process` — ``hydron run`` as a subprocess against it;
 * :mod:`.servers` — fresh Debian "servers" (containers with sshd) on the local Docker engine;
 * :mod:`.acme` — pebble, a real ACME CA, on such a server;
+* :mod:`.registry` — a real container registry (TLS, htpasswd) servers use as a mirror or private registry;
 * :mod:`.git_server` — Git servers on loopback standing in for GitHub/GitLab;
 * :mod:`.llm_server` — a loopback server speaking the Anthropic Messages API;
 * :mod:`.reconcile`, :mod:`.hello_app`, :mod:`.traffic`, :mod:`.polling` — driving the

@@ -15,7 +15,7 @@ from hydron.api.server import Server
 from hydron.controllers.common import Event, Outcome
 from hydron.controllers.deployment import DeploymentDeps
 from hydron.controllers.server import ServerDeps, reconcile
-from hydron.provisioning.images import LocalEngine
+from hydron.remote.images import LocalEngine
 from hydron.provisioning.settings import ProvisioningSettings
 from hydron.remote.pool import ConnectionPool
 from hydron.source.artifacts import write_artifact

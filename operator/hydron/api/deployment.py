@@ -92,6 +92,16 @@ class ReleaseImage(ApiModel):
     image: str = Field(description="Image tag (hydron/<app>-<service>:<commit12> for built services).")
 
 
+class BaseImagePin(ApiModel):
+    """A base image a release was built from, pinned to what ran."""
+
+    image: str = Field(description="As the Dockerfile names it, e.g. python:3.12-slim.")
+    pinned: str = Field(
+        description="name@sha256:... as the registry served it, or the image ID (sha256:...) when it came "
+                    "without a registry digest (the operator's own copy).",
+    )
+
+
 class Release(ApiModel):
     """One rollout, kept for rollback."""
 
@@ -111,6 +121,12 @@ class Release(ApiModel):
     services: list[DeployService] = Field(
         default_factory=list, max_length=64, json_schema_extra=MAP_BY_NAME,
         description="The services' configuration in this release (secret references, never values), for rollback.",
+    )
+    base_images: list[BaseImagePin] = Field(
+        default_factory=list, max_length=64,
+        description="Base images the release's builds used (every FROM and COPY --from), pinned, so a rebuild "
+                    "uses exactly them.",
+        json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["image"]},
     )
     rollback_of: int | None = Field(default=None, description="The earlier release this one brought back, if any.")
 

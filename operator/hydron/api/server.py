@@ -13,6 +13,7 @@ from hydron.api.base import (
     MAP_BY_NAME,
     ApiModel,
     DeletionPolicy,
+    LocalObjectReference,
     SecretKeyReference,
     StatusBase,
     ready_columns,
@@ -30,6 +31,33 @@ class ProxySettings(ApiModel):
     )
     acme_ca_root_secret_ref: SecretKeyReference | None = Field(
         default=None, description="PEM root that signs the ACME server's own TLS (private or test CAs)."
+    )
+
+
+REGISTRY_HOST = r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]{1,5})?$"
+"""A registry as Docker names it: host or host:port, no scheme or path."""
+
+
+class RegistrySource(ApiModel):
+    """A registry the server takes base images from: a Docker Hub mirror or a private registry."""
+
+    host: str = Field(
+        pattern=REGISTRY_HOST, max_length=253,
+        description="Registry host, with a port when not 443, e.g. mirror.example.com or registry.internal:5000.",
+    )
+    mirror: bool = Field(
+        default=False,
+        description="Also a mirror of Docker Hub: listed in the engine's registry-mirrors, and Docker Hub "
+                    "images (python:3.12-slim) are looked for here as host/library/python:3.12-slim first.",
+    )
+    credentials_secret_ref: LocalObjectReference | None = Field(
+        default=None,
+        description="Secret of type kubernetes.io/dockerconfigjson with the login for this host "
+                    "(`kubectl create secret docker-registry`). Written to root's Docker config on the server.",
+    )
+    ca_secret_ref: SecretKeyReference | None = Field(
+        default=None,
+        description="PEM certificate of the CA that signs the registry's TLS, when it is a private CA.",
     )
 
 
@@ -78,6 +106,13 @@ class ServerSpec(ApiModel):
         default_factory=list,
         max_length=64,
         description="Images to have in the server's Docker before builds need them, e.g. python:3.11-slim.",
+    )
+    registries: list[RegistrySource] = Field(
+        default_factory=list,
+        max_length=16,
+        description="Registries to take base images from, in order, before a plain pull and before the "
+                    "operator's own copy.",
+        json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["host"]},
     )
     proxy: ProxySettings = Field(default_factory=ProxySettings, description="Reverse proxy and certificates.")
 

@@ -88,3 +88,20 @@ def context_from_archive(archive: Path, context: str = ".", dockerfile: str | No
     if generated:
         return _append(data, GENERATED_DOCKERFILE, dockerfile or ""), GENERATED_DOCKERFILE
     return data, dockerfile or "Dockerfile"
+
+
+def dockerfile_text(archive: Path, context: str = ".", dockerfile: str | None = None, origin: str | None = None) -> str:
+    """The Dockerfile one service's build will use, as text, read from the source archive
+    (the pinned commit), so its base images can be fetched before the build."""
+    generated = origin == "Generated" if origin is not None else is_dockerfile_text(dockerfile)
+    if generated:
+        return dockerfile or ""
+    path = str(PurePosixPath(_safe_subdir(context)) / _safe_subdir(dockerfile or "Dockerfile"))
+    try:
+        with tarfile.open(archive, mode="r") as tar:
+            member = next((m for m in tar.getmembers() if m.name.removeprefix("./") == path and m.isfile()), None)
+            if member is None:
+                raise ContextError(f"no {path} in the source")
+            return tar.extractfile(member).read().decode(errors="replace")  # type: ignore[union-attr]
+    except (OSError, tarfile.TarError) as error:
+        raise ContextError(f"the source archive {archive.name} cannot be read: {error}") from None

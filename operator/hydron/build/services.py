@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Protocol
 
 import docker
 import docker.errors
@@ -20,20 +19,13 @@ from hydron.api.deployment import DeployService
 from hydron.build.buildlog import BuildLogWriter, build_log_path
 from hydron.build.context import ContextError, context_from_archive
 from hydron.build.image import build_image
+from hydron.remote.images import ImageSource
 from hydron.remote.runner import CommandRunner
 
 BuildLine = Callable[[str, str], None]
 """on_line(service, line): build output as it arrives (`kubectl hydron logs --build -f`)."""
 Note = Callable[[str, str], Awaitable[None]]
 """note(reason, message): something a person should see as an event (Built, ImageDelivered)."""
-
-
-class ImageSource(Protocol):
-    """Where images the server lacks come from (see hydron.provisioning.images)."""
-
-    description: str
-
-    async def deliver(self, image: str, run: CommandRunner) -> None: ...
 
 
 async def service_images(

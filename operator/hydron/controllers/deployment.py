@@ -31,8 +31,9 @@ from hydron.api.conditions import AVAILABLE, BUILT, now, set_condition
 from hydron.api.deployment import Deployment, DeploymentStatus, ServiceStatus
 from hydron.api.server import Server
 from hydron.build.context import ContextError
+from hydron.build.delivery import BaseImageUnavailable, ImageSources
 from hydron.build.image import BuildFailed
-from hydron.build.services import BuildLine, ImageSource
+from hydron.build.services import BuildLine
 from hydron.build.tunnel import docker_client
 from hydron.controllers.common import Emit, Event, Outcome, Retry, conclude, emit, with_condition
 from hydron.deploy import https, releases, rollout
@@ -44,6 +45,7 @@ from hydron.deploy.proxy import Proxy, ProxyUnavailable
 from hydron.kube.secrets import SecretError
 from hydron.remote import keys
 from hydron.remote.errors import RemoteError
+from hydron.remote.images import ImageSource
 from hydron.remote.keys import ReadSecret
 from hydron.remote.pool import ConnectionPool
 from hydron.remote.runner import CommandLog, CommandRunner
@@ -147,7 +149,8 @@ async def reconcile(deployment: Deployment, generation: int | None, deps: Deploy
         secret_versions=versions, address=server.spec.public_address or server.spec.address,
         probe=deps.probe or https.probe, images=target.images,
         archive=deps.source_archive(target.revision) if deps.source_archive and target.images is None else None,
-        image_source=deps.image_source, on_build_line=deps.on_build_line, note=note, drain_grace=deps.drain_grace,
+        image_source=deps.image_source, base_sources=ImageSources.for_server(server.spec, deps.image_source),
+        on_build_line=deps.on_build_line, note=note, drain_grace=deps.drain_grace,
     )
     try:
         session = await open_session(server.spec, server.status, deps.read_secret, deps.pool)
@@ -157,6 +160,9 @@ async def reconcile(deployment: Deployment, generation: int | None, deps: Deploy
             client = await stack.enter_async_context(docker_client(session))
             old = await _open_old(stack, previous, deps) if moving_from and previous else None
             result = await deploy(inputs, client, run, old)
+    except BaseImageUnavailable as error:  # a source may get it (a mirror added): retried
+        built = with_condition(status, BUILT, "False", error.reason, error.message, generation)
+        return done(built, Retry(error.message, 30.0))
     except (BuildFailed, ContextError) as error:
         message = str(getattr(error, "message", error))
         return done(with_condition(status, BUILT, "False", "BuildFailed", message, generation))
@@ -190,14 +196,15 @@ async def _record(status: DeploymentStatus, deployment: Deployment, target: rele
             await event("Normal", "Moved", f"moved from Server {moving_from} to {spec.server_ref.name}{kept}")
     if outcome.failure is not None:
         f = outcome.failure
-        history = releases.failed(history, result.plans, target.revision, f.reason, f.message, spec.rollback_to, now())
+        history = releases.failed(history, result.plans, target.revision, f.reason, f.message, spec.rollback_to, now(),
+                                  result.base_images)
         _record_release("failed", started_at)
         metrics.ROLLBACKS.labels("automatic").inc()
         await event("Warning", f.reason, f.message)
         status = available(status.model_copy(update={"releases": history}), "False", f.reason, f.message)
         return done(status, changes=result.changes)
     history, released = releases.supersede(history, result.plans, target.services, result.images, target.revision,
-                                           spec.rollback_to, now())
+                                           spec.rollback_to, now(), result.base_images)
     if released is not None:
         what = f"rollback to release {spec.rollback_to}" if spec.rollback_to else (target.revision or "images")
         await event("Normal", "Released", f"release {released.number} ({what}) is live")

@@ -179,7 +179,7 @@ async def _pass(server: Server, generation: int | None, deps: ServerDeps, repair
 
     ctx = StepContext(
         run=runner, facts=facts, os=os, services=manager_for(facts.systemd), spec=spec, settings=deps.settings,
-        check_new_login=session.probe_new_connection, acme_root_pem=acme_root,
+        check_new_login=session.probe_new_connection, acme_root_pem=acme_root, read_secret=deps.read_secret,
     )
 
     async def publish(records) -> None:

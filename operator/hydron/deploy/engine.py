@@ -15,14 +15,16 @@ from pathlib import Path
 
 import docker
 
-from hydron.api.deployment import DeployService, Release
-from hydron.build.services import BuildLine, ImageSource, Note, service_images
+from hydron.api.deployment import BaseImagePin, DeployService, Release
+from hydron.build.delivery import ImageSources, ensure_base_images, images_for_builds
+from hydron.build.services import BuildLine, Note, service_images
 from hydron.deploy import releases, rollout
 from hydron.deploy.containers import Containers
 from hydron.deploy.health import Verdict
 from hydron.deploy.move import copy_volume
 from hydron.deploy.plan import ContainerPlan, network_name, plan_rollout
 from hydron.deploy.proxy import Proxy
+from hydron.remote.images import ImageSource
 from hydron.remote.runner import CommandRunner
 
 Probe = Callable[[str, str, str], Awaitable[Verdict]]
@@ -55,6 +57,8 @@ class Inputs:
     """A kept release's images (a rollback): nothing is built."""
     archive: Path | None = None
     image_source: ImageSource | None = None
+    base_sources: ImageSources | None = None
+    """Where the builds' base images come from (the Server's registries, a pull, the operator)."""
     on_build_line: BuildLine | None = None
     note: Note | None = None
     drain_grace: float = rollout.DRAIN_GRACE
@@ -67,6 +71,8 @@ class Pass:
     images: dict[str, str]
     plans: list[ContainerPlan]
     digest: str
+    base_images: list[BaseImagePin] = field(default_factory=list)
+    """The base images the builds used, pinned (empty when nothing was built)."""
     known_failure: Release | None = None
     """This exact release failed before: nothing was started."""
     rollout: rollout.Outcome = field(default_factory=rollout.Outcome)
@@ -83,14 +89,16 @@ async def deploy(inputs: Inputs, client: docker.DockerClient, run: CommandRunner
     (and keeps its data) whenever the new one fails."""
     containers = Containers(client)
     images = inputs.images
+    base: list[BaseImagePin] = []
     if images is None:
+        base = await _base_images(inputs, run)
         images = await service_images(
             client, run, inputs.app, inputs.services, inputs.revision, inputs.archive,
             image_source=inputs.image_source, on_line=inputs.on_build_line, note=inputs.note,
         )
     plans = plan_rollout(inputs.app, inputs.services, images, inputs.secrets, inputs.revision, inputs.secret_versions)
     digest = releases.digest(plans)
-    done = Pass(images, plans, digest, known_failure=releases.known_failure(inputs.history, digest))
+    done = Pass(images, plans, digest, base, known_failure=releases.known_failure(inputs.history, digest))
     if done.known_failure is not None:
         done.changes = containers.changes
         return done
@@ -106,6 +114,17 @@ async def deploy(inputs: Inputs, client: docker.DockerClient, run: CommandRunner
     if done.rollout.failure is None and not done.rollout.unhealthy:
         done.https = await answers_over_https(inputs.address, plans, inputs.probe)
     return done
+
+
+async def _base_images(inputs: Inputs, run: CommandRunner) -> list[BaseImagePin]:
+    """Every base image the builds need is on the server before the first build starts
+    (BaseImageUnavailable, naming the sources tried, when none has one)."""
+    builds = [s.build for s in inputs.services if s.build is not None]
+    if not builds or inputs.archive is None or inputs.base_sources is None:
+        return []
+    needed = images_for_builds(inputs.archive, builds)
+    report = await ensure_base_images(run, needed, inputs.base_sources, note=inputs.note)
+    return report.release_pins()
 
 
 async def answers_over_https(address: str, plans: Sequence[ContainerPlan], probe: Probe) -> Verdict:

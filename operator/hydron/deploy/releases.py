@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from hydron.api.deployment import Deployment, DeployService, Release, ReleaseImage
+from hydron.api.deployment import BaseImagePin, Deployment, DeployService, Release, ReleaseImage
 from hydron.deploy.plan import ContainerPlan
 
 KEEP_RELEASES = 10
@@ -84,17 +84,19 @@ def append(releases: Sequence[Release], release: Release) -> list[Release]:
 
 
 def failed(releases: Sequence[Release], plans: Sequence[ContainerPlan], revision: str | None, reason: str,
-           message: str, rollback_of: int | None, at: datetime) -> list[Release]:
+           message: str, rollback_of: int | None, at: datetime,
+           base_images: Sequence[BaseImagePin] = ()) -> list[Release]:
     """The history after a rollout that was rolled back."""
     return append(releases, Release(
         number=next_number(releases), source_revision=revision, state="Failed", created_at=at,
         message=message[:1000], reason=reason, digest=digest(plans), images=images_of(plans), rollback_of=rollback_of,
+        base_images=list(base_images),
     ))
 
 
 def supersede(releases: Sequence[Release], plans: Sequence[ContainerPlan], services: Sequence[DeployService],
               images: dict[str, str], revision: str | None, rollback_of: int | None,
-              at: datetime) -> tuple[list[Release], Release | None]:
+              at: datetime, base_images: Sequence[BaseImagePin] = ()) -> tuple[list[Release], Release | None]:
     """The history once these plans run healthy: a new Active release (the previous
     Active one Superseded), or the history unchanged when they already are the Active
     release. Returns the new release too, or None."""
@@ -106,5 +108,6 @@ def supersede(releases: Sequence[Release], plans: Sequence[ContainerPlan], servi
     release = Release(
         number=next_number(history), source_revision=revision, state="Active", created_at=at, digest=wanted,
         images=images_of(plans), services=kept_config(services, images), rollback_of=rollback_of,
+        base_images=list(base_images),
     )
     return append(history, release), release

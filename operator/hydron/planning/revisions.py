@@ -15,6 +15,7 @@ import hashlib
 from dataclasses import dataclass
 
 from hydron.api.infraplan import ChangeRequest, InfraPlanSpec, PlanBasis, PlannedService
+from hydron.build.base_images import needed_images
 
 MAX_VALUE = 120
 MAX_CHANGES = 40
@@ -40,8 +41,7 @@ def _service_lines(s: PlannedService) -> list[str]:
         lines.append(f"{at}.context={s.context}")
     if s.dockerfile:
         if s.dockerfile_origin == "Generated":
-            bases = [line.split()[1] for line in s.dockerfile.splitlines() if line.startswith("FROM ")]
-            lines.append(f"{at}.baseImages={','.join(dict.fromkeys(bases))}")
+            lines.append(f"{at}.baseImages={','.join(needed_images(s.dockerfile))}")
             lines.append(f"{at}.dockerfile=generated {_sha(s.dockerfile)}")
         else:
             lines.append(f"{at}.dockerfile={s.dockerfile}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hydron.provisioning.images import ImageSource, RegistryPull
+from hydron.remote.images import ImageSource, RegistryPull
 
 
 @dataclass(frozen=True)

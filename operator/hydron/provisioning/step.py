@@ -17,6 +17,7 @@ from hydron.provisioning.facts import HostFacts
 from hydron.provisioning.osprofile import OsProfile
 from hydron.provisioning.settings import ProvisioningSettings
 from hydron.remote.builders.services import ServiceManager
+from hydron.remote.keys import ReadSecret
 from hydron.remote.runner import CommandRunner
 
 
@@ -42,6 +43,8 @@ class StepContext:
     check_new_login: Callable[[], Awaitable[None]]
     """Log in on a brand-new connection; raises if the server no longer lets us in."""
     acme_root_pem: str | None = None
+    read_secret: ReadSecret | None = None
+    """Reads a key of a Secret in the Server's namespace (registry logins and CAs)."""
     memo: dict[str, Any] = field(default_factory=dict)
     """Per-run scratch shared by steps (e.g. apt lists already refreshed)."""
 

@@ -25,6 +25,9 @@ class Command:
     ok_exit: frozenset[int] = field(default=frozenset({0}))
     privileged: bool = True
     """Run as root (through `sudo -n` when the SSH user is not root)."""
+    sensitive: bool = False
+    """Its output may hold secrets (a file of registry logins): never passed to line
+    callbacks (logs) nor copied into errors."""
 
     def line(self) -> str:
         """The shell-quoted command line sent to the server."""

@@ -71,10 +71,12 @@ class CommandRunner:
         result = await self.executor.exec(
             shlex.join(with_privilege(command, self.user)),
             input=input,
-            on_line=_both(self.on_line, on_line),
+            on_line=None if command.sensitive else _both(self.on_line, on_line),
             timeout=timeout or (MUTATE_TIMEOUT if command.mutates else OBSERVE_TIMEOUT),
         )
         if check and not command.accepts(result.exit_status):
+            if command.sensitive:
+                raise CommandFailed(display, result.exit_status, "", "(output withheld: it may hold secrets)")
             raise CommandFailed(display, result.exit_status, result.stdout, result.stderr)
         return result
 

@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from hydron.controllers.server import ServerDeps, reconcile
-from hydron.provisioning.images import LocalEngine
+from hydron.remote.images import LocalEngine
 from hydron.provisioning.settings import ProvisioningSettings
 from hydron.remote.pool import ConnectionPool
 from hydron_testbed.polling import eventually

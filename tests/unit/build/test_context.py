@@ -8,7 +8,7 @@ import tarfile
 
 import pytest
 
-from hydron.build.context import GENERATED_DOCKERFILE, ContextError, context_from_archive, is_dockerfile_text
+from hydron.build.context import GENERATED_DOCKERFILE, ContextError, context_from_archive, dockerfile_text, is_dockerfile_text
 from hydron.build.image import build_digest, image_tag
 from hydron.source.artifacts import artifact_path, prune, write_artifact
 
@@ -87,3 +87,17 @@ def test_the_plan_says_whether_the_dockerfile_is_text_or_a_path(archive):
     assert name == GENERATED_DOCKERFILE  # one line of text, still the plan's generated Dockerfile
     _, name = context_from_archive(archive, ".", "api/Dockerfile", origin="Repository")
     assert name == "api/Dockerfile"
+
+
+def test_the_dockerfile_is_read_from_the_source_archive_so_its_base_images_are_known_before_the_build(tmp_path):
+    tree = tmp_path / "tree"
+    (tree / "api").mkdir(parents=True)
+    (tree / "api" / "Dockerfile").write_text("FROM python:3.12-slim\n")
+    archive = write_artifact(tree, tmp_path / "c1.tar")
+    (tree / "api" / "Dockerfile").write_text("FROM python:3.9-slim\n")  # changed after the hand-over: not what is built
+    assert dockerfile_text(archive, "api") == "FROM python:3.12-slim\n"
+    assert dockerfile_text(archive, "api", "FROM node:18-slim\nCMD x\n") == "FROM node:18-slim\nCMD x\n"
+    with pytest.raises(ContextError, match="no web/Dockerfile"):
+        dockerfile_text(archive, "web")
+    with pytest.raises(ContextError):
+        dockerfile_text(archive, "api", "../../etc/passwd")

@@ -163,3 +163,13 @@ def test_without_an_llm_change_requests_are_reported_not_dropped():
     outcome = run(plan, context(), 2)
     assert any(f.source == "LLM" and "ANTHROPIC_API_KEY" in f.message for f in outcome.status.findings)
     assert outcome.status.revision == 1
+
+
+def test_a_generated_multi_stage_dockerfile_lists_its_base_images_not_its_stage_names():
+    from hydron.api.infraplan import InfraPlanSpec
+    from hydron.planning.revisions import fingerprint
+
+    dockerfile = "ARG NODE=18\nFROM node:${NODE}-slim AS build\nRUN npm ci\nFROM build AS test\nFROM nginx:1.25\n"
+    spec = InfraPlanSpec.model_validate({"applicationRef": {"name": "shop"}, "services": [
+        {"name": "web", "role": "web", "dockerfile": dockerfile, "dockerfileOrigin": "Generated"}]})
+    assert "services[web].baseImages=node:18-slim,nginx:1.25" in fingerprint(spec)

@@ -1,5 +1,6 @@
 import pytest
 
+from hydron.remote.builders import files
 from hydron.remote.command import mutate, observe
 from hydron.remote.errors import CommandFailed, MutationRefused
 from hydron.remote.runner import CommandLog, CommandRunner
@@ -49,3 +50,17 @@ async def test_output_lines_reach_the_callbacks():
     runner = CommandRunner(server, on_line=lambda s, line: seen.append(("runner", line)))
     await runner.run(observe("ls"), on_line=lambda s, line: seen.append(("call", line)))
     assert seen == [("runner", "a"), ("call", "a"), ("runner", "b"), ("call", "b")]
+
+
+async def test_a_sensitive_read_reaches_no_callback_and_no_error_message():
+    secret = '{"auths": {"r:5000": {"auth": "dXNlcjpodW50ZXIy"}}}'
+    server = FakeServer().on("config.json", stdout=secret)
+    seen: list[str] = []
+    runner = CommandRunner(server, on_line=lambda s, line: seen.append(line))
+    result = await runner.run(files.read_sensitive("/root/.docker/config.json"))
+    assert result.stdout == secret and seen == []
+
+    server.on("config.json", exit=1, stdout=secret, stderr=secret)
+    with pytest.raises(CommandFailed) as caught:
+        await runner.run(files.read_sensitive("/root/.docker/config.json"))
+    assert "dXNlcjpodW50ZXIy" not in str(caught.value) and seen == []

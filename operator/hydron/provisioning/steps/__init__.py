@@ -11,6 +11,7 @@ from hydron.provisioning.steps.docker_engine import DockerEngine
 from hydron.provisioning.steps.firewall import Firewall
 from hydron.provisioning.steps.log_collection import LogCollection
 from hydron.provisioning.steps.monitoring import MonitoringAgent
+from hydron.provisioning.steps.registries import Registries
 from hydron.provisioning.steps.reverse_proxy import ReverseProxy
 from hydron.provisioning.steps.security_updates import SecurityUpdates
 from hydron.provisioning.steps.ssh_hardening import SshHardening
@@ -24,6 +25,7 @@ ALL: tuple[Step, ...] = (
     DockerEngine(),
     Firewall(),
     SshHardening(),
+    Registries(),
     BaseImages(),
     ReverseProxy(),
     Certificates(),

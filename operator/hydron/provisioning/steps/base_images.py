@@ -1,9 +1,12 @@
 """Base images: the images named in spec.baseImages exist in the server's Docker,
-delivered by the configured image source (pull, or a stream from another engine).
-Each image is loaded at most once: a run cut short resumes with the ones missing."""
+fetched through the server's image sources in order (its registries, a plain pull,
+the operator's own copy), as builds fetch theirs. Each image is fetched at most once:
+a run cut short resumes with the ones missing."""
 
 from __future__ import annotations
 
+from hydron.build.delivery import BaseImageUnavailable, ImageSources, ensure_base_images
+from hydron.provisioning.failures import StepError
 from hydron.provisioning.step import Observation, Step, StepContext
 from hydron.remote.builders import docker as docker_cmd
 
@@ -28,6 +31,9 @@ class BaseImages(Step):
         return Observation(True, f"All {len(ctx.spec.base_images)} base images present.")
 
     async def change(self, ctx: StepContext, found: Observation) -> str:
-        for image in found.data:
-            await ctx.settings.image_source.deliver(image, ctx.run)
-        return f"{', '.join(found.data)} {ctx.settings.image_source.description}."
+        sources = ImageSources.for_server(ctx.spec, ctx.settings.image_source)
+        try:
+            report = await ensure_base_images(ctx.run, found.data, sources)
+        except BaseImageUnavailable as error:
+            raise StepError(error.message, retryable=True, reason=error.reason) from None
+        return "; ".join(f"{i.reference} from {i.source}" for i in report.images) + "."

@@ -6,6 +6,8 @@ dockerd) never sees half a file, even if the connection drops mid-write.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hydron.remote.command import Command, mutate, shell
 
 MISSING = 3
@@ -18,6 +20,11 @@ _WRITE = 'umask 077; mkdir -p -- "$(dirname -- "$1")" && cat > "$1.hydron-new" &
 def read(path: str) -> Command:
     """cat the file; exit 3 (accepted) when it is absent."""
     return shell(_READ, path, ok_exit=(0, MISSING))
+
+
+def read_sensitive(path: str) -> Command:
+    """`read` for a file that holds secrets: its content is kept out of logs and errors."""
+    return replace(read(path), sensitive=True)
 
 
 def write(path: str, mode: str = "0644") -> Command:

@@ -40,6 +40,16 @@ class LocalEngine:
     def __init__(self, client) -> None:
         self.client = client
 
+    async def has(self, image: str) -> bool:
+        """Whether the local engine holds `image` (so `deliver` can send it)."""
+        import docker.errors
+
+        try:
+            await asyncio.to_thread(self.client.images.get, image)
+        except docker.errors.ImageNotFound:
+            return False
+        return True
+
     async def deliver(self, image: str, run: CommandRunner) -> None:
         await run.run(docker_cmd.load(), input=self._export(image))
 
