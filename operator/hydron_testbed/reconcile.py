@@ -18,7 +18,6 @@ from hydron.controllers.server import ServerDeps, reconcile
 from hydron.remote.images import LocalEngine
 from hydron.provisioning.settings import ProvisioningSettings
 from hydron.remote.pool import ConnectionPool
-from hydron.source.artifacts import write_artifact
 from hydron_testbed.servers import Host
 
 
@@ -61,12 +60,15 @@ def changed_steps(result: Outcome) -> list[str]:
     return [change.split(": ", 1)[0] for change in result.changes]
 
 
-def source_archive(tree: Path) -> tuple[str, Path]:
-    """(HEAD commit, archive) of a Git working tree, as the Application stage hands it
-    over: one archive per commit, next to the repository."""
-    head = subprocess.run(["git", "-C", str(tree), "rev-parse", "HEAD"], capture_output=True, text=True,
-                          check=True).stdout.strip()
-    return head, write_artifact(tree, tree.parent / "archives" / f"{head}.tar")
+def source_archive(tree: Path, revision: str) -> Path:
+    """The tree of `revision` in the Git repository at `tree`, archived as the
+    Application stage hands it over (one archive per commit, kept next to the repository)."""
+    dest = tree.parent / "archives" / f"{revision}.tar"
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "-C", str(tree), "archive", "--format=tar", "-o", str(dest), revision],
+                       capture_output=True, check=True)
+    return dest
 
 
 def deploy_deps(name: str = "app", server: Server | None = None, read_secret=None, runtime: ServerDeps | None = None,
@@ -81,8 +83,7 @@ def deploy_deps(name: str = "app", server: Server | None = None, read_secret=Non
 
     archive = None
     if source_dir is not None:
-        head, path = source_archive(source_dir)
-        archive = lambda revision: path if revision == head else None  # noqa: E731
+        archive = lambda revision: source_archive(source_dir, revision) if revision else None  # noqa: E731
     runtime = runtime or ServerDeps()
     return DeploymentDeps(
         name=name, get_server=get_server, read_secret=read_secret, source_archive=archive,

@@ -2,8 +2,8 @@
 it converges, with no duplicate side effect (one daemon, one firewall table, one
 container, one route, one release) and nothing lost.
 
-These tests run an operator of their own on `chaos-*` namespaces, so killing it
-leaves the session's operator (on `t-*`) alone."""
+Each test runs an operator of its own on its own `chaos-*` namespace, so killing it
+leaves the session's operator (on `t-*`) and the other tests alone."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from hydron_testbed.git_server import served_app
 from hydron_testbed.operator_process import start_operator, stop_operator, wait_live
 from hydron_testbed.polling import eventually
 
-pytestmark = [pytest.mark.chaos, pytest.mark.controlplane, pytest.mark.docker]
+pytestmark = [pytest.mark.chaos, pytest.mark.controlplane, pytest.mark.docker, pytest.mark.timeout(1200)]
 HELLO = REPO / "examples" / "apps" / "hello-node"
 
 
@@ -34,13 +34,14 @@ class KillableOperator:
 
     plane: object
     folder: Path
+    namespace: str
     proc: subprocess.Popen | None = None
     starts: int = 0
 
     def start(self) -> None:
         self.starts += 1
         log = self.folder / f"operator-{self.starts}.log"
-        self.proc, port, _ = start_operator(self.plane, log, extra=("--namespace", "chaos-*"))
+        self.proc, port, _ = start_operator(self.plane, log, extra=("--namespace", self.namespace))
         wait_live(self.proc, port, log)
 
     def kill(self) -> None:
@@ -58,7 +59,7 @@ class KillableOperator:
 def chaos(control_plane, tmp_path) -> Iterator[tuple[Kube, KillableOperator]]:
     namespace = f"chaos-{uuid.uuid4().hex[:8]}"
     control_plane.kubectl_run("create", "namespace", namespace)
-    operator = KillableOperator(control_plane, tmp_path)
+    operator = KillableOperator(control_plane, tmp_path, namespace)
     operator.start()
     yield Kube(control_plane, namespace), operator
     operator.stop()
@@ -109,11 +110,12 @@ async def test_killed_mid_build_the_app_converges_to_one_release_one_container_o
     server = acme_server(kube, host, base_images=["node:18-slim"])
     kube.apply(git_application("hello", daemon.url("hello.git"), DOMAIN, server.name))
     # The chosen point: the image build has started on the server (its log is being written).
-    log = "/var/lib/hydron/logs/hello/build-web.log"
-    await eventually(lambda: host.sh(f"test -s {log} && echo yes || true").strip() == "yes", timeout=900)
+    building = "find /var/lib/hydron/logs/hello -name 'build-*.log' -size +0 2>/dev/null | head -1"
+    await eventually(lambda: bool(host.sh(building, check=False).strip()), timeout=600)
+    assert not kube.get("deployments.hydron.dev", "hello").get("status", {}).get("releases"), "built before the kill"
     operator.kill()
     operator.start()
-    kube.wait("applications", "hello", "condition=Ready", timeout=900)
+    kube.wait("applications", "hello", "condition=Ready", timeout=600)
 
     assert "Hello from Hydron" in server.https_get(timeout=120)
     running = host.sh("docker ps --filter label=dev.hydron.app=hello --format '{{.Names}}'").split()
