@@ -131,8 +131,8 @@ def test_dependency_manifests_are_copied_before_the_sources(name):
     ("python-pip-flask", "python:3.11-slim"),
     ("python-uv-fastapi", "python:3.12-slim"),
     ("ruby-rails", "ruby:3.3-slim"),
-    ("go-gin", "golang:1.22-bookworm"),
-    ("rust-axum", "rust:1.79-slim-bookworm"),
+    ("go-gin", "golang:1.23-bookworm"),  # go 1.22 is a minimum
+    ("rust-axum", "rust:1-slim-bookworm"),  # rust-version is a minimum
     ("java-maven-spring", "eclipse-temurin:17-jre"),
     ("php-laravel", "php:8.3-apache"),
     ("dotnet-aspnet", "mcr.microsoft.com/dotnet/aspnet:8.0"),

@@ -2,7 +2,7 @@
 # Multi-stage: dependencies install from the manifests before the sources are copied,
 # so a code change reuses the dependency layer. The runtime stage runs as a non-root user.
 
-FROM rust:1.79-slim-bookworm AS build
+FROM rust:1-slim-bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends pkg-config libssl-dev \
  && apt-get clean && rm -rf /var/lib/apt/lists/*
