@@ -21,6 +21,7 @@ from hydron.planning.digest import application_digest, digest
 from hydron.planning.dockerfiles import recipe
 from hydron.planning.env import Sibling, plan_env
 from hydron.planning.findings import analysis_findings, service_findings
+from hydron.planning.settle import settle
 
 GapKind = Literal["startCommand", "envDescription", "rationale"]
 
@@ -115,8 +116,9 @@ def plan(inputs: PlanInputs) -> Draft:
             severity="Error", source="Planning", message="There is no analysis to plan from yet.")])
     overrides = {o.name: o for o in spec.services}
     disabled = {o.name for o in spec.services if o.disabled}
-    analysed = [_with_overrides(s, overrides.get(s.name)) for s in analysis.services if s.name not in disabled]
-    findings = analysis_findings(analysis)
+    settled = [settle(_with_overrides(s, overrides.get(s.name))) for s in analysis.services if s.name not in disabled]
+    analysed = [s for s, _ in settled]
+    findings = analysis_findings(analysis) + [f for _, found in settled for f in found]
     findings += [Finding(severity="Warning", source="Planning", field=f"services[{o.name}]",
                          message=f"The Application overrides service {o.name}, which the analysis did not find.")
                  for o in spec.services if o.name not in {s.name for s in analysis.services}]
