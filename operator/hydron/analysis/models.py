@@ -156,6 +156,14 @@ class EnvVar(Model):
     evidence: list[Evidence] = Field(description="Where the variable is read or declared (a bounded sample).")
 
 
+class Package(Model):
+    name: str = Field(description="Package name as the registry normalises it, e.g. psycopg2, numpy.")
+    version: Optional[str] = Field(
+        default=None, description="Version constraint as the manifest declares it, e.g. ==2.8.6, >=1.24,<2, ^4.2."
+    )
+    file: str = Field(description="Manifest that declares it, relative to the repository root.")
+
+
 class Dependency(Model):
     name: str = Field(description="Name of a sibling service or of an entry in databases.")
     kind: Literal["service", "backing"] = Field(
@@ -184,6 +192,11 @@ class Service(Model):
         default_factory=list,
         description="Source files and scripts a start command may run, relative to the service's directory "
         "(a bounded sample, nearest first).",
+    )
+    packages: Optional[list[Package]] = Field(
+        default=None,
+        description="Packages the manifests declare, with their constraints, where the image build depends on them "
+        "(Python: which need a compiler, which Python versions have wheels); a bounded list.",
     )
     entry_point: Optional[EntryPoint] = Field(default=None, description="Source file the process starts from.")
     static_root: Optional[str] = Field(

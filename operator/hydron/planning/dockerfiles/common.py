@@ -214,6 +214,12 @@ def apt_install(*packages: str) -> str:
             f"{' '.join(packages)} \\\n && {DEBIAN_APT_CLEAN}\n")
 
 
+def owned_workdir(path: str, user: str = "app") -> str:
+    """The working directory, owned by the user the service runs as: an app that writes logs, uploads
+    or a SQLite file beside its code can create them (WORKDIR alone leaves it owned by root)."""
+    return f"WORKDIR {path}\nRUN chown {user}:{user} {path}\n"
+
+
 def add_user(name: str = "app", uid: int = 10001) -> str:
     """A system user with a home (Debian-based images)."""
     return (f"RUN groupadd --system --gid {uid} {name} \\\n"

@@ -17,6 +17,8 @@ RUN apt-get update \
 ENV PORT=8080
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app app
+WORKDIR /app
+RUN chown app:app /app
 COPY --from=build /out/api /usr/local/bin/api
 USER app
 EXPOSE 8080

@@ -21,6 +21,8 @@ RUN apt-get update \
 ENV PORT=3000
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app app
+WORKDIR /app
+RUN chown app:app /app
 COPY --from=build /usr/local/bin/inventory /usr/local/bin/inventory
 USER app
 EXPOSE 3000
