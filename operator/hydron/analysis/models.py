@@ -32,6 +32,7 @@ BackingKind = Literal[
     "opensearch",
     "clickhouse",
     "minio",
+    "sqlite",
 ]
 
 IntegrationCategory = Literal[
@@ -223,6 +224,16 @@ class BackingService(Model):
     evidence: list[Evidence] = Field(description="Drivers, ORMs, images, URLs and env names that show the need.")
     confidence: Confidence = Field(description="high for a driver, image or explicit URL; medium for an env name.")
     used_by: list[str] = Field(description="Services that use it.")
+    optional: Optional[bool] = Field(
+        default=None,
+        description="true when only an optional feature uses it (a config branch or a feature flag): the app runs "
+        "without it.",
+    )
+    path: Optional[str] = Field(
+        default=None,
+        description="For a file database (SQLite): the file's path as the service configures it, relative to the "
+        "service directory or absolute.",
+    )
 
 
 class Integration(Model):

@@ -43,7 +43,7 @@ def generate(ctx: Context) -> str:
         f"{apt_install('libstdc++6', 'openssl', 'libncurses6', 'locales', 'ca-certificates')}"
         f"{env_lines(environment)}"
         f"{add_user()}"
-        f"{owned_workdir('/app')}"
+        f"{owned_workdir('/app', writable=ctx.writable)}"
         f"COPY --from=build --chown=app:app /app/_build/prod/rel/{app} ./\n"
         "USER app\n"
         f"{expose(ctx)}"

@@ -132,7 +132,7 @@ def server(ctx: Context) -> str:
         + "\n"
         f"FROM {base} AS runtime\n"
         f"{env_lines(environment)}"
-        f"{owned_workdir('/app', user)}"
+        f"{owned_workdir('/app', user, ctx.writable)}"
         f"COPY --from=build --chown={user}:{user} /app ./\n"
         f"{workdir}"
         f"USER {user}\n"

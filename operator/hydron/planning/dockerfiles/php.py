@@ -47,7 +47,7 @@ def generate(ctx: Context) -> str:
         f"{ext_step}"
         f"{APACHE_SETUP}"
         f"{env_lines({**environment, 'PORT': str(PORT)})}"
-        f"{owned_workdir('/var/www/html', 'www-data')}"
+        f"{owned_workdir('/var/www/html', 'www-data', ctx.writable)}"
         "COPY --from=vendor --chown=www-data:www-data /app /var/www/html\n"
         "USER www-data\n"
         f"EXPOSE {PORT}\n"

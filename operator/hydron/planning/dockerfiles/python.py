@@ -96,7 +96,7 @@ def generate(ctx: Context) -> str:
         f"{apt_install(*runtime_packages)}"
         f"{env_lines(runtime_env)}"
         f"{add_user()}"
-        f"{owned_workdir('/app')}"
+        f"{owned_workdir('/app', writable=ctx.writable)}"
         "COPY --from=build /opt/venv /opt/venv\n"
         "COPY --from=build --chown=app:app /app /app\n"
         "USER app\n"

@@ -43,7 +43,7 @@ def generate(ctx: Context) -> str:
         f"{apt_install(*runtime_libs)}"
         f"{env_lines({**environment, **port_env(ctx)})}"
         f"{add_user()}"
-        f"{owned_workdir('/app')}"
+        f"{owned_workdir('/app', writable=ctx.writable)}"
         "COPY --from=build /usr/local/bundle /usr/local/bundle\n"
         "COPY --from=build --chown=app:app /app /app\n"
         "USER app\n"
