@@ -31,7 +31,7 @@ _SHORT = {"postgres": "postgres", "mysql": "mysql", "mariadb": "mariadb", "sqlit
 _LONG = {"postgres": "postgresql", "mysql": "mysql", "mariadb": "mariadb", "sqlite": "sqlite3"}
 _VOCABULARIES = (_LARAVEL, _DJANGO, _KNEX, _RAILS, _SHORT, _LONG)
 ENGINE_SELECTORS: dict[str, dict[str, str]] = {
-    "DB_CONNECTION": _LARAVEL, "DB_CLIENT": _KNEX, "DATABASE_CLIENT": _KNEX, "DB_ADAPTER": _RAILS,
+    "DB": _SHORT, "DB_CONNECTION": _LARAVEL, "DB_CLIENT": _KNEX, "DATABASE_CLIENT": _KNEX, "DB_ADAPTER": _RAILS,
     "DATABASE_ADAPTER": _RAILS, "DB_ENGINE": _SHORT, "DATABASE_ENGINE": _SHORT, "DB_BACKEND": _SHORT,
     "DATABASE_BACKEND": _SHORT, "DB_TYPE": _SHORT, "DATABASE_TYPE": _SHORT, "DB_DIALECT": _SHORT,
     "DATABASE_DIALECT": _SHORT, "DB_DRIVER": _SHORT, "DATABASE_DRIVER": _SHORT, "DB_VENDOR": _SHORT,
@@ -142,6 +142,7 @@ def plan_env(
                         "Application's env (or the service's override), or the service may fail to start."))
         out.definitions.append(definition)
     _conventional_urls(service, backings, wired_backings, person, out)
+    _complete_credentials(backings, person, out)
     for name, env in person.items():  # what a person set that the analysis did not see
         if all(d.name != name for d in out.definitions):
             out.env.append(env)
@@ -169,6 +170,27 @@ def _conventional_urls(service: Service, backings: list[Backing], wired: set[str
                 name=name, secret=part in SECRET_PARTS and backing.secret is not None, source="Wired",
                 description=f"Connection to the {backing.source.kind} container {backing.name}; added by Hydron "
                             "because the service uses it."))
+
+
+_ADDRESS_SUFFIXES = ("HOST", "HOSTNAME", "USER", "USERNAME")
+
+
+def _complete_credentials(backings: list[Backing], person: dict[str, EnvVar], out: ServiceEnv) -> None:
+    """A service wired to DB_HOST and DB_USER also reads DB_PASSWORD, even where the analysis did not see
+    it read (a helper such as envsecret('DB_PASSWORD')): the generated password is no default it knows."""
+    taken = {e.name for e in out.env} | set(person)
+    for backing in backings:
+        names = backing.managed.env_names
+        for wired in [e.name for e in out.env if names.get(e.name) in ("host", "username")]:
+            prefix = next((wired[: -len(s)] for s in _ADDRESS_SUFFIXES if wired.endswith(s)), None)
+            password = f"{prefix}PASSWORD" if prefix is not None else None
+            if password and names.get(password) == "password" and password not in taken:
+                out.env.append(backing.value_for(password, "password"))
+                taken.add(password)
+                out.definitions.append(EnvDefinition(
+                    name=password, secret=True, source="Wired",
+                    description=f"Password of the {backing.source.kind} container {backing.name}; added by Hydron "
+                                f"beside {wired}."))
 
 
 def _framework(service: Service) -> str | None:

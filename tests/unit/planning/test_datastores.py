@@ -94,3 +94,20 @@ def test_a_sqlite_file_beside_the_code_is_a_warning_not_a_volume_over_the_code()
     assert services["notes"].volumes == []
     warning = next(f for f in draft.findings if f.field == "services[notes].volumes")
     assert warning.severity == "Warning" and "lost at the next release" in warning.message
+
+
+def test_a_bare_db_selector_with_no_default_is_set_to_the_engine():
+    svc = service("web", language="python", framework="Django", pm="pip", lockfile=None,
+                  env_vars=[env("DB"), env("DB_HOST", default=""), env("DB_USER", default="postgres")],
+                  depends=[("db", "backing")])
+    _, services = make(svc, backing("postgres", name="db", used_by=["web"]))
+    assert env_of(services["web"])["DB"].value == "postgres"
+
+
+def test_a_service_wired_by_host_and_user_also_gets_the_password_beside_them():
+    svc = service("web", env_vars=[env("DB_HOST", default=""), env("DB_USER", default="postgres")],
+                  depends=[("postgres", "backing")])
+    _, services = make(svc, backing("postgres", used_by=["web"]))
+    wired = env_of(services["web"])
+    assert wired["DB_PASSWORD"].value_from.secret_key_ref.key == "password"
+    assert wired["DB_USER"].value_from.secret_key_ref.key == "username"
