@@ -82,7 +82,7 @@ def _spa_as_static(service: Service) -> tuple[Service, list[Finding]]:
     if output is None or service.role.value != "web" or not _generated(service):
         return service, []
     start = service.start_command.value if service.start_command else ""
-    if _CUSTOM_SERVER.search(start):
+    if any(_CUSTOM_SERVER.search(text) for text in _runs(service.start_command)):
         return service, []  # the repository serves the build with its own server
     evidence = _framework_evidence(service)
     build = service.build_command
@@ -100,6 +100,15 @@ def _spa_as_static(service: Service) -> tuple[Service, list[Finding]]:
             file=evidence[0].file, detail=f"{framework} builds a single-page app")], confidence="medium"),
         "build_command": build, "static_root": root, "start_command": None, "port": None, "health_check": None,
     }), [finding]
+
+
+def _runs(command: Command | None) -> list[str]:
+    """The command and, for a package script, the script's own text (its evidence quotes it)."""
+    if command is None:
+        return []
+    scripts = [e.detail.split(": ", 1)[1] for e in command.evidence
+               if e.detail.startswith("scripts.") and ": " in e.detail]
+    return [command.value, *scripts]
 
 
 def _foreign_start(service: Service) -> tuple[Service, list[Finding]]:

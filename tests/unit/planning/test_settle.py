@@ -73,6 +73,10 @@ def test_vite_spa_started_with_its_dev_server_uses_its_own_build_script_and_dist
 def test_an_spa_served_by_its_own_node_server_stays_a_web_service():
     svc = service("web", framework="Create React App", start="node server.js", port=3000)
     assert planned(svc)[1].role == "web"
+    by_script = service("web", framework="Vite + React", start="npm run start", port=3000).model_copy(update={
+        "start_command": Command(value="npm run start", confidence="high", evidence=[
+            Evidence(file="package.json", line=6, detail="scripts.start: node server/index.js")])})
+    assert planned(by_script)[1].role == "web"
 
 
 def test_compose_start_command_naming_a_binary_of_another_image_is_not_used_for_a_generated_image():
