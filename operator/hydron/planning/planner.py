@@ -6,6 +6,7 @@ well (gaps), which is all the LLM step is ever allowed to fill.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -101,7 +102,8 @@ def _runtime(service: Service) -> str | None:
 def _backing_names(analysis: Analysis, taken: set[str]) -> dict[str, str]:
     names = {}
     for b in analysis.databases:
-        name = b.name if b.name not in taken else f"{b.name}-db"
+        label = re.sub(r"[^a-z0-9-]+", "-", b.name.lower()).strip("-") or b.kind  # compose allows rallly_db
+        name = label if label not in taken else f"{label}-db"
         names[b.name] = name
         taken.add(name)
     return names

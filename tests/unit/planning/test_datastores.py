@@ -111,3 +111,10 @@ def test_a_service_wired_by_host_and_user_also_gets_the_password_beside_them():
     wired = env_of(services["web"])
     assert wired["DB_PASSWORD"].value_from.secret_key_ref.key == "password"
     assert wired["DB_USER"].value_from.secret_key_ref.key == "username"
+
+
+def test_a_compose_database_name_that_is_no_dns_label_is_made_one():
+    svc = service("api", depends=[("rallly_db", "backing")])
+    _, services = make(svc, backing("postgres", name="rallly_db"))
+    assert "rallly-db" in services and services["api"].depends_on == ["rallly-db"]
+    assert services["rallly-db"].volumes[0].name == "hydron-shop-rallly-db-var-lib-postgresql-data"
