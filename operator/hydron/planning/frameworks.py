@@ -34,7 +34,7 @@ WEB_WITHOUT_DEFAULT = frozenset({"Echo", "Fiber", "chi", "Gorilla mux", "Actix W
 SERVER_PORTS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"\bflask\s+run\b"), 5000),
     (re.compile(r"\bmanage\.py\s+runserver\b"), 8000),
-    (re.compile(r"\b(?:gunicorn|uvicorn|hypercorn|daphne|granian)\b"), 8000),
+    (re.compile(r"\b(?:gunicorn|uvicorn|hypercorn|daphne|granian)\b|\b(?:fastapi|litestar)\s+(?:run|dev)\b"), 8000),
     (re.compile(r"\bwaitress-serve\b"), 8080),
     (re.compile(r"\bstreamlit\s+run\b"), 8501),
     (re.compile(r"\brails\s+(?:s|server)\b|\bpuma\b"), 3000),

@@ -34,6 +34,9 @@ def test_the_server_in_the_start_command_decides_the_default_port_before_the_fra
     svc = as_inferred_worker(service("api", language="python", framework="Flask", pm="pip", lockfile=None,
                                      start="gunicorn app:app", port=None, health=None))
     assert planned(svc)[1].port == 8000
+    cli = as_inferred_worker(service("api", language="python", framework=None, pm="pip", lockfile=None,
+                                     start="fastapi run --workers 4", port=None, health=None))
+    assert planned(cli)[1].port == 8000
 
 
 def test_web_framework_with_no_default_port_is_a_warning_not_a_silent_worker():
