@@ -63,3 +63,8 @@ def test_nested_requirement_files_are_copied_at_their_own_paths():
                       files="requirements/base.txt")
     assert "COPY requirements/ requirements/\n" in text
     assert text.index("COPY requirements/ requirements/") < text.index("RUN pip install -r requirements/production.txt")
+
+
+def test_a_server_the_start_command_runs_but_no_manifest_declares_is_installed():
+    assert "RUN pip install gunicorn\n" in python_app(("flask", "==1.1.2"))
+    assert "pip install gunicorn" not in python_app(("flask", "==3.0.0"), ("gunicorn", "==22.0.0"))

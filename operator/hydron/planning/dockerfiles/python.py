@@ -20,6 +20,9 @@ from .pythondeps import build_needs, interpreter
 VENV_ENV = {"VIRTUAL_ENV": "/opt/venv", "PATH": "/opt/venv/bin:$PATH"}
 BUILD_ENV = {"PIP_NO_CACHE_DIR": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 TOOLS = {"poetry": "poetry", "uv": "uv", "pipenv": "pipenv"}
+# Servers a start command runs that are packages of their own: (program, package).
+SERVERS = {"gunicorn": "gunicorn", "uvicorn": "uvicorn", "hypercorn": "hypercorn", "daphne": "daphne",
+           "waitress-serve": "waitress", "granian": "granian"}
 _REQUIREMENT_FILE = re.compile(r"(?:-r|--requirement|-c|--constraint)[ =]+(\S+)")
 
 
@@ -68,6 +71,20 @@ def _copy_requirements(ctx: Context, install: str) -> str:
                     *(f"COPY {folder}/ {folder}/\n" for folder in folders)])
 
 
+def _missing_server(ctx: Context, pm: str) -> str:
+    """Install the server the start command runs when the manifests do not declare it (a Procfile's
+    `gunicorn app:app` with no gunicorn pin, or the analysis' own choice of server for a Flask app)."""
+    if ctx.service.packages is None or not ctx.start_command:
+        return ""
+    words = ctx.start_command.split()
+    program = next((w for w in words if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w)), "")
+    package = SERVERS.get(program.rsplit("/", 1)[-1])
+    if package is None or package in {p.name for p in ctx.service.packages}:
+        return ""
+    install = f"uv pip install --python /opt/venv/bin/python {package}" if pm == "uv" else f"pip install {package}"
+    return f"# The start command runs {package}, which the manifests do not declare.\nRUN {install}\n"
+
+
 def generate(ctx: Context) -> str:
     pm = ctx.service.package_manager.name if ctx.service.package_manager else "pip"
     packages = ctx.service.packages or []
@@ -90,6 +107,7 @@ def generate(ctx: Context) -> str:
         "RUN python -m venv /opt/venv\n"
         f"{_tool(pm)}"
         f"{_install_steps(ctx, pm)}"
+        f"{_missing_server(ctx, pm)}"
         f"{build}"
         "\n"
         f"FROM {base} AS runtime\n"

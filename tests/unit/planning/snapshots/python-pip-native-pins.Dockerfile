@@ -19,6 +19,8 @@ COPY requirements.txt ./
 COPY requirements/ requirements/
 RUN pip install -r requirements.txt
 COPY . .
+# The start command runs gunicorn, which the manifests do not declare.
+RUN pip install gunicorn
 
 FROM python:3.11-slim AS runtime
 RUN apt-get update \
