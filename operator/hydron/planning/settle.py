@@ -21,7 +21,11 @@ _ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SHELLS = ("sh", "bash", "/bin/sh", "/bin/bash")
 _SYSTEM_PROGRAMS = ("/bin/sh", "/bin/bash", "/usr/bin/env")
 _CUSTOM_SERVER = re.compile(r"^(?:node|bun|deno(?:\s+run)?)\s+(?:-\S+\s+)*[\w./-]+\.(?:m?js|cjs|ts)\b")
-_WORKDIR = "/app/"  # where every generated image keeps the sources
+_WORKDIR = "/app/"
+# Start commands that run a queue worker or a scheduler: a web framework among the dependencies does not
+# make them listen.
+_WORKER_COMMAND = re.compile(r"\b(?:celery|rq|rqworker|dramatiq|arq|sidekiq|huey_consumer|qcluster|procrastinate|"
+                             r"good_job|resque|worker|workers|beat|scheduler|cron|consume|consumer)\b")  # where every generated image keeps the sources
 
 
 def settle(service: Service) -> tuple[Service, list[Finding]]:
@@ -51,11 +55,11 @@ def _web_port(service: Service) -> tuple[Service, list[Finding]]:
     """A web framework with no stated port listens on its default; a web app with no port at all is
     a finding, never a silent worker."""
     role = service.role
-    stated_worker = role.value == "worker" and role.confidence == "high"
+    start = service.start_command.value if service.start_command else None
+    stated_worker = role.value == "worker" and (role.confidence == "high" or _runs_worker(start))
     if service.port or role.value not in ("web", "worker") or stated_worker:
         return service, []
     framework = service.framework.name if service.framework else None
-    start = service.start_command.value if service.start_command else None
     port = default_port(framework, start)
     if port is not None:
         what = framework or "its server"
@@ -73,6 +77,13 @@ def _web_port(service: Service) -> tuple[Service, list[Finding]]:
                     "without a route or an HTTP health check. Set services[].port on the Application to the "
                     "port it listens on.")]
     return service, []
+
+
+def _runs_worker(start: str | None) -> bool:
+    """The command names a worker: as its program, a subcommand or an option's value (--services=worker),
+    not as an option's name (--workers 4)."""
+    words = [w.partition("=")[2] if w.startswith("-") else w for w in (start or "").split()]
+    return bool(_WORKER_COMMAND.search(" ".join(words)))
 
 
 def _spa_as_static(service: Service) -> tuple[Service, list[Finding]]:

@@ -56,6 +56,14 @@ def test_a_worker_the_repository_states_stays_a_worker():
     assert not any(f.field == "services[jobs].port" for f in draft.findings)
 
 
+def test_a_queue_worker_of_a_web_project_is_not_given_a_port():
+    svc = as_inferred_worker(service("tasks", language="python", framework="Django", pm="pip", lockfile=None,
+                                     start="celery -A proj worker -l info", port=None, health=None))
+    draft, tasks = planned(svc)
+    assert tasks.role == "worker" and tasks.port is None
+    assert not any(f.field == "services[tasks].port" for f in draft.findings)
+
+
 def test_create_react_app_behind_a_cross_env_wrapper_is_built_and_served_statically():
     svc = service("web", framework="Create React App", start="cross-env PORT=3000 react-scripts start",
                   port=3000, health=None)
