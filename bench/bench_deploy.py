@@ -31,7 +31,7 @@ from hydron.remote.command import shell  # noqa: E402
 from hydron.remote.runner import CommandRunner  # noqa: E402
 from hydron_testbed import TestBedUnavailable  # noqa: E402
 from hydron_testbed.hello_app import DOCKERFILE, App, deployment  # noqa: E402
-from hydron_testbed.reconcile import make_runtime, run_reconcile, with_status  # noqa: E402
+from hydron_testbed.reconcile import deploy_deps, make_runtime, run_reconcile, with_status  # noqa: E402
 from hydron_testbed.servers import FreshServers, ensure_base_images, ensure_docker, ensure_network  # noqa: E402
 from hydron_testbed.traffic import Load, get  # noqa: E402
 
@@ -98,7 +98,7 @@ async def main(redeploys: int, rounds: int) -> None:
         def secrets(name: str, key: str) -> str:
             return "bench-token" if name == "hello-secrets" else fresh.private_key_pem
 
-        io_ = dict(name="hello", server=server, read_secret=secrets, runtime=runtime, source_dir=app.path, drain_grace=5)
+        io_ = lambda: deploy_deps("hello", server, secrets, runtime, source_dir=app.path, drain_grace=5)  # noqa: E731
         session = await runtime.pool.session(
             __import__("hydron.remote.connect", fromlist=["Target"]).Target(fresh.address, fresh.port, fresh.user),
             fresh.client_key, server.status.host_key,
@@ -119,7 +119,7 @@ async def main(redeploys: int, rounds: int) -> None:
                 d = d.model_copy(update={"status": status})
             t0 = time.monotonic()
             served_at = asyncio.get_running_loop().run_in_executor(None, first_served, host.ip, f"hydron {i}")
-            result = await reconcile(d, i + 1, **io_)
+            result = await reconcile(d, i + 1, io_())
             hydrons.append(await served_at - t0)
             status = result.status
         await run.run(shell("docker rm -f floor >/dev/null", mutates=True))
@@ -133,7 +133,7 @@ async def main(redeploys: int, rounds: int) -> None:
             for i in range(redeploys):
                 revision = app.release(f"redeploy {i}")
                 t0 = time.monotonic()
-                result = await reconcile(deployment(revision).model_copy(update={"status": status}), 100 + i, **io_)
+                result = await reconcile(deployment(revision).model_copy(update={"status": status}), 100 + i, io_())
                 times.append(time.monotonic() - t0)
                 ready = next(c for c in result.status.conditions if c.type == "Ready")
                 if ready.status != "True":
@@ -145,7 +145,7 @@ async def main(redeploys: int, rounds: int) -> None:
 
         d = deployment(revision).model_copy(update={"status": status})
         t0 = time.monotonic()
-        again = await reconcile(d, 200, **io_)
+        again = await reconcile(d, 200, io_())
         print(f"no-change reconcile: {time.monotonic() - t0:.2f}s, changes {again.changes}, "
               f"mutating commands {len(again.commands.mutations)}")
         await runtime.pool.close()

@@ -19,6 +19,7 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +28,8 @@ sys.path.insert(0, str(ROOT / "operator"))
 import docker  # noqa: E402
 
 from hydron.api.server import Server  # noqa: E402
-from hydron.controllers.server import ReconcileResult, ServerRuntime, reconcile  # noqa: E402
+from hydron.controllers.common import Outcome  # noqa: E402
+from hydron.controllers.server import ServerDeps, reconcile  # noqa: E402
 from hydron_testbed import TestBedUnavailable  # noqa: E402
 from hydron_testbed.servers import FreshServer, FreshServers, ensure_base_images, ensure_docker, ensure_network  # noqa: E402
 
@@ -42,8 +44,9 @@ def server_for(fresh: FreshServer) -> Server:
     }})
 
 
-async def provision(fresh: FreshServer, runtime: ServerRuntime, server: Server | None = None) -> ReconcileResult:
-    result = await reconcile(server or server_for(fresh), 1, read_secret=lambda name, key: fresh.private_key_pem, runtime=runtime)
+async def provision(fresh: FreshServer, runtime: ServerDeps, server: Server | None = None) -> Outcome:
+    deps = replace(runtime, read_secret=lambda name, key: fresh.private_key_pem)
+    result = await reconcile(server or server_for(fresh), 1, deps)
     ready = next(c for c in result.status.conditions if c.type == "Ready")
     if ready.status != "True":
         raise SystemExit(f"{fresh.name} did not become Ready: {ready.reason}: {ready.message}")
@@ -70,7 +73,7 @@ async def main() -> None:
     ensure_base_images()
     ensure_network(client)
     factory = FreshServers(client, labels={"hydron.bench": "1", "hydron.test": "1", "hydron.test.owner-pid": str(os.getpid())})
-    runtime = ServerRuntime()
+    runtime = ServerDeps()
     try:
         (single,) = factory.start(1)
         one_wall, one_cpu, first = await timed(provision(single, runtime))

@@ -156,3 +156,11 @@ def hosts(server_factory: FreshServers) -> Iterator[Callable[[int], list[Host]]]
     yield start
     for host in started:
         server_factory.remove(host)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/e2e carries the `e2e` marker, so `-m e2e` (or `-m "not e2e"`)
+    selects that layer alone."""
+    for item in items:
+        if "/tests/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.e2e)

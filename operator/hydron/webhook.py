@@ -14,9 +14,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from hydron.source.errors import InvalidURL
+from hydron.source.urls import SCHEMES, parse_git_url
 
 REFRESH_ANNOTATION = "refresh.hydron.dev/requested"
 """Set to a new value (the webhook uses the time) to make an Application look at
@@ -81,24 +83,13 @@ def parse_push(body: bytes) -> Push:
     return Push(urls, branch, default if isinstance(default, str) else None)
 
 
-_SCP_LIKE = re.compile(r"^(?:[^@/]+@)?([^:/]+):(?!//)(.+)$")
-
-
 def normalize_url(url: str) -> str:
-    """host/path, lower-case host, no scheme, user, port, `.git` or trailing slash:
-    https://GitHub.com/Acme/Shop.git, git@github.com:Acme/Shop and
-    ssh://git@github.com:22/Acme/Shop all become github.com/Acme/Shop."""
-    url = url.strip()
-    if "://" in url:
-        rest = url.split("://", 1)[1]
-        host, _, path = rest.partition("/")
-        host = host.rsplit("@", 1)[-1].split(":", 1)[0]
-    elif (scp := _SCP_LIKE.match(url)) is not None:
-        host, path = scp.group(1), scp.group(2)
-    else:
-        host, _, path = url.partition("/")
-    path = path.strip("/").removesuffix(".git").strip("/")
-    return f"{host.lower()}/{path}"
+    """The repository a URL names, as the Application's own URL is parsed (one parser
+    for fetching, polling and the webhook); a URL that does not parse matches only itself."""
+    try:
+        return parse_git_url(url, SCHEMES).repository
+    except InvalidURL:
+        return url.strip().lower()
 
 
 def follows(push: Push, url: str, ref: str | None) -> bool:

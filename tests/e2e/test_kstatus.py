@@ -11,7 +11,7 @@ import pytest
 from hydron.api import Application
 from hydron.api.application import ApplicationStatus
 from hydron.api.conditions import set_condition, summarize_ready
-from hydron.controllers.common import with_invalid_spec, with_pending
+from hydron.controllers.common import conclude, with_invalid_spec
 from tests.conftest import missing_component
 from hydron_testbed import REPO
 
@@ -72,5 +72,5 @@ def test_a_spec_not_yet_observed_is_in_progress_even_if_ready(kstatus):
 
 def test_a_new_generation_after_a_failure_is_retried_not_failed(kstatus):
     failed = with_invalid_spec(ApplicationStatus(), 1, "bad")
-    retried = with_pending(failed, 2, {"SourceReady": "fetching"}, ["SourceReady"])
+    retried = conclude(failed, 2, {"SourceReady": "fetching"})
     assert compute(kstatus, body(retried, 2))["status"] == "InProgress"

@@ -7,7 +7,7 @@ import yaml
 
 from hydron.api.application import ApplicationStatus
 from hydron.api.conditions import set_condition, summarize_ready
-from hydron.controllers.common import with_invalid_spec, with_pending
+from hydron.controllers.common import conclude, with_invalid_spec
 
 ARGO = Path(__file__).resolve().parents[2] / "examples" / "gitops" / "argocd"
 SCRIPT = (ARGO / "health.lua").read_text()
@@ -30,7 +30,7 @@ def test_no_status_yet_is_progressing():
 
 
 def test_pending_work_is_progressing_with_hydrons_reason():
-    result = health(with_pending(ApplicationStatus(), 1, {"SourceReady": "fetching"}, ["SourceReady"]))
+    result = health(conclude(ApplicationStatus(), 1, {"SourceReady": "fetching"}))
     assert result == {"status": "Progressing", "message": "Pending: fetching"}
 
 

@@ -16,6 +16,19 @@ from hydron.api.base import Condition, ConditionStatus
 
 READY = "Ready"
 STALLED = "Stalled"
+
+# Each kind's own condition types, in the order Ready is summarised from them. The
+# controllers set them, the docs generator documents them, the plugin shows them.
+SOURCE_READY, ANALYZED, PLANNED, DEPLOYED = "SourceReady", "Analyzed", "Planned", "Deployed"
+VALID, APPROVED = "Valid", "Approved"
+REACHABLE, PROVISIONED = "Reachable", "Provisioned"
+BUILT, AVAILABLE = "Built", "Available"
+CONDITION_TYPES: dict[str, tuple[str, ...]] = {
+    "Application": (SOURCE_READY, ANALYZED, PLANNED, DEPLOYED),
+    "InfraPlan": (VALID, APPROVED),
+    "Server": (REACHABLE, PROVISIONED),
+    "Deployment": (BUILT, AVAILABLE),
+}
 """kstatus (Flux, kpt) reads Stalled=True as Failed: set it when only a person can
 help (an invalid spec, a wrong key), so GitOps tools stop waiting and say why."""
 

@@ -30,6 +30,10 @@ class BuildSpec(ApiModel):
     dockerfile: str | None = Field(
         default=None, description="Dockerfile text, or a path inside the context. Default: Dockerfile."
     )
+    origin: Literal["Repository", "Generated"] | None = Field(
+        default=None, description="Where the Dockerfile comes from, as the plan says: Generated means "
+        "`dockerfile` is its text, Repository a path. Unset: told apart by its content.",
+    )
 
 
 class ResourceLimits(ApiModel):

@@ -1,15 +1,14 @@
-"""The build context: the checkout at the pinned commit, as a tar stream.
+"""The build context: one service's folder of the source archive, as a tar stream.
 
-Only the tree at that commit travels (`git archive`), never the history; a checkout
-without .git (an unpacked tarball) is tarred as it is, .git excluded. A generated
-Dockerfile (text, not a path) is added to the tar under its own name, so the
+The Application stage hands over the pinned commit as an archive (the tree only,
+never the history; see hydron.source.artifacts); a service builds from its folder of
+it. A generated Dockerfile (text, not a path) is added under its own name, so the
 repository's own files are never overwritten.
 """
 
 from __future__ import annotations
 
 import io
-import subprocess
 import tarfile
 from pathlib import Path, PurePosixPath
 
@@ -35,28 +34,27 @@ def _safe_subdir(context: str) -> str:
     return str(path)
 
 
-def _git_archive(checkout: Path, commit: str, subdir: str) -> bytes:
-    treeish = commit if subdir == "." else f"{commit}:{subdir}"
-    result = subprocess.run(
-        ["git", "-C", str(checkout), "archive", "--format=tar", treeish],
-        capture_output=True, check=False, timeout=300,
-    )
-    if result.returncode != 0:
-        raise ContextError(f"git archive {treeish} failed: {result.stderr.decode(errors='replace').strip()[-300:]}")
-    return result.stdout
-
-
-def _tar_dir(root: Path) -> bytes:
-    if not root.is_dir():
-        raise ContextError(f"build context {root.name!r} is not a directory in the checkout")
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for path in sorted(root.rglob("*")):
-            rel = path.relative_to(root)
-            if ".git" in rel.parts:
+def _subtree(archive: bytes, subdir: str) -> bytes:
+    """The members of `archive` under `subdir`, re-rooted there."""
+    if subdir in (".", ""):
+        return archive
+    prefix = subdir.rstrip("/") + "/"
+    source = tarfile.open(fileobj=io.BytesIO(archive), mode="r")
+    out = io.BytesIO()
+    found = False
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        for member in source.getmembers():
+            name = member.name.removeprefix("./")
+            if not name.startswith(prefix):
+                found = found or name == subdir.rstrip("/")
                 continue
-            tar.add(path, arcname=str(rel), recursive=False)
-    return buffer.getvalue()
+            found = True
+            member.name = name[len(prefix):]
+            if member.name:
+                tar.addfile(member, source.extractfile(member) if member.isfile() else None)
+    if not found:
+        raise ContextError(f"build context {subdir!r} is not a directory in the source")
+    return out.getvalue()
 
 
 def _append(tar_bytes: bytes, name: str, text: str) -> bytes:
@@ -75,13 +73,18 @@ def _append(tar_bytes: bytes, name: str, text: str) -> bytes:
     return out.getvalue()
 
 
-def build_context(checkout: Path, commit: str | None, context: str = ".", dockerfile: str | None = None) -> tuple[bytes, str]:
-    """(tar bytes, dockerfile name inside it) for one service's build."""
+def context_from_archive(archive: Path, context: str = ".", dockerfile: str | None = None,
+                         origin: str | None = None) -> tuple[bytes, str]:
+    """(tar bytes, dockerfile name inside it) for one service's build. `origin` is the
+    plan's word for what `dockerfile` is (Generated text, a Repository path); only a
+    hand-written spec without it is told apart by content."""
     subdir = _safe_subdir(context)
-    if commit and (checkout / ".git").exists():
-        data = _git_archive(checkout, commit, subdir)
-    else:
-        data = _tar_dir(checkout / subdir)
-    if is_dockerfile_text(dockerfile):
+    try:
+        data = archive.read_bytes()
+    except OSError as error:
+        raise ContextError(f"the source archive {archive.name} cannot be read: {error.strerror}") from None
+    data = _subtree(data, subdir)
+    generated = origin == "Generated" if origin is not None else is_dockerfile_text(dockerfile)
+    if generated:
         return _append(data, GENERATED_DOCKERFILE, dockerfile or ""), GENERATED_DOCKERFILE
     return data, dockerfile or "Dockerfile"

@@ -3,33 +3,26 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
 
 def _run(args: argparse.Namespace) -> int:
-    import kopf
+    from hydron import main, metrics
 
-    import hydron.main  # noqa: F401  (registers the handlers)
-
-    from hydron import metrics
-
-    namespaces = args.namespace or []
-    kopf.configure(verbose=args.verbose, log_prefix=True)  # log lines name their object
-    if not args.verbose:
-        # asyncssh logs every channel at INFO; the steps say what matters.
-        logging.getLogger("asyncssh").setLevel(logging.WARNING)
+    main.configure_logging(args.verbose)
     if args.metrics_port:
         metrics.serve(args.metrics_port, args.metrics_address)
-    if args.webhook_port:
-        hydron.main.WEBHOOK.update(port=args.webhook_port, address=args.webhook_address)
-    kopf.run(
-        standalone=True,
-        clusterwide=not namespaces,
-        namespaces=namespaces,
-        liveness_endpoint=args.liveness,
-    )
+    webhook = {"port": args.webhook_port, "address": args.webhook_address} if args.webhook_port else None
+    main.run(args.namespace or [], args.liveness, webhook)
+    return 0
+
+
+def _settings(args: argparse.Namespace) -> int:
+    from hydron.settings import describe
+
+    for variable, default, description in describe():
+        print(f"{variable}\n    {description}" + (f" (default: {default})" if default else ""))
     return 0
 
 
@@ -115,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook-address", default="0.0.0.0", help="address for the webhook server")
     run.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     run.set_defaults(func=_run)
+    settings = sub.add_parser("settings", help="list the environment variables the operator reads")
+    settings.set_defaults(func=_settings)
 
     crds = sub.add_parser("crds", help="write the CustomResourceDefinitions generated from the models")
     crds.add_argument(

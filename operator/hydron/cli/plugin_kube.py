@@ -1,4 +1,5 @@
-"""The only part of `kubectl hydron` that talks to the API server.
+"""`kubectl hydron`'s session with the API server (the other plugin modules reach the
+API through the `Session` made here; `plugin_ssh` reads the Server's key Secret with it).
 
 It loads the kubeconfig the way kubectl does (--kubeconfig, else $KUBECONFIG, else
 ~/.kube/config; --context; the context's namespace unless -n) and turns API failures

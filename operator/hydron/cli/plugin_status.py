@@ -11,9 +11,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from hydron.api.conditions import CONDITION_TYPES, READY, STALLED
 from hydron.cli.render import PLAIN, Style, age, condition, short, span, table
 
-APP_CONDITIONS = ("Ready", "SourceReady", "Analyzed", "Planned", "Deployed", "Stalled")
+APP_CONDITIONS = (READY, *CONDITION_TYPES["Application"], STALLED)
 Obj = Mapping[str, Any] | None
 
 

@@ -1,7 +1,11 @@
 """Application controller: source → analysis → plan → deployment, summarised in Ready.
 
-Stages run in order and each records its condition; a stage that cannot finish
-stops the pass with a reason a person can act on. Fetching and analysing happen
+`reconcile(app, generation, deps) -> Outcome` like every controller. Stages run in
+order and each records its condition; a stage that cannot finish stops the pass with
+a reason a person can act on. The InfraPlan and the Deployment are children the
+Outcome asks to create or update (ApplyChild effects); their state is read back
+through `deps` as models. The pinned commit is handed to the Deployment as a source
+archive (hydron.source.artifacts), never as a path into this work directory. Fetching and analysing happen
 only when something changed (the spec's source, or a new commit on the tracked
 branch when its poll interval is due), so the level-based timer costs one cheap
 `ls-remote` at most.
@@ -20,9 +24,11 @@ from hydron.analysis import Analysis, analyze
 from hydron.analysis.models import Port, Service, ServiceRole
 from hydron.api.application import Application, ApplicationStatus, GitSource, SourceStatus
 from hydron.api.base import LocalObjectReference
-from hydron.api.conditions import now, set_condition
-from hydron.api.infraplan import InfraPlanSpec
-from hydron.controllers.common import Outcome, with_pending
+from hydron.api.conditions import ANALYZED, DEPLOYED, PLANNED, SOURCE_READY, now, set_condition
+from hydron.api.deployment import Deployment
+from hydron.api.infraplan import InfraPlan, InfraPlanSpec, InfraPlanStatus
+from hydron.controllers.common import ApplyChild, Outcome, Retry, conclude
+from hydron.source import artifacts
 from hydron.source import FetchedSource, FetchLimits, GitCredentials, SourceError, fetch_source, is_commit_ref, resolve_ref
 from hydron.source.models import GitSource as FetchSpec
 from hydron.planning.handoff import deployment_spec
@@ -30,7 +36,6 @@ from hydron.templates import UnknownTemplate, expand_template
 
 log = logging.getLogger(__name__)
 
-SOURCE_READY, ANALYZED, PLANNED, DEPLOYED = "SourceReady", "Analyzed", "Planned", "Deployed"
 CONDITIONS = {
     SOURCE_READY: "Waiting for the source to be fetched and pinned.",
     ANALYZED: "Waiting for the code to be analysed.",
@@ -38,30 +43,30 @@ CONDITIONS = {
     DEPLOYED: "Waiting for the Deployment to answer over HTTPS.",
 }
 
+APPLICATION_LABEL = "hydron.dev/application"
+
 ReadSecretData = Callable[[str], Awaitable[dict[str, str]]]
 """read_secret_data(secret_name) -> the Secret's decoded data, in the app's namespace."""
-EnsureDeployment = Callable[[dict], Awaitable[dict]]
-"""ensure_deployment(spec) -> the Deployment object, created or brought to this spec."""
-EnsurePlan = Callable[[str], Awaitable[dict]]
-"""ensure_plan(inputs_key) -> the InfraPlan object, created if missing; a new
-inputs_key asks the plan to look at the Application again."""
+GetPlan = Callable[[str], Awaitable[InfraPlan | None]]
+GetDeployment = Callable[[str], Awaitable[Deployment | None]]
 
 
 def checkout_dir(workdir: Path, namespace: str, app: str) -> Path:
-    """Where an app's checkout lives; the Deployment builds from the same place."""
+    """Where an app's checkout lives (this controller's own scratch space)."""
     return workdir / "sources" / namespace / app
 
 
 @dataclass
-class ApplicationContext:
-    """What a reconcile needs from outside: identity, a scratch directory, Secrets."""
+class ApplicationDeps:
+    """What a reconcile needs from outside: identity, a scratch directory, Secrets and
+    the children's current state. Without get_plan the pass stops after the analysis."""
 
     namespace: str
     name: str
     workdir: Path
     read_secret_data: ReadSecretData
-    ensure_plan: EnsurePlan | None = None
-    ensure_deployment: EnsureDeployment | None = None
+    get_plan: GetPlan | None = None
+    get_deployment: GetDeployment | None = None
     fetch_limits: FetchLimits = FetchLimits()
     refresh: str | None = None
     """The Application's refresh request (annotation): a new value means look now."""
@@ -71,23 +76,41 @@ class ApplicationContext:
         return checkout_dir(self.workdir, self.namespace, self.name)
 
 
-async def reconcile(app: Application, generation: int | None, ctx: ApplicationContext) -> Outcome:
-    """Bring the Application's status up to date with its spec."""
-    status = with_pending(app.status or ApplicationStatus(), generation, CONDITIONS, list(CONDITIONS))
+async def reconcile(app: Application, generation: int | None, deps: ApplicationDeps) -> Outcome:
+    """Bring the Application's status up to date with its spec; the children to create
+    or update are in the Outcome's effects."""
+    status = conclude(app.status or ApplicationStatus(), generation, CONDITIONS)
     source = app.spec.source
+    effects: list = []
     if source.git is not None:
-        status, retry = await _git_source(source.git, status, generation, ctx)
+        status, retry = await _git_source(source.git, status, generation, deps)
         if retry is not None:
-            return _finish(status, generation, retry)
+            return Outcome(conclude(status, generation, CONDITIONS), retry=Retry(retry))
     elif source.image is not None:
         status = _image_source(source.image.name, source.image.port, status, generation)
     elif source.template is not None:
         status = _template_source(source.template.name, status, generation)
-    if ctx.ensure_plan is not None and _is_true(status, ANALYZED):
-        status, plan = await _plan(status, generation, ctx)
-        if ctx.ensure_deployment is not None and _is_true(status, PLANNED):
-            status = await _deploy(status, generation, plan, ctx)
-    return _finish(status, generation, None)
+    if deps.get_plan is not None and _is_true(status, ANALYZED):
+        plan = await deps.get_plan(deps.name)
+        effects.append(plan_child(deps.name, inputs_key(status, generation)))
+        status = _planned(status, generation, deps.name, plan)
+        if plan is not None and deps.get_deployment is not None and _is_true(status, PLANNED):
+            status, child = await _deploy(status, generation, plan, deps)
+            effects += child
+    return Outcome(conclude(status, generation, CONDITIONS), effects=effects)
+
+
+def plan_child(name: str, inputs: str) -> ApplyChild:
+    """The app's InfraPlan: created once (the planner owns its spec afterwards); a new
+    `inputs` value asks it to look at the Application again."""
+    return ApplyChild(InfraPlan.kind, InfraPlan.plural, name, {"applicationRef": {"name": name}},
+                      labels={APPLICATION_LABEL: name}, inputs=inputs, create_only=True)
+
+
+def deployment_child(name: str, spec: dict) -> ApplyChild:
+    """The app's Deployment, made exactly this spec but for spec.rollbackTo (a person's)."""
+    return ApplyChild(Deployment.kind, Deployment.plural, name, spec, labels={APPLICATION_LABEL: name},
+                      keep=("rollbackTo",))
 
 
 def _is_true(status: ApplicationStatus, type_: str) -> bool:
@@ -104,37 +127,46 @@ def inputs_key(status: ApplicationStatus, generation: int | None) -> str:
     return f"{pinned}/{generation}"
 
 
-async def _plan(
-    status: ApplicationStatus, generation: int | None, ctx: ApplicationContext
-) -> tuple[ApplicationStatus, dict]:
-    """Make sure the InfraPlan exists and mirror where it stands in Planned."""
-    plan = await ctx.ensure_plan(inputs_key(status, generation))  # type: ignore[misc]
-    name = plan["metadata"]["name"]
-    type_, reason, message = planned_condition(name, plan.get("status") or {})
+def _planned(status: ApplicationStatus, generation: int | None, name: str, plan: InfraPlan | None) -> ApplicationStatus:
+    """Mirror where the InfraPlan stands in Planned."""
+    type_, reason, message = planned_condition(name, plan.status if plan else None)
     conditions = set_condition(status.conditions, PLANNED, type_, reason, message, generation)  # type: ignore[arg-type]
-    return status.model_copy(update={"conditions": conditions, "plan_ref": LocalObjectReference(name=name)}), plan
+    return status.model_copy(update={"conditions": conditions, "plan_ref": LocalObjectReference(name=name)})
 
 
 # --- deploy ------------------------------------------------------------------------
 
 
-async def _deploy(status: ApplicationStatus, generation: int | None, plan: dict, ctx: ApplicationContext) -> ApplicationStatus:
-    """Hand the approved plan to a Deployment and mirror how it goes in Deployed."""
-    plan_spec = InfraPlanSpec.model_validate(plan["spec"])
+async def _deploy(status: ApplicationStatus, generation: int | None, plan: InfraPlan,
+                  deps: ApplicationDeps) -> tuple[ApplicationStatus, list[ApplyChild]]:
+    """Hand the approved plan (and the source archive) to a Deployment and mirror how it goes in Deployed."""
     revision = status.source.commit if status.source else None
-    spec = deployment_spec(plan_spec, ctx.name, revision)
+    spec = deployment_spec(plan.spec, deps.name, revision)
     if spec is None:
         conditions = set_condition(
-            status.conditions, DEPLOYED, "Unknown", "AwaitingServer", awaiting_server_message(plan_spec), generation
+            status.conditions, DEPLOYED, "Unknown", "AwaitingServer", awaiting_server_message(plan.spec), generation
         )
-        return status.model_copy(update={"conditions": conditions})
-    deployment = await ctx.ensure_deployment(spec.to_api())  # type: ignore[misc]
-    type_, reason, message, url = deployed_condition(deployment)
+        return status.model_copy(update={"conditions": conditions}), []
+    if revision and status.source and status.source.commit:
+        await _hand_over(status.source, deps)
+    deployment = await deps.get_deployment(deps.name)  # type: ignore[misc]
+    type_, reason, message, url = deployed_condition(deps.name, deployment)
     conditions = set_condition(status.conditions, DEPLOYED, type_, reason, message, generation)  # type: ignore[arg-type]
-    return status.model_copy(update={
-        "conditions": conditions, "url": url,
-        "deployment_ref": LocalObjectReference(name=deployment["metadata"]["name"]),
+    status = status.model_copy(update={
+        "conditions": conditions, "url": url, "deployment_ref": LocalObjectReference(name=deps.name),
     })
+    return status, [deployment_child(deps.name, spec.to_api())]
+
+
+async def _hand_over(source: SourceStatus, deps: ApplicationDeps) -> None:
+    """Write the pinned commit's archive for the Deployment's build (once per commit)."""
+    folder = artifacts.artifacts_dir(deps.workdir, deps.namespace, deps.name)
+    dest = artifacts.artifact_path(deps.workdir, deps.namespace, deps.name, source.commit or "")
+    if dest.exists():
+        return
+    tree = deps.checkout / source.path if source.path else deps.checkout
+    await asyncio.to_thread(artifacts.write_artifact, tree, dest)
+    await asyncio.to_thread(artifacts.prune, folder, artifacts.KEEP_ARTIFACTS, dest)
 
 
 def awaiting_server_message(plan: InfraPlanSpec) -> str:
@@ -146,38 +178,32 @@ def awaiting_server_message(plan: InfraPlanSpec) -> str:
             "spec.planning.serverRef on the Application.")
 
 
-def deployed_condition(deployment: dict) -> tuple[str, str, str, str | None]:
+def deployed_condition(name: str, deployment: Deployment | None) -> tuple[str, str, str, str | None]:
     """Deployed (and the URL), from the Deployment's own Ready condition."""
-    status = deployment.get("status") or {}
-    ready = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
-    name = deployment["metadata"]["name"]
-    if ready is None:
+    status = deployment.status if deployment is not None else None
+    ready = next((c for c in status.conditions if c.type == "Ready"), None) if status else None
+    if status is None or ready is None:
         return "Unknown", "Deploying", f"Deployment {name} is starting.", None
-    urls = status.get("urls") or []
-    if ready.get("status") == "True":
-        return "True", "Available", ready.get("message") or f"Deployment {name} is available.", (urls[0] if urls else None)
-    return ready.get("status", "Unknown"), ready.get("reason", "Deploying"), f"Deployment {name}: {ready.get('message', '')}", None
+    if ready.status == "True":
+        return "True", "Available", ready.message or f"Deployment {name} is available.", (status.urls[0] if status.urls else None)
+    return ready.status, ready.reason or "Deploying", f"Deployment {name}: {ready.message or ''}", None
 
 
-def planned_condition(name: str, plan_status: dict) -> tuple[str, str, str]:
+def planned_condition(name: str, plan_status: InfraPlanStatus | None) -> tuple[str, str, str]:
     """Planned, from the InfraPlan's own conditions; says how to approve when waiting."""
-    conditions = {c.get("type"): c for c in plan_status.get("conditions") or []}
-    revision = plan_status.get("revision")
+    plan_status = plan_status or InfraPlanStatus()
+    conditions = {c.type: c for c in plan_status.conditions}
+    revision = plan_status.revision
     ready, valid, approved = conditions.get("Ready"), conditions.get("Valid"), conditions.get("Approved")
-    if ready and ready.get("status") == "True":
-        return "True", "Approved", ready.get("message") or f"InfraPlan {name} is approved."
-    if valid and valid.get("status") == "False":
-        return "False", valid.get("reason", "InvalidPlan"), f"InfraPlan {name}: {valid.get('message', '')}"
-    if revision and approved and approved.get("status") != "True":
+    if ready and ready.status == "True":
+        return "True", "Approved", ready.message or f"InfraPlan {name} is approved."
+    if valid and valid.status == "False":
+        return "False", valid.reason or "InvalidPlan", f"InfraPlan {name}: {valid.message or ''}"
+    if revision and approved and approved.status != "True":
         how = (f"kubectl patch infraplan {name} --type=merge -p '{{\"spec\":{{\"approval\":{{\"revision\":{revision}}}}}}}'"
                " (or set spec.planning.autoApprove)")
         return "Unknown", "AwaitingApproval", f"Revision {revision} of InfraPlan {name} waits for approval: {how}."
     return "Unknown", "Planning", f"InfraPlan {name} is being made."
-
-
-def _finish(status: ApplicationStatus, generation: int | None, retry: str | None) -> Outcome:
-    summarized = with_pending(status, generation, CONDITIONS, list(CONDITIONS))
-    return Outcome(summarized, retry_message=retry)
 
 
 # --- git ---------------------------------------------------------------------------
@@ -203,7 +229,7 @@ def _poll_due(spec: GitSource, recorded: SourceStatus, at: datetime) -> bool:
     return fetched is None or at - fetched >= timedelta(seconds=spec.poll_interval_seconds)
 
 
-async def _credentials(spec: GitSource, ctx: ApplicationContext) -> GitCredentials | None:
+async def _credentials(spec: GitSource, ctx: ApplicationDeps) -> GitCredentials | None:
     if spec.credentials_secret_ref is None:
         return None
     data = await ctx.read_secret_data(spec.credentials_secret_ref.name)
@@ -211,7 +237,7 @@ async def _credentials(spec: GitSource, ctx: ApplicationContext) -> GitCredentia
 
 
 async def _git_source(
-    spec: GitSource, status: ApplicationStatus, generation: int | None, ctx: ApplicationContext
+    spec: GitSource, status: ApplicationStatus, generation: int | None, ctx: ApplicationDeps
 ) -> tuple[ApplicationStatus, str | None]:
     """Pin a commit (fetching only when needed) and analyse it once.
 
@@ -258,7 +284,7 @@ async def _git_source(
     return await _analysed(status, generation, ctx, checkout=fetched.checkout_dir), None
 
 
-async def _fetch(spec: GitSource, credentials: GitCredentials | None, ctx: ApplicationContext) -> FetchedSource:
+async def _fetch(spec: GitSource, credentials: GitCredentials | None, ctx: ApplicationDeps) -> FetchedSource:
     fetch_spec = FetchSpec(url=spec.url, ref=spec.ref, path=spec.path, submodules=spec.submodules)
     return await asyncio.to_thread(fetch_source, fetch_spec, ctx.checkout, credentials, ctx.fetch_limits)
 
@@ -268,7 +294,7 @@ def _ref_name(ref: str) -> str:
 
 
 async def _analysed(
-    status: ApplicationStatus, generation: int | None, ctx: ApplicationContext, checkout: Path | None = None
+    status: ApplicationStatus, generation: int | None, ctx: ApplicationDeps, checkout: Path | None = None
 ) -> ApplicationStatus:
     """Analyse the pinned commit unless status already describes it."""
     source = status.source

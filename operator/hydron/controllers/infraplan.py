@@ -1,8 +1,10 @@
 """InfraPlan controller: (re)plan when the inputs change, validate, count revisions, track approval.
 
-Plain async functions, no kopf: `main.py` wires them. The only side effects are the
-return values: a spec to write back (when the plan was remade), a status, and the
-Secrets of generated credentials the caller should create.
+`reconcile(plan, generation, deps) -> Outcome` like every controller: the remade spec
+(a PatchSpec effect) and the generated credentials' Secrets (EnsureSecret effects)
+are effects the caller applies; `reconcile_plan` is the pure-ish core that also
+serves tests and `hydron plan`. The plan waits for the Application's analysis rather
+than plan from nothing: that policy lives here, once.
 
 When is the plan remade? When what it was made from changed: another analysis, another
 Application spec, or new change requests (spec.basis records all three). Otherwise the
@@ -12,15 +14,18 @@ revision of its own.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from hydron.api.base import Condition
 from hydron.api.conditions import now as utc_now
-from hydron.api.conditions import set_condition, summarize_ready
+from hydron.api.conditions import APPROVED, VALID, set_condition, summarize_ready
 from hydron.api.infraplan import AssistantReply, Finding, InfraPlan, InfraPlanSpec, InfraPlanStatus, PlannedSecret
-from hydron.controllers.common import with_pending
+from hydron.api.application import Application
+from hydron.controllers.common import EnsureSecret, Outcome, PatchSpec, Retry, conclude
+from hydron.planning import secret_data
 from hydron.llm.assist import Assistant, remember
 from hydron.planning import planner
 from hydron.planning.approval import AUTO_APPROVER, approval_state
@@ -29,8 +34,8 @@ from hydron.planning.revisions import next_revision
 from hydron.planning.validation import validate
 
 CONDITIONS = {
-    "Valid": "Waiting for the plan to be made from the Application's analysis.",
-    "Approved": "Waiting for a person (or autoApprove) to approve a revision.",
+    VALID: "Waiting for the plan to be made from the Application's analysis.",
+    APPROVED: "Waiting for a person (or autoApprove) to approve a revision.",
 }
 DEPENDS_ON = list(CONDITIONS)
 PLANNING_SOURCES = ("Analysis", "Planning", "LLM")
@@ -84,11 +89,14 @@ async def _remake(plan: InfraPlan, context: PlanContext, assistant: Assistant | 
     reply = None
     if assistant is not None:
         assisted = await assistant.improve(draft, context, requests)
-        findings += assisted.findings
         retry = assisted.retry
         reply = assisted.reply
         if assisted.applied:
+            # The rules ran again with what the LLM filled: their findings replace the
+            # first draft's (a field it completed is no longer reported missing).
             draft = assisted.draft
+            findings = list(draft.findings)
+        findings += assisted.findings
     elif len(requests) > applied_before:
         findings.append(Finding(severity="Warning", source="LLM", field="changeRequests",
                                 message=f"{len(requests) - applied_before} change request(s) wait for the LLM, which "
@@ -132,7 +140,7 @@ async def reconcile_plan(plan: InfraPlan, generation: int | None, context: PlanC
         if remade != spec:
             written = spec = remade
     if spec.basis is None and context is None:
-        pending = with_pending(status, generation, CONDITIONS, DEPENDS_ON)
+        pending = conclude(status, generation, CONDITIONS)
         return PlanOutcome(spec=None, status=pending.model_copy(update={"findings": validate(spec)}))
 
     revision = next_revision(status.revision, status.material, status.basis, status.changes, spec)
@@ -146,8 +154,8 @@ async def reconcile_plan(plan: InfraPlan, generation: int | None, context: PlanC
     at = at or utc_now()
     conditions: list[Condition] = list(status.conditions)
     valid_status, valid_reason, valid_message = _valid(findings)
-    conditions = set_condition(conditions, "Valid", valid_status, valid_reason, valid_message, generation, at)  # type: ignore[arg-type]
-    conditions = set_condition(conditions, "Approved", approval.status, approval.reason, approval.message,
+    conditions = set_condition(conditions, VALID, valid_status, valid_reason, valid_message, generation, at)  # type: ignore[arg-type]
+    conditions = set_condition(conditions, APPROVED, approval.status, approval.reason, approval.message,
                                generation, at)
     conditions = summarize_ready(conditions, DEPENDS_ON, generation,
                                  f"Revision {revision.number} is valid and approved.", at)
@@ -168,7 +176,41 @@ async def reconcile_plan(plan: InfraPlan, generation: int | None, context: PlanC
     return PlanOutcome(spec=written, status=new_status, generated_secrets=generated, retry_after_seconds=retry)
 
 
-async def reconcile(plan: InfraPlan, generation: int | None) -> InfraPlanStatus:
-    """The status-only entry point main.py calls today: validates, counts revisions and tracks
-    approval of the spec as it is, without remaking it."""
-    return (await reconcile_plan(plan, generation)).status
+GetApplication = Callable[[str], Awaitable[Application | None]]
+"""get_application(name): the owning Application with its status; None when it is gone."""
+ANALYSIS_WAIT_SECONDS = 2.0
+
+
+@dataclass
+class PlanDeps:
+    get_application: GetApplication
+    assistant: Assistant | None = None
+
+
+def inputs_of(app_name: str, application: Application) -> PlanContext:
+    status = application.status
+    revision = status.source.analyzed_commit if status and status.source else None
+    return PlanContext(app_name=app_name, application=application.spec,
+                       analysis=status.analysis if status else None, source_revision=revision)
+
+
+async def reconcile(plan: InfraPlan, generation: int | None, deps: PlanDeps) -> Outcome:
+    """Plan (again) when the inputs changed, then validate and track approval."""
+    name = plan.spec.application_ref.name
+    application = await deps.get_application(name)
+    context = inputs_of(name, application) if application is not None else None
+    if context is not None and context.analysis is None:
+        # The Application made this plan before its own status (with the analysis)
+        # was written: wait for it rather than plan from nothing.
+        waiting = await reconcile_plan(plan, generation, None, deps.assistant)
+        return Outcome(waiting.status, retry=Retry("waiting for the Application's analysis", ANALYSIS_WAIT_SECONDS))
+    outcome = await reconcile_plan(plan, generation, context, deps.assistant)
+    effects: list = []
+    if outcome.spec is not None:
+        effects.append(PatchSpec(planner_owned_fields(outcome.spec)))
+    for planned in outcome.generated_secrets:
+        effects.append(EnsureSecret(planned.name, lambda existing, p=planned: secret_data(p, existing)))
+    retry = None
+    if outcome.retry_after_seconds:
+        retry = Retry("the LLM step failed; the plan uses rules only until a retry succeeds", outcome.retry_after_seconds)
+    return Outcome(outcome.status, effects=effects, retry=retry)

@@ -1,142 +1,151 @@
-"""The server's Docker engine for running containers, through the docker SDK on the
-forwarded socket (see hydron.build.tunnel).
+"""One deployment pass on an opened server: build → move data → roll out → probe.
 
-Secret values travel inside the API request that creates the container, never in a
-command line, label or log. Every call that changes the engine is recorded in
-`changes`, so "a second reconcile starts/stops nothing" is a number a test reads.
+The Deployment controller opens the server (and the old one when the app moves),
+reads secrets, and hands over `Inputs`; this engine does the work and returns a
+`Pass` saying what happened, which the controller maps to conditions, releases and
+events. No Kubernetes here, and no status: the same engine serves the operator, the
+benchmarks and the tests.
 """
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import docker
-import docker.errors
 
-from hydron.deploy.plan import APP_LABEL, DIGEST_LABEL, SERVICE_LABEL, ContainerPlan
+from hydron.api.deployment import DeployService, Release
+from hydron.build.services import BuildLine, ImageSource, Note, service_images
+from hydron.deploy import releases, rollout
+from hydron.deploy.containers import Containers
+from hydron.deploy.health import Verdict
+from hydron.deploy.move import copy_volume
+from hydron.deploy.plan import ContainerPlan, network_name, plan_rollout
+from hydron.deploy.proxy import Proxy
+from hydron.remote.runner import CommandRunner
+
+Probe = Callable[[str, str, str], Awaitable[Verdict]]
+"""probe(address, domain, path): one HTTPS request through the proxy, as a user makes it."""
 
 
 @dataclass(frozen=True)
-class Observed:
-    """One of the app's containers as the engine reports it."""
+class Host:
+    """A server opened for the pass: its containers and its command runner."""
 
-    name: str
-    service: str
-    digest: str
-    running: bool
-    health: str | None
-    """Docker's own health status when the image declares one."""
-    ip: str | None
-    restarts: int
-    image: str
-    exit_code: int | None
+    containers: Containers
+    run: CommandRunner
 
 
 @dataclass
-class Engine:
-    client: docker.DockerClient
+class Inputs:
+    """Everything one pass acts on (secret values included: they go only into the
+    containers' environment)."""
+
+    app: str
+    services: Sequence[DeployService]
+    revision: str | None
+    history: Sequence[Release]
+    secrets: Mapping[tuple[str, str], str]
+    secret_versions: Mapping[str, str]
+    address: str
+    """Where the probe sends its HTTPS requests: the server's public address."""
+    probe: Probe
+    images: dict[str, str] | None = None
+    """A kept release's images (a rollback): nothing is built."""
+    archive: Path | None = None
+    image_source: ImageSource | None = None
+    on_build_line: BuildLine | None = None
+    note: Note | None = None
+    drain_grace: float = rollout.DRAIN_GRACE
+
+
+@dataclass
+class Pass:
+    """What one pass did and found."""
+
+    images: dict[str, str]
+    plans: list[ContainerPlan]
+    digest: str
+    known_failure: Release | None = None
+    """This exact release failed before: nothing was started."""
+    rollout: rollout.Outcome = field(default_factory=rollout.Outcome)
+    https: Verdict | None = None
+    """Every public service answering through the proxy (None when not probed)."""
+    moved: list[str] | None = None
+    """The data volumes copied from the old server (None unless the app moved)."""
     changes: list[str] = field(default_factory=list)
 
-    async def _call(self, fn, *args, **kwargs):
-        return await asyncio.to_thread(fn, *args, **kwargs)
 
-    async def ensure_network(self, name: str, app: str) -> None:
-        found = await self._call(self.client.networks.list, names=[name])
-        if any(n.name == name for n in found):
-            return
-        self.changes.append(f"create network {name}")
-        await self._call(self.client.networks.create, name, driver="bridge", labels={APP_LABEL: app})
-
-    async def containers(self, app: str, network: str) -> list[Observed]:
-        found = await self._call(self.client.containers.list, all=True, filters={"label": f"{APP_LABEL}={app}"})
-        return [_observed(c, network) for c in found]
-
-    async def get(self, name: str, network: str) -> Observed | None:
-        try:
-            return _observed(await self._call(self.client.containers.get, name), network)
-        except docker.errors.NotFound:
-            return None
-
-    async def start(self, plan: ContainerPlan) -> None:
-        """Create and start the container (a leftover of the same name is removed)."""
-        await self.remove(plan.name, grace=0, record=False)
-        self.changes.append(f"start {plan.name}")
-        kwargs = dict(
-            image=plan.image, name=plan.name, command=list(plan.command) or None, environment=dict(plan.env),
-            labels=plan.labels, detach=True, network=plan.network, restart_policy={"Name": "unless-stopped"},
-            volumes={vol: {"bind": path, "mode": "rw"} for vol, path in plan.volumes} or None,
-            # The service name as a DNS alias on the app network: other services say `db`.
-            networking_config={plan.network: self.client.api.create_endpoint_config(aliases=[plan.service])},
+async def deploy(inputs: Inputs, client: docker.DockerClient, run: CommandRunner, old: Host | None = None) -> Pass:
+    """Run one pass. Raises BuildFailed/ContextError when an image cannot be built and
+    RemoteError/ProxyUnavailable when the server fails; the old server keeps serving
+    (and keeps its data) whenever the new one fails."""
+    containers = Containers(client)
+    images = inputs.images
+    if images is None:
+        images = await service_images(
+            client, run, inputs.app, inputs.services, inputs.revision, inputs.archive,
+            image_source=inputs.image_source, on_line=inputs.on_build_line, note=inputs.note,
         )
-        if plan.memory_mib:
-            kwargs["mem_limit"] = f"{plan.memory_mib}m"
-        if plan.cpus:
-            kwargs["nano_cpus"] = int(plan.cpus * 1e9)
-        container = await self._call(self.client.containers.create, **kwargs)
-        await self._call(container.start)
-
-    async def remove(self, name: str, grace: float = 10, record: bool = True) -> bool:
-        """Stop (SIGTERM, then SIGKILL after `grace` seconds) and remove."""
-        try:
-            container = await self._call(self.client.containers.get, name)
-        except docker.errors.NotFound:
-            return False
-        if record:
-            self.changes.append(f"remove {name}")
-        if container.status == "running":
-            await self._call(container.stop, timeout=int(grace))
-        await self._call(container.remove, force=True)
-        return True
-
-    async def stop(self, name: str, grace: float = 10) -> None:
-        """Stop but keep (a data service's old container, until its successor is healthy)."""
-        container = await self._call(self.client.containers.get, name)
-        self.changes.append(f"stop {name}")
-        await self._call(container.stop, timeout=int(grace))
-
-    async def resume(self, name: str) -> None:
-        container = await self._call(self.client.containers.get, name)
-        self.changes.append(f"start {name}")
-        await self._call(container.start)
-
-    async def log_tail(self, name: str, lines: int = 20) -> str:
-        try:
-            container = await self._call(self.client.containers.get, name)
-            raw = await self._call(container.logs, tail=lines)
-        except docker.errors.NotFound:
-            return ""
-        return raw.decode("utf-8", "replace").strip()
-
-    async def stats(self, name: str) -> dict:
-        """One sample of the container's CPU and memory (the engine samples twice, about a
-        second apart, so CPU is a rate); empty when the container is gone."""
-        try:
-            return await self._call(self.client.api.stats, name, stream=False)
-        except docker.errors.NotFound:
-            return {}
-
-    async def exec_status(self, name: str, command: list[str], timeout: float) -> int:
-        """Run a command in the container; its exit status (output is never kept: a
-        health command may print what it connected with)."""
-        container = await self._call(self.client.containers.get, name)
-        result = await asyncio.wait_for(self._call(container.exec_run, command), timeout + 5)
-        return result.exit_code
+    plans = plan_rollout(inputs.app, inputs.services, images, inputs.secrets, inputs.revision, inputs.secret_versions)
+    digest = releases.digest(plans)
+    done = Pass(images, plans, digest, known_failure=releases.known_failure(inputs.history, digest))
+    if done.known_failure is not None:
+        done.changes = containers.changes
+        return done
+    paused = await _move_data(inputs.app, plans, old, Host(containers, run), inputs.drain_grace) if old else []
+    done.rollout = await rollout.roll_out(inputs.app, plans, containers, run, Proxy(run), drain_grace=inputs.drain_grace)
+    if old is not None and done.rollout.failure is not None:
+        for name in paused:  # the new server failed: the old one serves on with its data
+            await old.containers.resume(name)
+    elif old is not None:
+        await rollout.tear_down(inputs.app, network_name(inputs.app), old.containers, Proxy(old.run))
+        done.moved = [volume for plan in plans for volume, _ in plan.volumes]
+    done.changes = containers.changes + (["caddy routes loaded"] if done.rollout.routes_changed else [])
+    if done.rollout.failure is None and not done.rollout.unhealthy:
+        done.https = await answers_over_https(inputs.address, plans, inputs.probe)
+    return done
 
 
-def _observed(container, network: str) -> Observed:
-    attrs = container.attrs
-    state = attrs.get("State") or {}
-    labels = (attrs.get("Config") or {}).get("Labels") or {}
-    nets = (attrs.get("NetworkSettings") or {}).get("Networks") or {}
-    return Observed(
-        name=container.name,
-        service=labels.get(SERVICE_LABEL, ""),
-        digest=labels.get(DIGEST_LABEL, ""),
-        running=bool(state.get("Running")) and not state.get("Restarting"),
-        health=(state.get("Health") or {}).get("Status"),
-        ip=(nets.get(network) or {}).get("IPAddress") or None,
-        restarts=int(attrs.get("RestartCount") or 0),
-        image=(attrs.get("Config") or {}).get("Image", ""),
-        exit_code=None if state.get("Running") else state.get("ExitCode"),
-    )
+async def answers_over_https(address: str, plans: Sequence[ContainerPlan], probe: Probe) -> Verdict:
+    """Every domain of every public service answers through the proxy; the first that
+    does not, says why."""
+    said = []
+    for plan in plans:
+        if not (plan.domains and plan.port):
+            continue
+        path = plan.health.path if plan.health and plan.health.path else "/"
+        for domain in plan.domains:
+            answer = await probe(address, domain, path)
+            if not answer.healthy:
+                return answer
+            said.append(answer.message)
+    return Verdict(True, message=", ".join(said))
+
+
+async def _move_data(app: str, plans: Sequence[ContainerPlan], old: Host, new: Host, grace: float) -> list[str]:
+    """Stop the old server's data services and copy their volumes to the new server.
+    Returns the containers stopped, to start again if the new server fails."""
+    network = network_name(app)
+    observed_old = await old.containers.containers(app, network)
+    observed_new = await new.containers.containers(app, network)
+    paused: list[str] = []
+    try:
+        for plan in plans:
+            if not plan.volumes:
+                continue
+            for container in observed_old:
+                if container.service == plan.service and container.running:
+                    await old.containers.stop(container.name, grace=grace)
+                    paused.append(container.name)
+            for container in observed_new:  # an earlier attempt's copy must not run while its files are replaced
+                if container.service == plan.service:
+                    await new.containers.remove(container.name, grace=grace)
+            for volume, _ in plan.volumes:
+                await copy_volume(volume, old.run, new.run)
+    except Exception:
+        for name in paused:
+            await old.containers.resume(name)
+        raise
+    return paused

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from hydron.api.infraplan import HealthCheck
-from hydron.deploy.engine import Engine
+from hydron.deploy.containers import Containers
 from hydron.deploy.plan import ContainerPlan
 from hydron.remote.builders import caddy
 from hydron.remote.command import shell
@@ -36,7 +36,7 @@ def tcp_check(address: str, port: int, timeout: int):
     return shell('timeout "$3" bash -c \'exec 3<>"/dev/tcp/$0/$1"\' "$1" "$2"', address, str(port), str(timeout), ok_exit=range(0, 256))
 
 
-async def _probe(plan: ContainerPlan, ip: str | None, engine: Engine, run: CommandRunner, check: HealthCheck) -> tuple[bool, str]:
+async def _probe(plan: ContainerPlan, ip: str | None, engine: Containers, run: CommandRunner, check: HealthCheck) -> tuple[bool, str]:
     if check.command:
         code = await engine.exec_status(plan.name, list(check.command), check.timeout_seconds)
         return code == 0, f"its health command `{' '.join(check.command)[:80]}` exited with {code}"
@@ -51,7 +51,7 @@ async def _probe(plan: ContainerPlan, ip: str | None, engine: Engine, run: Comma
     return result.exit_status == 0, f"nothing listens on port {port}"
 
 
-async def wait_healthy(plan: ContainerPlan, engine: Engine, run: CommandRunner, restarts_before: int = 0) -> Verdict:
+async def wait_healthy(plan: ContainerPlan, engine: Containers, run: CommandRunner, restarts_before: int = 0) -> Verdict:
     """Poll until the container passes its check, exits, restarts (beyond
     `restarts_before`, what a container already running had) or runs out of time."""
     check = plan.health or (HealthCheck(interval_seconds=1, retries=30) if plan.port else None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hydron.deploy.engine import Observed
+from hydron.deploy.containers import Observed
 
 
 def state_of(container: Observed | None) -> str:

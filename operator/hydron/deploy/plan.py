@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from hydron.api.deployment import DeployService
 from hydron.api.infraplan import HealthCheck
+from hydron.api.names import volume_name
 
 APP_LABEL = "dev.hydron.app"
 SERVICE_LABEL = "dev.hydron.service"
@@ -45,11 +45,6 @@ def container_name(app: str, service: str, digest: str) -> str:
     return f"hydron-{app}-{service}-{digest[:10]}"
 
 
-def volume_name(app: str, service: str, path: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "root"
-    return f"hydron-{app}-{service}-{slug}"
-
-
 def dependency_order(services: Sequence[DeployService]) -> list[str]:
     """Service names, each after everything it depends on; spec order breaks ties.
     A cycle or an unknown name is a PlanError naming it."""
@@ -70,6 +65,12 @@ def dependency_order(services: Sequence[DeployService]) -> list[str]:
         order.append(ready[0])
         done.add(ready[0])
     return order
+
+
+def check_services(services: Sequence[DeployService]) -> None:
+    """Raise PlanError for what no rollout could run (a cycle, an unknown dependency),
+    before anything is built."""
+    dependency_order(services)
 
 
 def _cycle(deps: Mapping[str, list[str]], done: set[str]) -> list[str]:

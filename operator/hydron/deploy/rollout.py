@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from hydron.deploy import routes
-from hydron.deploy.engine import Engine, Observed
+from hydron.deploy.containers import Containers, Observed
 from hydron.deploy.health import wait_healthy
 from hydron.deploy.plan import ContainerPlan
 from hydron.deploy.proxy import Proxy
@@ -79,7 +79,7 @@ class _Step:
 async def roll_out(
     app: str,
     plans: Sequence[ContainerPlan],
-    engine: Engine,
+    engine: Containers,
     run: CommandRunner,
     proxy: Proxy,
     *,
@@ -154,7 +154,7 @@ async def roll_out(
     return outcome
 
 
-async def _undo(engine: Engine, steps: Sequence[_Step]) -> None:
+async def _undo(engine: Containers, steps: Sequence[_Step]) -> None:
     """A service of the new release failed: remove every container this rollout
     started and start again the data services it stopped. No route moved yet, so the
     previous release never stopped serving."""
@@ -165,13 +165,13 @@ async def _undo(engine: Engine, steps: Sequence[_Step]) -> None:
             await engine.resume(name)
 
 
-async def _stop_all(engine: Engine, containers: Sequence[Observed], grace: float, outcome: Outcome) -> None:
+async def _stop_all(engine: Containers, containers: Sequence[Observed], grace: float, outcome: Outcome) -> None:
     for container in containers:
         if await engine.remove(container.name, grace=grace):
             outcome.stopped.append(container.name)
 
 
-async def tear_down(app: str, network: str, engine: Engine, proxy: Proxy) -> None:
+async def tear_down(app: str, network: str, engine: Containers, proxy: Proxy) -> None:
     """Remove the app's routes and containers (deletionPolicy Delete)."""
     await proxy.apply(routes.merged(await proxy.config(), app, {}))
     for container in await engine.containers(app, network):

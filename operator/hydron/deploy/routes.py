@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hydron.deploy.plan import route_id
-from hydron.provisioning.caddy_config import SERVER, with_http
+from hydron.remote.builders.caddy_config import SERVER, with_http
 
 Config = dict[str, Any]
 

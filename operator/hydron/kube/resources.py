@@ -26,6 +26,17 @@ def owner_reference(body: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def child_manifest(owner: Mapping[str, Any], kind: str, name: str, spec: dict[str, Any],
+                   labels: Mapping[str, str]) -> dict[str, Any]:
+    """A Hydron object owned by `owner` (it goes when the owner goes)."""
+    return {
+        "apiVersion": API_VERSION,
+        "kind": kind,
+        "metadata": {"name": name, "labels": dict(labels), "ownerReferences": [owner_reference(owner)]},
+        "spec": spec,
+    }
+
+
 def _get(plural: str, namespace: str, name: str) -> dict[str, Any] | None:
     try:
         return custom_objects().get_namespaced_custom_object(GROUP, VERSION, namespace, plural, name)

@@ -52,9 +52,8 @@ class Assistant:
         self.client = client
 
     @classmethod
-    def from_env(cls) -> Assistant | None:
-        """None without ANTHROPIC_API_KEY: the deterministic planner then works alone."""
-        settings = LlmSettings.from_env()
+    def from_settings(cls, settings: LlmSettings | None) -> Assistant | None:
+        """None without settings (no API key): the deterministic planner then works alone."""
         return cls(LlmClient(settings)) if settings else None
 
     async def improve(self, draft: Draft, inputs: PlanInputs, requests: list[ChangeRequest]) -> Assisted:

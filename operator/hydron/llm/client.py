@@ -3,9 +3,7 @@ and every failure turned into an `LlmError` with a reason a condition can carry.
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,20 +32,6 @@ class LlmSettings:
     timeout_seconds: float = 60.0
     max_retries: int = 2
     max_tokens: int = 4096
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> LlmSettings | None:
-        """None without ANTHROPIC_API_KEY: then the deterministic planner works alone."""
-        key = environ.get("ANTHROPIC_API_KEY", "").strip()
-        if not key:
-            return None
-        return cls(
-            api_key=key,
-            model=environ.get("HYDRON_LLM_MODEL", DEFAULT_MODEL),
-            base_url=environ.get("ANTHROPIC_BASE_URL") or None,
-            timeout_seconds=float(environ.get("HYDRON_LLM_TIMEOUT_SECONDS", "60")),
-            max_retries=int(environ.get("HYDRON_LLM_MAX_RETRIES", "2")),
-        )
 
 
 @dataclass(frozen=True)

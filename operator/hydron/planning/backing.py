@@ -13,7 +13,7 @@ from typing import Literal
 from hydron.analysis.models import BackingService
 from hydron.api.base import EnvValueSource, EnvVar, SecretKeyReference
 from hydron.api.infraplan import HealthCheck, PlannedSecret, PlannedService, SecretKeyPlan, Volume
-from hydron.deploy.plan import volume_name
+from hydron.api.names import volume_name
 
 Part = Literal["url", "jdbc-url", "host", "port", "username", "password", "database"]
 

@@ -18,7 +18,7 @@ def deploy_service(planned: PlannedService) -> DeployService:
     """One planned service as the deploy stage runs it."""
     build = None
     if planned.image is None:
-        build = BuildSpec(context=planned.context or ".", dockerfile=planned.dockerfile)
+        build = BuildSpec(context=planned.context or ".", dockerfile=planned.dockerfile, origin=planned.dockerfile_origin)
     resources = None
     if planned.resources is not None:
         resources = ResourceLimits(cpus=planned.resources.cpus, memory_mi_b=planned.resources.memory_mi_b)

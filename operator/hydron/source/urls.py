@@ -47,6 +47,12 @@ class GitURL:
         return self.url
 
     @property
+    def repository(self) -> str:
+        """host/path naming the repository whatever the transport: https://GitHub.com/Acme/Shop.git,
+        git@github.com:Acme/Shop and ssh://git@github.com:22/Acme/Shop are all github.com/Acme/Shop."""
+        return f"{self.host.lower()}/{self.path.strip('/').removesuffix('.git').strip('/')}"
+
+    @property
     def credential_scope(self) -> str:
         """``scheme://host[:port]``: the key git matches ``credential.<url>.*`` against."""
         port = f":{self.port}" if self.port else ""

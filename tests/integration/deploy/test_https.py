@@ -4,13 +4,14 @@ real ACME CA on the server), as a verifying TLS client sees it from outside."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
 from hydron.controllers.deployment import reconcile
 from hydron_testbed.acme import DOMAIN, ROOT_SECRET, fetch_over_tls, listener_certificate, start_pebble
 from hydron_testbed.hello_app import deployment
-from hydron_testbed.reconcile import condition, with_status
+from hydron_testbed.reconcile import condition, deploy_deps, with_status
 
 pytestmark = pytest.mark.docker
 
@@ -34,8 +35,7 @@ async def test_the_app_answers_over_https_with_an_acme_certificate(hosts, runtim
     seen = []
     deadline = asyncio.get_running_loop().time() + 90
     while True:  # as the operator does: retry while Caddy orders the certificate in the background
-        result = await reconcile(wanted, 1, name="tls", server=provisioned, read_secret=read_secret, runtime=runtime,
-                                 source_dir=app.path)
+        result = await reconcile(wanted, 1, deploy_deps("tls", provisioned, read_secret, runtime, source_dir=app.path))
         available = condition(result, "Available")
         seen.append(available.reason)
         if available.status == "True":
@@ -59,6 +59,6 @@ async def test_the_app_answers_over_https_with_an_acme_certificate(hosts, runtim
 async def reconcile_server(host, server, runtime, read_secret):
     from hydron.controllers.server import reconcile as reconcile_server_
 
-    first = await reconcile_server_(server, 1, read_secret=read_secret, runtime=runtime)
+    first = await reconcile_server_(server, 1, replace(runtime, read_secret=read_secret))
     assert condition(first, "Ready").status == "True", first.status.conditions
     return with_status(server, first)

@@ -5,13 +5,14 @@ is left without the app's containers and routes."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
 from hydron.api.deployment import Deployment
 from hydron.controllers.deployment import reconcile
 from hydron_testbed.hello_app import DOCKERFILE
-from hydron_testbed.reconcile import Events, condition, with_status
+from hydron_testbed.reconcile import Events, condition, deploy_deps, with_status
 from hydron_testbed.traffic import get
 
 pytestmark = pytest.mark.docker
@@ -52,15 +53,15 @@ async def test_the_app_moves_to_a_bigger_server_with_its_data(hosts, runtime, ap
     for name, host in (("srv-a", a), ("srv-b", b)):
         server = host.server(baseImages=["node:18-slim"], sshKeySecretRef={"name": f"ssh-{name[-1]}", "key": "k"})
         servers[name] = server
-    results = await asyncio.gather(*(provision(s, 1, read_secret=read_secret, runtime=runtime) for s in servers.values()))
+    results = await asyncio.gather(*(provision(s, 1, replace(runtime, read_secret=read_secret)) for s in servers.values()))
     for (name, server), result in zip(list(servers.items()), results):
         assert condition(result, "Ready").status == "True", result.status.conditions
         servers[name] = with_status(server, result)
 
     revision = app.release("Hello from the first server")
     on_a = Deployment.model_validate({"spec": spec("srv-a", revision)})
-    first = await reconcile(on_a, 1, name="mover", server=servers["srv-a"], read_secret=read_secret, runtime=runtime,
-                            source_dir=app.path)
+    first = await reconcile(on_a, 1, deploy_deps("mover", read_secret=read_secret, runtime=runtime, servers=servers,
+                                                 source_dir=app.path))
     assert condition(first, "Ready").status == "True", first.status.conditions
     assert first.status.server == "srv-a"
     (store_a,) = [n for n in containers(a) if "-store-" in n]
@@ -68,8 +69,8 @@ async def test_the_app_moves_to_a_bigger_server_with_its_data(hosts, runtime, ap
 
     events = Events()
     to_b = Deployment.model_validate({"spec": spec("srv-b", revision), "status": first.status.to_api()})
-    moved = await reconcile(to_b, 2, name="mover", server=servers["srv-b"], previous=servers["srv-a"],
-                            read_secret=read_secret, runtime=runtime, source_dir=app.path, post_event=events)
+    moved = await reconcile(to_b, 2, deploy_deps("mover", read_secret=read_secret, runtime=runtime, servers=servers,
+                                                 source_dir=app.path, post_event=events))
     assert condition(moved, "Ready").status == "True", moved.status.conditions
     assert moved.status.server == "srv-b"
     # Served from the new server, with the data that was written on the old one.
@@ -88,6 +89,6 @@ async def test_the_app_moves_to_a_bigger_server_with_its_data(hosts, runtime, ap
 
     # Settled: the next reconcile changes nothing anywhere.
     settled = Deployment.model_validate({"spec": spec("srv-b", revision), "status": moved.status.to_api()})
-    again = await reconcile(settled, 2, name="mover", server=servers["srv-b"], read_secret=read_secret,
-                            runtime=runtime, source_dir=app.path)
+    again = await reconcile(settled, 2, deploy_deps("mover", read_secret=read_secret, runtime=runtime, servers=servers,
+                                                 source_dir=app.path))
     assert again.changes == [] and again.commands.mutations == []

@@ -17,7 +17,7 @@ from hydron.cli.plugin_kube import PluginError
 from hydron.controllers.deployment import health_condition, observe, reconcile
 from hydron_testbed.hello_app import DOMAIN, deployment
 from hydron_testbed.polling import eventually
-from hydron_testbed.reconcile import Events
+from hydron_testbed.reconcile import Events, deploy_deps
 from hydron_testbed.traffic import Load, get
 
 pytestmark = pytest.mark.docker
@@ -38,7 +38,8 @@ def io(provisioned, **extra):
     def read_secret(name: str, key: str) -> str:
         return TOKEN if (name, key) == ("hello-secrets", "token") else host.fresh.private_key_pem
 
-    return dict(name="hello", server=provisioned.server, read_secret=read_secret, runtime=provisioned.runtime, **extra)
+    return deploy_deps(**{"name": "hello", "server": provisioned.server, "read_secret": read_secret,
+                          "runtime": provisioned.runtime, **extra})
 
 
 def cond(result, type_):
@@ -68,7 +69,7 @@ async def test_build_and_deploy_serves_through_caddy(provisioned, app):
     revision = app.release("Hello one")
     lines: list[tuple[str, str]] = []
     events = Events()
-    result = await reconcile(deployment(revision), 1, **io(provisioned, source_dir=app.path, post_event=events,
+    result = await reconcile(deployment(revision), 1, io(provisioned, source_dir=app.path, post_event=events,
                                                           on_build_line=lambda s, line: lines.append((s, line))))
     assert cond(result, "Ready").status == "True", result.status.conditions
     assert cond(result, "Built").status == "True"
@@ -97,7 +98,7 @@ async def test_build_and_deploy_serves_through_caddy(provisioned, app):
 
     # Nothing changed: the second reconcile starts, stops and loads nothing.
     State.deployment = deployment(revision).model_copy(update={"status": result.status})
-    again = await reconcile(State.deployment, 1, **io(provisioned, source_dir=app.path))
+    again = await reconcile(State.deployment, 1, io(provisioned, source_dir=app.path))
     assert again.changes == [] and again.commands.mutations == []
     assert cond(again, "Ready").status == "True"
     State.revisions.append(revision)
@@ -111,7 +112,7 @@ async def test_redeploy_under_load_fails_no_request(provisioned, app):
     succeeded_before = sample("hydron_releases_total", result="succeeded")
     with Load(host.ip) as load:
         await eventually(lambda: load.ok >= 5, timeout=30)
-        result = await reconcile(new, 2, **io(provisioned, source_dir=app.path, drain_grace=5))
+        result = await reconcile(new, 2, io(provisioned, source_dir=app.path, drain_grace=5))
         ok_at_switch = load.ok
         await eventually(lambda: load.ok >= ok_at_switch + 5, timeout=30)
     assert sample("hydron_releases_total", result="succeeded") == succeeded_before + 1
@@ -141,7 +142,7 @@ async def test_a_bad_release_is_rolled_back_and_the_old_keeps_serving(provisione
     automatic_before = sample("hydron_rollbacks_total", trigger="automatic")
     with Load(host.ip) as load:
         await eventually(lambda: load.ok >= 5, timeout=30)
-        result = await reconcile(new, 3, **io(provisioned, source_dir=app.path))
+        result = await reconcile(new, 3, io(provisioned, source_dir=app.path))
     assert load.failures == [], load.failures[:5]
     available = cond(result, "Available")
     assert available.status == "False"
@@ -163,7 +164,7 @@ async def test_a_bad_release_is_rolled_back_and_the_old_keeps_serving(provisione
     assert TOKEN not in json.dumps(result.status.to_api())
 
     # The same broken release is not retried on the next reconcile.
-    again = await reconcile(new.model_copy(update={"status": result.status}), 3, **io(provisioned, source_dir=app.path))
+    again = await reconcile(new.model_copy(update={"status": result.status}), 3, io(provisioned, source_dir=app.path))
     assert again.changes == [] and cond(again, "Available").status == "False"
     State.deployment = new.model_copy(update={"status": result.status})
 
@@ -183,7 +184,7 @@ async def test_a_rotated_secret_rolls_the_service_without_dropping_a_request(pro
     good = deployment(State.revisions[1]).model_copy(update={"status": State.deployment.status})
     with Load(host.ip) as load:
         await eventually(lambda: load.ok >= 5, timeout=30)
-        result = await reconcile(good, 3, **{**io(provisioned, source_dir=app.path), **extra})
+        result = await reconcile(good, 3, io(provisioned, source_dir=app.path, **extra))
     assert cond(result, "Ready").status == "True", result.status.conditions
     assert load.failures == [], load.failures[:5]
     (name,) = host.sh("docker ps -q --filter label=dev.hydron.app=hello --format '{{.Names}}'").split()
@@ -193,7 +194,7 @@ async def test_a_rotated_secret_rolls_the_service_without_dropping_a_request(pro
         f"docker inspect --format '{{{{json .Config.Labels}}}}' {name}")
     # The same version again: nothing moves.
     again = await reconcile(good.model_copy(update={"status": result.status}), 3,
-                            **{**io(provisioned, source_dir=app.path), **extra})
+                            io(provisioned, source_dir=app.path, **extra))
     assert again.changes == []
     State.deployment = good.model_copy(update={"status": result.status})
 
@@ -213,7 +214,7 @@ async def test_rollback_to_a_kept_release_reuses_its_image(provisioned, app):
     with Load(host.ip) as load:
         await eventually(lambda: load.ok >= 5, timeout=30)
         # No checkout needed: the image of that commit is still on the server.
-        result = await reconcile(target, 4, **io(provisioned, source_dir=None, drain_grace=5))
+        result = await reconcile(target, 4, io(provisioned, source_dir=None, drain_grace=5))
     assert cond(result, "Ready").status == "True", result.status.conditions
     assert cond(result, "Built").reason == "ReleaseImages"
     assert load.failures == [], load.failures[:5]
@@ -231,8 +232,8 @@ def available(status):
 
 async def test_observed_usage_and_health_follow_the_running_container(provisioned):
     host = provisioned.host
-    kwargs = dict(name="hello", server=provisioned.server, read_secret=io(provisioned)["read_secret"], runtime=provisioned.runtime)
-    (web,) = await observe(State.deployment, **kwargs)
+    deps = io(provisioned)
+    (web,) = await observe(State.deployment, deps)
     assert (web.name, web.state, web.restarts) == ("web", "Healthy", 0)
     assert web.memory_mi_b is not None and 1 <= web.memory_mi_b < 1024 and web.cpu_percent is not None
     healthy = health_condition(State.deployment.status, [web], 4)
@@ -248,7 +249,7 @@ async def test_observed_usage_and_health_follow_the_running_container(provisione
 
     (name,) = host.sh("docker ps -q --filter label=dev.hydron.app=hello --format '{{.Names}}'").split()
     host.sh(f"docker stop -t 1 {name}")
-    (web,) = await observe(State.deployment, **kwargs)
+    (web,) = await observe(State.deployment, deps)
     assert web.state == "Stopped"
     sick = health_condition(State.deployment.status, [web], 4)
     assert (available(sick).status, available(sick).reason) == ("False", "ServiceUnhealthy")
@@ -256,10 +257,10 @@ async def test_observed_usage_and_health_follow_the_running_container(provisione
 
     host.sh(f"docker start {name}")
     # The next resync puts the route back (the restarted container may have a new address).
-    resynced = await reconcile(State.deployment, 4, **io(provisioned, source_dir=None))
+    resynced = await reconcile(State.deployment, 4, io(provisioned, source_dir=None))
     assert cond(resynced, "Ready").status == "True", resynced.status.conditions
     assert serves(host, "Hello one")
-    (web,) = await observe(State.deployment.model_copy(update={"status": sick}), **kwargs)
+    (web,) = await observe(State.deployment.model_copy(update={"status": sick}), deps)
     recovered = health_condition(sick, [web], 4)
     assert web.state == "Healthy" and available(recovered).status == "True"
 
@@ -268,14 +269,14 @@ async def test_observed_usage_and_health_follow_the_running_container(provisione
     host.sh(f"docker pause {name}")
     try:
         stuck = await reconcile(State.deployment.model_copy(update={"status": resynced.status}), 4,
-                                **io(provisioned, source_dir=None))
+                                io(provisioned, source_dir=None))
     finally:
         host.sh(f"docker unpause {name}")
     assert (cond(stuck, "Available").status, cond(stuck, "Available").reason) == ("False", "ServiceUnhealthy")
     assert "service web: GET /health answered nothing" in cond(stuck, "Available").message
     assert [s.state for s in stuck.status.services] == ["Unhealthy"]
     assert stuck.status.releases == resynced.status.releases
-    back = await reconcile(State.deployment.model_copy(update={"status": stuck.status}), 4, **io(provisioned, source_dir=None))
+    back = await reconcile(State.deployment.model_copy(update={"status": stuck.status}), 4, io(provisioned, source_dir=None))
     assert cond(back, "Ready").status == "True", back.status.conditions
     assert host.sh("docker ps -q --filter label=dev.hydron.app=hello --format '{{.Names}}'").split() == [name]
 
@@ -298,7 +299,7 @@ async def test_services_start_in_dependency_order_and_reach_each_other_by_name(p
              "healthCheck": {"intervalSeconds": 1, "retries": 20}, "volumes": ["/data"]},
         ],
     }})
-    result = await reconcile(duo, 1, **{**io(provisioned, source_dir=app.path), "name": "duo"})
+    result = await reconcile(duo, 1, io(provisioned, source_dir=app.path, name="duo"))
     assert cond(result, "Ready").status == "True", [(c.type, c.reason, c.message) for c in result.status.conditions]
     assert [s.name for s in result.status.services] == ["cache", "web"]
     names = dict(line.split() for line in host.sh(
@@ -318,12 +319,12 @@ async def test_services_start_in_dependency_order_and_reach_each_other_by_name(p
     spec["services"][1]["command"] = ["node", "-e", "process.exit(4)"]
     spec["services"][1]["healthCheck"]["retries"] = 3
     broken = Deployment.model_validate({"spec": spec, "status": result.status.to_api()})
-    failed = await reconcile(broken, 2, **{**io(provisioned, source_dir=app.path), "name": "duo"})
+    failed = await reconcile(broken, 2, io(provisioned, source_dir=app.path, name="duo"))
     assert cond(failed, "Available").reason == "ContainerExited"
     assert host.sh(f"docker inspect --format '{{{{.State.Running}}}}' {names['cache']}").strip() == "true"
     spec["services"][1]["command"] = ["node", "-e", CACHE + " // v2"]
     fixed = Deployment.model_validate({"spec": spec, "status": failed.status.to_api()})
-    result = await reconcile(fixed, 3, **{**io(provisioned, source_dir=app.path), "name": "duo"})
+    result = await reconcile(fixed, 3, io(provisioned, source_dir=app.path, name="duo"))
     assert cond(result, "Ready").status == "True", [(c.type, c.reason, c.message) for c in result.status.conditions]
     (cache,) = host.sh("docker ps -a --filter label=dev.hydron.service=cache --filter label=dev.hydron.app=duo --format '{{.Names}}'").split()
     assert cache != names["cache"]
@@ -335,7 +336,7 @@ async def test_services_start_in_dependency_order_and_reach_each_other_by_name(p
     spec["services"][1]["command"] = ["node", "-e", CACHE + " // v3"]
     spec["services"][0]["healthCheck"] = {"path": "/health", "port": 3999, "intervalSeconds": 1, "retries": 3}
     both = Deployment.model_validate({"spec": spec, "status": result.status.to_api()})
-    failed = await reconcile(both, 4, **{**io(provisioned, source_dir=app.path), "name": "duo"})
+    failed = await reconcile(both, 4, io(provisioned, source_dir=app.path, name="duo"))
     assert cond(failed, "Available").reason == "HealthCheckFailed" and "service web" in cond(failed, "Available").message
     running = host.sh("docker ps --filter label=dev.hydron.app=duo --format '{{.Names}}'").split()
     assert sorted(running) == sorted([cache, names["web"]])
@@ -343,7 +344,7 @@ async def test_services_start_in_dependency_order_and_reach_each_other_by_name(p
     status, body = get(host.ip, host="duo.localhost")
     assert status == 200 and "Hello one" in body
 
-    await tear_down(duo, name="duo", server=provisioned.server, read_secret=io(provisioned)["read_secret"], runtime=provisioned.runtime)
+    assert await tear_down(duo, io(provisioned, name="duo"))
     assert host.sh("docker ps -aq --filter label=dev.hydron.app=duo").strip() == ""
     assert get(host.ip, host="duo.localhost")[0] != 200
     assert "Hello" in served(host)
@@ -355,14 +356,14 @@ async def test_other_apps_route_changes_reset_no_request_of_this_app(provisioned
     net.ipv4.tcp_migrate_req, connections waiting on it are reset: 5 to 7 per 300
     loads at this rate. With it, most runs see none and a few see one (a rarer race
     the kernel setting does not cover), so the bound is 2, not 0."""
-    from hydron.controllers.server import open_session
+    from hydron.remote.servers import open_session
     from hydron.deploy import routes
     from hydron.deploy.proxy import Proxy
     from hydron.remote.runner import CommandRunner
 
     host, server = provisioned.host, provisioned.server
     assert host.sh("cat /proc/sys/net/ipv4/tcp_migrate_req").strip() == "1"
-    session = await open_session(server.spec, server.status, io(provisioned)["read_secret"], provisioned.runtime)
+    session = await open_session(server.spec, server.status, io(provisioned).read_secret, provisioned.runtime.pool)
     proxy = Proxy(CommandRunner(session, server.spec.user))
     with Load(host.ip, rate=300, limit=10**6) as load:
         for i in range(300):

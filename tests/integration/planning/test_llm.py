@@ -18,6 +18,7 @@ from hydron.controllers.infraplan import PlanContext, reconcile_plan
 from hydron.llm import Assistant, LlmClient, LlmSettings
 from hydron.analysis.models import Command, Evidence
 from hydron.planning import PlanInputs, plan
+from hydron.settings import OperatorSettings
 from hydron.planning.revisions import fingerprint
 from hydron_testbed.llm_server import Reply, recorded
 from tests.unit.planning.factories import analysis, app_spec, backing, env, service
@@ -205,6 +206,19 @@ def test_the_model_picks_a_start_candidate_by_id(llm_server):
 
 def test_without_an_api_key_there_is_no_assistant(monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    assert Assistant.from_env() is None
+    assert Assistant.from_settings(OperatorSettings().llm()) is None
     monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
-    assert Assistant.from_env() is not None
+    assert Assistant.from_settings(OperatorSettings().llm()) is not None
+
+
+def test_a_field_the_llm_completed_is_not_reported_missing_in_the_plan_status(llm_server):
+    context = PlanContext("search", app_spec(domains=["search.example.com"]), SEARCH, "abc123")
+    rules_only = asyncio.run(reconcile_plan(InfraPlan.model_validate({"spec": {"applicationRef": {"name": "search"}}}),
+                                            1, context, None))
+    missing = "services[search-api].startCommand"
+    assert any(f.field == missing for f in rules_only.status.findings)  # the rules alone leave it open
+    llm_server.queue(recorded("fill_start_command"))
+    fresh = InfraPlan.model_validate({"spec": {"applicationRef": {"name": "search"}}})
+    completed = asyncio.run(reconcile_plan(fresh, 1, context, assistant(llm_server)))
+    assert services(completed.spec)["search-api"].start_command
+    assert not any(f.field == missing for f in completed.status.findings), completed.status.findings

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 
 import asyncssh
 import pytest
@@ -34,7 +35,7 @@ async def test_caddy_obtains_a_certificate_from_pebble_and_serves_https(hosts, r
         return listener_cert if (name, key) == ROOT_SECRET else host.fresh.private_key_pem
 
     events = Events()
-    result = await reconcile(server, 1, read_secret=read_secret, post_event=events, runtime=runtime)
+    result = await reconcile(server, 1, replace(runtime, read_secret=read_secret, emit=events))
     assert condition(result, "Ready").status == "True", result.status.conditions
     assert step(result, "certificates").changed and "https://localhost:14000/dir" in step(result, "certificates").message
     issuer = json.loads(host.sh("curl -sS localhost:2019/config/apps/tls/automation/policies/0/issuers/0"))
@@ -63,6 +64,6 @@ async def test_caddy_obtains_a_certificate_from_pebble_and_serves_https(hosts, r
     assert "Pebble" in issuer_names
 
     # Reconciling again keeps the route and changes nothing.
-    again = await reconcile(server.model_copy(update={"status": result.status}), 1, read_secret=read_secret, runtime=runtime)
+    again = await reconcile(server.model_copy(update={"status": result.status}), 1, replace(runtime, read_secret=read_secret))
     assert again.commands.mutations == []
     assert host.sh(curl, check=False) == "hello from hydron"

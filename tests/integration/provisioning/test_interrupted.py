@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from hydron.controllers.server import ServerRuntime, reconcile
+from hydron.controllers.server import ServerDeps, reconcile
 from hydron.provisioning.images import LocalEngine
 from hydron.provisioning.settings import ProvisioningSettings
 from hydron.remote.pool import ConnectionPool
@@ -65,8 +65,8 @@ async def test_cancelled_image_delivery_resumes_with_only_the_missing_image(host
     server = host.server(baseImages=images)
     stalling = StallsAfterTheFirstImage(LocalEngine(docker_client))
     first_pool = ConnectionPool()
-    first = ServerRuntime(pool=first_pool, settings=ProvisioningSettings(image_source=stalling))
-    task = asyncio.create_task(reconcile(server, 1, read_secret=host.read_secret, runtime=first))
+    first = ServerDeps(read_secret=host.read_secret, pool=first_pool, settings=ProvisioningSettings(image_source=stalling))
+    task = asyncio.create_task(reconcile(server, 1, first))
     await asyncio.wait_for(stalling.stalled.wait(), 600)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -75,9 +75,10 @@ async def test_cancelled_image_delivery_resumes_with_only_the_missing_image(host
     assert stalling.delivered == [images[0]]
     assert host.sh("ls /var/lib/hydron/steps/") == "base-images.pending\n"
 
-    restarted = ServerRuntime(pool=ConnectionPool(), settings=ProvisioningSettings(image_source=LocalEngine(docker_client)))
     events = Events()
-    result = await reconcile(server, 1, read_secret=host.read_secret, post_event=events, runtime=restarted)
+    restarted = ServerDeps(read_secret=host.read_secret, emit=events, pool=ConnectionPool(),
+                           settings=ProvisioningSettings(image_source=LocalEngine(docker_client)))
+    result = await reconcile(server, 1, restarted)
     await restarted.pool.close()
     assert condition(result, "Ready").status == "True", result.status.conditions
     assert [line for line in result.commands.mutations if "docker load" in line] == ["docker load"]
@@ -93,7 +94,7 @@ async def test_cancelled_package_install_converges_on_the_next_run(hosts, docker
     (host,) = hosts(1)
     server = host.server()
     pool = ConnectionPool()
-    task = asyncio.create_task(reconcile(server, 1, read_secret=host.read_secret, runtime=ServerRuntime(pool=pool)))
+    task = asyncio.create_task(reconcile(server, 1, ServerDeps(read_secret=host.read_secret, pool=pool)))
 
     def installing_docker() -> bool:
         return "docker.io" in host.sh("ps -eo args | grep -E '^(/usr/bin/)?(apt-get|dpkg)' || true")
@@ -106,8 +107,9 @@ async def test_cancelled_package_install_converges_on_the_next_run(hosts, docker
     assert "docker-engine.pending" in host.sh("ls /var/lib/hydron/steps/")
 
     events = Events()
-    restarted = ServerRuntime(pool=ConnectionPool(), settings=ProvisioningSettings(image_source=LocalEngine(docker_client)))
-    result = await reconcile(server, 1, read_secret=host.read_secret, post_event=events, runtime=restarted)
+    restarted = ServerDeps(read_secret=host.read_secret, emit=events, pool=ConnectionPool(),
+                           settings=ProvisioningSettings(image_source=LocalEngine(docker_client)))
+    result = await reconcile(server, 1, restarted)
     await restarted.pool.close()
     assert condition(result, "Ready").status == "True", result.status.conditions
     assert ("Normal", "StepResumed", "docker-engine: an earlier run stopped midway; finishing it") in events

@@ -7,17 +7,18 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import json
+from dataclasses import replace
 
 import asyncssh
 import pytest
 
 from hydron.api.infraplan import FirewallRule
-from hydron.controllers.server import ServerRuntime, repair, usage
+from hydron.controllers.server import ServerDeps, repair, usage
 from hydron.provisioning import steps
 from hydron.remote import hostkeys
 from hydron.remote.connect import Target
 from hydron_testbed.polling import eventually
-from hydron_testbed.reconcile import Events, condition, make_runtime, run_reconcile, step, with_status
+from hydron_testbed.reconcile import Events, changed_steps, condition, make_runtime, run_reconcile, step, with_status
 
 pytestmark = pytest.mark.docker
 
@@ -33,7 +34,7 @@ HELLO_SERVER = (
 class Provisioned:
     """The module's server and what its first reconcile did."""
 
-    def __init__(self, host, server, runtime: ServerRuntime, first, events: Events) -> None:
+    def __init__(self, host, server, runtime: ServerDeps, first, events: Events) -> None:
         self.host, self.server, self.runtime, self.first, self.events = host, server, runtime, first, events
 
 
@@ -88,7 +89,7 @@ async def test_a_fresh_server_is_provisioned_to_ready(provisioned):
     # Progress was announced as it happened.
     reasons = provisioned.events.reasons()
     assert reasons[0] == "HostKeyRecorded"
-    assert reasons.count("StepSucceeded") == len(result.changed)
+    assert reasons.count("StepSucceeded") == len(result.changes)
 
 
 async def test_a_second_reconcile_runs_no_changing_command(provisioned):
@@ -129,16 +130,16 @@ async def test_drift_is_repaired_and_reported(provisioned):
     assert host.sh("curl -s -o /dev/null -w '%{http_code}' localhost:2019/config/", check=False) == "000"
 
     events = Events()
-    repaired = await repair(provisioned.server, read_secret=host.read_secret, post_event=events, runtime=provisioned.runtime)
-    assert [name for name, _ in repaired.changed] == ["firewall", "reverse-proxy"]
+    repaired = await repair(provisioned.server, None, replace(provisioned.runtime, read_secret=host.read_secret, emit=events))
+    assert changed_steps(repaired) == ["firewall", "reverse-proxy"]
     assert [r for r in events.reasons()] == ["DriftRepaired", "DriftRepaired"]
     assert "firewall" in events[0][2] and "reverse-proxy" in events[1][2]
     assert "policy drop" in host.sh("nft list table inet hydron")
     assert json.loads(host.sh("curl -sS localhost:2019/config/"))["apps"]["http"]["servers"]["hydron"]["listen"] == [":80", ":443"]
     assert condition(repaired, "Ready").status == "True"
 
-    quiet = await repair(provisioned.server, read_secret=host.read_secret, runtime=provisioned.runtime)
-    assert quiet.changed == [] and quiet.commands.mutations == []
+    quiet = await repair(provisioned.server, None, replace(provisioned.runtime, read_secret=host.read_secret))
+    assert quiet.changes == [] and quiet.commands.mutations == []
 
 
 async def test_a_rule_deleted_inside_the_table_is_drift_too(provisioned):
@@ -148,16 +149,16 @@ async def test_a_rule_deleted_inside_the_table_is_drift_too(provisioned):
         if "reverse proxy" in line
     )
     host.sh(f"nft delete rule inet hydron input handle {handle}")
-    repaired = await repair(provisioned.server, read_secret=host.read_secret, runtime=provisioned.runtime)
-    assert [name for name, _ in repaired.changed] == ["firewall"]
+    repaired = await repair(provisioned.server, None, replace(provisioned.runtime, read_secret=host.read_secret))
+    assert changed_steps(repaired) == ["firewall"]
     assert "reverse proxy" in host.sh("nft list chain inet hydron input")
 
 
 async def test_connection_migration_is_repaired_and_a_read_only_proc_sys_is_only_a_caveat(provisioned):
     host = provisioned.host
     host.sh("sysctl -qw net.ipv4.tcp_migrate_req=0")
-    repaired = await repair(provisioned.server, read_secret=host.read_secret, runtime=provisioned.runtime)
-    assert [name for name, _ in repaired.changed] == ["reverse-proxy"]
+    repaired = await repair(provisioned.server, None, replace(provisioned.runtime, read_secret=host.read_secret))
+    assert changed_steps(repaired) == ["reverse-proxy"]
     assert host.sh("cat /proc/sys/net/ipv4/tcp_migrate_req").strip() == "1"
 
     # A container-based VPS (LXC, OpenVZ) cannot change it: the server still becomes
@@ -196,7 +197,7 @@ async def test_two_operations_on_one_server_never_interleave(provisioned):
         )
         third = asyncio.create_task(tagged("third", run_reconcile(host, server, runtime)))
         await eventually(lambda: runtime.pool.lock(target).locked(), timeout=30, interval=0.01)
-        stepped_aside = await repair(server, read_secret=host.read_secret, runtime=runtime)
+        stepped_aside = await repair(server, None, replace(runtime, read_secret=host.read_secret))
         await third
     finally:
         del session.exec
@@ -206,7 +207,7 @@ async def test_two_operations_on_one_server_never_interleave(provisioned):
 
 
 async def test_usage_is_read_from_proc(provisioned):
-    measured = await usage(provisioned.server, read_secret=provisioned.host.read_secret, runtime=provisioned.runtime)
+    measured = await usage(provisioned.server, replace(provisioned.runtime, read_secret=provisioned.host.read_secret))
     assert 0.0 <= measured.cpu_percent <= 100.0
     assert measured.memory_used_mi_b > 0
     assert 0.0 < measured.disk_used_percent < 100.0
@@ -220,7 +221,7 @@ async def test_the_private_key_never_appears_in_logs_events_status_or_errors(pro
     caplog.set_level("DEBUG")
     events = Events()
     result = await run_reconcile(host, provisioned.server, provisioned.runtime, events)
-    failed = await repair(host.server(), read_secret=lambda name, key: pem[: len(pem) // 2], runtime=provisioned.runtime)
+    failed = await repair(host.server(), None, replace(provisioned.runtime, read_secret=lambda name, key: pem[: len(pem) // 2]))
     texts = [
         caplog.text,
         json.dumps(result.status.to_api()),

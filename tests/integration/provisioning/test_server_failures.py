@@ -4,12 +4,13 @@ with a clear reason, marked retryable or not; none raises."""
 from __future__ import annotations
 
 import socket
+from dataclasses import replace
 
 import asyncssh
 import pytest
 
 from hydron.api.server import Server
-from hydron.controllers.server import reconcile
+from hydron.controllers.server import ServerDeps, reconcile
 from hydron.remote import hostkeys
 from hydron_testbed.polling import eventually
 from hydron_testbed.ports import closed_port
@@ -42,7 +43,7 @@ def accepted_logins(host) -> int:
 async def test_wrong_key_is_authentication_failed_and_not_retried(host, runtime):
     stranger = asyncssh.generate_private_key("ssh-ed25519").export_private_key().decode()
     events = Events()
-    result = await reconcile(host.server(), 1, read_secret=lambda name, key: stranger, post_event=events, runtime=runtime)
+    result = await reconcile(host.server(), 1, replace(runtime, read_secret=lambda name, key: stranger, emit=events))
     reachable = condition(result, "Reachable")
     assert (reachable.status, reachable.reason) == ("False", "AuthenticationFailed")
     assert "authorized_keys" in reachable.message
@@ -55,7 +56,7 @@ async def test_missing_secret_is_retried(host, runtime):
     def missing(name, key):
         raise LookupError(name)
 
-    result = await reconcile(host.server(), 1, read_secret=missing, runtime=runtime)
+    result = await reconcile(host.server(), 1, replace(runtime, read_secret=missing))
     assert (condition(result, "Reachable").status, condition(result, "Reachable").reason) == ("Unknown", "SecretNotFound")
     assert "cannot read key ssh-privatekey of Secret server-ssh" in condition(result, "Reachable").message
     assert result.retryable
@@ -89,7 +90,7 @@ def test_a_closed_port_is_host_unreachable_and_retried():
 
     server = Server.model_validate({"spec": {"address": "127.0.0.1", "port": closed_port(), "sshKeySecretRef": {"name": "s", "key": "k"}}})
     key = asyncssh.generate_private_key("ssh-ed25519").export_private_key().decode()
-    result = asyncio.run(reconcile(server, 3, read_secret=lambda name, k: key))
+    result = asyncio.run(reconcile(server, 3, ServerDeps(read_secret=lambda name, k: key)))
     reachable = condition(result, "Reachable")
     assert (reachable.status, reachable.reason, reachable.observed_generation) == ("False", "HostUnreachable", 3)
     assert condition(result, "Provisioned").status == "Unknown"

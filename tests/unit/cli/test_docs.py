@@ -10,6 +10,9 @@ import pytest
 
 from hydron import docs
 
+# Rendering every page of the reference takes seconds; a hang still fails well before CI's.
+pytestmark = pytest.mark.timeout(120)
+
 REPO = Path(__file__).resolve().parents[3]
 DOCS = REPO / "crds" / "docs"
 PACKAGE = REPO / "operator" / "hydron"

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from hydron.deploy.engine import Observed
+from hydron.deploy.containers import Observed
 from hydron.deploy.https import certificate_problem, status_code
 from hydron.deploy.observe import cpu_percent, memory_mib, state_of
 

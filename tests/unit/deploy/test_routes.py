@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hydron.deploy.routes import app_routes, merged, route, upstream_of
-from hydron.provisioning.caddy_config import with_http
+from hydron.remote.builders.caddy_config import with_http
 
 
 def config_with(*routes) -> dict:

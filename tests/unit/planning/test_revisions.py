@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from hydron.api.infraplan import Approval, InfraPlan
-from hydron.controllers.infraplan import PlanContext, planner_owned_fields, reconcile, reconcile_plan
+from hydron.controllers.infraplan import PlanContext, planner_owned_fields, reconcile_plan
 from tests.unit.planning.factories import analysis, app_spec, backing, service
 
 ANALYSIS = analysis(service(depends=[("postgres", "backing")]), databases=[backing("postgres")])
@@ -98,7 +98,7 @@ def test_auto_approve_approves_each_revision():
     assert conditions(outcome)["Approved"] == ("True", "AutoApproved")
     assert outcome.status.approved_by == "autoApprove"
     # the status-only entry point keeps that decision for the same revision
-    status = asyncio.run(reconcile(written(outcome), 2))
+    status = asyncio.run(reconcile_plan(written(outcome), 2)).status
     assert {c.type: c.status for c in status.conditions}["Approved"] == "True"
 
 
@@ -145,7 +145,7 @@ def test_an_unplanned_resource_without_the_application_waits():
     """Before Hydron has made a plan (and without its inputs) nothing is claimed: conditions stay Unknown."""
     plan = InfraPlan.model_validate({"spec": {"applicationRef": {"name": "shop"},
                                               "services": [{"name": "web", "port": 3000, "public": True}]}})
-    status = asyncio.run(reconcile(plan, 1))
+    status = asyncio.run(reconcile_plan(plan, 1)).status
     assert {c.type: c.status for c in status.conditions} == {"Valid": "Unknown", "Approved": "Unknown",
                                                              "Ready": "Unknown"}
     assert status.findings and status.findings[0].severity == "Error"

@@ -1,5 +1,5 @@
 from hydron.api.server import ProxySettings
-from hydron.provisioning import caddy_config
+from hydron.remote.builders import caddy_config
 
 ROUTE = {"match": [{"host": ["shop.example.com"]}], "handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": "127.0.0.1:8001"}]}]}
 

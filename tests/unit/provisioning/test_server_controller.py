@@ -16,7 +16,7 @@ def condition(result, type_):
 
 
 async def test_without_a_secret_reader_the_server_waits_and_is_retried():
-    result = await controller.reconcile(Server.model_validate({"spec": SPEC}), 2, runtime=controller.ServerRuntime())
+    result = await controller.reconcile(Server.model_validate({"spec": SPEC}), 2, controller.ServerDeps())
     reachable = condition(result, "Reachable")
     assert (reachable.status, reachable.reason, reachable.observed_generation) == ("Unknown", "SecretNotFound", 2)
     assert "no Secret reader" in reachable.message
@@ -29,8 +29,8 @@ async def test_without_a_secret_reader_the_server_waits_and_is_retried():
 async def test_a_secret_that_is_not_a_key_names_the_secret_never_its_content():
     events = []
     result = await controller.reconcile(
-        Server.model_validate({"spec": SPEC}), 1, read_secret=lambda name, key: NOT_A_KEY,
-        post_event=lambda *e: events.append(e), runtime=controller.ServerRuntime(),
+        Server.model_validate({"spec": SPEC}), 1,
+        controller.ServerDeps(read_secret=lambda name, key: NOT_A_KEY, emit=events.append),
     )
     reachable = condition(result, "Reachable")
     assert reachable.reason == "AuthenticationFailed" and not result.retryable
@@ -41,7 +41,7 @@ async def test_a_secret_that_is_not_a_key_names_the_secret_never_its_content():
 
 async def test_an_invalid_pinned_host_key_is_a_spec_problem():
     server = Server.model_validate({"spec": {**SPEC, "hostKey": "ssh-ed25519 nonsense"}})
-    result = await controller.reconcile(server, 1, read_secret=lambda n, k: NOT_A_KEY, runtime=controller.ServerRuntime())
+    result = await controller.reconcile(server, 1, controller.ServerDeps(read_secret=lambda n, k: NOT_A_KEY))
     assert condition(result, "Reachable").reason == "InvalidHostKey" and not result.retryable
 
 

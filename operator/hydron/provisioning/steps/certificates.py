@@ -8,7 +8,7 @@ a certificate for every domain a route names, on its own.
 
 from __future__ import annotations
 
-from hydron.provisioning import caddy_config
+from hydron.remote.builders import caddy_config
 from hydron.provisioning.failures import StepError
 from hydron.provisioning.step import Observation, Step, StepContext
 from hydron.provisioning.steps.reverse_proxy import DOWN, load, running_config

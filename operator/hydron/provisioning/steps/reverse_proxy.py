@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hydron.provisioning import caddy_config, daemons, packages, poll
+from hydron.provisioning import daemons, packages, poll
+from hydron.remote.builders import caddy_config
 from hydron.provisioning.failures import StepError
 from hydron.provisioning.osprofile import CADDY_MISSING_HINT
 from hydron.provisioning.step import Observation, Step, StepContext
@@ -108,7 +109,7 @@ class ReverseProxy(Step):
             return config is not DOWN
 
         if not await poll.until(admin_answers, ctx.settings.daemon_start_timeout):
-            raise StepError("Caddy's admin API on localhost:2019 does not answer; see its log on the server", retryable=True)
+            raise StepError(f"Caddy's admin API on {caddy_config.ADMIN_LISTEN} does not answer; see its log on the server", retryable=True)
         if not caddy_config.http_matches(config):
             await load(ctx, caddy_config.with_http(config))
             done.append("loaded the :80/:443 server through the admin API")

@@ -7,9 +7,10 @@ Caddy to change its configuration.
 
 from __future__ import annotations
 
+from hydron.remote.builders.caddy_config import ADMIN_LISTEN
 from hydron.remote.command import Command, mutate, observe
 
-ADMIN = "http://localhost:2019"
+ADMIN = f"http://{ADMIN_LISTEN}"
 UNREACHABLE = 7
 """curl's exit status when nothing listens (Caddy not running)."""
 NOT_ANSWERING = frozenset({1, UNREACHABLE, 127})

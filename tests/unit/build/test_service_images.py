@@ -7,7 +7,7 @@ from __future__ import annotations
 import docker.errors
 
 from hydron.api.deployment import Deployment
-from hydron.controllers.deployment import _build_all
+from hydron.build.services import service_images
 
 
 class Images:
@@ -48,13 +48,14 @@ async def test_a_missing_image_is_delivered_once_and_one_present_is_left_alone()
     source = Source(client)
     events = []
 
-    async def event(*args):
+    async def note(*args):
         events.append(args)
 
-    images = await _build_all(client, None, "notes", deployment("postgres:16", "redis:7"), None, None, event, source)
+    services = deployment("postgres:16", "redis:7").spec.services
+    images = await service_images(client, None, "notes", services, None, None, image_source=source, note=note)
     assert images == {"s0": "postgres:16", "s1": "redis:7"}
     assert source.delivered == ["postgres:16"]
-    assert events == [("Normal", "ImageDelivered", "postgres:16 pulled by the server")]
+    assert events == [("ImageDelivered", "postgres:16 pulled by the server")]
 
-    await _build_all(client, None, "notes", deployment("postgres:16", "redis:7"), None, None, event, source)
+    await service_images(client, None, "notes", services, None, None, image_source=source, note=note)
     assert source.delivered == ["postgres:16"]  # a second reconcile changes nothing

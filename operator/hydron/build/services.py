@@ -1,0 +1,93 @@
+"""The image each service of a Deployment runs: built on the server from the source
+archive, or the image the spec names (delivered when the server lacks it).
+
+Build output goes to a file on the server (for `kubectl hydron logs --build`) and to
+`on_line` as it arrives. A build is skipped when the image for the same commit and
+Dockerfile is already there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import docker
+import docker.errors
+
+from hydron.api.deployment import DeployService
+from hydron.build.buildlog import BuildLogWriter, build_log_path
+from hydron.build.context import ContextError, context_from_archive
+from hydron.build.image import build_image
+from hydron.remote.runner import CommandRunner
+
+BuildLine = Callable[[str, str], None]
+"""on_line(service, line): build output as it arrives (`kubectl hydron logs --build -f`)."""
+Note = Callable[[str, str], Awaitable[None]]
+"""note(reason, message): something a person should see as an event (Built, ImageDelivered)."""
+
+
+class ImageSource(Protocol):
+    """Where images the server lacks come from (see hydron.provisioning.images)."""
+
+    description: str
+
+    async def deliver(self, image: str, run: CommandRunner) -> None: ...
+
+
+async def service_images(
+    client: docker.DockerClient, run: CommandRunner, app: str, services: Sequence[DeployService],
+    revision: str | None, archive: Path | None, *, image_source: ImageSource | None = None,
+    on_line: BuildLine | None = None, note: Note | None = None,
+) -> dict[str, str]:
+    """service → image to run: the verified built tag, or the spec's image."""
+    images: dict[str, str] = {}
+    for service in services:
+        if service.build is None:
+            images[service.name] = service.image or ""
+            if service.image and image_source is not None and not await _present(client, service.image):
+                await image_source.deliver(service.image, run)
+                if note is not None:
+                    await note("ImageDelivered", f"{service.image} {image_source.description}")
+            continue
+        images[service.name] = await _build(client, run, app, service, revision, archive, on_line, note)
+    return images
+
+
+async def _build(client, run: CommandRunner, app: str, service: DeployService, revision: str | None,
+                 archive: Path | None, on_line: BuildLine | None, note: Note | None) -> str:
+    build = service.build
+    assert build is not None
+
+    def make_context() -> tuple[bytes, str]:
+        if archive is None:
+            raise ContextError(f"the source of {revision or 'this revision'} has not been handed over by the "
+                               "Application yet; the build starts once it is")
+        return context_from_archive(archive, build.context, build.dockerfile, build.origin)
+
+    kept = BuildLogWriter(run, build_log_path(app, service.name))
+
+    def each_line(line: str) -> None:
+        kept.line(line)
+        if on_line is not None:
+            on_line(service.name, line)
+
+    try:
+        built = await build_image(
+            client, app=app, service=service.name, revision=revision, context=build.context,
+            dockerfile=build.dockerfile, make_context=make_context, on_line=each_line,
+        )
+    finally:
+        await kept.close()
+    if built.built and note is not None:
+        await note("Built", f"built {built.tag}")
+    return built.tag
+
+
+async def _present(client, image: str) -> bool:
+    try:
+        await asyncio.to_thread(client.images.get, image)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
