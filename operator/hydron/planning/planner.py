@@ -18,7 +18,7 @@ from hydron.api.infraplan import (
 )
 from hydron.api.base import EnvVar, LocalObjectReference
 from hydron.planning import backing as backing_plan
-from hydron.deploy.plan import volume_name
+from hydron.api.names import volume_name
 from hydron.planning import datastores, network, server, sizing
 from hydron.planning.digest import application_digest, digest
 from hydron.planning.dockerfiles import recipe, runtime_workdir
