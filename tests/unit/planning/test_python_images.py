@@ -68,3 +68,14 @@ def test_nested_requirement_files_are_copied_at_their_own_paths():
 def test_a_server_the_start_command_runs_but_no_manifest_declares_is_installed():
     assert "RUN pip install gunicorn\n" in python_app(("flask", "==1.1.2"))
     assert "pip install gunicorn" not in python_app(("flask", "==3.0.0"), ("gunicorn", "==22.0.0"))
+
+
+def test_a_pin_caps_python_only_when_every_version_it_allows_predates_the_wheels():
+    from hydron.planning.dockerfiles.pythondeps import entirely_below
+    numpy_312 = (1, 26, 0)
+    assert entirely_below("==1.24.4", numpy_312) and entirely_below("~=1.24.0", numpy_312)
+    assert entirely_below("==1.25.*", numpy_312) and entirely_below("<1.26", numpy_312)
+    assert entirely_below(">=1.20,<1.25", numpy_312) and entirely_below("^0.29", (0, 30))
+    assert not entirely_below("^1.24", numpy_312), "^1.24 allows 1.26"
+    assert not entirely_below(">=1.20", numpy_312) and not entirely_below(None, numpy_312)
+    assert not entirely_below("<=1.26.0", numpy_312)
