@@ -162,7 +162,7 @@ def plan(inputs: PlanInputs) -> Draft:
         services, list(spec.domains), {o.name: list(o.domains) for o in spec.services}, frameworks)
     findings += route_findings
     services += [backing_plan.container(b, app) for b in backings.values()]
-    provisioned = analysis.model_copy(update={"databases": [b for b in analysis.databases if b.name in used]})
+    provisioned = analysis.model_copy(update={"databases": [b for b in analysis.databases if b.name in backings]})
     need = sizing.analysis_need(provisioned, deployed)
     # Arm64 offers only when every image is one Hydron generates or an official multi-arch one.
     arm_ok = all(s.dockerfile_origin == "Generated" for s in services if s.role not in

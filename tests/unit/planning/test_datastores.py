@@ -87,6 +87,7 @@ def test_a_sqlite_file_is_kept_on_a_volume_the_service_user_can_write():
     assert notes.volumes[0].name == "hydron-shop-notes-app-instance"
     assert "RUN mkdir -p /app/instance && chown app:app /app /app/instance\n" in notes.dockerfile
     assert "sqlite" not in services, "a file database is no container"
+    assert draft.need.backing_memory_mib == 0, "and needs no memory of its own"
 
 
 def test_a_sqlite_file_beside_the_code_is_a_warning_not_a_volume_over_the_code():
