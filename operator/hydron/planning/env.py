@@ -79,9 +79,16 @@ def _sibling_env(name: str, siblings: list[Sibling]) -> EnvVar | None:
     return None
 
 
-def _backing_env(name: str, backings: list[Backing]) -> tuple[EnvVar, Backing] | None:
+JVM_FRAMEWORKS = frozenset({"Spring Boot", "Quarkus", "Micronaut", "Ktor", "Javalin"})
+
+
+def _backing_env(name: str, backings: list[Backing], framework: str | None = None) -> tuple[EnvVar, Backing] | None:
+    """The wiring of a variable named like a connection part. A JVM app's database URL is a JDBC URL:
+    its DATABASE_URL placeholder feeds spring.datasource.url, which cannot read postgres://."""
     for backing in backings:
         part = backing.managed.env_names.get(name)
+        if part == "url" and backing.managed.jdbc and framework in JVM_FRAMEWORKS:
+            part = "jdbc-url"
         if part is not None:
             return backing.value_for(name, part), backing
     return None
@@ -118,7 +125,7 @@ def plan_env(
             definition.source = "Wired"
             definition.description = definition.description or (
                 f"Selects the SQL engine; set to the {sql_engine} the plan runs.")
-        elif (found := _backing_env(var.name, backings)) is not None:
+        elif (found := _backing_env(var.name, backings, _framework(service))) is not None:
             env, backing = found
             out.env.append(env)
             wired_backings.add(backing.name)

@@ -119,3 +119,10 @@ def test_a_compose_database_name_that_is_no_dns_label_is_made_one():
     _, services = make(svc, backing("postgres", name="rallly_db"))
     assert "rallly-db" in services and services["api"].depends_on == ["rallly-db"]
     assert services["rallly-db"].volumes[0].name == "hydron-shop-rallly-db-var-lib-postgresql-data"
+
+
+def test_a_database_url_a_spring_app_reads_is_a_jdbc_url():
+    svc = service("orders", language="java", framework="Spring Boot", pm="maven", lockfile=None, port=8080,
+                  env_vars=[env("DATABASE_URL", secret=True, required=True)], depends=[("postgres", "backing")])
+    _, services = make(svc, backing("postgres", used_by=["orders"]))
+    assert env_of(services["orders"])["DATABASE_URL"].value_from.secret_key_ref.key == "jdbc-url"
