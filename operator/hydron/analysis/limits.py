@@ -21,6 +21,7 @@ class Limits:
     max_env_per_service: int = 200
     max_start_candidates: int = 6
     max_files_per_service: int = 32
+    max_packages_per_service: int = 150
     max_services: int = 100  # the analysis lives in a status object, which etcd caps at about 1.5 MiB
 
 

@@ -32,6 +32,7 @@ BackingKind = Literal[
     "opensearch",
     "clickhouse",
     "minio",
+    "sqlite",
 ]
 
 IntegrationCategory = Literal[
@@ -156,6 +157,14 @@ class EnvVar(Model):
     evidence: list[Evidence] = Field(description="Where the variable is read or declared (a bounded sample).")
 
 
+class Package(Model):
+    name: str = Field(description="Package name as the registry normalises it, e.g. psycopg2, numpy.")
+    version: Optional[str] = Field(
+        default=None, description="Version constraint as the manifest declares it, e.g. ==2.8.6, >=1.24,<2, ^4.2."
+    )
+    file: str = Field(description="Manifest that declares it, relative to the repository root.")
+
+
 class Dependency(Model):
     name: str = Field(description="Name of a sibling service or of an entry in databases.")
     kind: Literal["service", "backing"] = Field(
@@ -185,6 +194,11 @@ class Service(Model):
         description="Source files and scripts a start command may run, relative to the service's directory "
         "(a bounded sample, nearest first).",
     )
+    packages: Optional[list[Package]] = Field(
+        default=None,
+        description="Packages the manifests declare, with their constraints, where the image build depends on them "
+        "(Python: which need a compiler, which Python versions have wheels); a bounded list.",
+    )
     entry_point: Optional[EntryPoint] = Field(default=None, description="Source file the process starts from.")
     static_root: Optional[str] = Field(
         default=None, description="For static services, the directory to serve after the build, relative to the root."
@@ -210,6 +224,16 @@ class BackingService(Model):
     evidence: list[Evidence] = Field(description="Drivers, ORMs, images, URLs and env names that show the need.")
     confidence: Confidence = Field(description="high for a driver, image or explicit URL; medium for an env name.")
     used_by: list[str] = Field(description="Services that use it.")
+    optional: Optional[bool] = Field(
+        default=None,
+        description="true when only an optional feature uses it (a config branch or a feature flag): the app runs "
+        "without it.",
+    )
+    path: Optional[str] = Field(
+        default=None,
+        description="For a file database (SQLite): the file's path as the service configures it, relative to the "
+        "service directory or absolute.",
+    )
 
 
 class Integration(Model):

@@ -28,6 +28,7 @@ class DeclaredDependency:
 
     name: str
     evidence: Evidence
+    version: Optional[str] = None  # the constraint as declared (==2.8.6, ^1.24), when the manifest gives one
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from typing import Optional
 
@@ -15,6 +16,10 @@ MANIFESTS = ("pyproject.toml", "requirements.txt", "Pipfile", "setup.py")
 SOURCE_EXTENSIONS = (".py",)
 
 _REQUIREMENT = re.compile(r"^[ \t]*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?", re.MULTILINE)
+_INCLUDE = re.compile(r"^[ \t]*(?:-r|--requirement|-c|--constraint)(?:[ \t]*=[ \t]*|[ \t]+)(\S+)", re.MULTILINE)
+_REQUIREMENT_ROOTS = ("requirements.txt", "requirements/production.txt", "requirements/prod.txt",
+                      "requirements/base.txt")
+_MAX_REQUIREMENT_FILES = 12
 _RUNTIME_TXT = re.compile(r"python-(\d+(?:\.\d+)*)")
 # (dependency, framework, default port, how the entry object is created)
 _WEB_FRAMEWORKS = (
@@ -99,16 +104,22 @@ def _dependencies(
 ) -> list[DeclaredDependency]:
     found: list[DeclaredDependency] = []
 
-    def add(source: SourceText, requirement: str) -> None:
+    def add(source: SourceText, requirement: str, version: Optional[str] = None) -> None:
         match = _REQUIREMENT.match(requirement)
         if not match or match.group(1).lower() == "python":
             return
+        rest = requirement[match.end():]
+        if rest[:1] in ("+", ":"):
+            return  # a URL (git+https://...), not a package name
         name = match.group(1).lower().replace("_", "-")
+        if version is None:
+            version = rest.split(";")[0].split("#")[0].strip() or None
+            version = None if version and version.startswith("@") else version
         evidence = source.evidence(f"dependency {match.group(1)}", needle=match.group(1))
-        found.append(DeclaredDependency(name, evidence))
+        found.append(DeclaredDependency(name, evidence, version))
         for extra in (match.group(2) or "[]")[1:-1].split(","):
             if extra.strip():
-                found.append(DeclaredDependency(f"{name}[{extra.strip().lower()}]", evidence))
+                found.append(DeclaredDependency(f"{name}[{extra.strip().lower()}]", evidence, version))
 
     if pyproject_source:
         for requirement in pyproject.get("project", {}).get("dependencies", []) or []:
@@ -116,16 +127,40 @@ def _dependencies(
                 add(pyproject_source, requirement)
         for name, spec in table(pyproject, "tool", "poetry", "dependencies").items():
             extras = spec.get("extras") if isinstance(spec, dict) else None
-            add(pyproject_source, name + (f"[{','.join(extras)}]" if isinstance(extras, list) else ""))
-    for requirements in ("requirements.txt", "requirements/base.txt", "requirements/prod.txt",
-                         "requirements/production.txt"):
+            add(pyproject_source, name + (f"[{','.join(extras)}]" if isinstance(extras, list) else ""), _spec(spec))
+    for requirements in requirement_files(ctx):
         source = ctx.source(requirements)
-        for match in source.matches(_REQUIREMENT) if source else ():
-            add(source, match.group(0).strip())
+        for line in source.text.splitlines() if source else ():
+            if _REQUIREMENT.match(line):
+                add(source, line.strip())
     if pipfile_source:
-        for name in table(pipfile, "packages"):
-            add(pipfile_source, name)
+        for name, spec in table(pipfile, "packages").items():
+            add(pipfile_source, name, _spec(spec))
     return found
+
+
+def _spec(spec: object) -> Optional[str]:
+    """A poetry or Pipfile constraint: "^1.2", "*" (none) or {version = "..."}."""
+    value = spec.get("version") if isinstance(spec, dict) else spec
+    return value if isinstance(value, str) and value.strip() not in ("", "*") else None
+
+
+def requirement_files(ctx: DirContext) -> list[str]:
+    """The requirements files pip reads, relative to the directory: the usual roots and every file they
+    include (`-r requirements/production.txt`, `-c constraints.txt`), a bounded number."""
+    pending = [name for name in _REQUIREMENT_ROOTS if ctx.exists(name)]
+    seen: list[str] = []
+    while pending and len(seen) < _MAX_REQUIREMENT_FILES:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.append(name)
+        source = ctx.source(name)
+        for match in source.matches(_INCLUDE) if source else ():
+            included = posixpath.normpath(posixpath.join(posixpath.dirname(name), match.group(1)))
+            if not included.startswith("../") and ctx.exists(included) and included not in seen:
+                pending.append(included)
+    return seen
 
 
 def _package_manager(ctx: DirContext, pyproject: dict) -> PackageManager:
@@ -155,9 +190,15 @@ def _install(ctx: DirContext, tool: PackageManager) -> Command:
         "poetry": "poetry install --no-interaction --no-root --only main",
         "pipenv": "pipenv install --deploy --system" if locked else "pipenv install --system",
         "pdm": "pdm install --prod --frozen-lockfile",
-        "pip": "pip install -r requirements.txt" if ctx.has("requirements.txt") else "pip install .",
+        "pip": _pip_install(ctx),
     }[tool.name]
     return Command(value=value, evidence=tool.evidence, confidence="high")
+
+
+def _pip_install(ctx: DirContext) -> str:
+    """requirements.txt, else the production requirements file of a requirements/ folder, else the package."""
+    root = next((name for name in _REQUIREMENT_ROOTS if ctx.exists(name)), None)
+    return f"pip install -r {root}" if root else "pip install ."
 
 
 def _web(ctx: DirContext, project: Project, names: set[str]) -> bool:

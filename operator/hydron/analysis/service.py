@@ -16,8 +16,8 @@ from .drafts import Draft
 from .env import EXAMPLE_ENV_FILES, LIVE_ENV_FILES, EnvCollector, redact_secrets
 from .evidence import SourceText, relabel
 from .limits import Limits
-from .models import Command, Evidence, HealthCheck, Language, Port, Service, ServiceRole
-from .project import DeclaredDependency
+from .models import Command, Evidence, HealthCheck, Language, Package, Port, Service, ServiceRole
+from .project import DeclaredDependency, Project
 from .reader import SourceReader
 from .sources import Ownership, scan_list
 from .walk import Tree, join
@@ -71,6 +71,7 @@ def build(draft: Draft, name: str, tree: Tree, reader: SourceReader, ownership: 
         start_command=start_command,
         start_candidates=starts.candidates(draft, start_command, _commands(draft), tree, limits.max_start_candidates),
         files=starts.runnable_files(draft, tree, limits.max_files_per_service),
+        packages=_packages(project, usage, limits),
         entry_point=project.entry_point if project and not _runs_other_command(draft) else None,
         static_root=project.static_root if project else None,
         port=port,
@@ -81,6 +82,22 @@ def build(draft: Draft, name: str, tree: Tree, reader: SourceReader, ownership: 
         image=draft.image,
     )
     return _redact(_trim_evidence(service, limits.max_evidence_per_fact)), usage
+
+
+def _packages(project: Optional[Project], usage: Usage, limits: Limits) -> Optional[list[Package]]:
+    """Python's declared packages: the generated image picks its interpreter and build tools from them."""
+    if project is None or project.ecosystem != "python" or not project.dependencies:
+        return None
+    found: dict[str, Package] = {}
+    for dependency in project.dependencies:
+        name = dependency.name.split("[")[0]
+        if name not in found or (dependency.version and not found[name].version):
+            found[name] = Package(name=name, version=dependency.version, file=dependency.evidence.file)
+    packages = list(found.values())
+    if len(packages) > limits.max_packages_per_service:
+        usage.warnings.append(f"{usage.service}: {len(packages) - limits.max_packages_per_service} more declared "
+                              "packages were not listed")
+    return packages[:limits.max_packages_per_service]
 
 
 def _collect_env(draft: Draft, tree: Tree, reader: SourceReader, sources: list[SourceText],

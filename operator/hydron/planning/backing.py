@@ -15,7 +15,7 @@ from hydron.api.base import EnvValueSource, EnvVar, SecretKeyReference
 from hydron.api.infraplan import HealthCheck, PlannedSecret, PlannedService, SecretKeyPlan, Volume
 from hydron.api.names import volume_name
 
-Part = Literal["url", "host", "port", "username", "password", "database"]
+Part = Literal["url", "jdbc-url", "host", "port", "username", "password", "database"]
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,16 @@ class Managed:
     # env names a service reads → which part of the connection they want
     env_names: dict[str, Part] = field(default_factory=dict)
     default_env: str | None = None  # what to wire when the service reads none of env_names
+    jdbc: str | None = None  # JDBC URL template over {host} {port} {database}, for JVM frameworks
+    # Frameworks that read their own names rather than default_env: framework → env name → part
+    framework_env: dict[str, dict[str, Part]] = field(default_factory=dict)
 
 
+_SPRING_SQL: dict[str, Part] = {"SPRING_DATASOURCE_URL": "jdbc-url", "SPRING_DATASOURCE_USERNAME": "username",
+                                  "SPRING_DATASOURCE_PASSWORD": "password"}
+_QUARKUS_SQL: dict[str, Part] = {"QUARKUS_DATASOURCE_JDBC_URL": "jdbc-url", "QUARKUS_DATASOURCE_USERNAME": "username",
+                                 "QUARKUS_DATASOURCE_PASSWORD": "password"}
+_JVM_SQL = {"Spring Boot": _SPRING_SQL, "Quarkus": _QUARKUS_SQL}
 _SQL_PARTS: dict[str, Part] = {"DB_HOST": "host", "DB_PORT": "port", "DB_USER": "username", "DB_USERNAME": "username",
                                "DB_PASSWORD": "password", "DB_NAME": "database", "DB_DATABASE": "database"}
 
@@ -52,8 +60,8 @@ MANAGED: dict[str, Managed] = {
                    "DB_URL": "url", "POSTGRES_HOST": "host", "PGHOST": "host", "POSTGRES_PORT": "port",
                    "PGPORT": "port", "POSTGRES_USER": "username", "PGUSER": "username",
                    "POSTGRES_PASSWORD": "password", "PGPASSWORD": "password", "POSTGRES_DB": "database",
-                   "PGDATABASE": "database", **_SQL_PARTS},
-        default_env="DATABASE_URL",
+                   "PGDATABASE": "database", **_SQL_PARTS, **_SPRING_SQL, **_QUARKUS_SQL},
+        default_env="DATABASE_URL", jdbc="jdbc:postgresql://{host}:{port}/{database}", framework_env=_JVM_SQL,
     ),
     "mysql": Managed(
         image="mysql", version="8.4", port=3306, role="database", data_path="/var/lib/mysql",
@@ -63,8 +71,8 @@ MANAGED: dict[str, Managed] = {
         health=("sh", "-c", 'mysqladmin ping -h 127.0.0.1 -u "$MYSQL_USER" -p"$MYSQL_PASSWORD" --silent'),
         env_names={"DATABASE_URL": "url", "MYSQL_URL": "url", "DB_URL": "url", "MYSQL_HOST": "host",
                    "MYSQL_PORT": "port", "MYSQL_USER": "username", "MYSQL_PASSWORD": "password",
-                   "MYSQL_DATABASE": "database", **_SQL_PARTS},
-        default_env="DATABASE_URL",
+                   "MYSQL_DATABASE": "database", **_SQL_PARTS, **_SPRING_SQL, **_QUARKUS_SQL},
+        default_env="DATABASE_URL", jdbc="jdbc:mysql://{host}:{port}/{database}", framework_env=_JVM_SQL,
     ),
     "mariadb": Managed(
         image="mariadb", version="11", port=3306, role="database", data_path="/var/lib/mysql",
@@ -74,8 +82,9 @@ MANAGED: dict[str, Managed] = {
         health=("healthcheck.sh", "--connect", "--innodb_initialized"),
         env_names={"DATABASE_URL": "url", "MARIADB_URL": "url", "MYSQL_URL": "url", "DB_URL": "url",
                    "MARIADB_HOST": "host", "MYSQL_HOST": "host", "MYSQL_USER": "username",
-                   "MYSQL_PASSWORD": "password", "MYSQL_DATABASE": "database", **_SQL_PARTS},
-        default_env="DATABASE_URL",
+                   "MYSQL_PASSWORD": "password", "MYSQL_DATABASE": "database", **_SQL_PARTS, **_SPRING_SQL,
+                   **_QUARKUS_SQL},
+        default_env="DATABASE_URL", jdbc="jdbc:mariadb://{host}:{port}/{database}", framework_env=_JVM_SQL,
     ),
     "mongodb": Managed(
         image="mongo", version="7", port=27017, role="database", data_path="/data/db",
@@ -84,8 +93,8 @@ MANAGED: dict[str, Managed] = {
                        "MONGO_INITDB_DATABASE": "database"},
         health=("mongosh", "--quiet", "--eval", "db.adminCommand('ping').ok"),
         env_names={"MONGODB_URI": "url", "MONGODB_URL": "url", "MONGO_URI": "url", "MONGO_URL": "url",
-                   "DATABASE_URL": "url"},
-        default_env="MONGODB_URI",
+                   "DATABASE_URL": "url", "SPRING_DATA_MONGODB_URI": "url"},
+        default_env="MONGODB_URI", framework_env={"Spring Boot": {"SPRING_DATA_MONGODB_URI": "url"}},
     ),
     "redis": Managed(
         image="redis", version="7", port=6379, role="cache", data_path="/data",
@@ -93,8 +102,11 @@ MANAGED: dict[str, Managed] = {
         health=("sh", "-c", 'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning ping | grep -q PONG'),
         command=("sh", "-c", 'exec redis-server --appendonly yes --requirepass "$REDIS_PASSWORD"'),
         env_names={"REDIS_URL": "url", "REDIS_URI": "url", "CACHE_URL": "url", "REDIS_HOST": "host",
-                   "REDIS_PORT": "port", "REDIS_PASSWORD": "password"},
+                   "REDIS_PORT": "port", "REDIS_PASSWORD": "password", "SPRING_DATA_REDIS_URL": "url",
+                   "SPRING_REDIS_URL": "url"},
         default_env="REDIS_URL",
+        # Boot 3 reads spring.data.redis.*, Boot 2 spring.redis.*
+        framework_env={"Spring Boot": {"SPRING_DATA_REDIS_URL": "url", "SPRING_REDIS_URL": "url"}},
     ),
     "memcached": Managed(
         image="memcached", version="1.6", port=11211, role="cache", credentials=False, url="{host}:{port}",
@@ -166,7 +178,7 @@ MANAGED: dict[str, Managed] = {
         default_env="S3_ENDPOINT",
     ),
 }
-SECRET_PARTS: frozenset[Part] = frozenset({"url", "username", "password", "database"})
+SECRET_PARTS: frozenset[Part] = frozenset({"url", "jdbc-url", "username", "password", "database"})
 
 
 @dataclass(frozen=True)
@@ -243,6 +255,11 @@ def secret(backing: Backing) -> PlannedSecret | None:
                                       template=managed.url.replace("{host}", backing.name).replace(
                                           "{port}", str(managed.port)),
                                       description="Connection URL with the credentials."))
+        if managed.jdbc:
+            keys.append(SecretKeyPlan(key="jdbc-url", generate="Template",
+                                      template=managed.jdbc.replace("{host}", backing.name).replace(
+                                          "{port}", str(managed.port)),
+                                      description="JDBC URL (credentials go in the username and password keys)."))
     if "root-password" in wanted:
         keys.append(SecretKeyPlan(key="root-password", generate="Password", description="Administrator password."))
     return PlannedSecret(name=backing.secret, purpose="Generated", keys=keys)

@@ -13,13 +13,42 @@ from dataclasses import dataclass, field
 from hydron.analysis.models import Service
 from hydron.api.base import EnvValueSource, EnvVar, SecretKeyReference
 from hydron.api.infraplan import EnvDefinition, Finding
-from hydron.planning.backing import Backing
+from hydron.planning.backing import SECRET_PARTS, Backing
 
 DESCRIPTIONS = {
     "PORT": "Port the service listens on; Hydron sets it to the planned port.",
     "NODE_ENV": "Node.js environment; production in the generated image.",
 }
 _SQL_FIRST = {"postgres": 0, "mysql": 0, "mariadb": 0}
+
+# Variables an app reads to choose its SQL engine, and the spellings each family of apps uses.
+_LARAVEL = {"postgres": "pgsql", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite"}
+_DJANGO = {"postgres": "django.db.backends.postgresql", "mysql": "django.db.backends.mysql",
+           "mariadb": "django.db.backends.mysql", "sqlite": "django.db.backends.sqlite3"}
+_KNEX = {"postgres": "pg", "mysql": "mysql2", "mariadb": "mysql2", "sqlite": "better-sqlite3"}
+_RAILS = {"postgres": "postgresql", "mysql": "mysql2", "mariadb": "mysql2", "sqlite": "sqlite3"}
+_SHORT = {"postgres": "postgres", "mysql": "mysql", "mariadb": "mariadb", "sqlite": "sqlite"}
+_LONG = {"postgres": "postgresql", "mysql": "mysql", "mariadb": "mariadb", "sqlite": "sqlite3"}
+_VOCABULARIES = (_LARAVEL, _DJANGO, _KNEX, _RAILS, _SHORT, _LONG)
+ENGINE_SELECTORS: dict[str, dict[str, str]] = {
+    "DB": _SHORT, "DB_CONNECTION": _LARAVEL, "DB_CLIENT": _KNEX, "DATABASE_CLIENT": _KNEX, "DB_ADAPTER": _RAILS,
+    "DATABASE_ADAPTER": _RAILS, "DB_ENGINE": _SHORT, "DATABASE_ENGINE": _SHORT, "DB_BACKEND": _SHORT,
+    "DATABASE_BACKEND": _SHORT, "DB_TYPE": _SHORT, "DATABASE_TYPE": _SHORT, "DB_DIALECT": _SHORT,
+    "DATABASE_DIALECT": _SHORT, "DB_DRIVER": _SHORT, "DATABASE_DRIVER": _SHORT, "DB_VENDOR": _SHORT,
+    "DB_PROVIDER": _SHORT, "DATABASE_PROVIDER": _SHORT, "TYPEORM_CONNECTION": _SHORT, "TYPEORM_TYPE": _SHORT,
+}
+
+
+def engine_value(name: str, engine: str, default: str | None, framework: str | None) -> str | None:
+    """The value of an engine selector for the engine the plan runs, in the spelling the app uses:
+    that of its own default when there is one (sqlite3 → postgresql), else the convention of the name."""
+    if name not in ENGINE_SELECTORS:
+        return None
+    spoken = (default or "").strip().lower()
+    vocabulary = next((v for v in _VOCABULARIES if spoken and spoken in {w.lower() for w in v.values()}), None)
+    if vocabulary is None:
+        vocabulary = _DJANGO if framework == "Django" and "ENGINE" in name else ENGINE_SELECTORS[name]
+    return vocabulary.get(engine)
 
 
 @dataclass
@@ -50,9 +79,16 @@ def _sibling_env(name: str, siblings: list[Sibling]) -> EnvVar | None:
     return None
 
 
-def _backing_env(name: str, backings: list[Backing]) -> tuple[EnvVar, Backing] | None:
+JVM_FRAMEWORKS = frozenset({"Spring Boot", "Quarkus", "Micronaut", "Ktor", "Javalin"})
+
+
+def _backing_env(name: str, backings: list[Backing], framework: str | None = None) -> tuple[EnvVar, Backing] | None:
+    """The wiring of a variable named like a connection part. A JVM app's database URL is a JDBC URL:
+    its DATABASE_URL placeholder feeds spring.datasource.url, which cannot read postgres://."""
     for backing in backings:
         part = backing.managed.env_names.get(name)
+        if part == "url" and backing.managed.jdbc and framework in JVM_FRAMEWORKS:
+            part = "jdbc-url"
         if part is not None:
             return backing.value_for(name, part), backing
     return None
@@ -66,6 +102,7 @@ def plan_env(
     siblings: list[Sibling],
     person_env: list[EnvVar],
     user_secret: str,
+    sql_engine: str | None = None,
 ) -> ServiceEnv:
     """Env vars and definitions of one service. `person_env`: the Application's shared env, then
     the service override's (later wins)."""
@@ -83,7 +120,12 @@ def plan_env(
         elif var.name == "PORT" and port is not None:
             out.env.append(EnvVar(name="PORT", value=str(port)))
             definition.source = "Wired"
-        elif (found := _backing_env(var.name, backings)) is not None:
+        elif sql_engine and (value := engine_value(var.name, sql_engine, var.default, _framework(service))):
+            out.env.append(EnvVar(name=var.name, value=value))
+            definition.source = "Wired"
+            definition.description = definition.description or (
+                f"Selects the SQL engine; set to the {sql_engine} the plan runs.")
+        elif (found := _backing_env(var.name, backings, _framework(service))) is not None:
             env, backing = found
             out.env.append(env)
             wired_backings.add(backing.name)
@@ -107,6 +149,7 @@ def plan_env(
                         "Application's env (or the service's override), or the service may fail to start."))
         out.definitions.append(definition)
     _conventional_urls(service, backings, wired_backings, person, out)
+    _complete_credentials(backings, person, out)
     for name, env in person.items():  # what a person set that the analysis did not see
         if all(d.name != name for d in out.definitions):
             out.env.append(env)
@@ -121,12 +164,41 @@ def _conventional_urls(service: Service, backings: list[Backing], wired: set[str
     """A dependency the code reaches under a name the analysis did not see still gets its conventional URL."""
     taken = {e.name for e in out.env} | set(person)
     for backing in backings:
-        name = backing.managed.default_env
-        if backing.name in wired or name is None or name in taken:
+        own = backing.managed.framework_env.get(_framework(service) or "")
+        names = own or ({backing.managed.default_env: "url"} if backing.managed.default_env else {})
+        if backing.name in wired and not own:  # a framework's own names are all set: its defaults never match
             continue
-        out.env.append(backing.value_for(name, "url"))
-        taken.add(name)
-        out.definitions.append(EnvDefinition(
-            name=name, secret=backing.secret is not None, source="Wired",
-            description=f"Connection to the {backing.source.kind} container {backing.name}; added by Hydron "
-                        "because the service uses it."))
+        for name, part in names.items():
+            if name in taken:
+                continue
+            out.env.append(backing.value_for(name, part))
+            taken.add(name)
+            out.definitions.append(EnvDefinition(
+                name=name, secret=part in SECRET_PARTS and backing.secret is not None, source="Wired",
+                description=f"Connection to the {backing.source.kind} container {backing.name}; added by Hydron "
+                            "because the service uses it."))
+
+
+_ADDRESS_SUFFIXES = ("HOST", "HOSTNAME", "USER", "USERNAME")
+
+
+def _complete_credentials(backings: list[Backing], person: dict[str, EnvVar], out: ServiceEnv) -> None:
+    """A service wired to DB_HOST and DB_USER also reads DB_PASSWORD, even where the analysis did not see
+    it read (a helper such as envsecret('DB_PASSWORD')): the generated password is no default it knows."""
+    taken = {e.name for e in out.env} | set(person)
+    for backing in backings:
+        names = backing.managed.env_names
+        for wired in [e.name for e in out.env if names.get(e.name) in ("host", "username")]:
+            prefix = next((wired[: -len(s)] for s in _ADDRESS_SUFFIXES if wired.endswith(s)), None)
+            password = f"{prefix}PASSWORD" if prefix is not None else None
+            if password and names.get(password) == "password" and password not in taken:
+                out.env.append(backing.value_for(password, "password"))
+                taken.add(password)
+                out.definitions.append(EnvDefinition(
+                    name=password, secret=True, source="Wired",
+                    description=f"Password of the {backing.source.kind} container {backing.name}; added by Hydron "
+                                f"beside {wired}."))
+
+
+def _framework(service: Service) -> str | None:
+    return service.framework.name if service.framework else None

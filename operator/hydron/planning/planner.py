@@ -6,6 +6,7 @@ well (gaps), which is all the LLM step is ever allowed to fill.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -13,14 +14,17 @@ from hydron.analysis.models import Analysis, Command, HealthCheck as AnalysedHea
 from hydron.api.application import ApplicationSpec, ServiceOverride
 from hydron.api.infraplan import (
     Finding, HealthCheck, InfraPlanSpec, PlanBasis, PlannedSecret, PlannedService, SecretKeyPlan, ServiceResources,
+    Volume,
 )
 from hydron.api.base import EnvVar, LocalObjectReference
 from hydron.planning import backing as backing_plan
-from hydron.planning import network, server, sizing
+from hydron.api.names import volume_name
+from hydron.planning import datastores, network, server, sizing
 from hydron.planning.digest import application_digest, digest
-from hydron.planning.dockerfiles import recipe
+from hydron.planning.dockerfiles import recipe, runtime_workdir
 from hydron.planning.env import Sibling, plan_env
 from hydron.planning.findings import analysis_findings, service_findings
+from hydron.planning.settle import settle
 
 GapKind = Literal["startCommand", "envDescription", "rationale"]
 
@@ -98,10 +102,17 @@ def _runtime(service: Service) -> str | None:
 def _backing_names(analysis: Analysis, taken: set[str]) -> dict[str, str]:
     names = {}
     for b in analysis.databases:
-        name = b.name if b.name not in taken else f"{b.name}-db"
+        label = re.sub(r"[^a-z0-9-]+", "-", b.name.lower()).strip("-") or b.kind  # compose allows rallly_db
+        name = label if label not in taken else f"{label}-db"
         names[b.name] = name
         taken.add(name)
     return names
+
+
+def _keep_backings(service: Service, kept: list[str]) -> Service:
+    """The service without the datastores the plan does not provision for it."""
+    depends = [d for d in service.depends_on if d.kind != "backing" or d.name in kept]
+    return service if len(depends) == len(service.depends_on) else service.model_copy(update={"depends_on": depends})
 
 
 def plan(inputs: PlanInputs) -> Draft:
@@ -115,11 +126,15 @@ def plan(inputs: PlanInputs) -> Draft:
             severity="Error", source="Planning", message="There is no analysis to plan from yet.")])
     overrides = {o.name: o for o in spec.services}
     disabled = {o.name for o in spec.services if o.disabled}
-    analysed = [_with_overrides(s, overrides.get(s.name)) for s in analysis.services if s.name not in disabled]
-    findings = analysis_findings(analysis)
+    settled = [settle(_with_overrides(s, overrides.get(s.name))) for s in analysis.services if s.name not in disabled]
+    analysed = [s for s, _ in settled]
+    findings = analysis_findings(analysis) + [f for _, found in settled for f in found]
     findings += [Finding(severity="Warning", source="Planning", field=f"services[{o.name}]",
                          message=f"The Application overrides service {o.name}, which the analysis did not find.")
                  for o in spec.services if o.name not in {s.name for s in analysis.services}]
+    selection = datastores.select(analysis, analysed)
+    findings += selection.findings
+    analysed = [_keep_backings(s, selection.kept[s.name]) for s in analysed]
     deployed = {s.name for s in analysed}
     used = {d.name for s in analysed for d in s.depends_on if d.kind == "backing"}
     backing_names = _backing_names(analysis, set(deployed))
@@ -147,7 +162,8 @@ def plan(inputs: PlanInputs) -> Draft:
         services, list(spec.domains), {o.name: list(o.domains) for o in spec.services}, frameworks)
     findings += route_findings
     services += [backing_plan.container(b, app) for b in backings.values()]
-    need = sizing.analysis_need(analysis, deployed)
+    provisioned = analysis.model_copy(update={"databases": [b for b in analysis.databases if b.name in backings]})
+    need = sizing.analysis_need(provisioned, deployed)
     # Arm64 offers only when every image is one Hydron generates or an official multi-arch one.
     arm_ok = all(s.dockerfile_origin == "Generated" for s in services if s.role not in
                  ("database", "cache", "broker")) and all(not b.source.image for b in backings.values())
@@ -193,8 +209,14 @@ def _service(service: Service, analysis: Analysis, override: ServiceOverride | N
                 if d.kind == "service" and d.name in deployed]
     service_backings = [backings[d.name] for d in service.depends_on if d.kind == "backing" and d.name in backings]
     person_env = [*shared_env, *(override.env if override else [])]
+    generated = built is not None and built.origin == "Generated"
+    data_dirs, data_findings = datastores.file_database_dirs(service, analysis,
+                                                             runtime_workdir(service) if generated else None)
+    findings += data_findings
+    uses = {d.name for d in service.depends_on if d.kind == "backing"}
+    engine = next((b.kind for b in analysis.databases if b.name in uses and b.kind in datastores.SQL_ENGINES), None)
     env = plan_env(service, port=port, backings=service_backings, siblings=siblings, person_env=person_env,
-                   user_secret=user_secret_name(app))
+                   user_secret=user_secret_name(app), sql_engine=engine)
     depends = [d.name for d in service.depends_on if d.kind == "service" and d.name in deployed]
     depends += [backings[d.name].name for d in service.depends_on if d.kind == "backing" and d.name in backings]
     footprint = sizing.service_footprint(service)
@@ -206,6 +228,7 @@ def _service(service: Service, analysis: Analysis, override: ServiceOverride | N
         dockerfile_origin=built.origin if built else None, start_command=start, port=port,
         health_check=_health(service, port), env=env.env, env_definitions=env.definitions,
         depends_on=list(dict.fromkeys(depends)),
+        volumes=[Volume(name=volume_name(app, service.name, d), path=d) for d in data_dirs],
         resources=ServiceResources(cpus=max(limits.cpus, 0.05), memory_mi_b=max(limits.memory_mib, 32)),
     )
     return planned, findings + env.findings, env.user_secret_keys

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from hydron.analysis.models import Package
 from hydron.planning.dockerfiles import generate_dockerfile, recipe
 from tests.unit.planning.factories import analysis, backing, service
 
@@ -38,6 +39,14 @@ CASES = {
                                 install="pip install -r requirements.txt",
                                 start="gunicorn app:app --bind 0.0.0.0:$PORT --workers 3", port=5000,
                                 health="/health"),
+    "python-pip-native-pins": service(
+        "legacy", language="python", version=">=3.8", framework="Django", pm="pip", lockfile=None,
+        install="pip install -r requirements.txt", start="gunicorn legacy.wsgi --bind 0.0.0.0:8000", port=8000,
+    ).model_copy(update={"packages": [
+        Package(name="django", version="==4.2.7", file="requirements/base.txt"),
+        Package(name="psycopg2", version="==2.9.3", file="requirements/base.txt"),
+        Package(name="numpy", version="==1.24.4", file="requirements/production.txt"),
+    ]}),
     "python-poetry-django": service("mysite", language="python", version="3.12.2", framework="Django", pm="poetry",
                                     lockfile="poetry.lock", install="poetry install --no-interaction --no-root --only main",
                                     build="python manage.py collectstatic --noinput",
@@ -131,8 +140,8 @@ def test_dependency_manifests_are_copied_before_the_sources(name):
     ("python-pip-flask", "python:3.11-slim"),
     ("python-uv-fastapi", "python:3.12-slim"),
     ("ruby-rails", "ruby:3.3-slim"),
-    ("go-gin", "golang:1.22-bookworm"),
-    ("rust-axum", "rust:1.79-slim-bookworm"),
+    ("go-gin", "golang:1.23-bookworm"),  # go 1.22 is a minimum
+    ("rust-axum", "rust:1-slim-bookworm"),  # rust-version is a minimum
     ("java-maven-spring", "eclipse-temurin:17-jre"),
     ("php-laravel", "php:8.3-apache"),
     ("dotnet-aspnet", "mcr.microsoft.com/dotnet/aspnet:8.0"),
@@ -197,3 +206,12 @@ def test_workspace_member_builds_from_the_workspace_root():
 def test_unknown_language_gets_no_dockerfile():
     svc = service("odd", language="cobol", framework=None, pm=None)
     assert generate_dockerfile(svc, analysis(svc)) is None
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(CASES) if not n.startswith("static-")])
+def test_runtime_working_directory_is_writable_by_the_user_the_service_runs_as(name):
+    """An app that writes logs, uploads or a SQLite file beside its code must not crash on a root-owned directory."""
+    runtime = generated(name).split(" AS runtime\n")[1]
+    workdir = next(line.split()[1] for line in runtime.splitlines() if line.startswith("WORKDIR "))
+    user = next(line.split()[1] for line in runtime.splitlines() if line.startswith("USER "))
+    assert f"RUN chown {user}:{user} {workdir}\n" in runtime

@@ -14,6 +14,8 @@ from typing import Callable, Literal
 from hydron.analysis.models import Analysis, Service
 
 from . import compiled, elixir, node, php, python, ruby, static
+from hydron.planning.datastores import file_database_dirs
+
 from .common import Check, Context, relative_to
 
 GENERATORS: dict[str, Callable[[Context], str]] = {
@@ -53,6 +55,18 @@ def image_port(service: Service) -> int | None:
     return service.port.value if service.port else None
 
 
+def runtime_workdir(service: Service) -> str | None:
+    """Where a generated image runs the service from; None for a repository Dockerfile or a static site."""
+    kind = ecosystem(service)
+    if service.dockerfile or kind in (None, "static", "static-built"):
+        return None
+    if kind == "php":
+        return "/var/www/html"
+    context = build_context(service)
+    member = posixpath.relpath(service.path or ".", context) if kind in ("node", "bun") else "."
+    return "/app" if member == "." else f"/app/{member}"
+
+
 def build_context(service: Service) -> str:
     """The service directory, or the workspace root that holds its lockfile (node workspaces)."""
     manager = service.package_manager
@@ -89,6 +103,7 @@ def generate_dockerfile(
         health_path=health_path or (service.health_check.path if service.health_check else None),
         check=check or Check(),
         backing_kinds=frozenset(backing[d.name] for d in service.depends_on if d.kind == "backing" and d.name in backing),
+        writable=tuple(file_database_dirs(service, analysis, runtime_workdir(service))[0]),
     )
     if kind == "static":
         return static.plain(ctx)

@@ -39,6 +39,7 @@ class Context:
     check: Check = field(default_factory=Check)
     backing_kinds: frozenset[str] = frozenset()
     start_overridden: bool = False  # a person or the LLM set the start command, not the analysis
+    writable: tuple[str, ...] = ()  # directories the service writes and the plan keeps on volumes (SQLite files)
 
     @property
     def version(self) -> str | None:
@@ -212,6 +213,17 @@ def apt_install(*packages: str) -> str:
         return ""
     return ("RUN apt-get update \\\n && apt-get install -y --no-install-recommends "
             f"{' '.join(packages)} \\\n && {DEBIAN_APT_CLEAN}\n")
+
+
+def owned_workdir(path: str, user: str = "app", writable: tuple[str, ...] = ()) -> str:
+    """The working directory, owned by the user the service runs as: an app that writes logs, uploads
+    or a SQLite file beside its code can create them (WORKDIR alone leaves it owned by root). The
+    directories volumes mount are made here too: a new volume takes the ownership of the directory
+    it is mounted on, and one Docker creates itself belongs to root."""
+    if not writable:
+        return f"WORKDIR {path}\nRUN chown {user}:{user} {path}\n"
+    dirs = " ".join(writable)
+    return f"WORKDIR {path}\nRUN mkdir -p {dirs} && chown {user}:{user} {path} {dirs}\n"
 
 
 def add_user(name: str = "app", uid: int = 10001) -> str:

@@ -14,7 +14,8 @@ import shlex
 
 from . import images
 from .common import (
-    Context, add_user, apt_install, bash_check, cmd, copy_optional, env_lines, expose, header, healthcheck, port_env,
+    Context, add_user, apt_install, bash_check, cmd, copy_optional, env_lines, expose, header, healthcheck,
+    owned_workdir, port_env,
 )
 
 
@@ -56,6 +57,7 @@ def go(ctx: Context) -> str:
         f"{apt_install('ca-certificates')}"
         f"{env_lines(port_env(ctx))}"
         f"{add_user()}"
+        f"{owned_workdir('/app', writable=ctx.writable)}"
         f"COPY --from=build /out/{name} /usr/local/bin/{name}\n"
         + _runtime_tail(ctx, "CMD " + _json(argv))
     )
@@ -82,6 +84,7 @@ def rust(ctx: Context) -> str:
         f"{apt_install('ca-certificates', 'libssl3')}"
         f"{env_lines(port_env(ctx))}"
         f"{add_user()}"
+        f"{owned_workdir('/app', writable=ctx.writable)}"
         f"COPY --from=build /usr/local/bin/{name} /usr/local/bin/{name}\n"
         + _runtime_tail(ctx, "CMD " + _json(argv))
     )
@@ -134,7 +137,7 @@ def java(ctx: Context) -> str:
         f"FROM eclipse-temurin:{major}-jre AS runtime\n"
         f"{env_lines(environment)}"
         f"{add_user()}"
-        "WORKDIR /app\n"
+        f"{owned_workdir('/app', writable=ctx.writable)}"
         f"{copy}"
         + _runtime_tail(ctx, default)
     )
@@ -170,7 +173,7 @@ def dotnet(ctx: Context) -> str:
         f"FROM {runtime} AS runtime\n"
         f"{env_lines({**port_env(ctx), **port_vars})}"
         f"{'' if modern else add_user()}"
-        "WORKDIR /app\n"
+        f"{owned_workdir('/app', writable=ctx.writable)}"
         "COPY --from=build --chown=app:app /out ./\n"
         + _runtime_tail(ctx, "CMD " + _json(["dotnet", f"{assembly}.dll"]))
     )

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 
 from . import images
-from .common import Context, add_user, apt_install, bash_check, cmd, env_lines, expose, header, healthcheck, port_env
+from .common import (
+    Context, add_user, apt_install, bash_check, cmd, env_lines, expose, header, healthcheck, owned_workdir, port_env,
+)
 
 
 def generate(ctx: Context) -> str:
@@ -41,7 +43,7 @@ def generate(ctx: Context) -> str:
         f"{apt_install('libstdc++6', 'openssl', 'libncurses6', 'locales', 'ca-certificates')}"
         f"{env_lines(environment)}"
         f"{add_user()}"
-        "WORKDIR /app\n"
+        f"{owned_workdir('/app', writable=ctx.writable)}"
         f"COPY --from=build --chown=app:app /app/_build/prod/rel/{app} ./\n"
         "USER app\n"
         f"{expose(ctx)}"

@@ -3,6 +3,11 @@
 A pinned or exact version picks that line (node 18 → node:18-slim). A lower bound
 (>=3.11, ^8.2) picks the current default when it satisfies the bound, else the bound
 itself, so an image is never older than the code asks for. No version: the default.
+
+Go's `go 1.18` directive and Cargo's `rust-version` are minimums by definition, and both
+toolchains build older code (Go's compatibility promise, Rust's editions), so for them
+every stated version is a lower bound: `go 1.18` builds with the current Go, never with
+an end-of-life 1.18 image.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ DEFAULTS: dict[str, Version] = {
 PRECISION = {"node": 1, "bun": 2, "python": 2, "ruby": 2, "go": 2, "java": 1, "php": 2, "rust": 2,
              "dotnet": 2, "elixir": 2}
 
+# Languages whose stated version is always a minimum the current toolchain satisfies.
+MINIMUM_ONLY = frozenset({"go", "rust"})
 _NUMBER = re.compile(r"\d+(?:\.\d+)*")
 _LOWER_BOUND = re.compile(r"^\s*(>=|>|\^)")
 
@@ -35,7 +42,8 @@ def line(language: str, requested: str | None) -> Version:
     version = tuple(int(p) for p in found.group(0).split("."))[:precision]
     if len(version) < precision and language in ("python", "ruby", "go", "php", "elixir", "dotnet"):
         version = version + default[len(version):precision] if version[0] == default[0] else version + (0,)
-    if _LOWER_BOUND.match(requested or "") and default >= version:
+    minimum = language in MINIMUM_ONLY or _LOWER_BOUND.match(requested or "")
+    if minimum and default >= version[:len(default)]:
         return default
     return version
 

@@ -6,7 +6,8 @@ import re
 
 from . import images
 from .common import (
-    Context, cmd, copy_optional, env_lines, expose, header, healthcheck, missing_start, node_check, port_env,
+    Context, cmd, copy_optional, env_lines, expose, header, healthcheck, missing_start, node_check, owned_workdir,
+    port_env,
 )
 
 MANIFESTS = {
@@ -131,7 +132,7 @@ def server(ctx: Context) -> str:
         + "\n"
         f"FROM {base} AS runtime\n"
         f"{env_lines(environment)}"
-        "WORKDIR /app\n"
+        f"{owned_workdir('/app', user, ctx.writable)}"
         f"COPY --from=build --chown={user}:{user} /app ./\n"
         f"{workdir}"
         f"USER {user}\n"

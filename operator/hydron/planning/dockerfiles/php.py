@@ -8,7 +8,7 @@ www-data (a non-root user cannot bind port 80).
 from __future__ import annotations
 
 from . import images
-from .common import Context, env_lines, header, healthcheck, php_check
+from .common import Context, env_lines, header, healthcheck, owned_workdir, php_check
 
 PORT = 8080
 # PDO drivers per database; the -dev packages are what docker-php-ext-install compiles against.
@@ -47,7 +47,7 @@ def generate(ctx: Context) -> str:
         f"{ext_step}"
         f"{APACHE_SETUP}"
         f"{env_lines({**environment, 'PORT': str(PORT)})}"
-        "WORKDIR /var/www/html\n"
+        f"{owned_workdir('/var/www/html', 'www-data', ctx.writable)}"
         "COPY --from=vendor --chown=www-data:www-data /app /var/www/html\n"
         "USER www-data\n"
         f"EXPOSE {PORT}\n"

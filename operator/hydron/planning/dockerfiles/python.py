@@ -7,12 +7,23 @@ copies only that venv and the sources. Package-manager tools live in a separate 
 
 from __future__ import annotations
 
+import posixpath
+import re
+
 from . import images
-from .common import Context, add_user, env_lines, expose, header, healthcheck, port_env, python_check, start
+from .common import (
+    Context, add_user, apt_install, env_lines, expose, header, healthcheck, owned_workdir, port_env, python_check,
+    relative_to, start,
+)
+from .pythondeps import build_needs, interpreter
 
 VENV_ENV = {"VIRTUAL_ENV": "/opt/venv", "PATH": "/opt/venv/bin:$PATH"}
 BUILD_ENV = {"PIP_NO_CACHE_DIR": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 TOOLS = {"poetry": "poetry", "uv": "uv", "pipenv": "pipenv"}
+# Servers a start command runs that are packages of their own: (program, package).
+SERVERS = {"gunicorn": "gunicorn", "uvicorn": "uvicorn", "hypercorn": "hypercorn", "daphne": "daphne",
+           "waitress-serve": "waitress", "granian": "granian"}
+_REQUIREMENT_FILE = re.compile(r"(?:-r|--requirement|-c|--constraint)[ =]+(\S+)")
 
 
 def _tool(pm: str) -> str:
@@ -41,31 +52,69 @@ def _install_steps(ctx: Context, pm: str) -> str:
                 f"RUN {install or 'pipenv install --deploy --system'}\n"
                 "COPY . .\n")
     if install and "requirements" in install:
-        return "COPY requirements*.txt ./\n" f"RUN {install}\n" "COPY . .\n"
+        return f"{_copy_requirements(ctx, install)}RUN {install}\n" "COPY . .\n"
     # `pip install .` needs the package's sources: no separate dependency layer is possible.
     return "COPY . .\n" f"RUN {install or 'pip install .'}\n"
 
 
+def _copy_requirements(ctx: Context, install: str) -> str:
+    """The requirements files the install reads and every file they include, each at its own path
+    (a folder such as requirements/ is copied whole, so `-r base.txt` inside it resolves)."""
+    named = set(_REQUIREMENT_FILE.findall(install))
+    named |= {relative_to(p.file, ctx.service.path) for p in ctx.service.packages or () if p.file.endswith(".txt")}
+    named = {posixpath.normpath(n) for n in named if not n.startswith("../")}
+    if not named:
+        return "COPY requirements*.txt ./\n"
+    folders = sorted({n.split("/")[0] for n in named if "/" in n})
+    files = sorted(n for n in named if "/" not in n)
+    return "".join([f"COPY {' '.join(files)} ./\n" if files else "",
+                    *(f"COPY {folder}/ {folder}/\n" for folder in folders)])
+
+
+def _missing_server(ctx: Context, pm: str) -> str:
+    """Install the server the start command runs when the manifests do not declare it (a Procfile's
+    `gunicorn app:app` with no gunicorn pin, or the analysis' own choice of server for a Flask app)."""
+    if ctx.service.packages is None or not ctx.start_command:
+        return ""
+    words = ctx.start_command.split()
+    program = next((w for w in words if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w)), "")
+    package = SERVERS.get(program.rsplit("/", 1)[-1])
+    if package is None or package in {p.name for p in ctx.service.packages}:
+        return ""
+    install = f"uv pip install --python /opt/venv/bin/python {package}" if pm == "uv" else f"pip install {package}"
+    return f"# The start command runs {package}, which the manifests do not declare.\nRUN {install}\n"
+
+
 def generate(ctx: Context) -> str:
     pm = ctx.service.package_manager.name if ctx.service.package_manager else "pip"
-    base = images.python(ctx.version)
+    packages = ctx.service.packages or []
+    version, reason = interpreter(ctx.version, packages, images.DEFAULTS["python"])
+    base = images.python(images.dotted(version))
+    why = f"# Python {images.dotted(version)}: {reason}.\n" if reason else ""
+    build_packages, runtime_packages = build_needs(packages, version)
+    build_tools = ("# Compiler and headers for the packages that build from source (build stage only).\n"
+                   f"{apt_install(*build_packages)}") if build_packages else ""
     build = f"RUN {ctx.build}\n" if ctx.build else ""
     runtime_env = {"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1", **VENV_ENV, **port_env(ctx)}
     return (
         header(ctx, f"python, {pm}{', ' + ctx.framework if ctx.framework else ''}")
+        + why
         + "\n"
         f"FROM {base} AS build\n"
+        f"{build_tools}"
         f"{env_lines({**BUILD_ENV, **VENV_ENV})}"
         "WORKDIR /app\n"
         "RUN python -m venv /opt/venv\n"
         f"{_tool(pm)}"
         f"{_install_steps(ctx, pm)}"
+        f"{_missing_server(ctx, pm)}"
         f"{build}"
         "\n"
         f"FROM {base} AS runtime\n"
+        f"{apt_install(*runtime_packages)}"
         f"{env_lines(runtime_env)}"
         f"{add_user()}"
-        "WORKDIR /app\n"
+        f"{owned_workdir('/app', writable=ctx.writable)}"
         "COPY --from=build /opt/venv /opt/venv\n"
         "COPY --from=build --chown=app:app /app /app\n"
         "USER app\n"

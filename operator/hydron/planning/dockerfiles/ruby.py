@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from . import images
-from .common import Context, add_user, apt_install, env_lines, expose, header, healthcheck, port_env, ruby_check, start
+from .common import (
+    Context, add_user, apt_install, env_lines, expose, header, healthcheck, owned_workdir, port_env, ruby_check, start,
+)
 
 BUNDLE_ENV = {"BUNDLE_DEPLOYMENT": "1", "BUNDLE_PATH": "/usr/local/bundle", "BUNDLE_WITHOUT": "development:test"}
 # Native libraries the database gems compile against (build) and load (runtime).
@@ -41,7 +43,7 @@ def generate(ctx: Context) -> str:
         f"{apt_install(*runtime_libs)}"
         f"{env_lines({**environment, **port_env(ctx)})}"
         f"{add_user()}"
-        "WORKDIR /app\n"
+        f"{owned_workdir('/app', writable=ctx.writable)}"
         "COPY --from=build /usr/local/bundle /usr/local/bundle\n"
         "COPY --from=build --chown=app:app /app /app\n"
         "USER app\n"

@@ -16,6 +16,7 @@ FROM oven/bun:1.1-slim AS runtime
 ENV NODE_ENV=production \
     PORT=8787
 WORKDIR /app
+RUN chown bun:bun /app
 COPY --from=build --chown=bun:bun /app ./
 USER bun
 EXPOSE 8787

@@ -13,6 +13,7 @@ FROM mcr.microsoft.com/dotnet/aspnet:8.0 AS runtime
 ENV PORT=8080 \
     ASPNETCORE_HTTP_PORTS=8080
 WORKDIR /app
+RUN chown app:app /app
 COPY --from=build --chown=app:app /out ./
 USER app
 EXPOSE 8080

@@ -30,6 +30,7 @@ ENV MIX_ENV=prod \
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app app
 WORKDIR /app
+RUN chown app:app /app
 COPY --from=build --chown=app:app /app/_build/prod/rel/chat ./
 USER app
 EXPOSE 4000

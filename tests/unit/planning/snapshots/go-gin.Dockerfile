@@ -2,7 +2,7 @@
 # Multi-stage: dependencies install from the manifests before the sources are copied,
 # so a code change reuses the dependency layer. The runtime stage runs as a non-root user.
 
-FROM golang:1.22-bookworm AS build
+FROM golang:1.23-bookworm AS build
 ENV CGO_ENABLED=0 GOFLAGS=-trimpath
 WORKDIR /src
 COPY go.mod go.sum* ./
@@ -17,6 +17,8 @@ RUN apt-get update \
 ENV PORT=8080
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app app
+WORKDIR /app
+RUN chown app:app /app
 COPY --from=build /out/api /usr/local/bin/api
 USER app
 EXPOSE 8080

@@ -18,6 +18,7 @@ ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75" \
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app app
 WORKDIR /app
+RUN chown app:app /app
 COPY --from=build --chown=app:app /out/quarkus-app /app/quarkus-app
 USER app
 EXPOSE 8080

@@ -17,6 +17,7 @@ ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75" \
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app app
 WORKDIR /app
+RUN chown app:app /app
 COPY --from=build --chown=app:app /out/app.jar /app/app.jar
 USER app
 EXPOSE 8080

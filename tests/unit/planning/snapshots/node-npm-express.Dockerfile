@@ -17,6 +17,7 @@ FROM node:18-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000
 WORKDIR /app
+RUN chown node:node /app
 COPY --from=build --chown=node:node /app ./
 USER node
 EXPOSE 3000

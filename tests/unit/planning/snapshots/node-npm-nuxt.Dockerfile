@@ -21,6 +21,7 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     NITRO_HOST=0.0.0.0
 WORKDIR /app
+RUN chown node:node /app
 COPY --from=build --chown=node:node /app ./
 USER node
 EXPOSE 3000

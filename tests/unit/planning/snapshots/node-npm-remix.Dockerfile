@@ -20,6 +20,7 @@ ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0
 WORKDIR /app
+RUN chown node:node /app
 COPY --from=build --chown=node:node /app ./
 USER node
 EXPOSE 3000

@@ -23,6 +23,7 @@ ENV NODE_ENV=production \
     HOSTNAME=0.0.0.0 \
     NEXT_TELEMETRY_DISABLED=1
 WORKDIR /app
+RUN chown node:node /app
 COPY --from=build --chown=node:node /app ./
 USER node
 EXPOSE 3000

@@ -19,6 +19,7 @@ ENV APP_ENV=production \
     LOG_CHANNEL=stderr \
     PORT=8080
 WORKDIR /var/www/html
+RUN chown www-data:www-data /var/www/html
 COPY --from=vendor --chown=www-data:www-data /app /var/www/html
 USER www-data
 EXPOSE 8080

@@ -18,6 +18,7 @@ RUN a2enmod rewrite \
 ENV APP_ENV=prod \
     PORT=8080
 WORKDIR /var/www/html
+RUN chown www-data:www-data /var/www/html
 COPY --from=vendor --chown=www-data:www-data /app /var/www/html
 USER www-data
 EXPOSE 8080

@@ -10,7 +10,7 @@ ENV PIP_NO_CACHE_DIR=1 \
     PATH="/opt/venv/bin:$PATH"
 WORKDIR /app
 RUN python -m venv /opt/venv
-COPY requirements*.txt ./
+COPY requirements.txt ./
 RUN pip install -r requirements.txt
 COPY . .
 
@@ -23,6 +23,7 @@ ENV PYTHONUNBUFFERED=1 \
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app app
 WORKDIR /app
+RUN chown app:app /app
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build --chown=app:app /app /app
 USER app

@@ -2,7 +2,7 @@
 # Multi-stage: dependencies install from the manifests before the sources are copied,
 # so a code change reuses the dependency layer. The runtime stage runs as a non-root user.
 
-FROM rust:1.79-slim-bookworm AS build
+FROM rust:1-slim-bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends pkg-config libssl-dev \
  && apt-get clean && rm -rf /var/lib/apt/lists/*
@@ -21,6 +21,8 @@ RUN apt-get update \
 ENV PORT=3000
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app app
+WORKDIR /app
+RUN chown app:app /app
 COPY --from=build /usr/local/bin/inventory /usr/local/bin/inventory
 USER app
 EXPOSE 3000

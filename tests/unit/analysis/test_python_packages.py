@@ -1,0 +1,51 @@
+"""Python services report their declared packages with the versions they pin, following nested requirements files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hydron.analysis import analyze
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def test_nested_requirements_files_are_followed_and_their_pins_reported(tmp_path):
+    repo = write(tmp_path, {
+        "requirements.txt": "-r requirements/production.txt\n",
+        "requirements/production.txt": "-r base.txt\ngunicorn==21.2.0\n",
+        "requirements/base.txt": "Django==3.2.5  # LTS\npsycopg2>=2.8,<2.9 ; python_version >= '3'\n"
+                                 "git+https://example.com/lib.git#egg=lib\n",
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
+    })
+    service = analyze(repo).services[0]
+    assert service.install_command.value == "pip install -r requirements.txt"
+    pins = {p.name: (p.version, p.file) for p in service.packages}
+    assert pins["django"] == ("==3.2.5", "requirements/base.txt")
+    assert pins["psycopg2"] == (">=2.8,<2.9", "requirements/base.txt")
+    assert pins["gunicorn"] == ("==21.2.0", "requirements/production.txt")
+    assert "git" not in pins
+
+
+def test_a_requirements_folder_without_a_root_file_installs_its_production_file(tmp_path):
+    """cookiecutter-django's layout: pyproject.toml only configures tools; the requirements live in a folder."""
+    repo = write(tmp_path, {"pyproject.toml": "[tool.black]\nline-length = 100\n",
+                            "requirements/production.txt": "flask==3.0.0\n",
+                            "app.py": "from flask import Flask\napp = Flask(__name__)\n"})
+    service = analyze(repo).services[0]
+    assert service.install_command.value == "pip install -r requirements/production.txt"
+    assert [(p.name, p.version) for p in service.packages] == [("flask", "==3.0.0")]
+
+
+def test_poetry_constraints_are_reported_as_declared(tmp_path):
+    repo = write(tmp_path, {"pyproject.toml": '[tool.poetry]\nname = "x"\n[tool.poetry.dependencies]\n'
+                                              'python = "^3.9"\nnumpy = "^1.24"\nfastapi = {version = "0.110.0"}\n'
+                                              'uvicorn = "*"\n',
+                            "main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
+    pins = {p.name: p.version for p in analyze(repo).services[0].packages}
+    assert pins == {"numpy": "^1.24", "fastapi": "0.110.0", "uvicorn": None}

@@ -1,0 +1,128 @@
+"""Which datastores a plan provisions and how it wires them to what the app actually reads."""
+
+from __future__ import annotations
+
+from hydron.planning import PlanInputs, plan, secret_data
+from tests.unit.planning.factories import analysis, app_spec, backing, env, service
+
+
+def make(svc, *databases):
+    draft = plan(PlanInputs("shop", app_spec(), analysis(svc, databases=list(databases)), "0" * 40))
+    return draft, {s.name: s for s in draft.spec.services}
+
+
+def env_of(planned):
+    return {e.name: e for e in planned.env}
+
+
+def test_an_app_supporting_several_sql_engines_gets_one_database():
+    svc = service("api", env_vars=[env("DATABASE_URL", secret=True, required=True)],
+                  depends=[("postgres", "backing"), ("mysql", "backing"), ("redis", "backing")])
+    draft, services = make(svc, backing("postgres"), backing("mysql"), backing("redis"))
+    assert "postgres" in services and "redis" in services and "mysql" not in services
+    assert services["api"].depends_on == ["postgres", "redis"]
+    assert env_of(services["api"])["DATABASE_URL"].value_from.secret_key_ref.name == "shop-postgres"
+    assert any("several SQL databases" in f.message and "postgres" in f.message for f in draft.findings)
+    without_mysql = svc.model_copy(update={"depends_on": [d for d in svc.depends_on if d.name != "mysql"]})
+    assert draft.need == make(without_mysql, backing("postgres"), backing("redis"))[0].need, "sized without mysql"
+
+
+def test_the_engine_the_repository_runs_in_compose_wins():
+    svc = service("api", depends=[("postgres", "backing"), ("db", "backing")])
+    compose_mysql = backing("mysql", name="db").model_copy(update={"image": "mysql:8.0"})
+    _, services = make(svc, backing("postgres"), compose_mysql)
+    assert "db" in services and "postgres" not in services
+
+
+def test_the_engine_selector_is_set_for_the_engine_the_plan_runs():
+    svc = service("app", language="php", framework="Laravel", pm="composer", lockfile="composer.lock",
+                  env_vars=[env("DB_CONNECTION", default="sqlite"), env("DB_HOST", required=True)],
+                  depends=[("postgres", "backing")])
+    _, services = make(svc, backing("postgres", used_by=["app"]))
+    assert env_of(services["app"])["DB_CONNECTION"].value == "pgsql"
+
+
+def test_the_engine_selector_keeps_the_spelling_of_the_apps_own_default():
+    svc = service("site", language="python", framework="Django", pm="pip", lockfile=None,
+                  env_vars=[env("DB_ENGINE", default="django.db.backends.sqlite3")], depends=[("mysql", "backing")])
+    _, services = make(svc, backing("mysql", used_by=["site"]))
+    assert env_of(services["site"])["DB_ENGINE"].value == "django.db.backends.mysql"
+
+
+def test_spring_boot_gets_its_own_datasource_variables_with_a_jdbc_url():
+    svc = service("orders", language="java", framework="Spring Boot", pm="maven", lockfile=None, port=8080,
+                  depends=[("postgres", "backing")])
+    draft, services = make(svc, backing("postgres", used_by=["orders"]))
+    wired = env_of(services["orders"])
+    assert "DATABASE_URL" not in wired
+    refs = {n: wired[n].value_from.secret_key_ref.key for n in
+            ("SPRING_DATASOURCE_URL", "SPRING_DATASOURCE_USERNAME", "SPRING_DATASOURCE_PASSWORD")}
+    assert refs == {"SPRING_DATASOURCE_URL": "jdbc-url", "SPRING_DATASOURCE_USERNAME": "username",
+                    "SPRING_DATASOURCE_PASSWORD": "password"}
+    data = secret_data(next(s for s in draft.spec.secrets if s.name == "shop-postgres"))
+    assert data["jdbc-url"] == "jdbc:postgresql://postgres:5432/app"
+
+
+def test_a_datastore_only_an_optional_feature_uses_is_not_run():
+    svc = service("api", env_vars=[env("ELASTICSEARCH_URL")],
+                  depends=[("postgres", "backing"), ("elasticsearch", "backing")])
+    search = backing("elasticsearch").model_copy(update={"optional": True})
+    draft, services = make(svc, backing("postgres"), search)
+    assert "elasticsearch" not in services and services["api"].depends_on == ["postgres"]
+    assert "ELASTICSEARCH_URL" not in env_of(services["api"])
+    assert any("optional feature" in f.message and "elasticsearch" in f.message for f in draft.findings)
+
+
+def sqlite_app(path: str | None):
+    svc = service("notes", language="python", framework="Flask", pm="pip", lockfile=None,
+                  install="pip install -r requirements.txt", start="gunicorn app:app", port=8000,
+                  depends=[("sqlite", "backing")])
+    return make(svc, backing("sqlite", used_by=["notes"]).model_copy(update={"path": path}))
+
+
+def test_a_sqlite_file_is_kept_on_a_volume_the_service_user_can_write():
+    draft, services = sqlite_app("instance/notes.db")
+    notes = services["notes"]
+    assert [v.path for v in notes.volumes] == ["/app/instance"]
+    assert notes.volumes[0].name == "hydron-shop-notes-app-instance"
+    assert "RUN mkdir -p /app/instance && chown app:app /app /app/instance\n" in notes.dockerfile
+    assert "sqlite" not in services, "a file database is no container"
+    assert draft.need.backing_memory_mib == 0, "and needs no memory of its own"
+
+
+def test_a_sqlite_file_beside_the_code_is_a_warning_not_a_volume_over_the_code():
+    draft, services = sqlite_app("notes.db")
+    assert services["notes"].volumes == []
+    warning = next(f for f in draft.findings if f.field == "services[notes].volumes")
+    assert warning.severity == "Warning" and "lost at the next release" in warning.message
+
+
+def test_a_bare_db_selector_with_no_default_is_set_to_the_engine():
+    svc = service("web", language="python", framework="Django", pm="pip", lockfile=None,
+                  env_vars=[env("DB"), env("DB_HOST", default=""), env("DB_USER", default="postgres")],
+                  depends=[("db", "backing")])
+    _, services = make(svc, backing("postgres", name="db", used_by=["web"]))
+    assert env_of(services["web"])["DB"].value == "postgres"
+
+
+def test_a_service_wired_by_host_and_user_also_gets_the_password_beside_them():
+    svc = service("web", env_vars=[env("DB_HOST", default=""), env("DB_USER", default="postgres")],
+                  depends=[("postgres", "backing")])
+    _, services = make(svc, backing("postgres", used_by=["web"]))
+    wired = env_of(services["web"])
+    assert wired["DB_PASSWORD"].value_from.secret_key_ref.key == "password"
+    assert wired["DB_USER"].value_from.secret_key_ref.key == "username"
+
+
+def test_a_compose_database_name_that_is_no_dns_label_is_made_one():
+    svc = service("api", depends=[("rallly_db", "backing")])
+    _, services = make(svc, backing("postgres", name="rallly_db"))
+    assert "rallly-db" in services and services["api"].depends_on == ["rallly-db"]
+    assert services["rallly-db"].volumes[0].name == "hydron-shop-rallly-db-var-lib-postgresql-data"
+
+
+def test_a_database_url_a_spring_app_reads_is_a_jdbc_url():
+    svc = service("orders", language="java", framework="Spring Boot", pm="maven", lockfile=None, port=8080,
+                  env_vars=[env("DATABASE_URL", secret=True, required=True)], depends=[("postgres", "backing")])
+    _, services = make(svc, backing("postgres", used_by=["orders"]))
+    assert env_of(services["orders"])["DATABASE_URL"].value_from.secret_key_ref.key == "jdbc-url"
