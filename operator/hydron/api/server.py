@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from hydron.api.base import (
     AGE_COLUMN,
+    EMAIL,
+    HOST,
+    HOST_KEY,
+    HTTP_URL,
+    IMAGE,
     IMMUTABLE,
+    USER,
     MAP_BY_NAME,
     ApiModel,
     DeletionPolicy,
     SecretKeyReference,
     StatusBase,
     ready_columns,
-    validations,
 )
 from hydron.api.infraplan import FirewallRule
 
@@ -24,8 +29,8 @@ from hydron.api.infraplan import FirewallRule
 class ProxySettings(ApiModel):
     """The reverse proxy in front of the apps."""
 
-    acme_email: str | None = Field(default=None, description="Contact e-mail given to the ACME CA.")
-    acme_ca: str | None = Field(
+    acme_email: EMAIL.type() | None = Field(default=None, description="Contact e-mail given to the ACME CA.")
+    acme_ca: HTTP_URL.type() | None = Field(
         default=None, description="ACME directory URL. Default: Let's Encrypt production."
     )
     acme_ca_root_secret_ref: SecretKeyReference | None = Field(
@@ -36,22 +41,20 @@ class ProxySettings(ApiModel):
 class ServerSpec(ApiModel):
     """How to reach the server and what Hydron may do to it."""
 
-    address: str = Field(
-        min_length=1,
+    address: HOST.type(IMMUTABLE) = Field(
         description="Host name or IP address to connect to. Immutable: a new address is a new Server.",
-        json_schema_extra=validations(IMMUTABLE),
     )
     port: int = Field(default=22, ge=1, le=65535, description="SSH port.")
-    public_address: str | None = Field(
-        default=None, min_length=1,
+    public_address: HOST.type() | None = Field(
+        default=None,
         description="Where users reach the server's proxy on ports 80 and 443, when that is not `address` "
                     "(SSH over a private network or a bastion). Deployments check HTTPS here.",
     )
-    user: str = Field(default="root", min_length=1, description="SSH user; root, or a user with sudo.")
+    user: USER.type() = Field(default="root", description="SSH user; root, or a user with sudo.")
     ssh_key_secret_ref: SecretKeyReference = Field(
         description="Secret key holding the SSH private key (kubernetes.io/ssh-auth uses key ssh-privatekey)."
     )
-    host_key: str | None = Field(
+    host_key: HOST_KEY.type() | None = Field(
         default=None,
         description=(
             "Pinned SSH host public key (`ssh-ed25519 AAAA...`). Unset: the key seen at first contact is "
@@ -69,12 +72,13 @@ class ServerSpec(ApiModel):
     )
     firewall: list[FirewallRule] = Field(
         default_factory=list,
+        max_length=64,
         description=(
             "Inbound openings beyond SSH and the proxy's 80/443. Also the only container ports "
             "published with `docker run -p` that are reachable from outside."
         ),
     )
-    base_images: list[Annotated[str, Field(min_length=1, max_length=255)]] = Field(
+    base_images: list[IMAGE.type()] = Field(
         default_factory=list,
         max_length=64,
         description="Images to have in the server's Docker before builds need them, e.g. python:3.11-slim.",
@@ -121,7 +125,7 @@ class ResourceUsage(ApiModel):
 class ServerStatus(StatusBase):
     """What Hydron knows of the server."""
 
-    host_key: str | None = Field(default=None, description="Host public key recorded at first contact.")
+    host_key: HOST_KEY.type() | None = Field(default=None, description="Host public key recorded at first contact.")
     host_key_fingerprint: str | None = Field(default=None, description="SHA256 fingerprint of the host key.")
     facts: ServerFacts | None = Field(default=None, description="OS, CPU, memory, disk, Docker.")
     steps: list[ProvisioningStep] = Field(
