@@ -38,7 +38,7 @@ def _safe_subdir(context: str) -> str:
 def _git_archive(checkout: Path, commit: str, subdir: str) -> bytes:
     treeish = commit if subdir == "." else f"{commit}:{subdir}"
     result = subprocess.run(
-        ["git", "-C", str(checkout), "archive", "--format=tar", treeish],
+        ["git", "-C", str(checkout), "archive", "--format=tar", "--", treeish],
         capture_output=True, check=False, timeout=300,
     )
     if result.returncode != 0:

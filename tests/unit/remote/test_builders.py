@@ -70,7 +70,7 @@ def test_nft():
 def test_docker():
     assert docker.server_version() == observe("docker", "version", "--format", "{{.Server.Version}}", ok_exit=(0, 1, 127))
     assert docker.load() == mutate("docker", "load")
-    assert docker.pull("python:3.11-slim") == mutate("docker", "pull", "python:3.11-slim")
+    assert docker.pull("python:3.11-slim") == mutate("docker", "pull", "--", "python:3.11-slim")
     assert docker.image_tags() == observe("docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}")
 
 

@@ -23,7 +23,8 @@ def root_file(ctx: StepContext) -> str | None:
 def ca_reachable(ca: str, root: str | None):
     """HTTP status of the CA's directory as the server sees it."""
     trust = ("--cacert", root) if root else ()
-    return observe("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", *trust, ca, ok_exit=range(0, 100))
+    return observe("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", *trust, "--url", ca,
+                   ok_exit=range(0, 100))
 
 
 class Certificates(Step):

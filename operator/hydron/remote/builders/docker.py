@@ -29,4 +29,5 @@ def load() -> Command:
 
 
 def pull(image: str) -> Command:
-    return mutate("docker", "pull", image)
+    """`docker pull -- IMAGE`: after `--`, an image named like an option is only a bad name."""
+    return mutate("docker", "pull", "--", image)
