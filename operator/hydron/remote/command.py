@@ -12,6 +12,8 @@ import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from hydron.remote.errors import CommandFailed
+
 ROOT = "root"
 SUDO = ("sudo", "-n", "--")
 
@@ -25,6 +27,10 @@ class Command:
     ok_exit: frozenset[int] = field(default=frozenset({0}))
     privileged: bool = True
     """Run as root (through `sudo -n` when the SSH user is not root)."""
+    stdin: bytes | None = field(default=None, repr=False, compare=False)
+    """What to send on stdin unless the caller gives other input (files.write)."""
+    failures: tuple[tuple[int, type[CommandFailed]], ...] = ()
+    """(exit status, CommandFailed subclass) for exits that mean something specific."""
 
     def line(self) -> str:
         """The shell-quoted command line sent to the server."""
@@ -32,6 +38,10 @@ class Command:
 
     def accepts(self, exit_status: int | None) -> bool:
         return exit_status in self.ok_exit
+
+    def failure_for(self, exit_status: int | None) -> type[CommandFailed]:
+        """The error class for a refused exit status (CommandFailed unless named)."""
+        return next((error for status, error in self.failures if status == exit_status), CommandFailed)
 
 
 def observe(*argv: str, ok_exit: Iterable[int] = (0,), privileged: bool = True) -> Command:

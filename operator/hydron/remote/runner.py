@@ -70,12 +70,12 @@ class CommandRunner:
         display = self._account(command)
         result = await self.executor.exec(
             shlex.join(with_privilege(command, self.user)),
-            input=input,
+            input=input if input is not None else command.stdin,
             on_line=_both(self.on_line, on_line),
             timeout=timeout or (MUTATE_TIMEOUT if command.mutates else OBSERVE_TIMEOUT),
         )
         if check and not command.accepts(result.exit_status):
-            raise CommandFailed(display, result.exit_status, result.stdout, result.stderr)
+            raise command.failure_for(result.exit_status)(display, result.exit_status, result.stdout, result.stderr)
         return result
 
     def stream(self, command: Command) -> AsyncIterator[bytes]:

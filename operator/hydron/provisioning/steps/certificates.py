@@ -45,7 +45,7 @@ class Certificates(Step):
 
     async def change(self, ctx: StepContext, found: Observation) -> str:
         if ctx.acme_root_pem:
-            await ctx.run.run(files.write(caddy_config.ACME_ROOT_FILE, "0644"), input=ctx.acme_root_pem.encode())
+            await ctx.run.run(files.write(caddy_config.ACME_ROOT_FILE, ctx.acme_root_pem.encode(), "0644"))
         config = await running_config(ctx)
         if config is DOWN:
             raise StepError("Caddy's admin API does not answer; the reverse-proxy step must succeed first", retryable=True)

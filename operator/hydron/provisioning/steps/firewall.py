@@ -88,7 +88,7 @@ class Firewall(Step):
 
     async def change(self, ctx: StepContext, found: Observation) -> str:
         await packages.install(ctx, [ctx.os.nftables_package])
-        await ctx.run.run(files.write(RULESET_PATH), input=self.ruleset(ctx).encode())
+        await ctx.run.run(files.write(RULESET_PATH, self.ruleset(ctx).encode()))
         checked = await ctx.run.run(nft.check(RULESET_PATH), check=False)
         if not checked.ok:
             raise StepError(f"nft rejected the generated ruleset: {checked.stderr.strip()[-400:]}")
