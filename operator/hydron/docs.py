@@ -268,6 +268,8 @@ DOCUMENTED: tuple[Reason, ...] = (
     _doc("HostUnreachable", PROV, "The connection dropped during a step.", "Hydron retries; the step observes first."),
     _doc("Timeout", PROV, "A step's command ran too long.", "Check the server's load and network; Hydron retries."),
     _doc("CommandFailed", PROV, "A step's command failed.", "Read the output in the message."),
+    _doc("InvalidFirewallRule", PROV, "A spec.firewall rule stored before the CRD checked it is no address range; "
+         "it stays closed, the other rules and steps are applied.", "Fix or remove the rule the message names.", False),
     _doc("IncompleteWrite", PROV, "A file sent to the server arrived short or altered (length and sha256 are checked "
          "before it replaces the old one); the old file was kept.", "Hydron retries; if it persists, check the connection."),
     # Deployment

@@ -40,6 +40,15 @@ def validations(*rules: dict[str, str]) -> dict[str, Any]:
 
 IMMUTABLE = cel("self == oldSelf", "is immutable")
 
+STORED: dict[str, bool] = {"stored": True}
+"""Validation context for an object read back from the API server (the controllers'
+parse): it passed admission, perhaps under an older CRD, and a model may choose to
+set aside a part that no longer passes instead of refusing the whole object."""
+
+
+def is_stored(context: Any) -> bool:
+    return isinstance(context, dict) and bool(context.get("stored"))
+
 
 # --- values that reach a command line ---------------------------------------------
 # Each is checked twice with the same rule: by the API server at `kubectl apply` (a CEL

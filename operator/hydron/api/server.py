@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, model_validator
 
 from hydron.api.base import (
     AGE_COLUMN,
@@ -21,9 +22,31 @@ from hydron.api.base import (
     DeletionPolicy,
     SecretKeyReference,
     StatusBase,
+    is_stored,
     ready_columns,
 )
 from hydron.api.infraplan import FirewallRule
+
+
+@dataclass(frozen=True)
+class RejectedRule:
+    """A stored spec.firewall entry that no longer passes the checks (admitted before
+    the CRD had them): left closed and named, while the other rules and steps go on."""
+
+    index: int
+    summary: str
+    problem: str
+
+    def describe(self) -> str:
+        return f"spec.firewall[{self.index}] ({self.summary}): {self.problem}; that opening stays closed"
+
+
+def _rule_summary(raw: Any) -> str:
+    if not isinstance(raw, dict):
+        return "not a rule"
+    source = str(raw.get("source", "0.0.0.0/0"))
+    source = source if len(source) <= 64 else source[:63] + "…"
+    return f"port {raw.get('port')}/{raw.get('protocol', 'tcp')} from {source!r}"
 
 
 class ProxySettings(ApiModel):
@@ -84,6 +107,36 @@ class ServerSpec(ApiModel):
         description="Images to have in the server's Docker before builds need them, e.g. python:3.11-slim.",
     )
     proxy: ProxySettings = Field(default_factory=ProxySettings, description="Reverse proxy and certificates.")
+
+    _rejected_firewall: tuple[RejectedRule, ...] = PrivateAttr(default=())
+
+    @property
+    def rejected_firewall(self) -> tuple[RejectedRule, ...]:
+        """Stored firewall rules set aside as invalid (see RejectedRule)."""
+        return self._rejected_firewall
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _set_aside_invalid_stored_rules(cls, data: Any, handler, info: ValidationInfo) -> Any:
+        """Strict, except for a stored object: there one bad firewall rule must not stop
+        provisioning, so it is set aside (the firewall step names it) and the rest is
+        checked as usual."""
+        rules = data.get("firewall") if isinstance(data, dict) else None
+        if not is_stored(info.context) or not isinstance(rules, list):
+            return handler(data)
+        kept, rejected = [], []
+        for index, raw in enumerate(rules):
+            try:
+                FirewallRule.model_validate(raw)
+            except ValidationError as error:
+                problem = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'rule'}: {e['msg'].removeprefix('Value error, ')}"
+                                    for e in error.errors()[:2])
+                rejected.append(RejectedRule(index, _rule_summary(raw), problem))
+            else:
+                kept.append(raw)
+        spec = handler({**data, "firewall": kept})
+        spec._rejected_firewall = tuple(rejected)
+        return spec
 
 
 class ServerFacts(ApiModel):

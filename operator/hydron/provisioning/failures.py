@@ -10,6 +10,8 @@ from hydron.remote.errors import CommandFailed, IncompleteWrite, MutationRefused
 
 STEP_FAILED = "StepFailed"
 DISK_FULL = "DiskFull"
+INVALID_SPEC_PART = "InvalidFirewallRule"
+"""A step did its job without a part of the spec it set aside as invalid (spec_problems)."""
 
 
 class StepError(Exception):

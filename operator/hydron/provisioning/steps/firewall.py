@@ -69,6 +69,12 @@ def ssh_ports(ctx: StepContext) -> list[int]:
 class Firewall(Step):
     name = "firewall"
 
+    def spec_problems(self, ctx: StepContext) -> str | None:
+        rejected = ctx.spec.rejected_firewall
+        if not rejected:
+            return None
+        return "; ".join(r.describe() for r in rejected) + ". The other openings are in place; fix or remove the rule."
+
     def ruleset(self, ctx: StepContext) -> str:
         return render(ssh_ports(ctx), ctx.spec.firewall)
 
