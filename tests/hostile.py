@@ -55,6 +55,7 @@ FIELDS: list[tuple[str, tuple[Any, ...], str]] = [
     ("Server", ("firewall", 0, "source"), "must be an address range in CIDR form"),
     ("Server", ("proxy", "acmeCa"), "must be an http:// or https:// URL"),
     ("Server", ("proxy", "acmeEmail"), "must be an e-mail address"),
+    ("Application", ("source", "git", "url"), "must be an https://, http://, ssh://, git://, file:// or user@host:path Git URL"),
     ("Application", ("source", "git", "ref"), "must be a branch, tag or commit"),
     ("Application", ("source", "git", "path"), "must be a relative path inside the repository"),
     ("Application", ("services", 0, "name"), "must be a lower-case DNS label"),

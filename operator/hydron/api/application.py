@@ -11,6 +11,7 @@ from hydron.analysis.models import Analysis
 from hydron.api.base import (
     AGE_COLUMN,
     GIT_REF,
+    GIT_URL,
     IMAGE,
     NAME,
     RELATIVE_PATH,
@@ -29,17 +30,7 @@ from hydron.api.base import (
 class GitSource(ApiModel):
     """A Git repository to build from."""
 
-    url: str = Field(
-        description="Clone URL: https://, ssh://, git@host:org/repo.git, git:// or file://.",
-        min_length=1,
-        max_length=2048,
-        json_schema_extra=validations(
-            cel(
-                "self.matches('^(https?|ssh|git|file)://.+$') || self.matches('^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:.+$')",
-                "must be an https://, http://, ssh://, git://, file:// or user@host:path Git URL",
-            )
-        ),
-    )
+    url: GIT_URL.type() = Field(description="Clone URL: https://, ssh://, git@host:org/repo.git, git:// or file://.")
     ref: GIT_REF.type() | None = Field(
         default=None, description="Branch, tag or commit to deploy. Default: the repository's default branch."
     )

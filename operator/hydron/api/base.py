@@ -209,6 +209,24 @@ OBJECT_NAME = matching(
 SECRET_KEY = matching(r"^[-._a-zA-Z0-9]+$", "must be a Secret key: letters, digits, '-', '_' and '.'", 253)
 
 
+_GIT_URL_FORMS = (r"^(https?|ssh|git|file)://[^\s]+$", r"^[A-Za-z0-9._][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.-]*:[^\s]+$")
+_OPTION_AFTER = r"(://|@|:)-"
+
+
+def _is_git_url(value: str) -> bool:
+    return any(re.fullmatch(form, value) for form in _GIT_URL_FORMS) and not re.search(_OPTION_AFTER, value)
+
+
+GIT_URL = StringCheck(
+    "(" + " || ".join(f"self.matches({cel_string(form)})" for form in _GIT_URL_FORMS) + ")"
+    + f" && !self.matches({cel_string(_OPTION_AFTER)})",
+    "must be an https://, http://, ssh://, git://, file:// or user@host:path Git URL, without spaces and with no "
+    "part beginning with '-'",
+    _is_git_url,
+    2048,
+)
+
+
 def _is_cidr(value: str) -> bool:
     """An address range with an explicit prefix length, e.g. 203.0.113.0/24 or 2001:db8::/32."""
     if not re.fullmatch(r"[0-9A-Fa-f:.]+/[0-9]{1,3}", value):
