@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from hydron.api import Application, Deployment, InfraPlan, Server
-from hydron.api.base import CIDR, HOST, IMAGE, USER
+from hydron.api.checks import CIDR, HOST, IMAGE, USER
 from hydron.api.crdgen import all_crds
 from tests.hostile import BAD_CIDRS, FIELDS, VALID, cases
 

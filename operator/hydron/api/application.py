@@ -10,12 +10,6 @@ from pydantic import ConfigDict, Field
 from hydron.analysis.models import Analysis
 from hydron.api.base import (
     AGE_COLUMN,
-    GIT_REF,
-    GIT_URL,
-    IMAGE,
-    NAME,
-    RELATIVE_PATH,
-    URL_PATH,
     MAP_BY_NAME,
     ApiModel,
     Domain,
@@ -26,6 +20,7 @@ from hydron.api.base import (
     ready_columns,
     validations,
 )
+from hydron.api.checks import GIT_REF, GIT_URL, IMAGE, NAME, RELATIVE_PATH, URL_PATH
 
 class GitSource(ApiModel):
     """A Git repository to build from."""

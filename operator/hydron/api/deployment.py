@@ -9,11 +9,6 @@ from pydantic import ConfigDict, Field
 
 from hydron.api.base import (
     AGE_COLUMN,
-    COMMIT,
-    CONTAINER_PATH,
-    IMAGE,
-    NAME,
-    RELATIVE_PATH,
     MAP_BY_NAME,
     ApiModel,
     DeletionPolicy,
@@ -25,6 +20,7 @@ from hydron.api.base import (
     ready_columns,
     validations,
 )
+from hydron.api.checks import COMMIT, CONTAINER_PATH, IMAGE, NAME, RELATIVE_PATH
 from hydron.api.infraplan import HealthCheck
 
 

@@ -13,13 +13,7 @@ from pydantic import Field
 
 from hydron.api.base import (
     AGE_COLUMN,
-    CIDR,
-    CONTAINER_PATH,
-    IMAGE,
     MAP_BY_NAME,
-    NAME,
-    RELATIVE_PATH,
-    URL_PATH,
     ApiModel,
     Domain,
     EnvVar,
@@ -27,6 +21,7 @@ from hydron.api.base import (
     StatusBase,
     ready_columns,
 )
+from hydron.api.checks import CIDR, CONTAINER_PATH, IMAGE, NAME, RELATIVE_PATH, URL_PATH
 
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 MAP_BY_KEY = {"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["key"]}

@@ -10,13 +10,7 @@ from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, model_
 
 from hydron.api.base import (
     AGE_COLUMN,
-    EMAIL,
-    HOST,
-    HOST_KEY,
-    HTTP_URL,
-    IMAGE,
     IMMUTABLE,
-    USER,
     MAP_BY_NAME,
     ApiModel,
     DeletionPolicy,
@@ -25,6 +19,7 @@ from hydron.api.base import (
     is_stored,
     ready_columns,
 )
+from hydron.api.checks import EMAIL, HOST, HOST_KEY, HTTP_URL, IMAGE, USER
 from hydron.api.infraplan import FirewallRule
 
 

@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hydron.api.base import HOST, HOST_KEY, USER, StringCheck
+from hydron.api.checks import HOST, HOST_KEY, USER, StringCheck
 from hydron.cli.plugin_kube import PluginError, Session
 
 

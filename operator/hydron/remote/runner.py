@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from hydron.remote.command import Command, CommandResult, with_privilege
-from hydron.remote.errors import CommandFailed, MutationRefused
+from hydron.remote.errors import MutationRefused
 from hydron.remote.session import Input, LineCallback
 
 log = logging.getLogger(__name__)
