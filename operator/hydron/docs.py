@@ -247,6 +247,7 @@ DOCUMENTED: tuple[Reason, ...] = (
     _doc("HostKeyChanged", REACH, "",
          "Confirm with the server's owner that the key really changed, then update spec.hostKey (and status)."),
     _doc("CommandFailed", REACH, "", "Read the command's output in the message; fix the server, then Hydron retries."),
+    _doc("IncompleteWrite", REACH, "", "The connection dropped while a file was sent; the old file was kept. Hydron retries."),
     _doc("RemoteError", REACH, "", "Read the message."),
     _doc("ObserveOnly", REACH, "", "This is a bug guard: report it with the operator's log."),
     _doc("AllStepsSucceeded", PROV, "Every provisioning step succeeded (status.steps).", "Nothing."),
@@ -264,6 +265,10 @@ DOCUMENTED: tuple[Reason, ...] = (
     _doc("HostUnreachable", PROV, "The connection dropped during a step.", "Hydron retries; the step observes first."),
     _doc("Timeout", PROV, "A step's command ran too long.", "Check the server's load and network; Hydron retries."),
     _doc("CommandFailed", PROV, "A step's command failed.", "Read the output in the message."),
+    _doc("InvalidFirewallRule", PROV, "A spec.firewall rule stored before the CRD checked it is no address range; "
+         "it stays closed, the other rules and steps are applied.", "Fix or remove the rule the message names.", False),
+    _doc("IncompleteWrite", PROV, "A file sent to the server arrived short or altered (length and sha256 are checked "
+         "before it replaces the old one); the old file was kept.", "Hydron retries; if it persists, check the connection."),
     # Deployment
     _doc("ImagesBuilt", BUILT, "Every service's image was built on the server from the pinned revision.", "Nothing."),
     _doc("BuildFailed", BUILT, "`docker build` (or its verification) failed on the server.",

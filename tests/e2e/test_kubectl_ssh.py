@@ -30,6 +30,15 @@ def test_runs_a_command_on_the_server(kube, fresh_servers):
     assert result.stdout.strip() == fresh.name
 
 
+def test_remote_words_arrive_as_typed_not_as_shell_text(kube, fresh_servers):
+    fresh = fresh_servers(1)[0]
+    apply_server(kube, fresh, fresh.host_key)
+    result = plugin(kube, "ssh", "srv", "--", "printf", "%s|", "$(touch /tmp/pwned)", "a;b", "-oProxyCommand=x")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "$(touch /tmp/pwned)|a;b|-oProxyCommand=x|"
+    assert plugin(kube, "ssh", "srv", "--", "test", "-e", "/tmp/pwned").returncode == 1
+
+
 def test_refuses_a_server_whose_host_key_is_not_the_pinned_one(kube, fresh_servers):
     fresh, other = fresh_servers(2)
     apply_server(kube, fresh, other.host_key)

@@ -20,30 +20,17 @@ from hydron.api.base import (
     ready_columns,
     validations,
 )
+from hydron.api.checks import GIT_REF, GIT_URL, IMAGE, NAME, RELATIVE_PATH, URL_PATH
 
 class GitSource(ApiModel):
     """A Git repository to build from."""
 
-    url: str = Field(
-        description="Clone URL: https://, ssh://, git@host:org/repo.git, git:// or file://.",
-        min_length=1,
-        max_length=2048,
-        json_schema_extra=validations(
-            cel(
-                "self.matches('^(https?|ssh|git|file)://.+$') || self.matches('^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:.+$')",
-                "must be an https://, http://, ssh://, git://, file:// or user@host:path Git URL",
-            )
-        ),
-    )
-    ref: str | None = Field(
+    url: GIT_URL.type() = Field(description="Clone URL: https://, ssh://, git@host:org/repo.git, git:// or file://.")
+    ref: GIT_REF.type() | None = Field(
         default=None, description="Branch, tag or commit to deploy. Default: the repository's default branch."
     )
-    path: str | None = Field(
-        default=None,
-        description="Subdirectory of the repository that holds the app (monorepos).",
-        json_schema_extra=validations(
-            cel("!self.startsWith('/') && !self.contains('..')", "must be a relative path inside the repository")
-        ),
+    path: RELATIVE_PATH.type() | None = Field(
+        default=None, description="Subdirectory of the repository that holds the app (monorepos)."
     )
     credentials_secret_ref: LocalObjectReference | None = Field(
         default=None,
@@ -63,21 +50,23 @@ class GitSource(ApiModel):
 class ImageSource(ApiModel):
     """A ready-made container image; analysis is skipped."""
 
-    name: str = Field(description="Image reference, e.g. ghcr.io/acme/api:1.4.2.", min_length=1)
+    name: IMAGE.type() = Field(description="Image reference, e.g. ghcr.io/acme/api:1.4.2.")
     port: int | None = Field(default=None, ge=1, le=65535, description="Port the image listens on.")
 
 
 class TemplateParameter(ApiModel):
     """A named value for a template."""
 
-    name: str = Field(description="Parameter name as the template lists it.")
+    name: str = Field(
+        description="Parameter name as the template lists it.", pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$", max_length=63
+    )
     value: str = Field(description="Parameter value.")
 
 
 class TemplateSource(ApiModel):
     """A pre-configured stack from the template gallery (e.g. wordpress, ghost, plausible)."""
 
-    name: str = Field(description="Template name; `hydron templates` lists them.", min_length=1)
+    name: NAME.type() = Field(description="Template name; `hydron templates` lists them.")
     parameters: list[TemplateParameter] = Field(
         default_factory=list,
         description="Values for the template's parameters.",
@@ -105,9 +94,9 @@ class Source(ApiModel):
 class ServiceOverride(ApiModel):
     """Corrections to what analysis found for one service."""
 
-    name: str = Field(description="Service name as analysis reports it (status.analysis.services[].name).")
+    name: NAME.type() = Field(description="Service name as analysis reports it (status.analysis.services[].name).")
     port: int | None = Field(default=None, ge=1, le=65535, description="Port the service listens on.")
-    health_check_path: str | None = Field(default=None, description="HTTP path that answers 2xx when healthy.")
+    health_check_path: URL_PATH.type() | None = Field(default=None, description="HTTP path that answers 2xx when healthy.")
     start_command: str | None = Field(default=None, description="Command that starts the service.")
     domains: list[Domain] = Field(
         default_factory=list, max_length=32, description="Public domains routed to this service."

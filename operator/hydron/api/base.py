@@ -13,6 +13,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from hydron.api.checks import OBJECT_NAME
+
 
 class ApiModel(BaseModel):
     """Base of every spec and status model: camelCase on the wire, strict keys."""
@@ -36,6 +38,16 @@ def validations(*rules: dict[str, str]) -> dict[str, Any]:
 
 IMMUTABLE = cel("self == oldSelf", "is immutable")
 
+STORED: dict[str, bool] = {"stored": True}
+"""Validation context for an object read back from the API server (the controllers'
+parse): it passed admission, perhaps under an older CRD, and a model may choose to
+set aside a part that no longer passes instead of refusing the whole object."""
+
+
+def is_stored(context: Any) -> bool:
+    return isinstance(context, dict) and bool(context.get("stored"))
+
+
 ConditionStatus = Literal["True", "False", "Unknown"]
 
 
@@ -56,14 +68,14 @@ class Condition(ApiModel):
 class LocalObjectReference(ApiModel):
     """A reference to an object of a known kind in the same namespace."""
 
-    name: str = Field(description="Name of the object in the same namespace.", min_length=1)
+    name: OBJECT_NAME.type() = Field(description="Name of the object in the same namespace.")
 
 
 class SecretKeyReference(ApiModel):
     """A key inside a Secret in the same namespace. Hydron reads Secrets with get only."""
 
-    name: str = Field(description="Name of the Secret in the same namespace.", min_length=1)
-    key: str = Field(description="Key inside the Secret's data.", min_length=1)
+    name: str = Field(description="Name of the Secret in the same namespace.", min_length=1, max_length=253)
+    key: str = Field(description="Key inside the Secret's data.", min_length=1, max_length=253)
 
 
 class EnvValueSource(ApiModel):

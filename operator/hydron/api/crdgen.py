@@ -68,12 +68,22 @@ def model_schema(model: type[BaseModel]) -> dict[str, Any]:
     return _resolve(raw, raw.get("$defs", {}))
 
 
+def _without_rules(schema: Any) -> Any:
+    """The schema without CEL rules: status is written by Hydron alone and checked by
+    the models, so rules there would only spend the API server's CEL cost budget."""
+    if isinstance(schema, dict):
+        return {k: _without_rules(v) for k, v in schema.items() if k != "x-kubernetes-validations"}
+    if isinstance(schema, list):
+        return [_without_rules(v) for v in schema]
+    return schema
+
+
 def crd_for(resource: type[BaseModel]) -> dict[str, Any]:
     """The CustomResourceDefinition of one top-level resource model."""
     fields = resource.model_fields
     spec = model_schema(fields["spec"].annotation)  # type: ignore[arg-type]
     spec["description"] = fields["spec"].description
-    status = model_schema(resource.model_fields["status"].annotation.__args__[0])  # type: ignore[union-attr]
+    status = _without_rules(model_schema(resource.model_fields["status"].annotation.__args__[0]))  # type: ignore[union-attr]
     status["description"] = fields["status"].description
     kind = resource.kind
     return {

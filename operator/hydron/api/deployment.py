@@ -20,13 +20,14 @@ from hydron.api.base import (
     ready_columns,
     validations,
 )
+from hydron.api.checks import COMMIT, CONTAINER_PATH, IMAGE, NAME, RELATIVE_PATH
 from hydron.api.infraplan import HealthCheck
 
 
 class BuildSpec(ApiModel):
     """Build the image on the server from the pinned source revision."""
 
-    context: str = Field(default=".", description="Build context, relative to the repository root.")
+    context: RELATIVE_PATH.type() = Field(default=".", description="Build context, relative to the repository root.")
     dockerfile: str | None = Field(
         default=None, description="Dockerfile text, or a path inside the context. Default: Dockerfile."
     )
@@ -52,16 +53,20 @@ class DeployService(ApiModel):
         )
     )
 
-    name: str = Field(description="Service name.", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)
+    name: NAME.type() = Field(description="Service name.")
     build: BuildSpec | None = Field(default=None, description="Build from source; exclusive with image.")
-    image: str | None = Field(default=None, description="Run this image as it is; exclusive with build.")
+    image: IMAGE.type() | None = Field(default=None, description="Run this image as it is; exclusive with build.")
     command: list[str] = Field(default_factory=list, description="Override the image's command.")
     port: int | None = Field(default=None, ge=1, le=65535, description="Port the service listens on.")
     env: list[EnvVar] = Field(max_length=256, default_factory=list, description="Environment; secrets via valueFrom.", json_schema_extra=MAP_BY_NAME)
-    depends_on: list[str] = Field(default_factory=list, description="Services that must be healthy first.")
+    depends_on: list[NAME.type()] = Field(
+        default_factory=list, max_length=64, description="Services that must be healthy first."
+    )
     health_check: HealthCheck | None = Field(default=None, description="How to tell the service is healthy.")
     domains: list[Domain] = Field(default_factory=list, max_length=32, description="Public domains routed to this service over TLS.")
-    volumes: list[str] = Field(default_factory=list, description="Data directories to keep across releases.")
+    volumes: list[CONTAINER_PATH.type()] = Field(
+        default_factory=list, max_length=16, description="Data directories to keep across releases."
+    )
     resources: ResourceLimits | None = Field(default=None, description="Container limits.")
 
 
@@ -70,7 +75,7 @@ class DeploymentSpec(ApiModel):
 
     server_ref: LocalObjectReference = Field(description="The Server to run on.")
     application_ref: LocalObjectReference | None = Field(default=None, description="The owning Application.")
-    source_revision: str | None = Field(default=None, description="Commit SHA the images are built from.")
+    source_revision: COMMIT.type() | None = Field(default=None, description="Commit SHA the images are built from.")
     services: list[DeployService] = Field(max_length=64, 
         min_length=1, description="Services to run, started in dependency order.", json_schema_extra=MAP_BY_NAME
     )

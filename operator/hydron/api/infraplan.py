@@ -11,7 +11,17 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from hydron.api.base import AGE_COLUMN, MAP_BY_NAME, ApiModel, Domain, EnvVar, LocalObjectReference, StatusBase, ready_columns
+from hydron.api.base import (
+    AGE_COLUMN,
+    MAP_BY_NAME,
+    ApiModel,
+    Domain,
+    EnvVar,
+    LocalObjectReference,
+    StatusBase,
+    ready_columns,
+)
+from hydron.api.checks import CIDR, CONTAINER_PATH, IMAGE, NAME, RELATIVE_PATH, URL_PATH
 
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 MAP_BY_KEY = {"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["key"]}
@@ -50,7 +60,7 @@ class ServerRecommendation(ApiModel):
 class HealthCheck(ApiModel):
     """How to tell a service is healthy."""
 
-    path: str | None = Field(default=None, description="HTTP path that answers 2xx; unset means TCP connect.")
+    path: URL_PATH.type() | None = Field(default=None, description="HTTP path that answers 2xx; unset means TCP connect.")
     port: int | None = Field(default=None, ge=1, le=65535, description="Port to check; default the service port.")
     interval_seconds: int = Field(default=5, ge=1, description="Seconds between checks.")
     timeout_seconds: int = Field(default=3, ge=1, description="Seconds before a check counts as failed.")
@@ -73,7 +83,7 @@ class Volume(ApiModel):
     """A named Docker volume: data that outlives releases (database files)."""
 
     name: str = Field(pattern=DNS_LABEL, max_length=63, description="Volume name on the server.")
-    path: str = Field(pattern=r"^/", description="Mount path inside the container.")
+    path: CONTAINER_PATH.type() = Field(description="Mount path inside the container.")
 
 
 class EnvDefinition(ApiModel):
@@ -94,13 +104,13 @@ class EnvDefinition(ApiModel):
 class PlannedService(ApiModel):
     """One service of the application, as it will be built and run."""
 
-    name: str = Field(description="Service name.", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)
+    name: NAME.type() = Field(description="Service name.")
     role: Literal["web", "worker", "static", "job", "database", "cache", "broker"] = Field(
         default="web", description="What the service does; web services get proxy routes."
     )
     runtime: str | None = Field(default=None, description="Language, version and framework, e.g. node 20 (Express).")
-    image: str | None = Field(default=None, description="Image to run as it is (databases, image sources).")
-    context: str | None = Field(default=None, description="Build context, relative to the repository root.")
+    image: IMAGE.type() | None = Field(default=None, description="Image to run as it is (databases, image sources).")
+    context: RELATIVE_PATH.type() | None = Field(default=None, description="Build context, relative to the repository root.")
     dockerfile: str | None = Field(
         default=None, description="Dockerfile text (generated) or path of the repository's own Dockerfile."
     )
@@ -124,7 +134,9 @@ class PlannedService(ApiModel):
         description="Every variable the service reads: secret or plain, required or defaulted, and its source.",
         json_schema_extra=MAP_BY_NAME,
     )
-    depends_on: list[str] = Field(default_factory=list, description="Services that must be healthy first.")
+    depends_on: list[NAME.type()] = Field(
+        default_factory=list, max_length=64, description="Services that must be healthy first."
+    )
     resources: ServiceResources | None = Field(default=None, description="What the service is sized for.")
     volumes: list[Volume] = Field(
         default_factory=list, max_length=16, description="Named volumes: data kept across releases."
@@ -135,8 +147,8 @@ class Route(ApiModel):
     """A reverse proxy route: requests for domain and path go to a service's port."""
 
     domain: Domain = Field(description="Public domain name.")
-    path: str = Field(default="/", pattern=r"^/", description="Path prefix; / routes everything.")
-    service: str = Field(pattern=DNS_LABEL, description="Service that answers.")
+    path: URL_PATH.type() = Field(default="/", description="Path prefix; / routes everything.")
+    service: NAME.type() = Field(description="Service that answers.")
     port: int = Field(ge=1, le=65535, description="Port of the service inside the app network.")
     tls: Literal["acme", "none"] = Field(
         default="acme", description="acme: a certificate from the ACME CA, HTTP redirected to HTTPS; none: plain HTTP."
@@ -218,7 +230,9 @@ class FirewallRule(ApiModel):
 
     port: int = Field(ge=1, le=65535, description="Destination port.")
     protocol: Literal["tcp", "udp"] = Field(default="tcp", description="tcp or udp.")
-    source: str = Field(default="0.0.0.0/0", description="Source address range in CIDR form.")
+    source: CIDR.type() = Field(
+        default="0.0.0.0/0", description="Source address range in CIDR form, e.g. 203.0.113.0/24 or 2001:db8::/32."
+    )
     reason: str | None = Field(default=None, description="Why this opening is needed.")
 
 

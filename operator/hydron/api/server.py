@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, model_validator
 
 from hydron.api.base import (
     AGE_COLUMN,
@@ -16,17 +17,39 @@ from hydron.api.base import (
     LocalObjectReference,
     SecretKeyReference,
     StatusBase,
+    is_stored,
     ready_columns,
-    validations,
 )
+from hydron.api.checks import EMAIL, HOST, HOST_KEY, HTTP_URL, IMAGE, USER
 from hydron.api.infraplan import FirewallRule
+
+
+@dataclass(frozen=True)
+class RejectedRule:
+    """A stored spec.firewall entry that no longer passes the checks (admitted before
+    the CRD had them): left closed and named, while the other rules and steps go on."""
+
+    index: int
+    summary: str
+    problem: str
+
+    def describe(self) -> str:
+        return f"spec.firewall[{self.index}] ({self.summary}): {self.problem}; that opening stays closed"
+
+
+def _rule_summary(raw: Any) -> str:
+    if not isinstance(raw, dict):
+        return "not a rule"
+    source = str(raw.get("source", "0.0.0.0/0"))
+    source = source if len(source) <= 64 else source[:63] + "…"
+    return f"port {raw.get('port')}/{raw.get('protocol', 'tcp')} from {source!r}"
 
 
 class ProxySettings(ApiModel):
     """The reverse proxy in front of the apps."""
 
-    acme_email: str | None = Field(default=None, description="Contact e-mail given to the ACME CA.")
-    acme_ca: str | None = Field(
+    acme_email: EMAIL.type() | None = Field(default=None, description="Contact e-mail given to the ACME CA.")
+    acme_ca: HTTP_URL.type() | None = Field(
         default=None, description="ACME directory URL. Default: Let's Encrypt production."
     )
     acme_ca_root_secret_ref: SecretKeyReference | None = Field(
@@ -64,22 +87,20 @@ class RegistrySource(ApiModel):
 class ServerSpec(ApiModel):
     """How to reach the server and what Hydron may do to it."""
 
-    address: str = Field(
-        min_length=1,
+    address: HOST.type(IMMUTABLE) = Field(
         description="Host name or IP address to connect to. Immutable: a new address is a new Server.",
-        json_schema_extra=validations(IMMUTABLE),
     )
     port: int = Field(default=22, ge=1, le=65535, description="SSH port.")
-    public_address: str | None = Field(
-        default=None, min_length=1,
+    public_address: HOST.type() | None = Field(
+        default=None,
         description="Where users reach the server's proxy on ports 80 and 443, when that is not `address` "
                     "(SSH over a private network or a bastion). Deployments check HTTPS here.",
     )
-    user: str = Field(default="root", min_length=1, description="SSH user; root, or a user with sudo.")
+    user: USER.type() = Field(default="root", description="SSH user; root, or a user with sudo.")
     ssh_key_secret_ref: SecretKeyReference = Field(
         description="Secret key holding the SSH private key (kubernetes.io/ssh-auth uses key ssh-privatekey)."
     )
-    host_key: str | None = Field(
+    host_key: HOST_KEY.type() | None = Field(
         default=None,
         description=(
             "Pinned SSH host public key (`ssh-ed25519 AAAA...`). Unset: the key seen at first contact is "
@@ -97,12 +118,13 @@ class ServerSpec(ApiModel):
     )
     firewall: list[FirewallRule] = Field(
         default_factory=list,
+        max_length=64,
         description=(
             "Inbound openings beyond SSH and the proxy's 80/443. Also the only container ports "
             "published with `docker run -p` that are reachable from outside."
         ),
     )
-    base_images: list[Annotated[str, Field(min_length=1, max_length=255)]] = Field(
+    base_images: list[IMAGE.type()] = Field(
         default_factory=list,
         max_length=64,
         description="Images to have in the server's Docker before builds need them, e.g. python:3.11-slim.",
@@ -115,6 +137,36 @@ class ServerSpec(ApiModel):
         json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["host"]},
     )
     proxy: ProxySettings = Field(default_factory=ProxySettings, description="Reverse proxy and certificates.")
+
+    _rejected_firewall: tuple[RejectedRule, ...] = PrivateAttr(default=())
+
+    @property
+    def rejected_firewall(self) -> tuple[RejectedRule, ...]:
+        """Stored firewall rules set aside as invalid (see RejectedRule)."""
+        return self._rejected_firewall
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _set_aside_invalid_stored_rules(cls, data: Any, handler, info: ValidationInfo) -> Any:
+        """Strict, except for a stored object: there one bad firewall rule must not stop
+        provisioning, so it is set aside (the firewall step names it) and the rest is
+        checked as usual."""
+        rules = data.get("firewall") if isinstance(data, dict) else None
+        if not is_stored(info.context) or not isinstance(rules, list):
+            return handler(data)
+        kept, rejected = [], []
+        for index, raw in enumerate(rules):
+            try:
+                FirewallRule.model_validate(raw)
+            except ValidationError as error:
+                problem = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'rule'}: {e['msg'].removeprefix('Value error, ')}"
+                                    for e in error.errors()[:2])
+                rejected.append(RejectedRule(index, _rule_summary(raw), problem))
+            else:
+                kept.append(raw)
+        spec = handler({**data, "firewall": kept})
+        spec._rejected_firewall = tuple(rejected)
+        return spec
 
 
 class ServerFacts(ApiModel):
@@ -156,7 +208,7 @@ class ResourceUsage(ApiModel):
 class ServerStatus(StatusBase):
     """What Hydron knows of the server."""
 
-    host_key: str | None = Field(default=None, description="Host public key recorded at first contact.")
+    host_key: HOST_KEY.type() | None = Field(default=None, description="Host public key recorded at first contact.")
     host_key_fingerprint: str | None = Field(default=None, description="SHA256 fingerprint of the host key.")
     facts: ServerFacts | None = Field(default=None, description="OS, CPU, memory, disk, Docker.")
     steps: list[ProvisioningStep] = Field(

@@ -39,7 +39,7 @@ from hydron.cli.plugin_deploy import (
     rollback_patch,
     service_logs_command,
 )
-from hydron.cli.plugin_ssh import run_ssh
+from hydron.cli.plugin_ssh import remote_line, run_ssh
 from hydron.cli.render import Style, dump, utcnow, wants_colour
 
 PATCH_ATTEMPTS = 3
@@ -94,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     ssh = sub.add_parser("ssh", help="a shell (or one command) on a server, with the key and host key Hydron holds")
     _common(ssh, suppress=True)
     ssh.add_argument("server", metavar="SERVER", help="Server name")
-    ssh.add_argument("remote", nargs=argparse.REMAINDER, metavar="-- COMMAND", help="run this instead of a shell")
+    ssh.add_argument("remote", nargs=argparse.REMAINDER, metavar="-- COMMAND",
+                     help="run this program with these arguments, exactly as given, instead of a shell")
     ssh.set_defaults(func=cmd_ssh)
 
     logs = sub.add_parser("logs", help="a service's logs, or its build's (--build), read on the server")
@@ -218,7 +219,7 @@ def cmd_plan_request_changes(args: argparse.Namespace, session: Session, io: Io)
 
 def cmd_ssh(args: argparse.Namespace, session: Session, io: Io) -> int:
     remote = args.remote[1:] if args.remote[:1] == ["--"] else args.remote
-    return run_ssh(session, args.server, remote)
+    return run_ssh(session, args.server, remote_line(remote))
 
 
 def cmd_logs(args: argparse.Namespace, session: Session, io: Io) -> int:

@@ -3,17 +3,25 @@ pinned host key Hydron already holds, so nobody copies private keys around.
 
 The key goes to a 0600 file in a private temporary directory that is removed when
 ssh exits; host key checking is strict against the pinned key only.
+
+Nothing from the Server reaches ssh as an option: the user is the value of `-l`, the
+port of `-p`, the address comes after `--`, and each is checked with the CRD's own
+rule first (a Server admitted before the rule existed is refused here too). The remote
+command is one shell-quoted line, so the server runs exactly the words given.
 """
 
 from __future__ import annotations
 
 import base64
 import os
+import shlex
 import subprocess
+from collections.abc import Sequence
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from hydron.api.checks import HOST, HOST_KEY, USER, StringCheck
 from hydron.cli.plugin_kube import PluginError, Session
 
 
@@ -23,21 +31,48 @@ def known_hosts_line(address: str, port: int, host_key: str) -> str:
     return f"{host} {host_key.strip()}\n"
 
 
-def ssh_argv(server: dict[str, Any], key_file: Path, known_hosts: Path, command: list[str]) -> list[str]:
-    """The ssh command line: this key only, the pinned host key only."""
+def _checked(server: dict[str, Any], field: str, value: Any, check: StringCheck) -> str:
+    if not isinstance(value, str) or not check(value):
+        name = server.get("metadata", {}).get("name", "?")
+        raise PluginError(f"Server {name}: spec.{field} {check.message}; refusing to run ssh with it")
+    return value
+
+
+def _port(server: dict[str, Any]) -> int:
+    port = server["spec"].get("port", 22)
+    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+        raise PluginError(f"Server {server['metadata']['name']}: spec.port must be a number from 1 to 65535")
+    return port
+
+
+def ssh_argv(server: dict[str, Any], key_file: Path, known_hosts: Path, command: Sequence[str]) -> list[str]:
+    """The ssh command line: this key only, the pinned host key only, the Server's values
+    only as option values or after `--`. `command` holds command lines for the remote
+    shell (already quoted; see remote_line)."""
     spec = server["spec"]
+    user = _checked(server, "user", spec.get("user", "root"), USER)
+    address = _checked(server, "address", spec.get("address"), HOST)
     return [
         "ssh", "-i", str(key_file),
         "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none",
         "-o", f"UserKnownHostsFile={known_hosts}", "-o", "GlobalKnownHostsFile=/dev/null",
         "-o", "StrictHostKeyChecking=yes",
-        "-p", str(spec.get("port", 22)),
-        f"{spec.get('user', 'root')}@{spec['address']}",
+        "-l", user, "-p", str(_port(server)),
+        "--", address,
         *command,
     ]
 
 
+def remote_line(words: Sequence[str]) -> list[str]:
+    """`kubectl hydron ssh SERVER -- WORDS`: ssh joins its words with spaces for the remote
+    shell, so each word is quoted and arrives as it was typed, metacharacters included
+    (for a pipeline, say so: `-- sh -c 'a | b'`). No words: an interactive shell."""
+    return [shlex.join(words)] if words else []
+
+
 def pinned_host_key(server: dict[str, Any]) -> str:
+    """The pinned key, one line only: it is written into a known_hosts file, where a
+    second line could trust another key."""
     key = server["spec"].get("hostKey") or (server.get("status") or {}).get("hostKey")
     if not key:
         name = server["metadata"]["name"]
@@ -45,7 +80,7 @@ def pinned_host_key(server: dict[str, Any]) -> str:
             f"Server {name} has no pinned host key yet: wait until it is Reachable "
             f"(kubectl wait --for=condition=Reachable server/{name}) or set spec.hostKey."
         )
-    return key
+    return _checked(server, "hostKey", key.strip(), HOST_KEY)
 
 
 def _private_key(session: Session, server: dict[str, Any]) -> str:
@@ -74,6 +109,7 @@ def run_ssh(session: Session, server: str | dict[str, Any], command: list[str]) 
         key_file.write_text(private_key if private_key.endswith("\n") else private_key + "\n")
         known_hosts = Path(scratch) / "known_hosts"
         spec = server["spec"]
-        known_hosts.write_text(known_hosts_line(spec["address"], spec.get("port", 22), host_key))
+        argv = ssh_argv(server, key_file, known_hosts, command)
+        known_hosts.write_text(known_hosts_line(spec["address"], _port(server), host_key))
         os.chmod(scratch, 0o700)
-        return subprocess.call(ssh_argv(server, key_file, known_hosts, command))
+        return subprocess.call(argv)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from hydron.api.base import StatusBase
+from hydron.api.base import STORED, StatusBase
 from hydron.api.conditions import find, mark_stalled, set_condition, summarize_ready
 from hydron.remote.runner import CommandLog
 
@@ -156,7 +156,7 @@ def parse(model: type[Resource], body: Mapping[str, Any]) -> Resource:
     Only the spec can be invalid: a status Hydron cannot read is started afresh.
     """
     try:
-        resource = model.model_validate({"spec": body.get("spec") or {}})
+        resource = model.model_validate({"spec": body.get("spec") or {}}, context=STORED)
     except ValidationError as error:
         raise InvalidSpec(describe_validation_error(error)) from error
     return resource.model_copy(update={"status": status_from(status_model(model), body)})

@@ -3,7 +3,9 @@
 For each step: observe; if the server is not as wanted, write the step's pending
 marker, change, verify, clear the marker. The first failure stops the run (later
 steps depend on earlier ones) and is classified into a reason, a message and
-whether retrying helps. Under ObserveOnly every step only observes; what differs is
+whether retrying helps. A part of the spec a step set aside as invalid (a bad
+firewall rule) does not stop it: the step does the rest, ends Failed naming that
+part, and the later steps run. Under ObserveOnly every step only observes; what differs is
 reported, nothing is changed (the runner refuses changing commands as well).
 
 Events: only steps that change or fail post one, so a timer re-checking a healthy
@@ -23,7 +25,7 @@ from hydron import metrics
 from hydron.api.conditions import now
 from hydron.api.server import ProvisioningStep
 from hydron.provisioning import progress
-from hydron.provisioning.failures import StepError, StepFailure, classify
+from hydron.provisioning.failures import INVALID_SPEC_PART, StepError, StepFailure, classify
 from hydron.provisioning.step import Step, StepContext
 from hydron.remote.builders import markers
 from hydron.remote.errors import RemoteError
@@ -87,6 +89,7 @@ async def run_steps(
                 )
                 if not found.ok:
                     outcome.differs.append((name, found.detail))
+                await _report_spec_problems(ctx, step, outcome, post_event, clock)
                 continue
             done = await _converge(ctx, step, post_event, publish, outcome, clock)
         except asyncio.CancelledError:
@@ -104,8 +107,21 @@ async def run_steps(
             break
         if done is not None:
             outcome.changed.append((name, done))
+        await _report_spec_problems(ctx, step, outcome, post_event, clock)
     _record_durations(outcome.steps, {step.name for step in steps})
     return outcome
+
+
+async def _report_spec_problems(ctx: StepContext, step: Step, outcome: RunOutcome, post_event, clock) -> None:
+    """Mark the step Failed for the part of the spec it set aside; the run goes on."""
+    problems = step.spec_problems(ctx)
+    if not problems:
+        return
+    failure = StepFailure(step.name, INVALID_SPEC_PART, f"{step.name}: {problems}", retryable=False)
+    outcome.failure = outcome.failure or failure
+    changed = any(s.name == step.name and s.changed for s in outcome.steps)
+    outcome.steps = progress.finish(outcome.steps, step.name, "Failed", clock(), changed=changed, message=failure.message)
+    await call(post_event, WARNING, failure.reason, failure.message)
 
 
 def _record_durations(records: Sequence[ProvisioningStep], ran: set[str]) -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from hydron.remote.errors import CommandFailed, MutationRefused, RemoteError
+from hydron.remote.errors import CommandFailed, IncompleteWrite, MutationRefused, RemoteError
 
 STEP_FAILED = "StepFailed"
 DISK_FULL = "DiskFull"
+INVALID_SPEC_PART = "InvalidFirewallRule"
+"""A step did its job without a part of the spec it set aside as invalid (spec_problems)."""
 
 
 class StepError(Exception):
@@ -68,6 +70,8 @@ def classify(step: str, error: BaseException) -> StepFailure:
         return StepFailure(step, error.reason, f"{step}: {error.message}", error.retryable)
     if isinstance(error, MutationRefused):
         return StepFailure(step, STEP_FAILED, f"{step}: {error.message}", False)
+    if isinstance(error, IncompleteWrite):
+        return StepFailure(step, error.reason, f"{step}: {error.stderr.strip()[-400:]}", error.retryable)
     if isinstance(error, CommandFailed):
         text = f"{error.stderr}\n{error.stdout}"
         for rule in RULES:

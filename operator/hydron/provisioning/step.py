@@ -59,6 +59,11 @@ class Step:
         """Why this step does not apply to this server (None: it applies)."""
         return None
 
+    def spec_problems(self, ctx: StepContext) -> str | None:
+        """Parts of the spec this step set aside as invalid (None: none). The step still
+        does the rest; it then ends Failed with this message, and later steps run."""
+        return None
+
     async def observe(self, ctx: StepContext) -> Observation:
         raise NotImplementedError
 

@@ -12,6 +12,8 @@ import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from hydron.remote.errors import CommandFailed
+
 ROOT = "root"
 SUDO = ("sudo", "-n", "--")
 
@@ -28,6 +30,10 @@ class Command:
     sensitive: bool = False
     """Its output may hold secrets (a file of registry logins): never passed to line
     callbacks (logs) nor copied into errors."""
+    stdin: bytes | None = field(default=None, repr=False, compare=False)
+    """What to send on stdin unless the caller gives other input (files.write)."""
+    failures: tuple[tuple[int, type[CommandFailed]], ...] = ()
+    """(exit status, CommandFailed subclass) for exits that mean something specific."""
 
     def line(self) -> str:
         """The shell-quoted command line sent to the server."""
@@ -35,6 +41,10 @@ class Command:
 
     def accepts(self, exit_status: int | None) -> bool:
         return exit_status in self.ok_exit
+
+    def failure_for(self, exit_status: int | None) -> type[CommandFailed]:
+        """The error class for a refused exit status (CommandFailed unless named)."""
+        return next((error for status, error in self.failures if status == exit_status), CommandFailed)
 
 
 def observe(*argv: str, ok_exit: Iterable[int] = (0,), privileged: bool = True) -> Command:

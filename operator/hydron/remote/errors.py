@@ -77,6 +77,14 @@ class CommandFailed(RemoteError):
         self.stderr = stderr
 
 
+class IncompleteWrite(CommandFailed):
+    """A file write whose stream ended early (or arrived altered): the server checked
+    length and sha256, removed the temporary file and kept the old file."""
+
+    reason = "IncompleteWrite"
+    retryable = True
+
+
 class CommandTimeout(ConnectTimeout):
     """A command ran longer than its limit; its channel was closed."""
 

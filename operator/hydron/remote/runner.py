@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from hydron.remote.command import Command, CommandResult, with_privilege
-from hydron.remote.errors import CommandFailed, MutationRefused
+from hydron.remote.errors import MutationRefused
 from hydron.remote.session import Input, LineCallback
 
 log = logging.getLogger(__name__)
@@ -70,14 +70,15 @@ class CommandRunner:
         display = self._account(command)
         result = await self.executor.exec(
             shlex.join(with_privilege(command, self.user)),
-            input=input,
+            input=input if input is not None else command.stdin,
             on_line=None if command.sensitive else _both(self.on_line, on_line),
             timeout=timeout or (MUTATE_TIMEOUT if command.mutates else OBSERVE_TIMEOUT),
         )
         if check and not command.accepts(result.exit_status):
             if command.sensitive:
-                raise CommandFailed(display, result.exit_status, "", "(output withheld: it may hold secrets)")
-            raise CommandFailed(display, result.exit_status, result.stdout, result.stderr)
+                raise command.failure_for(result.exit_status)(
+                    display, result.exit_status, "", "(output withheld: it may hold secrets)")
+            raise command.failure_for(result.exit_status)(display, result.exit_status, result.stdout, result.stderr)
         return result
 
     def stream(self, command: Command) -> AsyncIterator[bytes]:
@@ -88,11 +89,11 @@ class CommandRunner:
 
     def _account(self, command: Command) -> str:
         """Count the command (refusing a change when observe-only); its display form."""
-        display = describe(command)
+        display = describe(command) if not command.sensitive else f"{command.argv[0]} (arguments withheld: a secret)"
         if command.mutates:
             if self.observe_only:
                 raise MutationRefused(f"observe-only: refused to run `{display}`")
-            self.log.mutations.append(command.line())
+            self.log.mutations.append(command.line() if not command.sensitive else display)
         else:
             self.log.observed += 1
         log.debug("run %s: %s", "change" if command.mutates else "observe", display)

@@ -13,8 +13,11 @@ import asyncssh
 import pytest
 
 from hydron.api.infraplan import FirewallRule
+from hydron.api.server import Server
+from hydron.controllers.common import parse
 from hydron.controllers.server import ServerDeps, repair, usage
 from hydron.provisioning import steps
+from hydron.provisioning.steps.ssh_hardening import DROP_IN
 from hydron.remote import hostkeys
 from hydron.remote.connect import Target
 from hydron_testbed.polling import eventually
@@ -232,3 +235,31 @@ async def test_the_private_key_never_appears_in_logs_events_status_or_errors(pro
     for text in texts:
         for line in secret_lines:
             assert line not in text
+
+
+async def test_a_stored_firewall_rule_that_is_no_range_is_named_and_stops_no_other_step(provisioned):
+    """A Server stored before the CRD checked address ranges: its bad rule is left
+    closed and named in the firewall step and the Provisioned condition; the good rule
+    stays loaded and the later steps still run (here: ssh-hardening repairs drift)."""
+    host = provisioned.host
+    host.sh(f"rm {DROP_IN}")
+    stored = provisioned.server.spec.to_api()
+    stored["firewall"] = [*stored["firewall"], {"port": 5432, "source": "10.0.0.0/33"},
+                          {"port": 5433, "source": "everyone; flush ruleset"}]
+    server = parse(Server, {"spec": stored}).model_copy(update={"status": provisioned.server.status})
+    events = Events()
+
+    result = await run_reconcile(host, server, provisioned.runtime, events)
+
+    firewall = step(result, "firewall")
+    assert firewall.state == "Failed"
+    assert "spec.firewall[1] (port 5432/tcp from '10.0.0.0/33')" in firewall.message
+    assert "spec.firewall[2] (port 5433/tcp from 'everyone; flush ruleset')" in firewall.message
+    provisioned_condition = condition(result, "Provisioned")
+    assert provisioned_condition.status == "False" and provisioned_condition.reason == "InvalidFirewallRule"
+    assert "spec.firewall[1]" in provisioned_condition.message
+    later = steps.NAMES[steps.NAMES.index("firewall") + 1:]
+    assert [step(result, n).state for n in later] == ["Succeeded"] * len(later)
+    assert step(result, "ssh-hardening").changed and host.sh(f"cat {DROP_IN}")
+    table = host.sh("nft list table inet hydron")
+    assert f"tcp dport {OPEN_PORT} accept" in table and "5432" not in table and "5433" not in table

@@ -19,7 +19,6 @@ from hydron.build.delivery import BaseImageUnavailable, ImageSources, ensure_bas
 from hydron.api.server import Server
 from hydron.build.tunnel import docker_client as server_docker
 from hydron.controllers.server import open_session, reconcile
-from hydron.remote.images import LocalEngine
 from hydron.remote.runner import CommandRunner
 from hydron_testbed.reconcile import Events, condition, make_runtime, step, with_status
 from hydron_testbed.registry import gateway_address, start_registry

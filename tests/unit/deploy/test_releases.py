@@ -16,7 +16,7 @@ AT = datetime(2026, 12, 2, tzinfo=timezone.utc)
 
 def deployment(rollback_to: int | None = None) -> Deployment:
     return Deployment.model_validate({"spec": {
-        "serverRef": {"name": "srv"}, "sourceRevision": "c2", "rollbackTo": rollback_to,
+        "serverRef": {"name": "srv"}, "sourceRevision": "c2c2", "rollbackTo": rollback_to,
         "services": [{"name": "web", "build": {"context": ".", "dockerfile": "Dockerfile"}, "port": 3000}],
     }})
 
@@ -26,14 +26,14 @@ def plans(image: str):
 
 
 def release(number: int, state: str, digest: str = "d", images=(("web", "img:1"),)) -> Release:
-    return Release(number=number, state=state, digest=digest, source_revision=f"c{number}",
+    return Release(number=number, state=state, digest=digest, source_revision=f"c{number}c{number}",
                    images=[ReleaseImage(name=n, image=i) for n, i in images])
 
 
 def test_the_spec_is_the_target_unless_a_kept_release_is_pinned():
-    assert releases.target(deployment(), []).revision == "c2"
+    assert releases.target(deployment(), []).revision == "c2c2"
     kept = releases.target(deployment(rollback_to=1), [release(1, "Superseded"), release(2, "Active")])
-    assert kept.revision == "c1" and kept.images == {"web": "img:1"}
+    assert kept.revision == "c1c1" and kept.images == {"web": "img:1"}
     assert all(s.build is None for s in kept.services)  # a rollback never rebuilds
 
 

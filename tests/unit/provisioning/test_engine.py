@@ -147,3 +147,34 @@ async def test_progress_is_published_when_a_step_starts_and_ends_a_change():
     seen = []
     await run(context(), [Toggle("a", ok=True), Toggle("b")], on_progress=lambda steps: seen.append([s.state for s in steps]))
     assert seen == [["Succeeded", "Running"], ["Succeeded", "Succeeded"]]
+
+
+class SetsAside(Toggle):
+    """Does its job without a part of the spec it found invalid."""
+
+    def spec_problems(self, ctx):
+        return "spec.firewall[1] (port 5432/tcp from '10.0.0.0/33'): not a range; that opening stays closed"
+
+
+async def test_a_part_of_the_spec_set_aside_fails_its_step_by_name_and_later_steps_still_run():
+    events = Events()
+    ctx = context()
+    outcome = await run(ctx, [Toggle("a"), SetsAside("firewall"), Toggle("c")], post_event=events)
+    assert [s.state for s in outcome.steps] == ["Succeeded", "Failed", "Succeeded"]
+    assert "touch /firewall" in ctx.run.log.mutations and "touch /c" in ctx.run.log.mutations
+    assert outcome.steps[1].message.startswith("firewall: spec.firewall[1] (port 5432/tcp from '10.0.0.0/33')")
+    assert outcome.steps[1].changed is True
+    assert outcome.failure.reason == "InvalidFirewallRule" and not outcome.failure.retryable
+    assert ("Warning", "InvalidFirewallRule", outcome.failure.message) in events
+
+
+async def test_a_blocking_failure_after_a_set_aside_part_still_stops_the_run():
+    outcome = await run(context(), [SetsAside("firewall", ok=True), Toggle("b", fails=StepError("no way")), Toggle("c")])
+    assert [s.state for s in outcome.steps] == ["Failed", "Failed", "Pending"]
+    assert outcome.failure.reason == "StepFailed"
+
+
+async def test_observe_only_still_names_the_part_set_aside():
+    outcome = await run(context(observe_only=True), [SetsAside("firewall", ok=True), Toggle("b", ok=True)], observe_only=True)
+    assert [s.state for s in outcome.steps] == ["Failed", "Skipped"]
+    assert outcome.failure.reason == "InvalidFirewallRule"

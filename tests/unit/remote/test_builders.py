@@ -1,8 +1,14 @@
 """Exact argv of every builder: what runs on a user's server is decided here."""
 
+import hashlib
+import subprocess
+
+import pytest
+
 from hydron.remote.builders import apt, caddy, docker, files, markers, nft, probe, sshd, sysctl
 from hydron.remote.builders.services import Daemon, Detached, Systemd, manager_for
 from hydron.remote.command import mutate, observe, shell
+from hydron.remote.errors import IncompleteWrite
 
 APT_ENV = ["env", "DEBIAN_FRONTEND=noninteractive", "NEEDRESTART_MODE=a"]
 DPKG_KEEP = ["-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"]
@@ -31,13 +37,45 @@ def test_dpkg_queries_and_repair():
     assert apt.audit() == observe("dpkg", "--audit", ok_exit=(0, 1))
 
 
-def test_files_are_written_atomically_from_stdin():
-    cmd = files.write("/etc/docker/daemon.json", "0644")
-    assert cmd.mutates
-    assert cmd.argv[:2] == ("sh", "-c") and cmd.argv[3:] == ("sh", "/etc/docker/daemon.json", "0644")
-    assert 'cat > "$1.hydron-new"' in cmd.argv[2] and 'mv -f -- "$1.hydron-new" "$1"' in cmd.argv[2]
+def test_files_are_written_from_stdin_with_their_length_and_digest_in_argv():
+    cmd = files.write("/etc/docker/daemon.json", b"{}\n", "0644")
+    assert cmd.mutates and cmd.stdin == b"{}\n"
+    assert cmd.argv[:2] == ("sh", "-c") and cmd.argv[3:] == (
+        "sh", "/etc/docker/daemon.json", "0644", "3", hashlib.sha256(b"{}\n").hexdigest())
     assert files.read("/x") == shell('if [ -e "$1" ]; then cat -- "$1"; else exit 3; fi', "/x", ok_exit=(0, 3))
     assert files.remove("/a", "/b") == mutate("rm", "-f", "--", "/a", "/b")
+
+
+def _run_write(cmd, sent: bytes):
+    """The write script through a real sh, as the server runs it, with `sent` on stdin."""
+    return subprocess.run(cmd.argv, input=sent, capture_output=True, check=False)
+
+
+def test_a_complete_write_replaces_the_file_with_its_mode(tmp_path):
+    target = tmp_path / "etc" / "app.conf"
+    new = b"new contents\n" * 1000
+    result = _run_write(files.write(str(target), new, "0640"), new)
+    assert result.returncode == 0, result.stderr
+    assert target.read_bytes() == new and oct(target.stat().st_mode & 0o777) == "0o640"
+    assert list(target.parent.iterdir()) == [target]
+
+
+@pytest.mark.parametrize("sent", [b"", b"new con", b"new contents\n" * 999], ids=["nothing", "a few bytes", "all but one line"])
+def test_a_stream_that_ends_early_leaves_the_old_file_and_no_temporary_file(tmp_path, sent):
+    target = tmp_path / "app.conf"
+    target.write_bytes(b"old\n")
+    cmd = files.write(str(target), b"new contents\n" * 1000)
+    result = _run_write(cmd, sent)
+    assert result.returncode == files.INCOMPLETE and cmd.failure_for(result.returncode) is IncompleteWrite
+    assert f"received {len(sent)} of 13000 bytes".encode() in result.stderr
+    assert target.read_bytes() == b"old\n" and list(tmp_path.iterdir()) == [target]
+
+
+def test_bytes_altered_on_the_way_are_refused_like_missing_ones(tmp_path):
+    target = tmp_path / "app.conf"
+    target.write_bytes(b"old\n")
+    result = _run_write(files.write(str(target), b"allow 10.0.0.0/8\n"), b"allow 0.0.0.0/0\n")
+    assert result.returncode == files.INCOMPLETE and target.read_bytes() == b"old\n"
 
 
 def test_sysctl_reads_a_key_and_says_when_it_is_missing_or_read_only():
@@ -70,7 +108,7 @@ def test_nft():
 def test_docker():
     assert docker.server_version() == observe("docker", "version", "--format", "{{.Server.Version}}", ok_exit=(0, 1, 127))
     assert docker.load() == mutate("docker", "load")
-    assert docker.pull("python:3.11-slim") == mutate("docker", "pull", "python:3.11-slim")
+    assert docker.pull("python:3.11-slim") == mutate("docker", "pull", "--", "python:3.11-slim")
     assert docker.image_tags() == observe("docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}")
 
 

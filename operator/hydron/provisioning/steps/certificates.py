@@ -23,7 +23,8 @@ def root_file(ctx: StepContext) -> str | None:
 def ca_reachable(ca: str, root: str | None):
     """HTTP status of the CA's directory as the server sees it."""
     trust = ("--cacert", root) if root else ()
-    return observe("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", *trust, ca, ok_exit=range(0, 100))
+    return observe("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", *trust, "--url", ca,
+                   ok_exit=range(0, 100))
 
 
 class Certificates(Step):
@@ -44,7 +45,7 @@ class Certificates(Step):
 
     async def change(self, ctx: StepContext, found: Observation) -> str:
         if ctx.acme_root_pem:
-            await ctx.run.run(files.write(caddy_config.ACME_ROOT_FILE, "0644"), input=ctx.acme_root_pem.encode())
+            await ctx.run.run(files.write(caddy_config.ACME_ROOT_FILE, ctx.acme_root_pem.encode(), "0644"))
         config = await running_config(ctx)
         if config is DOWN:
             raise StepError("Caddy's admin API does not answer; the reverse-proxy step must succeed first", retryable=True)

@@ -69,6 +69,12 @@ def ssh_ports(ctx: StepContext) -> list[int]:
 class Firewall(Step):
     name = "firewall"
 
+    def spec_problems(self, ctx: StepContext) -> str | None:
+        rejected = ctx.spec.rejected_firewall
+        if not rejected:
+            return None
+        return "; ".join(r.describe() for r in rejected) + ". The other openings are in place; fix or remove the rule."
+
     def ruleset(self, ctx: StepContext) -> str:
         return render(ssh_ports(ctx), ctx.spec.firewall)
 
@@ -88,7 +94,7 @@ class Firewall(Step):
 
     async def change(self, ctx: StepContext, found: Observation) -> str:
         await packages.install(ctx, [ctx.os.nftables_package])
-        await ctx.run.run(files.write(RULESET_PATH), input=self.ruleset(ctx).encode())
+        await ctx.run.run(files.write(RULESET_PATH, self.ruleset(ctx).encode()))
         checked = await ctx.run.run(nft.check(RULESET_PATH), check=False)
         if not checked.ok:
             raise StepError(f"nft rejected the generated ruleset: {checked.stderr.strip()[-400:]}")

@@ -60,7 +60,7 @@ class LogCollection(Step):
 
     async def change(self, ctx: StepContext, found: Observation) -> str:
         merged = {**found.data, **wanted(ctx.settings)}
-        await ctx.run.run(files.write(DAEMON_JSON), input=(json.dumps(merged, indent=2, sort_keys=True) + "\n").encode())
+        await ctx.run.run(files.write(DAEMON_JSON, (json.dumps(merged, indent=2, sort_keys=True) + "\n").encode()))
         if await daemons.is_running(ctx, daemons.DOCKER):
             await daemons.restart(ctx, daemons.DOCKER)
             await _wait_for_docker(ctx)

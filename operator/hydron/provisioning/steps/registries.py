@@ -93,22 +93,22 @@ class Registries(Step):
         want: Found = found.data
         done = []
         for host, pem in want.cas.items():
-            await ctx.run.run(files.write(ca_path(host)), input=(pem.strip() + "\n").encode())
+            await ctx.run.run(files.write(ca_path(host), (pem.strip() + "\n").encode()))
             done.append(f"trusted the CA of {host}")
         if want.logins:
             config = merged_config(want.config or {}, want.logins)
-            await ctx.run.run(files.write(DOCKER_CONFIG, "0600"), input=(json.dumps(config, indent=2) + "\n").encode())
+            await ctx.run.run(files.write(DOCKER_CONFIG, (json.dumps(config, indent=2) + "\n").encode(), "0600", sensitive=True))
             done.append(f"login for {', '.join(want.logins)} written to root's Docker config")
         current = want.daemon.get("registry-mirrors") or []
         if not same_mirrors(current, want.mirrors):
             # An empty list, not a missing key: dockerd's reload only applies keys that are set.
             daemon = {**want.daemon, "registry-mirrors": want.mirrors}
-            await ctx.run.run(files.write(DAEMON_JSON), input=(json.dumps(daemon, indent=2, sort_keys=True) + "\n").encode())
+            await ctx.run.run(files.write(DAEMON_JSON, (json.dumps(daemon, indent=2, sort_keys=True) + "\n").encode()))
             if await daemons.is_running(ctx, daemons.DOCKER):
                 await ctx.run.run(ctx.services.reload(daemons.DOCKER))
             done.append(f"registry-mirrors set to {', '.join(want.mirrors) or 'none'} (Docker reloaded)")
         wanted = mirror_urls(ctx.spec.registries)
-        await ctx.run.run(files.write(OURS), input=(json.dumps(wanted) + "\n").encode())
+        await ctx.run.run(files.write(OURS, (json.dumps(wanted) + "\n").encode()))
         return "; ".join(done).capitalize() + "." if done else "Recorded the mirrors Hydron manages."
 
     async def verify(self, ctx: StepContext) -> Observation:

@@ -114,7 +114,7 @@ class ReverseProxy(Step):
             await load(ctx, caddy_config.with_http(config))
             done.append("loaded the :80/:443 server through the admin API")
         if await reloads_keep_connections(ctx) is False:
-            await ctx.run.run(files.write(SYSCTL_FILE, "0644"), input=SYSCTL_TEXT.encode())
+            await ctx.run.run(files.write(SYSCTL_FILE, SYSCTL_TEXT.encode(), "0644"))
             await ctx.run.run(sysctl.apply(SYSCTL_FILE))
             done.append(f"set {MIGRATE_KEY} so config loads keep waiting connections")
         text = "; ".join(done)

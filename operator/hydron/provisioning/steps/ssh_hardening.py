@@ -57,7 +57,7 @@ class SshHardening(Step):
         return Observation(True, "Key-only logins: passwords and keyboard-interactive are off, root by key only.")
 
     async def change(self, ctx: StepContext, found: Observation) -> str:
-        await ctx.run.run(files.write(DROP_IN), input=drop_in().encode())
+        await ctx.run.run(files.write(DROP_IN, drop_in().encode()))
         await self._apply_or_roll_back(ctx)
         return "Password logins turned off (drop-in validated, sshd reloaded, a new key login verified)."
 

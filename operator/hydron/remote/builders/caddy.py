@@ -40,4 +40,5 @@ def append_route(server: str) -> Command:
 
 def http_status(url: str) -> Command:
     """The HTTP status code a URL answers with (000 when it does not answer)."""
-    return observe("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", url, ok_exit=range(0, 100))
+    return observe("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "--url", url,
+                   ok_exit=range(0, 100))

@@ -29,21 +29,22 @@ def load() -> Command:
 
 
 def pull(image: str) -> Command:
-    return mutate("docker", "pull", image)
+    """`docker pull -- IMAGE`: after `--`, an image named like an option is only a bad name."""
+    return mutate("docker", "pull", "--", image)
 
 
 def image_identity(image: str) -> Command:
     """`<image id> <repo digests as JSON>`; exit 1 when the image is not there."""
-    return observe("docker", "image", "inspect", "--format", "{{.Id}} {{json .RepoDigests}}", image, ok_exit=(0, 1))
+    return observe("docker", "image", "inspect", "--format", "{{.Id}} {{json .RepoDigests}}", "--", image, ok_exit=(0, 1))
 
 
 def tag(source: str, target: str) -> Command:
-    return mutate("docker", "tag", source, target)
+    return mutate("docker", "tag", "--", source, target)
 
 
 def untag(image: str) -> Command:
     """Remove one name; the image stays while another name points at it."""
-    return mutate("docker", "image", "rm", image)
+    return mutate("docker", "image", "rm", "--", image)
 
 
 def registry_mirrors() -> Command:
