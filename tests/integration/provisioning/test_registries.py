@@ -12,13 +12,16 @@ import logging
 import tarfile
 import uuid
 
+from dataclasses import replace
+
 import pytest
 
 from hydron.build.base_images import needed_images
 from hydron.build.delivery import BaseImageUnavailable, ImageSources, ensure_base_images
 from hydron.api.server import Server
 from hydron.build.tunnel import docker_client as server_docker
-from hydron.controllers.server import open_session, reconcile
+from hydron.controllers.server import reconcile
+from hydron.remote.servers import open_session
 from hydron.remote.runner import CommandRunner
 from hydron_testbed.reconcile import Events, condition, make_runtime, step, with_status
 from hydron_testbed.registry import gateway_address, start_registry
@@ -53,13 +56,14 @@ class Bed:
         server = Server.model_validate({"spec": {**self.server.spec.to_api(), **spec}})
         server = server.model_copy(update={"status": self.server.status})
         events = Events()
-        result = await reconcile(server, 1, read_secret=self.read_secret, post_event=events, runtime=self.runtime,
-                                 on_output=lambda stream, line: self.lines.append(line))
+        deps = replace(self.runtime, read_secret=self.read_secret, emit=events,
+                       on_output=lambda stream, line: self.lines.append(line))
+        result = await reconcile(server, 1, deps)
         self.server = with_status(server, result)
         return result, events
 
     async def ensure(self, images):
-        session = await open_session(self.server.spec, self.server.status, self.read_secret, self.runtime)
+        session = await open_session(self.server.spec, self.server.status, self.read_secret, self.runtime.pool)
         run = CommandRunner(session, "root", on_line=lambda stream, line: self.lines.append(line))
         sources = ImageSources.for_server(self.server.spec, self.runtime.settings.image_source)
         return await ensure_base_images(run, images, sources)
@@ -145,7 +149,7 @@ async def test_a_multi_stage_dockerfile_with_arg_in_from_builds_with_no_pull(bed
         info = tarfile.TarInfo("Dockerfile")
         info.size = len(dockerfile)
         tar.addfile(info, io.BytesIO(dockerfile.encode()))
-    session = await open_session(bed.server.spec, bed.server.status, bed.read_secret, bed.runtime)
+    session = await open_session(bed.server.spec, bed.server.status, bed.read_secret, bed.runtime.pool)
     async with server_docker(session) as client:
         def build() -> list[dict]:
             return list(client.api.build(fileobj=io.BytesIO(context.getvalue()), custom_context=True, pull=False,
