@@ -54,6 +54,7 @@ def analyze(root: Path, *, limits: Limits = Limits()) -> Analysis:
         services=services,
         databases=databases,
         integrations=backing.integrations(usages, limits.max_evidence_per_fact),
+        skipped_services=sorted(arrangement.skipped, key=lambda s: (s.path, s.name)),
         monorepo=monorepo.detect(tree, reader, found, services),
         files_scanned=tree.file_count,
         truncated=tree.truncated or reader.out_of_budget,

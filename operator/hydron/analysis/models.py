@@ -68,6 +68,21 @@ SkipReason = Literal[
     "unreadable",
 ]
 
+# Why a place that looks runnable is not proposed as a service (see pruning.py).
+NotServiceReason = Literal[
+    "library",
+    "documentation",
+    "example",
+    "build-tooling",
+    "development",
+    "tool-image",
+    "own-image",
+    "duplicate",
+    "bundled",
+    "datastore-process",
+    "client-app",
+]
+
 CONFIDENCE_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
 
 
@@ -197,6 +212,11 @@ class Service(Model):
     )
     compose_service: Optional[str] = Field(default=None, description="Name of the matching compose service.")
     image: Optional[str] = Field(default=None, description="Prebuilt image to run instead of building from source.")
+    build_context: Optional[str] = Field(
+        default=None,
+        description="Directory the repository's own Dockerfile builds from, relative to the root, when it is not "
+        "the service's path (a compose build whose context is the repository root).",
+    )
     depends_on: list[Dependency] = Field(
         default_factory=list, description="Sibling services and backing services this one needs, start those first."
     )
@@ -217,6 +237,18 @@ class Integration(Model):
     category: IntegrationCategory = Field(description="What the external service is for.")
     evidence: list[Evidence] = Field(description="SDK dependencies that show the integration.")
     used_by: list[str] = Field(description="Services that use it.")
+
+
+class SkippedService(Model):
+    name: str = Field(description="Name the service would have; an override with this name and disabled: false "
+                      "deploys it after all.")
+    path: str = Field(description="Directory of the candidate relative to the repository root; '.' for the root.")
+    reason: NotServiceReason = Field(description="Which rule decided it is not a service of its own.")
+    detail: str = Field(description="Why, in a sentence a person can check.")
+    evidence: list[Evidence] = Field(description="Files that show it.")
+    suggestion: bool = Field(
+        default=False, description="A tool beside the app (an admin UI, a mail catcher, a proxy) a person may want."
+    )
 
 
 class SkippedPath(Model):
@@ -240,6 +272,11 @@ class Analysis(Model):
         description="Databases, caches, brokers and search engines the services need."
     )
     integrations: list[Integration] = Field(description="External SaaS the services talk to.")
+    skipped_services: list[SkippedService] = Field(
+        default_factory=list,
+        description="Places that look runnable but are not services of their own (libraries, docs, development "
+        "compose entries, tools, frontends built into another image), each with its reason.",
+    )
     monorepo: Optional[Monorepo] = Field(default=None, description="How the repository holds several projects.")
     template: Optional[str] = Field(default=None, description="Gallery template this analysis was expanded from.")
     files_scanned: int = Field(ge=0, description="Files the walk saw (read or not).")

@@ -79,6 +79,7 @@ def build(draft: Draft, name: str, tree: Tree, reader: SourceReader, ownership: 
         dockerfile=draft.dockerfile.path if draft.dockerfile else None,
         compose_service=draft.compose.name if draft.compose else None,
         image=draft.image,
+        build_context=(draft.build_context or ".") if draft.build_context is not None else None,
     )
     return _redact(_trim_evidence(service, limits.max_evidence_per_fact)), usage
 

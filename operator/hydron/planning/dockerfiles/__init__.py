@@ -100,7 +100,7 @@ def generate_dockerfile(
 def recipe(service: Service, analysis: Analysis, **overrides) -> BuildRecipe | None:
     """The repository's Dockerfile when there is one (it is the source of truth), else a generated one."""
     if service.dockerfile:
-        context = service.path or "."
+        context = service.build_context or service.path or "."
         return BuildRecipe(context=context, dockerfile=relative_to(service.dockerfile, context),
                            origin="Repository", port=service.port.value if service.port else None)
     text = generate_dockerfile(service, analysis, **overrides)
