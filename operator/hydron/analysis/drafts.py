@@ -20,6 +20,7 @@ from .models import Evidence, SkippedService
 from .procfile import Process
 from .project import Project
 from .pruning import prune
+from .walk import Tree
 
 _ECOSYSTEM_RANK = {"node": 0, "static": -1}  # a node project beside a Gemfile usually only builds assets
 _SEVERAL_PER_DIRECTORY = ("go", "dotnet")  # one module, several main packages / project files
@@ -50,9 +51,10 @@ class Plan:
     backing_compose: list[ComposeService] = field(default_factory=list)
     not_deployable: list[Project] = field(default_factory=list)
     skipped: list[SkippedService] = field(default_factory=list)
+    skipped_drafts: list[Optional[Draft]] = field(default_factory=list)  # beside skipped: the draft, to build
 
 
-def plan(found: Findings, root_name: str) -> Plan:
+def plan(found: Findings, root_name: str, tree: Optional[Tree] = None) -> Plan:
     """Projects become drafts; a directory's primary ecosystem wins (Laravel over its asset package.json)."""
     result = Plan()
     imported = {d.name for p in found.projects for d in p.dependencies}
@@ -86,7 +88,7 @@ def plan(found: Findings, root_name: str) -> Plan:
     _apply_compose(found, result)
     _apply_procfiles(found, result)
     _fold_root_builds(result)
-    prune(result, found)
+    prune(result, found, tree)
     return result
 
 
@@ -156,6 +158,7 @@ def _fold_root_builds(result: Plan) -> None:
     if root.compose:
         chosen.name = root.compose.name
     result.drafts.remove(root)
+    result.skipped_drafts.append(None)  # the same service as chosen: nothing to add back
     evidence = [Evidence(file=root.dockerfile.path, detail=f"builds {chosen.project.name}")]
     result.skipped.append(SkippedService(
         name=root.name, path=".", reason="duplicate", evidence=evidence,
@@ -163,6 +166,7 @@ def _fold_root_builds(result: Plan) -> None:
     for helper in named:
         if helper is not chosen:
             result.drafts.remove(helper)
+            result.skipped_drafts.append(helper)
             result.skipped.append(SkippedService(
                 name=helper.name, path=helper.path, reason="bundled", evidence=evidence,
                 detail=f"a helper binary built into the image of {chosen.path} by {root.dockerfile.path}"))

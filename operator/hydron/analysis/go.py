@@ -16,6 +16,7 @@ SOURCE_EXTENSIONS = (".go",)
 _MODULE = re.compile(r"^module\s+(\S+)", re.MULTILINE)
 _GO = re.compile(r"^go\s+(\d+(?:\.\d+)*)", re.MULTILINE)
 _REQUIRE = re.compile(r"^(?:require\s+|\t|[ ]+)([\w.-]+\.[\w.-]+/[\w./-]+)\s+v[\w.+-]+", re.MULTILINE)
+_MAX_GO_FILES = 20
 _PACKAGE_MAIN = re.compile(r"^package\s+main\b", re.MULTILINE)
 # module path -> (framework, default port when the code gives none)
 _FRAMEWORKS = (
@@ -44,11 +45,11 @@ def detect(ctx: DirContext) -> list[Project]:
         project.not_deployable_reason = "Go module without a main package"
         return [project]
     projects = []
-    for directory in mains:
+    for directory, file in mains:
         name = module_name if directory == "" else directory.rsplit("/", 1)[-1]
         project = _project(ctx, gomod, name, dependencies)
         package = f"./{directory}" if directory else "."
-        entry = ctx.rel(f"{directory}/main.go" if directory else "main.go")
+        entry = ctx.rel(f"{directory}/{file}" if directory else file)
         evidence = [Evidence(file=entry, detail="package main")]
         project.entry_point = EntryPoint(file=entry, evidence=evidence, confidence="high")
         project.scan_first.append(entry)
@@ -96,16 +97,25 @@ def _go_directive(gomod: SourceText) -> Optional[Version]:
     return (match.group(1), gomod.evidence(f"go {match.group(1)}", match.start())) if match else None
 
 
-def _main_packages(ctx: DirContext) -> list[str]:
-    """Directories (relative to the module) holding a main.go with `package main`."""
+def _main_packages(ctx: DirContext) -> list[tuple[str, str]]:
+    """(directory relative to the module, file) of each main package: main.go first, else any file saying so.
+
+    `package main` may sit in app.go or server.go; Go names the binary after the directory, not the file.
+    """
     found = []
     candidates = [""] + sorted(
         d[len(ctx.rel("cmd")) + 1:] for d in ctx.tree.files
         if d.startswith(ctx.rel("cmd") + "/") and d.count("/") == ctx.rel("cmd").count("/") + 1
     )
     for directory in candidates:
-        relative = f"cmd/{directory}/main.go" if directory else "main.go"
-        source = ctx.source(relative)
-        if source and next(source.matches(_PACKAGE_MAIN), None):
-            found.append(f"cmd/{directory}" if directory else "")
+        folder = f"cmd/{directory}" if directory else ""
+        names = [n for n in ctx.tree.names(ctx.rel(folder) if folder else ctx.path)
+                 if n.endswith(".go") and not n.endswith("_test.go")]
+        for name in sorted(names, key=lambda n: (n != "main.go", n))[:_MAX_GO_FILES]:
+            source = ctx.source(f"{folder}/{name}" if folder else name)
+            if source and next(source.matches(_PACKAGE_MAIN), None):
+                found.append((folder, name))
+                break
+            if source and name == "main.go" or source and re.search(r"^package\s+\w+", source.text, re.MULTILINE):
+                break  # one package per directory: the first file's package is every file's
     return found

@@ -81,6 +81,7 @@ NotServiceReason = Literal[
     "bundled",
     "datastore-process",
     "client-app",
+    "not-in-compose",
 ]
 
 CONFIDENCE_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
@@ -240,7 +241,7 @@ class Integration(Model):
 
 
 class SkippedService(Model):
-    name: str = Field(description="Name the service would have; an override with this name and disabled: false "
+    name: str = Field(description="Name the service would have; an entry with this name in spec.services "
                       "deploys it after all.")
     path: str = Field(description="Directory of the candidate relative to the repository root; '.' for the root.")
     reason: NotServiceReason = Field(description="Which rule decided it is not a service of its own.")
@@ -248,6 +249,9 @@ class SkippedService(Model):
     evidence: list[Evidence] = Field(description="Files that show it.")
     suggestion: bool = Field(
         default=False, description="A tool beside the app (an admin UI, a mail catcher, a proxy) a person may want."
+    )
+    service: Optional[Service] = Field(
+        default=None, description="The service as it would be deployed, used when an override adds it back."
     )
 
 

@@ -105,6 +105,7 @@ def detect(ctx: DirContext) -> list[Project]:
         DeclaredDependency(name, source.evidence(f"dependency {name}", needle=f'"{name}"')) for name in runtime_deps
     ]
     scripts = table(package, "scripts")
+    project.builds = _built_folders(ctx, source, scripts)
     start_script = scripts.get("start") if isinstance(scripts.get("start"), str) else ""
     workspace_root = "workspaces" in package or any(ctx.has(f) for f in _WORKSPACE_ROOT_FILES)
     if workspace_root and (not start_script or _ORCHESTRATES.search(start_script)):
@@ -195,6 +196,23 @@ def _next_static_export(ctx: DirContext, evidence: list[Evidence]) -> bool:
 def _make_static(project: Project, output: str, evidence: list[Evidence]) -> None:
     project.static_root = output
     project.role = ServiceRole(value="static", evidence=evidence, confidence="high")
+
+
+_BUILD_SCRIPT = re.compile(r"(?:^|[:-])(?:build|postinstall|postbuild|heroku-postbuild|prepare)$")
+_FOLDER_IN_SCRIPT = re.compile(r"(?:--prefix[= ]|\bcd\s+|--cwd[= ]|-C\s+)\.?/?([\w.-]+(?:/[\w.-]+)*)")
+
+
+def _built_folders(ctx: DirContext, source: SourceText, scripts: dict) -> list[tuple[str, Evidence]]:
+    """Sub-folders the build scripts install and build (`npm run build --prefix frontend`, `cd web && ...`)."""
+    found = []
+    for name, text in scripts.items():
+        if not isinstance(text, str) or not _BUILD_SCRIPT.search(name):
+            continue
+        for match in _FOLDER_IN_SCRIPT.finditer(text):
+            folder = ctx.rel(match.group(1).rstrip("/"))
+            if folder != ctx.path and folder in ctx.tree.files:
+                found.append((folder, source.evidence(f"scripts.{name} builds {match.group(1)}", needle=f'"{name}"')))
+    return found[:8]
 
 
 def _build(ctx: DirContext, project: Project, source: SourceText, scripts: dict, tool: NodeTool) -> None:

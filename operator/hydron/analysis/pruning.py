@@ -9,6 +9,7 @@ SkippedService, so a person can deploy it after all with one override.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional
 
 from .catalog import backing_for_image
@@ -17,6 +18,7 @@ from .models import Evidence, NotServiceReason, SkippedService
 if TYPE_CHECKING:
     from .discover import Findings
     from .drafts import Draft, Plan
+    from .walk import Tree
 
 Verdict = Optional[tuple[NotServiceReason, str, list[Evidence], bool]]
 
@@ -47,24 +49,33 @@ _DATASTORE_COMMAND = re.compile(r"^\s*(?:exec\s+)?(?:redis-server|postgres|pg_ct
                                 r"|memcached|rabbitmq-server|elasticsearch|meilisearch|typesense-server|minio)\b")
 
 
-def prune(plan: Plan, found: Findings) -> None:
+@dataclass
+class _Context:
+    plan: Plan
+    found: Findings
+    tree: Optional[Tree]
+    imported: set[str]
+
+
+def prune(plan: Plan, found: Findings, tree: Optional[Tree] = None) -> None:
     """Moves every draft that a rule rejects from plan.drafts to plan.skipped."""
-    imported = {d.name for p in found.projects for d in p.dependencies}
+    ctx = _Context(plan, found, tree, {d.name for p in found.projects for d in p.dependencies})
     kept = []
     for draft in plan.drafts:
-        verdict = _verdict(draft, plan, found, imported)
+        verdict = _verdict(draft, ctx)
         if verdict is None:
             kept.append(draft)
             continue
         reason, detail, evidence, suggestion = verdict
+        plan.skipped_drafts.append(draft)
         plan.skipped.append(SkippedService(name=draft.name, path=draft.path or ".", reason=reason, detail=detail,
                                            evidence=evidence, suggestion=suggestion))
     plan.drafts = kept
 
 
-def _verdict(draft: Draft, plan: Plan, found: Findings, imported: set[str]) -> Verdict:
+def _verdict(draft: Draft, ctx: _Context) -> Verdict:
     for rule in _RULES:
-        verdict = rule(draft, plan, found, imported)
+        verdict = rule(draft, ctx)
         if verdict is not None:
             return verdict
     return None
@@ -89,7 +100,7 @@ def _stated(draft: Draft) -> bool:
     return bool(draft.compose or draft.process or own_dockerfile)
 
 
-def _development_compose(draft: Draft, plan: Plan, found: Findings, imported: set[str]) -> Verdict:
+def _development_compose(draft: Draft, ctx: _Context) -> Verdict:
     compose = draft.compose
     if compose is None:
         return None
@@ -103,7 +114,7 @@ def _development_compose(draft: Draft, plan: Plan, found: Findings, imported: se
     return None
 
 
-def _tool_image(draft: Draft, plan: Plan, found: Findings, imported: set[str]) -> Verdict:
+def _tool_image(draft: Draft, ctx: _Context) -> Verdict:
     if draft.compose is None or not draft.image or draft.compose.build_context is not None:
         return None
     repository = _image_name(draft.image)
@@ -116,12 +127,12 @@ def _tool_image(draft: Draft, plan: Plan, found: Findings, imported: set[str]) -
     return None
 
 
-def _own_image(draft: Draft, plan: Plan, found: Findings, imported: set[str]) -> Verdict:
+def _own_image(draft: Draft, ctx: _Context) -> Verdict:
     """`image: vendor/app` beside the source of app: a deploy example of the same thing Hydron builds."""
     if draft.compose is None or not draft.image or draft.compose.build_context is not None:
         return None
     repository = _squash(_IMAGE_SUFFIX.sub("", _image_name(draft.image)))
-    built = {_squash(p.name) for p in found.projects} | {_squash(d.name) for d in plan.drafts
+    built = {_squash(p.name) for p in ctx.found.projects} | {_squash(d.name) for d in ctx.plan.drafts
                                                          if d is not draft and (d.project or d.dockerfile)}
     if repository and repository in built:
         return ("own-image", f"{draft.image} is the published image of this repository's own app, which Hydron "
@@ -129,7 +140,7 @@ def _own_image(draft: Draft, plan: Plan, found: Findings, imported: set[str]) ->
     return None
 
 
-def _path_class(draft: Draft, plan: Plan, found: Findings, imported: set[str]) -> Verdict:
+def _path_class(draft: Draft, ctx: _Context) -> Verdict:
     parts = [p for p in (draft.path or "").split("/") if p]
     framework = draft.project.framework.name if draft.project and draft.project.framework else None
     if _DOC_DIRS & set(parts) or framework in _DOC_FRAMEWORKS:
@@ -143,18 +154,18 @@ def _path_class(draft: Draft, plan: Plan, found: Findings, imported: set[str]) -
     return None
 
 
-def _library(draft: Draft, plan: Plan, found: Findings, imported: set[str]) -> Verdict:
+def _library(draft: Draft, ctx: _Context) -> Verdict:
     project = draft.project
-    if project is None or _stated(draft) or project.name not in imported:
+    if project is None or _stated(draft) or project.name not in ctx.imported:
         return None
-    importer = next((p for p in found.projects if p is not project and any(d.name == project.name
+    importer = next((p for p in ctx.found.projects if p is not project and any(d.name == project.name
                                                                            for d in p.dependencies)), None)
     evidence = [d.evidence for d in importer.dependencies if d.name == project.name][:1] if importer else []
     return ("library", f"a library: {importer.path or 'the root' if importer else 'another project'} imports "
             f"{project.name}, and nothing starts it on its own", evidence or [_where(draft)], False)
 
 
-def _client_app(draft: Draft, plan: Plan, found: Findings, imported: set[str]) -> Verdict:
+def _client_app(draft: Draft, ctx: _Context) -> Verdict:
     project = draft.project
     if project is None or draft.compose:
         return None
@@ -167,7 +178,7 @@ def _client_app(draft: Draft, plan: Plan, found: Findings, imported: set[str]) -
             evidence, False)
 
 
-def _build_script(draft: Draft, plan: Plan, found: Findings, imported: set[str]) -> Verdict:
+def _build_script(draft: Draft, ctx: _Context) -> Verdict:
     project = draft.project
     if project is None or _stated(draft):
         return None
@@ -177,13 +188,13 @@ def _build_script(draft: Draft, plan: Plan, found: Findings, imported: set[str])
     return ("build-tooling", f"a build script project (it depends on {hit.name})", [hit.evidence], False)
 
 
-def _bundled(draft: Draft, plan: Plan, found: Findings, imported: set[str]) -> Verdict:
+def _bundled(draft: Draft, ctx: _Context) -> Verdict:
     """A frontend another service's Dockerfile copies in and builds: it ships inside that image."""
     if not draft.path or draft.dockerfile or draft.compose or draft.project is None:
         return None
     if draft.project.static_root is None and draft.project.ecosystem != "node":
         return None
-    for other in plan.drafts:
+    for other in ctx.plan.drafts:
         dockerfile = other.dockerfile
         if other is draft or dockerfile is None or other.image:
             continue
@@ -196,7 +207,52 @@ def _bundled(draft: Draft, plan: Plan, found: Findings, imported: set[str]) -> V
     return None
 
 
-def _procfile_datastore(draft: Draft, plan: Plan, found: Findings, imported: set[str]) -> Verdict:
+def _embedded(draft: Draft, ctx: _Context) -> Verdict:
+    """A frontend folder holding Go code (embed.go, serve.go) is compiled into the Go binary with go:embed."""
+    if ctx.tree is None or not draft.path or draft.dockerfile or draft.compose or draft.project is None:
+        return None
+    if draft.project.ecosystem != "node":
+        return None
+    go_files = [n for n in ctx.tree.names(draft.path) if n.endswith(".go") and not n.endswith("_test.go")]
+    if not go_files:
+        return None
+    return ("bundled", f"a frontend embedded in the Go binary ({go_files[0]} in its folder)",
+            [Evidence(file=f"{draft.path}/{go_files[0]}", detail="Go source beside the frontend")], False)
+
+
+def _built_by_script(draft: Draft, ctx: _Context) -> Verdict:
+    """`npm run build --prefix frontend` in another package's scripts: that package builds and serves it."""
+    if not draft.path or draft.dockerfile or draft.compose or draft.project is None:
+        return None
+    for project in ctx.found.projects:
+        if project is draft.project:
+            continue
+        for folder, evidence in project.builds:
+            if folder == draft.path:
+                return ("bundled", f"built by the scripts of {project.path or 'the root'} package and served by it",
+                        [evidence], False)
+    return None
+
+
+def _not_composed(draft: Draft, ctx: _Context) -> Verdict:
+    """The root compose file builds the app's services from source: an app folder it leaves out is not one of them.
+
+    A repository that ships a compose file states what a self-hosted deployment runs; the other apps of
+    a monorepo (a marketing site, hosted-only workers) are what its authors run elsewhere.
+    """
+    if draft.compose or draft.process or not draft.path or draft.project is None:
+        return None
+    composed = [d for d in ctx.plan.drafts if d.compose and not d.image and "/" not in d.compose.file
+                and not d.compose.profiles]
+    if not composed:
+        return None
+    first = composed[0].compose
+    return ("not-in-compose", f"{first.file} builds the app's services from source and leaves this one out",
+            [first.evidence(first.line, f"compose builds {', '.join(sorted(d.name for d in composed)[:4])}")],
+            False)
+
+
+def _procfile_datastore(draft: Draft, ctx: _Context) -> Verdict:
     if draft.process and _DATASTORE_COMMAND.search(draft.process.command):
         return ("datastore-process", "a Procfile line that starts a datastore; Hydron runs datastores as "
                 "backing services", [_where(draft)], False)
@@ -205,7 +261,7 @@ def _procfile_datastore(draft: Draft, plan: Plan, found: Findings, imported: set
 
 _RULES: tuple[Callable[..., Verdict], ...] = (
     _development_compose, _tool_image, _own_image, _path_class, _procfile_datastore, _client_app, _build_script,
-    _library, _bundled,
+    _library, _bundled, _embedded, _built_by_script, _not_composed,
 )
 
 

@@ -104,6 +104,12 @@ def _backing_names(analysis: Analysis, taken: set[str]) -> dict[str, str]:
     return names
 
 
+def restored_services(analysis: Analysis, overrides: list[ServiceOverride]) -> list[Service]:
+    """Candidates analysis skipped (a mail catcher, a docs site) that an override naming them adds back."""
+    wanted = {o.name for o in overrides if not o.disabled}
+    return [s.service for s in analysis.skipped_services if s.name in wanted and s.service is not None]
+
+
 def plan(inputs: PlanInputs) -> Draft:
     """The complete deterministic plan."""
     app, spec = inputs.app_name, inputs.application
@@ -115,11 +121,13 @@ def plan(inputs: PlanInputs) -> Draft:
             severity="Error", source="Planning", message="There is no analysis to plan from yet.")])
     overrides = {o.name: o for o in spec.services}
     disabled = {o.name for o in spec.services if o.disabled}
-    analysed = [_with_overrides(s, overrides.get(s.name)) for s in analysis.services if s.name not in disabled]
+    candidates = analysis.services + restored_services(analysis, spec.services)
+    analysed = [_with_overrides(s, overrides.get(s.name)) for s in candidates if s.name not in disabled]
     findings = analysis_findings(analysis)
+    known = {s.name for s in analysis.services} | {s.name for s in analysis.skipped_services}
     findings += [Finding(severity="Warning", source="Planning", field=f"services[{o.name}]",
                          message=f"The Application overrides service {o.name}, which the analysis did not find.")
-                 for o in spec.services if o.name not in {s.name for s in analysis.services}]
+                 for o in spec.services if o.name not in known]
     deployed = {s.name for s in analysed}
     used = {d.name for s in analysed for d in s.depends_on if d.kind == "backing"}
     backing_names = _backing_names(analysis, set(deployed))
