@@ -84,12 +84,38 @@ def plan(found: Findings, root_name: str, tree: Optional[Tree] = None) -> Plan:
         standalone = filename in DOCKERFILE_NAMES and path not in by_path
         if standalone and path.rpartition("/")[2] not in _TOOLING_DIRS:
             result.drafts.append(Draft(name=path.rsplit("/", 1)[-1] or root_name, path=path, dockerfile=dockerfile))
+    if tree is not None:
+        _adopt_tooling_dockerfiles(found, result, tree)
     _attach_libraries(result)
     _apply_compose(found, result)
     _apply_procfiles(found, result)
     _fold_root_builds(result)
     prune(result, found, tree)
     return result
+
+
+def _adopt_tooling_dockerfiles(found: Findings, result: Plan, tree: Tree) -> None:
+    """docker/Dockerfile or scripts/Dockerfile that copies go.mod or ./ui from the root builds the root app.
+
+    Such a Dockerfile is run as `docker build -f docker/Dockerfile .`: its COPY sources exist at the
+    root, not beside it. The root draft then gets it, with the root as build context.
+    """
+    root = next((d for d in result.drafts if not d.path and d.project and d.dockerfile is None), None)
+    if root is None:
+        return
+    for dockerfile in sorted(found.dockerfiles.values(), key=lambda d: d.path):
+        folder = dockerfile.path.rpartition("/")[0]
+        if not folder or "/" in folder or folder not in _TOOLING_DIRS:
+            continue
+        sources = [s.strip("./") or "." for s, _ in dockerfile.copies]
+        named = [s for s in sources if s != "." and "*" not in s and "$" not in s]
+        if named and all(_exists(tree, s) and not _exists(tree, f"{folder}/{s}") for s in named):
+            root.dockerfile, root.build_context = dockerfile, ""
+            return
+
+
+def _exists(tree: Tree, path: str) -> bool:
+    return tree.has_file(path) or path in tree.files
 
 
 def _attach_libraries(result: Plan) -> None:

@@ -38,7 +38,10 @@ _CONFIG_FILES = tuple(f"src/main/resources/{name}" for name in (
     "application.properties", "application.yml", "application.yaml", "application-prod.properties",
     "application-prod.yml"))
 
-_WEB_STARTERS = ("org.springframework.boot:spring-boot-starter-web", "org.springframework.boot:spring-boot-starter-webflux")
+# Boot 4 split spring-boot-starter-web into webmvc; each of these brings an embedded server
+_WEB_STARTERS = tuple(f"org.springframework.boot:spring-boot-starter-{s}" for s in (
+    "web", "webflux", "webmvc", "jersey", "websocket", "graphql", "hateoas", "data-rest"))
+_KOTLIN = re.compile(r"kotlin\(\s*\"jvm\"|org\.jetbrains\.kotlin|<artifactId>kotlin-maven-plugin")
 
 
 def detect(ctx: DirContext) -> list[Project]:
@@ -61,6 +64,10 @@ def detect(ctx: DirContext) -> list[Project]:
         DeclaredDependency(f"{m.group(1)}:{m.group(2)}", source.evidence(f"dependency {m.group(2)}", m.start(2)))
         for m in source.matches(pattern)
     ]
+    if next(source.matches(_KOTLIN), None) or ctx.has_dir("src/main/kotlin") and not ctx.has_dir("src/main/java"):
+        project.language.name, project.language.runtime = "kotlin", "java"  # Kotlin on the JVM: built like Java
+        project.language.evidence.append(source.evidence("Kotlin plugin") if next(source.matches(_KOTLIN), None)
+                                          else Evidence(file=ctx.rel("src/main/kotlin"), detail="Kotlin sources"))
     _tooling(ctx, project, maven, source)
     project.entry_point = _application_class(ctx)
     coordinates = {d.name: d.evidence for d in project.dependencies}

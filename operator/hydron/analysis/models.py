@@ -106,6 +106,10 @@ class Language(Model):
     version: Optional[str] = Field(
         default=None, description="Requested version or range as the repository states it, e.g. 20, >=3.11, 1.22."
     )
+    runtime: Optional[str] = Field(
+        default=None, description="What runs the code, where the language does not say it: node, bun or deno for "
+        "JavaScript and TypeScript, java (the JVM) for Kotlin.",
+    )
     evidence: list[Evidence] = Field(description="Manifests and version files that name the language and version.")
     confidence: Confidence = Field(description="How sure the analysis is about this language.")
 

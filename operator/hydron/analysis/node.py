@@ -91,6 +91,7 @@ def detect(ctx: DirContext) -> list[Project]:
         _engine(source, package, runtime) or _workspace_engine(ctx, runtime),
         _bun_release(source, package) if runtime == "bun" else None,
     )
+    lang.runtime = runtime
     project = Project(
         path=ctx.path,
         name=text_value(package, "name") or ctx.basename(),

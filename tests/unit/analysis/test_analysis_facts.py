@@ -54,7 +54,7 @@ SERVICES = [
     ("ruby-rails", "ruby-rails-release", "job", ("ruby", "3.3.0"), "Rails", "bundler", None, None),
     ("ruby-sinatra", "ruby-sinatra", "web", ("ruby", "3.2.2"), "Sinatra", "bundler", 4567, "/health"),
     ("java-spring-maven", "catalog-service", "web", ("java", "17"), "Spring Boot", "maven", 8081, "/actuator/health"),
-    ("java-spring-gradle", "event-gateway", "web", ("java", "21"), "Spring Boot", "gradle", 9090, "/healthz"),
+    ("java-spring-gradle", "event-gateway", "web", ("kotlin", "21"), "Spring Boot", "gradle", 9090, "/healthz"),
     ("java-quarkus", "inventory", "web", ("java", "21"), "Quarkus", "maven", 8080, "/q/health"),
     ("go-gin-api", "ledger", "web", ("go", "1.22"), "Gin", "go", 8080, "/healthz"),
     ("go-echo", "shortener", "web", ("go", "1.21.9"), "Echo", "go", 1323, "/health"),

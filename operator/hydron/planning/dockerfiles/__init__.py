@@ -40,6 +40,8 @@ def ecosystem(service: Service) -> str | None:
     if service.role.value == "static":
         return "static-built" if service.build_command else "static"
     language = service.language.name if service.language else None
+    if language not in GENERATORS and service.language and service.language.runtime:
+        language = service.language.runtime  # Kotlin builds and runs like Java
     return language if language in GENERATORS else None
 
 

@@ -1,0 +1,95 @@
+"""Ports, frameworks and runtimes when the code does not state them plainly: framework defaults and indirect binds."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from hydron.analysis import analyze
+from hydron.analysis.models import Service
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip())
+    return root
+
+
+def only(root: Path) -> Service:
+    services = analyze(root).services
+    assert len(services) == 1, [s.name for s in services]
+    return services[0]
+
+
+POM = """
+    <project>
+      <artifactId>shop</artifactId>
+      <parent><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-parent</artifactId>
+      <version>4.0.0</version></parent>
+      <dependencies>
+        <dependency><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-webmvc</artifactId>
+        </dependency>
+        <dependency><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-actuator</artifactId>
+        </dependency>
+      </dependencies>
+    </project>
+"""
+
+
+def test_spring_boot_4_webmvc_starter_is_a_web_app_on_8080(tmp_path: Path) -> None:
+    write(tmp_path, {"pom.xml": POM,
+                     "src/main/java/shop/ShopApplication.java": "@SpringBootApplication\nclass ShopApplication {}\n"})
+    service = only(tmp_path)
+    assert (service.role.value, service.port.value, service.health_check.path) == ("web", 8080, "/actuator/health")
+
+
+def test_kotlin_on_the_jvm_is_reported_as_kotlin_with_java_as_runtime(tmp_path: Path) -> None:
+    write(tmp_path, {"build.gradle.kts": 'plugins {\n  kotlin("jvm") version "2.0.0"\n'
+                                         '  id("org.springframework.boot") version "3.3.0"\n}\n',
+                     "src/main/kotlin/App.kt": "@SpringBootApplication\nclass App\n"})
+    language = only(tmp_path).language
+    assert (language.name, language.runtime) == ("kotlin", "java")
+
+
+def test_node_projects_report_their_runtime(tmp_path: Path) -> None:
+    write(tmp_path, {"package.json": json.dumps({"name": "api", "dependencies": {"hono": "4"},
+                                                 "scripts": {"start": "bun run src/index.ts"}}),
+                     "bun.lockb": "", "src/index.ts": "export default { port: 3000 }\n"})
+    assert only(tmp_path).language.runtime == "bun"
+
+
+def test_go_main_package_in_a_file_not_called_main_go(tmp_path: Path) -> None:
+    write(tmp_path, {"go.mod": "module example.com/conduit\n\ngo 1.22\n\nrequire github.com/gin-gonic/gin v1.9.1\n",
+                     "hello.go": 'package main\n\nimport "github.com/gin-gonic/gin"\n\n'
+                                 'func main() { gin.Default().Run() }\n',
+                     "users/routes.go": "package users\n"})
+    service = only(tmp_path)
+    assert (service.entry_point.file, service.framework.name, service.port.value) == ("hello.go", "Gin", 8080)
+
+
+def test_smtp_and_ldap_ports_in_code_are_not_the_listening_port(tmp_path: Path) -> None:
+    write(tmp_path, {"package.json": json.dumps({"name": "mailer", "dependencies": {"express": "4"},
+                                                 "scripts": {"start": "node app.js"}}),
+                     "app.js": "const mail = { host: 'smtp.example.com', port: 587 };\n"
+                               "require('express')().listen(process.env.PORT || 3000)\n"})
+    assert only(tmp_path).port.value == 3000
+
+
+def test_port_default_after_several_fallback_variables(tmp_path: Path) -> None:
+    write(tmp_path, {"package.json": json.dumps({"name": "site", "dependencies": {"express": "4"},
+                                                 "scripts": {"start": "node app.js"}}),
+                     "app.js": "const app = require('express')();\n"
+                               "app.set('port', process.env.PORT || process.env.OPENSHIFT_NODEJS_PORT || 8080);\n"})
+    assert only(tmp_path).port.value == 8080
+
+
+def test_a_dockerfile_under_docker_that_copies_root_files_builds_the_root_app(tmp_path: Path) -> None:
+    write(tmp_path, {"go.mod": "module example.com/notes\n\ngo 1.22\n", "go.sum": "",
+                     "main.go": "package main\n\nfunc main() {}\n",
+                     "scripts/Dockerfile": "FROM golang AS build\nCOPY go.mod go.sum ./\nCOPY . .\nRUN go build\n"
+                                           "FROM alpine\nEXPOSE 5230\nCMD [\"/notes\"]\n"})
+    service = only(tmp_path)
+    assert (service.dockerfile, service.build_context, service.port.value) == ("scripts/Dockerfile", ".", 5230)
