@@ -25,6 +25,10 @@ _SERVER_FRAMEWORKS = (
     ("@remix-run/node", "Remix", 3000),
     ("@react-router/serve", "React Router", 3000),
     ("@sveltejs/adapter-node", "SvelteKit", 3000),
+    ("@tanstack/react-start", "TanStack Start", 3000),
+    ("@tanstack/solid-start", "TanStack Start", 3000),
+    ("@tanstack/start", "TanStack Start", 3000),
+    ("@react-router/node", "React Router", 3000),
     ("@astrojs/node", "Astro", 4321),
     ("express", "Express", 3000),
     ("fastify", "Fastify", 3000),
@@ -107,8 +111,9 @@ def detect(ctx: DirContext) -> list[Project]:
     ]
     scripts = table(package, "scripts")
     project.builds = _built_folders(ctx, source, scripts)
+    project.writes_outside = _output_outside(ctx, source, scripts)
     start_script = scripts.get("start") if isinstance(scripts.get("start"), str) else ""
-    workspace_root = "workspaces" in package or any(ctx.has(f) for f in _WORKSPACE_ROOT_FILES)
+    workspace_root = "workspaces" in package or _declares_members(ctx)
     if workspace_root and (not start_script or _ORCHESTRATES.search(start_script)):
         project.deployable = False
         project.not_deployable_reason = "workspace root: its members are the services"
@@ -161,9 +166,13 @@ def _workspace_engine(ctx: DirContext, runtime: str) -> Optional[tuple[str, Evid
 
 
 def _framework(ctx: DirContext, project: Project, source: SourceText, deps: dict[str, Any]) -> None:
-    for dependency, name, port in _SERVER_FRAMEWORKS:
+    for dependency, name, port in _SERVER_FRAMEWORKS + _ssr_adapters(deps):
         if dependency in deps:
             evidence = [source.evidence(f"depends on {dependency}", needle=f'"{dependency}"')]
+            if name == "React Router" and _react_router_spa(ctx, evidence):
+                project.framework = Framework(name=name, evidence=evidence, confidence="high")
+                _make_static(project, ctx.rel("build/client"), evidence)
+                return
             if name == "Next.js" and _next_static_export(ctx, evidence):
                 project.framework = Framework(name=name, evidence=evidence, confidence="high")
                 _make_static(project, ctx.rel("out"), evidence)
@@ -184,6 +193,25 @@ def _framework(ctx: DirContext, project: Project, source: SourceText, deps: dict
             return
 
 
+def _ssr_adapters(deps: dict[str, Any]) -> tuple[tuple[str, str, int], ...]:
+    """SvelteKit with a server adapter (auto, vercel, netlify...) renders on a server: in a container, Node on 3000."""
+    if "@sveltejs/kit" not in deps:
+        return ()
+    return tuple((d, "SvelteKit", 3000) for d in sorted(deps)
+                 if d.startswith("@sveltejs/adapter-") and d != "@sveltejs/adapter-static")
+
+
+def _react_router_spa(ctx: DirContext, evidence: list[Evidence]) -> bool:
+    """react-router.config with ssr: false builds a single-page app to build/client."""
+    for config in ("react-router.config.ts", "react-router.config.js", "react-router.config.mjs"):
+        source = ctx.source(config)
+        match = re.search(r"\bssr\s*:\s*false\b", source.text) if source else None
+        if source and match:
+            evidence.append(source.evidence("ssr: false builds a static single-page app", match.start()))
+            return True
+    return False
+
+
 def _next_static_export(ctx: DirContext, evidence: list[Evidence]) -> bool:
     for config in ("next.config.js", "next.config.mjs", "next.config.ts"):
         source = ctx.source(config)
@@ -201,6 +229,36 @@ def _make_static(project: Project, output: str, evidence: list[Evidence]) -> Non
 
 _BUILD_SCRIPT = re.compile(r"(?:^|[:-])(?:build|postinstall|postbuild|heroku-postbuild|prepare)$")
 _FOLDER_IN_SCRIPT = re.compile(r"(?:--prefix[= ]|\bcd\s+|--cwd[= ]|-C\s+)\.?/?([\w.-]+(?:/[\w.-]+)*)")
+
+
+_OUT_DIR_ARG = re.compile(r"--out-?[dD]ir[= ]+['\"]?(\.\./[\w./-]+)")
+_OUT_DIR_CONFIG = re.compile(r"\boutDir\s*:\s*['\"](\.\./[\w./-]+)")
+
+
+def _output_outside(ctx: DirContext, source: SourceText, scripts: dict) -> Optional[tuple[str, Evidence]]:
+    """A build written to ../server/dist goes into another project's tree, which serves or embeds it."""
+    for name, text in scripts.items():
+        match = _OUT_DIR_ARG.search(text) if isinstance(text, str) else None
+        if match:
+            return match.group(1), source.evidence(f"scripts.{name} writes to {match.group(1)}", needle=f'"{name}"')
+    for config in ("vite.config.ts", "vite.config.js", "vite.config.mts", "vite.config.mjs"):
+        text = ctx.source(config) if ctx.exists(config) else None
+        match = _OUT_DIR_CONFIG.search(text.text) if text else None
+        if match:
+            return match.group(1), text.evidence(f"build writes to {match.group(1)}", match.start())
+    return None
+
+
+def _declares_members(ctx: DirContext) -> bool:
+    """pnpm-workspace.yaml listing packages, or nx/lerna config, except a standalone Nx app (project.json here).
+
+    A pnpm-workspace.yaml that only holds settings (onlyBuiltDependencies) makes no workspace.
+    """
+    if ctx.has("pnpm-workspace.yaml"):
+        source = ctx.source("pnpm-workspace.yaml")
+        if source is not None and re.search(r"^packages\s*:", source.text, re.MULTILINE):
+            return True
+    return any(ctx.has(f) for f in _WORKSPACE_ROOT_FILES if f != "pnpm-workspace.yaml") and not ctx.has("project.json")
 
 
 def _built_folders(ctx: DirContext, source: SourceText, scripts: dict) -> list[tuple[str, Evidence]]:

@@ -57,6 +57,7 @@ class Project:
     source_root: Optional[str] = None  # narrower than path when several services share a module (Go cmd/*)
     scan_first: list[str] = field(default_factory=list)
     builds: list[tuple[str, Evidence]] = field(default_factory=list)  # other folders its build scripts build
+    writes_outside: Optional[tuple[str, Evidence]] = None  # its build output goes to ../elsewhere
     deployable: bool = True
     not_deployable_reason: str = ""
 

@@ -252,6 +252,16 @@ def _not_composed(draft: Draft, ctx: _Context) -> Verdict:
             False)
 
 
+def _writes_elsewhere(draft: Draft, ctx: _Context) -> Verdict:
+    """`vite build --outDir=../server/frontend/dist`: another part of the repository serves or embeds the build."""
+    project = draft.project
+    if project is None or project.writes_outside is None or _stated(draft):
+        return None
+    target, evidence = project.writes_outside
+    return ("bundled", f"its build is written to {target}, outside its folder, where another part of the "
+            "repository serves or embeds it", [evidence], False)
+
+
 def _procfile_datastore(draft: Draft, ctx: _Context) -> Verdict:
     if draft.process and _DATASTORE_COMMAND.search(draft.process.command):
         return ("datastore-process", "a Procfile line that starts a datastore; Hydron runs datastores as "
@@ -261,7 +271,7 @@ def _procfile_datastore(draft: Draft, ctx: _Context) -> Verdict:
 
 _RULES: tuple[Callable[..., Verdict], ...] = (
     _development_compose, _tool_image, _own_image, _path_class, _procfile_datastore, _client_app, _build_script,
-    _library, _bundled, _embedded, _built_by_script, _not_composed,
+    _library, _bundled, _embedded, _built_by_script, _writes_elsewhere, _not_composed,
 )
 
 

@@ -186,3 +186,10 @@ def test_a_skipped_candidate_keeps_the_service_an_override_would_deploy(tmp_path
     entry = analyze(tmp_path).skipped_services[0]
     assert entry.service is not None
     assert (entry.service.name, entry.service.image, entry.service.port.value) == ("mailhog", "mailhog/mailhog", 8025)
+
+
+def test_a_frontend_whose_build_is_written_into_another_folder_is_bundled(tmp_path: Path) -> None:
+    write(tmp_path, {"go.mod": "module example.com/notes\n\ngo 1.22\n", "main.go": "package main\n\nfunc main() {}\n",
+                     "web/package.json": package("web", {"vite": "5"}, {
+                         "release": "vite build --outDir=../server/frontend/dist"})})
+    assert skipped(analyze(tmp_path)) == {"web": "bundled"}

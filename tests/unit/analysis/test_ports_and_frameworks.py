@@ -93,3 +93,40 @@ def test_a_dockerfile_under_docker_that_copies_root_files_builds_the_root_app(tm
                                            "FROM alpine\nEXPOSE 5230\nCMD [\"/notes\"]\n"})
     service = only(tmp_path)
     assert (service.dockerfile, service.build_context, service.port.value) == ("scripts/Dockerfile", ".", 5230)
+
+
+def test_a_lone_index_php_is_a_plain_php_app_and_its_subfolders_are_not(tmp_path: Path) -> None:
+    write(tmp_path, {"index.php": "<?php echo 'hi';\n", "admin/index.php": "<?php echo 'admin';\n"})
+    service = only(tmp_path)
+    assert (service.path, service.language.name, service.role.value) == (".", "php", "web")
+
+
+def test_composer_app_with_php_pages_at_the_top_but_no_index_php_is_served(tmp_path: Path) -> None:
+    write(tmp_path, {"composer.json": json.dumps({"name": "acme/links", "require": {"php": ">=8.1"}}),
+                     "links-loader.php": "<?php\n", "includes/functions.php": "<?php\n"})
+    assert only(tmp_path).start_command.value.startswith("php -S 0.0.0.0:")
+
+
+def test_pnpm_workspace_file_with_only_settings_is_not_a_workspace(tmp_path: Path) -> None:
+    write(tmp_path, {"pnpm-workspace.yaml": "onlyBuiltDependencies:\n  - esbuild\n",
+                     "package.json": json.dumps({"name": "site", "devDependencies": {
+                         "@sveltejs/kit": "2", "@sveltejs/adapter-vercel": "5"}, "scripts": {"build": "vite build"}})})
+    service = only(tmp_path)
+    assert (service.framework.name, service.role.value, service.port.value) == ("SvelteKit", "web", 3000)
+
+
+def test_a_standalone_nx_app_is_the_app_not_a_workspace_root(tmp_path: Path) -> None:
+    write(tmp_path, {"nx.json": "{}", "project.json": json.dumps({"name": "api", "projectType": "application"}),
+                     "package.json": json.dumps({"name": "api", "dependencies": {"express": "4"}}),
+                     "src/main.ts": "import express from 'express';\nexpress().listen(3000);\n"})
+    assert [s.framework.name for s in analyze(tmp_path).services if s.framework] == ["Express"]
+
+
+def test_tanstack_start_is_a_server_and_react_router_without_ssr_is_static(tmp_path: Path) -> None:
+    write(tmp_path, {"start/package.json": json.dumps({"name": "start", "dependencies": {
+                         "@tanstack/react-start": "1", "vite": "6", "react": "19"}}),
+                     "spa/package.json": json.dumps({"name": "spa", "dependencies": {
+                         "@react-router/node": "7", "react": "19"}, "scripts": {"build": "react-router build"}}),
+                     "spa/react-router.config.ts": "export default { ssr: false };\n"})
+    found = {s.path: (s.framework.name, s.role.value) for s in analyze(tmp_path).services}
+    assert found == {"start": ("TanStack Start", "web"), "spa": ("React Router", "static")}
