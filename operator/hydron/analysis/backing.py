@@ -14,7 +14,7 @@ from . import catalog
 from .compose import ComposeService
 from .evidence import relabel
 from .links import add_dependency
-from .models import CONFIDENCE_RANK, BackingKind, BackingService, Confidence, Dependency, Evidence, Integration
+from .models import CONFIDENCE_RANK, FILE_DATABASES, BackingKind, BackingService, Confidence, Dependency, Evidence, Integration
 from .service import Usage
 
 
@@ -34,6 +34,8 @@ def signals(usage: Usage) -> list[Signal]:
             found.append(Signal(kind, dependency.evidence, "high"))
     for source in usage.sources:
         for pattern, kind in catalog.BACKING_MARKERS:
+            if not any(needle in source.text for needle in catalog.MARKER_NEEDLES[kind]):
+                continue
             match = pattern.search(source.text)
             if match:
                 found.append(Signal(kind, source.evidence(f"mentions {match.group(0).strip()}", match.start()), "high"))
@@ -89,7 +91,33 @@ def resolve(
                 add_dependency(needs.setdefault(usage.service, []), name, "backing", evidence, "high", max_evidence)
     for entry in entries:
         entry.used_by = sorted(service for service, deps in needs.items() if any(d.name == entry.name for d in deps))
+        if entry.kind in FILE_DATABASES:
+            entry.file_database = True
+            entry.file_path = _database_file([u for u in usages if u.service in entry.used_by])
+        entry.required = not all(_optional_place(e.file) for e in entry.evidence)
     return sorted(entries, key=lambda e: (e.kind, e.name)), needs
+
+
+_DATABASE_FILE = re.compile(r"""sqlite3?:/{2,4}([\w.~${}/-]{1,200})|['"]([\w./-]{1,200}?\.(?:db|sqlite3?))['"]""")
+# configuration for one environment or profile the app does not run with by default
+_OPTIONAL_CONFIG = re.compile(r"(?:^|/)(?:application|config|settings)[-_.](?!prod|production|default|base|common)"
+                              r"[a-z0-9]+\.(?:properties|ya?ml|py|json|toml)$|(?:^|/)settings/(?:dev|development|"
+                              r"test|testing|local|ci)\.py$|\.env\.(?:test|testing|development|dev|local)$")
+
+
+def _database_file(usages: list[Usage]) -> str | None:
+    """The SQLite file the code opens by default (data/app.db), when a URL or file name says it."""
+    for usage in usages:
+        for source in usage.sources:
+            match = _DATABASE_FILE.search(source.text)
+            if match:
+                return (match.group(1) or match.group(2))[:200]
+    return None
+
+
+def _optional_place(file: str) -> bool:
+    """application-mysql.properties, settings/dev.py: a profile or environment, not the default configuration."""
+    return bool(_OPTIONAL_CONFIG.search(file))
 
 
 def integrations(usages: list[Usage], max_evidence: int) -> list[Integration]:

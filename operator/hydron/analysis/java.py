@@ -57,7 +57,7 @@ def detect(ctx: DirContext) -> list[Project]:
         language=language("java", manifest, _build_java(source, maven), version_file(ctx, ".java-version"),
                           tool_version(ctx, "java"), _system_properties(ctx)),
         source_extensions=SOURCE_EXTENSIONS,
-        scan_first=[ctx.rel(f) for f in _CONFIG_FILES if ctx.exists(f)],
+        scan_first=[ctx.rel(f) for f in _CONFIG_FILES if ctx.exists(f)] + _profile_configs(ctx),
     )
     pattern = _POM_DEPENDENCY if maven else _GRADLE_DEPENDENCY
     project.dependencies = [
@@ -74,6 +74,13 @@ def detect(ctx: DirContext) -> list[Project]:
     if not _framework(ctx, project, coordinates, source, maven, version):
         _plain_jar(ctx, project, source, maven)
     return [project]
+
+
+def _profile_configs(ctx: DirContext) -> list[str]:
+    """application-mysql.properties and the like: what the app needs when a profile is switched on."""
+    folder = ctx.rel("src/main/resources")
+    return sorted(f"{folder}/{n}" for n in ctx.tree.names(folder)
+                  if re.fullmatch(r"application-[\w-]+\.(?:properties|ya?ml)", n))[:10]
 
 
 def _plain_jar(ctx: DirContext, project: Project, source: SourceText, maven: bool) -> None:

@@ -32,7 +32,16 @@ BackingKind = Literal[
     "opensearch",
     "clickhouse",
     "minio",
+    "sqlite",
+    "mssql",
+    "libsql",
+    "boltdb",
+    "deno-kv",
 ]
+
+# Kinds that are a file inside the service's own container, not a server beside it: nothing to run, but the
+# file must live on a persistent volume or the next release starts with an empty database.
+FILE_DATABASES: frozenset[str] = frozenset({"sqlite", "boltdb", "deno-kv"})
 
 IntegrationCategory = Literal[
     "payments", "email", "sms", "storage", "ai", "monitoring", "search", "auth", "analytics", "cloud"
@@ -235,6 +244,18 @@ class BackingService(Model):
     evidence: list[Evidence] = Field(description="Drivers, ORMs, images, URLs and env names that show the need.")
     confidence: Confidence = Field(description="high for a driver, image or explicit URL; medium for an env name.")
     used_by: list[str] = Field(description="Services that use it.")
+    required: bool = Field(
+        default=True, description="false when it is only named in an optional configuration (a profile or "
+        "environment the app does not run with by default): the app runs without it.",
+    )
+    file_database: bool = Field(
+        default=False, description="A database kept in a file inside the service (SQLite): nothing runs beside "
+        "the service, but the file needs a persistent volume that survives releases.",
+    )
+    file_path: Optional[str] = Field(
+        default=None, description="Where the code puts the database file by default, as it names it (e.g. "
+        "data/app.db), when visible.",
+    )
 
 
 class Integration(Model):

@@ -125,6 +125,9 @@ def detect(ctx: DirContext) -> list[Project]:
     _start(ctx, project, source, scripts, tool)
     project.health = _file_route_health(ctx, project)
     project.scan_first += [ctx.rel(f) for f in _CONFIG_FILES if ctx.exists(f)]
+    schema = text_value(package, "prisma", "schema")  # Prisma's schema where package.json says, not prisma/
+    if schema and ctx.exists(schema.removeprefix("./")):
+        project.scan_first.append(ctx.rel(schema.removeprefix("./")))
     if project.framework is None and project.start is None:
         _plain_script(ctx, project, package, tool)
     return [project]
