@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from . import catalog
 from .compose import ComposeService
-from .evidence import relabel
+from .evidence import SourceText, relabel
 from .links import add_dependency
 from .models import CONFIDENCE_RANK, FILE_DATABASES, BackingKind, BackingService, Confidence, Dependency, Evidence, Integration
 from .service import Usage
@@ -33,6 +33,8 @@ def signals(usage: Usage) -> list[Signal]:
         if kind:
             found.append(Signal(kind, dependency.evidence, "high"))
     for source in usage.sources:
+        if source.path.endswith(".go"):
+            found += _go_imports(source)
         for pattern, kind in catalog.BACKING_MARKERS:
             if not any(needle in source.text for needle in catalog.MARKER_NEEDLES[kind]):
                 continue
@@ -53,6 +55,21 @@ def signals(usage: Usage) -> list[Signal]:
                     variable.evidence[0], f"reads {variable.name}"), "medium"))
                 break
     return sorted(found, key=lambda s: -CONFIDENCE_RANK[s.confidence])
+
+
+_GO_IMPORT_BLOCK = re.compile(r"^import\s*\(([^)]*)\)|^import\s+(?:\w+\s+)?(\"[^\"\n]+\")", re.MULTILINE)
+
+
+def _go_imports(source: SourceText) -> list[Signal]:
+    """A driver imported in code (`_ "github.com/mattn/go-sqlite3"`) even when go.mod lists it as indirect."""
+    found = []
+    for block in source.matches(_GO_IMPORT_BLOCK):
+        for path in re.finditer(r"\"([^\"\n]+)\"", block.group(0)):
+            kind = catalog.backing_for_package(path.group(1))
+            if kind:
+                found.append(Signal(kind, source.evidence(f"imports {path.group(1)}", block.start() + path.start()),
+                                    "high"))
+    return found
 
 
 def resolve(

@@ -18,12 +18,12 @@ _BACKING: dict[BackingKind, tuple[str, ...]] = {
         "psycopg2-binary", "psycopg[binary]", "asyncpg", "pg8000", "org.postgresql:postgresql",
         "github.com/lib/pq", "github.com/jackc/pgx", "tokio-postgres", "postgres", "sqlx/postgres",
         "diesel/postgres", "sea-orm/sqlx-postgres", "npgsql", "npgsql.entityframeworkcore.postgresql", "postgrex",
-        "ext-pdo_pgsql", "ext-pgsql", "gorm.io/driver/postgres", "io.quarkus:quarkus-jdbc-postgresql",
+        "ext-pdo_pgsql", "ext-pgsql", "gorm.io/driver/postgres", "github.com/jinzhu/gorm/dialects/postgres", "io.quarkus:quarkus-jdbc-postgresql",
         "io.quarkus:quarkus-reactive-pg-client",
     ),
     "mysql": (
         "mysql", "mysql2", "pymysql", "mysqlclient", "aiomysql", "mysql-connector-python", "mysql:mysql-connector-java",
-        "com.mysql:mysql-connector-j", "github.com/go-sql-driver/mysql", "gorm.io/driver/mysql", "sqlx/mysql",
+        "com.mysql:mysql-connector-j", "github.com/go-sql-driver/mysql", "gorm.io/driver/mysql", "github.com/jinzhu/gorm/dialects/mysql", "sqlx/mysql",
         "diesel/mysql", "mysql_async", "myxql", "io.quarkus:quarkus-jdbc-mysql", "mysqlconnector", "pomelo.entityframeworkcore.mysql",
         "ext-pdo_mysql", "ext-mysqli",
     ),
@@ -37,6 +37,7 @@ _BACKING: dict[BackingKind, tuple[str, ...]] = {
     "sqlite": (
         "sqlite3", "better-sqlite3", "sqlite", "aiosqlite", "github.com/mattn/go-sqlite3",
         "modernc.org/sqlite", "gorm.io/driver/sqlite", "github.com/glebarez/sqlite", "github.com/ncruces/go-sqlite3",
+        "github.com/jinzhu/gorm/dialects/sqlite",
         "sqlx/sqlite", "diesel/sqlite", "rusqlite", "sea-orm/sqlx-sqlite", "org.xerial:sqlite-jdbc",
         "microsoft.entityframeworkcore.sqlite", "microsoft.data.sqlite", "ecto_sqlite3", "exqlite", "ext-pdo_sqlite",
         "ext-sqlite3", "activerecord-sqlite3-adapter",
