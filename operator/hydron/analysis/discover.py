@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from . import compose, docker, dotnet, elixir, go, java, node, nx, php, procfile, python, ruby, rust, static
+from . import compose, deno, docker, dotnet, elixir, go, java, node, nx, php, procfile, python, ruby, rust, static
 from .project import DirContext, Project
 from .reader import SourceReader
 from .sources import Ownership, in_test_dir
@@ -20,6 +20,7 @@ Detector = Callable[[DirContext], list[Project]]
 
 _DETECTORS: tuple[tuple[tuple[str, ...], Detector], ...] = (
     (node.MANIFESTS, node.detect),
+    (deno.MANIFESTS, deno.detect),
     (nx.MANIFESTS, nx.detect),
     (python.MANIFESTS, python.detect),
     (ruby.MANIFESTS, ruby.detect),

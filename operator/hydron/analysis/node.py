@@ -86,6 +86,7 @@ def detect(ctx: DirContext) -> list[Project]:
     manifest = Evidence(file=source.path, detail="package.json")
     tool = detect_tool(ctx, source, text_value(package, "packageManager"))
     runtime = "bun" if tool.name == "bun" else "node"
+    deno_config = next((n for n in ("deno.json", "deno.jsonc") if ctx.has(n)), None)
     lang = language(
         runtime,
         manifest,
@@ -96,6 +97,9 @@ def detect(ctx: DirContext) -> list[Project]:
         _bun_release(source, package) if runtime == "bun" else None,
     )
     lang.runtime = runtime
+    if deno_config:  # package.json beside deno.json: Deno runs it, with npm packages
+        lang.name = lang.runtime = "deno"
+        lang.evidence.append(Evidence(file=ctx.rel(deno_config), detail=f"{deno_config}: runs on Deno"))
     project = Project(
         path=ctx.path,
         name=text_value(package, "name") or ctx.basename(),

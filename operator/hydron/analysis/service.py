@@ -44,14 +44,20 @@ def build(draft: Draft, name: str, tree: Tree, reader: SourceReader, ownership: 
     project = draft.project
     owners = ([project] if project else []) + draft.libraries
     paths: list[str] = []
-    for owner in owners:
-        paths += scan_list(tree, ownership, owner, limits.max_sources_per_service - len(paths))
+    cut = False
+    for owner in owners:  # one more than allowed tells whether the limit cut the reading short
+        paths += scan_list(tree, ownership, owner, limits.max_sources_per_service + 1 - len(paths))
+        cut = cut or len(paths) > limits.max_sources_per_service
+        paths = paths[: limits.max_sources_per_service]
     if project is None and draft.dockerfile:  # an nginx.conf or start script beside it names its upstreams
         paths = [join(draft.path, n) for n in tree.names(draft.path) if n.endswith(_CONFIG_EXTENSIONS)][:50]
     sources = [s for s in (reader.source(p) for p in paths) if s is not None]
     env = _collect_env(draft, tree, reader, sources, limits)
     dependencies = [d for owner in owners for d in owner.dependencies]
     usage = Usage(service=name, dependencies=dependencies, sources=sources, env=env, draft=draft)
+    if cut:
+        usage.warnings.append(f"{name}: read only the first {limits.max_sources_per_service} source files (nearest "
+                              "first); env vars, ports and datastores named only in the others are missing")
     role = _stated_role(draft)
     port = _port(draft, sources, usage, limits) if role is None or role.value == "web" else None
     role = role or _role_from_port(draft, port)

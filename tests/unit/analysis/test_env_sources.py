@@ -112,3 +112,13 @@ def test_go_drivers_imported_in_code_count_and_indirect_requirements_do_not(tmp_
                      "main.go": 'package main\n\nimport (\n\t"github.com/jinzhu/gorm"\n'
                                 '\t_ "github.com/jinzhu/gorm/dialects/sqlite"\n)\n\nfunc main() {}\n'})
     assert [d.kind for d in analyze(tmp_path).databases] == ["sqlite"]
+
+
+def test_a_service_with_more_sources_than_the_limit_says_so(tmp_path: Path) -> None:
+    from hydron.analysis.limits import Limits
+
+    files = {"package.json": '{"name": "api", "dependencies": {"express": "4"}, "scripts": {"start": "node a0.js"}}'}
+    files.update({f"a{i}.js": f"process.env.VAR_{i}\n" for i in range(6)})
+    analysis = analyze(write(tmp_path, files), limits=Limits(max_sources_per_service=4))
+    assert len(analysis.services[0].env) == 4
+    assert any("read only the first 4 source files" in w for w in analysis.warnings)

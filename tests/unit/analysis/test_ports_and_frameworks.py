@@ -130,3 +130,21 @@ def test_tanstack_start_is_a_server_and_react_router_without_ssr_is_static(tmp_p
                      "spa/react-router.config.ts": "export default { ssr: false };\n"})
     found = {s.path: (s.framework.name, s.role.value) for s in analyze(tmp_path).services}
     assert found == {"start": ("TanStack Start", "web"), "spa": ("React Router", "static")}
+
+
+def test_a_deno_fresh_app_without_package_json(tmp_path: Path) -> None:
+    write(tmp_path, {"deno.json": json.dumps({"tasks": {"start": "deno run -A --watch dev.ts", "build": "deno run -A dev.ts build"},
+                                              "imports": {"$fresh/": "https://deno.land/x/fresh@1.7.3/"}}),
+                     "main.ts": "import { start } from '$fresh/server.ts';\nconst kv = await Deno.openKv();\n"})
+    service = only(tmp_path)
+    assert (service.language.name, service.framework.name, service.port.value) == ("deno", "Fresh", 8000)
+    assert service.start_command.value == "deno run -A main.ts"  # the start task only watches for development
+    assert [(d.kind, d.file_database) for d in analyze(tmp_path).databases] == [("deno-kv", True)]
+
+
+def test_package_json_beside_deno_json_runs_on_deno(tmp_path: Path) -> None:
+    write(tmp_path, {"deno.jsonc": "{\n  // tasks\n  \"tasks\": {},\n}\n",
+                     "package.json": json.dumps({"name": "server", "dependencies": {"hono": "4"}}),
+                     "src/index.ts": "Deno.serve({ port: 3000 }, app.fetch)\n"})
+    language = only(tmp_path).language
+    assert (language.name, language.runtime) == ("deno", "deno")
