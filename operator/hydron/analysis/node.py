@@ -73,6 +73,21 @@ _ENTRY_CANDIDATES = (
 _SCRIPT_ENTRY = re.compile(
     r"\b(?:node|nodemon|ts-node|tsx|bun(?:\s+run)?)\s+(?:-{1,2}[\w-]+(?:=\S+)?\s+)*([\w./@-]+)"
 )
+# wrappers that set the environment and then run the real command: cross-env, dotenv-cli, env, VAR=value
+_WRAPPER = re.compile(r"^\s*(?:(?:cross-env(?:-shell)?|env)\s+(?:[A-Za-z_]\w*=\S*\s+)*"
+                      r"|dotenv(?:-flow)?\s+(?:-[a-z]\s+\S+\s+)*(?:--\s+)?|[A-Za-z_]\w*=\S*\s+)")
+
+
+def unwrap(script: str) -> str:
+    """`cross-env NODE_ENV=production react-scripts start` -> `react-scripts start`."""
+    for _ in range(8):
+        stripped = _WRAPPER.sub("", script, count=1)
+        if stripped == script:
+            break
+        script = stripped
+    return script
+
+
 _WORKSPACE_ROOT_FILES = ("pnpm-workspace.yaml", "nx.json", "lerna.json")
 _CONFIG_FILES = ("prisma/schema.prisma", "next.config.js", "next.config.mjs", "nuxt.config.ts", "ormconfig.json")
 _NEXT_EXPORT = re.compile(r"""output\s*:\s*['"]export['"]""")
@@ -298,14 +313,14 @@ def _start(ctx: DirContext, project: Project, source: SourceText, scripts: dict,
     script_name = next((s for s in ("start:prod", "start") if isinstance(scripts.get(s), str)), None)
     start_script = scripts[script_name] if script_name else None
     if project.role is not None and project.role.value == "static":
-        if not start_script or _DEV_SERVERS.match(start_script):
+        if not start_script or _DEV_SERVERS.match(unwrap(start_script)):
             return
         project.role = None  # a static builder with a real server behind it, e.g. SSR
         project.static_root = None
     project.alternatives = [
         Command(value=tool.run(name), confidence="high",
                 evidence=[source.evidence(f"scripts.{name}: {scripts[name]}", needle=f'"{name}"')])
-        for name in _START_SCRIPTS if isinstance(scripts.get(name), str) and not _DEV_SERVERS.match(scripts[name])
+        for name in _START_SCRIPTS if isinstance(scripts.get(name), str) and not _DEV_SERVERS.match(unwrap(scripts[name]))
     ]
     entry = _entry_from_script(ctx, start_script) if start_script else None
     if start_script:

@@ -31,8 +31,9 @@ _EXPLICIT = tuple(
         (r"^\s*port\s+(\d{2,5})\s*$", "port {}"),
         (r"(?:ListenAndServe(?:TLS)?|\.Run|\.Start|\.Listen)\(\s*\"[\w.]*:(\d{2,5})\"", "listens on :{}"),
         (r"bind\(\s*\(\s*\"[^\"]*\"\s*,\s*(\d{2,5})\s*\)", "binds port {}"),
-        (r"bind\(\s*\"[^\"]*:(\d{2,5})\"", "binds port {}"),
-        (r"SocketAddr::from\(\(\s*\[[^\]]*\]\s*,\s*(\d{2,5})\s*\)\)", "binds port {}"),
+        (r"bind\(\s*&?\"[^\"]*:(\d{2,5})\"", "binds port {}"),
+        (r"SocketAddr(?:V4|V6)?::(?:from|new)\(\s*\(?\s*(?:\[[^\]]*\]|Ipv[46]Addr::\w+|IpAddr::\w+\([^)]*\)"
+         r"|\[0,\s*0,\s*0,\s*0\]\.into\(\))\s*,\s*(\d{2,5})\s*\)", "binds port {}"),
         (r"(?:UseUrls|Urls\.Add)\(\s*\"https?://[^\"]*:(\d{2,5})", "listens on URL with port {}"),
         (r"Listen(?:Any|Local)IP\(\s*(\d{2,5})\b", "listens on port {}"),
         (r"^\s*(server\.port|quarkus\.http\.port)\s*[=:]\s*(?:\$\{PORT:)?(\d{2,5})\b", "{} = {}"),

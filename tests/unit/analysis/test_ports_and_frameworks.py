@@ -148,3 +148,31 @@ def test_package_json_beside_deno_json_runs_on_deno(tmp_path: Path) -> None:
                      "src/index.ts": "Deno.serve({ port: 3000 }, app.fetch)\n"})
     language = only(tmp_path).language
     assert (language.name, language.runtime) == ("deno", "deno")
+
+
+def test_a_dev_server_behind_cross_env_or_dotenv_is_still_a_dev_server(tmp_path: Path) -> None:
+    from hydron.analysis.node import unwrap
+
+    assert unwrap("cross-env NODE_ENV=development PORT=3001 react-scripts start") == "react-scripts start"
+    assert unwrap("dotenv -e .env.local -- vite") == "vite"
+    write(tmp_path, {"package.json": json.dumps({"name": "ui", "dependencies": {"react-scripts": "5", "react": "18"},
+                                                 "scripts": {"start": "cross-env BROWSER=none react-scripts start",
+                                                             "build": "react-scripts build"}})})
+    service = only(tmp_path)
+    assert (service.role.value, service.framework.name) == ("static", "Create React App")
+
+
+def test_rust_binds_built_from_an_address_and_a_port(tmp_path: Path) -> None:
+    write(tmp_path, {"Cargo.toml": "[package]\nname = 'api'\n\n[dependencies]\ntokio = '1'\n",
+                     "src/main.rs": "fn main() {\n    let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, 8088));\n}\n"})
+    assert only(tmp_path).port.value == 8088
+    (tmp_path / "src/main.rs").write_text('fn main() { axum::Server::bind(&"0.0.0.0:8089".parse().unwrap()); }\n')
+    assert only(tmp_path).port.value == 8089
+
+
+def test_a_gem_that_is_also_an_app_takes_its_framework_from_the_gemspec(tmp_path: Path) -> None:
+    write(tmp_path, {"Gemfile": "source 'https://rubygems.org'\ngemspec\n",
+                     "wiki.gemspec": "Gem::Specification.new do |s|\n  s.add_dependency 'sinatra', '~> 4'\nend\n",
+                     "lib/wiki/app.rb": "class App < Sinatra::Base; end\n"})
+    service = only(tmp_path)
+    assert (service.framework.name, service.role.value, service.port.value) == ("Sinatra", "web", 4567)
