@@ -25,6 +25,7 @@ Verdict = Optional[tuple[NotServiceReason, str, list[Evidence], bool]]
 _DOC_DIRS = frozenset({"docs", "doc", "documentation"})
 _DOC_FRAMEWORKS = frozenset({"Docusaurus", "VitePress", "Nextra", "Starlight", "MkDocs", "Hugo", "mdBook", "Docsify"})
 _EXAMPLE_DIR = re.compile(r"^_?(?:examples?|samples?|demos?)$|-examples?$")
+_TEST_DIR = re.compile(r"[-_.](?:e2e|tests?|specs?|integration|cypress|playwright)$")
 _TOOLING_DIRS = frozenset({"packaging", "devcontainer", ".devcontainer"})
 _DEV_DIRS = frozenset({"dev", "development", "devcontainer", ".devcontainer", "test", "tests", "e2e", "cypress",
                        "playwright", "example", "examples", "sandbox"})
@@ -148,6 +149,9 @@ def _path_class(draft: Draft, ctx: _Context) -> Verdict:
                 [_where(draft)], False)
     if any(_EXAMPLE_DIR.search(p) for p in parts):
         return ("example", "an example beside the app, not part of it", [_where(draft)], False)
+    if any(_TEST_DIR.search(p) for p in parts):
+        return ("development", "an end-to-end or test harness, run against the app rather than deployed",
+                [_where(draft)], False)
     if _TOOLING_DIRS & set(parts):
         return ("build-tooling", "packaging or development tooling (builds packages, not a running service)",
                 [_where(draft)], False)

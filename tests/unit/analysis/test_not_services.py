@@ -193,3 +193,19 @@ def test_a_frontend_whose_build_is_written_into_another_folder_is_bundled(tmp_pa
                      "web/package.json": package("web", {"vite": "5"}, {
                          "release": "vite build --outDir=../server/frontend/dist"})})
     assert skipped(analyze(tmp_path)) == {"web": "bundled"}
+
+
+def test_end_to_end_test_projects_are_not_services(tmp_path: Path) -> None:
+    write(tmp_path, {**EXPRESS_APP, "shop-e2e/package.json": package("shop-e2e", {"playwright": "1"},
+                                                                     {"start": "node run.js"}),
+                     "shop-e2e/run.js": "console.log(1)\n"})
+    assert skipped(analyze(tmp_path)) == {"shop-e2e": "development"}
+
+
+def test_an_nx_app_with_its_own_package_json_takes_the_framework_from_project_json(tmp_path: Path) -> None:
+    write(tmp_path, {"nx.json": "{}",
+                     "apps/shop/package.json": package("shop"),
+                     "apps/shop/project.json": json.dumps({"name": "shop", "projectType": "application", "targets": {
+                         "build": {"executor": "@nx/angular:application", "options": {"outputPath": "dist/shop"}}}})})
+    [service] = analyze(tmp_path).services
+    assert (service.path, service.framework.name, service.role.value) == ("apps/shop", "Angular", "static")
