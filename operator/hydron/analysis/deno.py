@@ -39,6 +39,11 @@ def detect(ctx: DirContext) -> list[Project]:
         project.not_deployable_reason = "Deno workspace root: its members are the services"
         return [project]
     imports = config.get("imports") if isinstance(config.get("imports"), dict) else {}
+    import_map = _text(config.get("importMap"))
+    if not imports and import_map and ctx.exists(import_map.removeprefix("./")):
+        mapped = ctx.source(import_map.removeprefix("./"))  # Fresh 1.x keeps its imports in import_map.json
+        imports = _jsonc(mapped.text).get("imports", {}) if mapped else {}
+        imports = imports if isinstance(imports, dict) else {}
     specifiers = [str(k) for k in imports] + [str(v) for v in imports.values()]
     framework = next(((prefix, label) for prefix, label in _FRAMEWORKS
                       if any(s == prefix or s.startswith(prefix) for s in specifiers)), None)

@@ -144,7 +144,8 @@ def _own_image(draft: Draft, ctx: _Context) -> Verdict:
 def _path_class(draft: Draft, ctx: _Context) -> Verdict:
     parts = [p for p in (draft.path or "").split("/") if p]
     framework = draft.project.framework.name if draft.project and draft.project.framework else None
-    if _DOC_DIRS & set(parts) or framework in _DOC_FRAMEWORKS:
+    server = draft.project is not None and draft.project.default_port is not None and framework not in _DOC_FRAMEWORKS
+    if (_DOC_DIRS & set(parts) and not server) or framework in _DOC_FRAMEWORKS:
         return ("documentation", "a documentation site; deploy it only if you host the docs yourself",
                 [_where(draft)], False)
     if any(_EXAMPLE_DIR.search(p) for p in parts):
@@ -162,11 +163,28 @@ def _library(draft: Draft, ctx: _Context) -> Verdict:
     project = draft.project
     if project is None or _stated(draft) or project.name not in ctx.imported:
         return None
-    importer = next((p for p in ctx.found.projects if p is not project and any(d.name == project.name
-                                                                           for d in p.dependencies)), None)
-    evidence = [d.evidence for d in importer.dependencies if d.name == project.name][:1] if importer else []
-    return ("library", f"a library: {importer.path or 'the root' if importer else 'another project'} imports "
+    importer = next((p for p in ctx.found.projects if p is not project and p.path != project.path
+                     and any(d.name == project.name for d in p.dependencies)), None)
+    if importer is None:
+        return None  # only itself names the package (a crate called like the framework it uses)
+    evidence = [d.evidence for d in importer.dependencies if d.name == project.name][:1]
+    return ("library", f"a library: {importer.path or 'the root'} imports "
             f"{project.name}, and nothing starts it on its own", evidence or [_where(draft)], False)
+
+
+def _unstarted_member(draft: Draft, ctx: _Context) -> Verdict:
+    """A workspace package with no start script, no server framework and no Dockerfile: shared config or code."""
+    project = draft.project
+    if project is None or not draft.path or _stated(draft) or project.framework or project.role:
+        return None
+    if project.start is not None and project.start.confidence != "low":
+        return None
+    root = next((p for p in ctx.found.projects if "workspace root" in p.not_deployable_reason
+                 and (not p.path or draft.path.startswith(p.path + "/"))), None)
+    if root is None:
+        return None
+    return ("library", f"a package of the {root.path or 'root'} workspace that nothing starts (no start script, "
+            "server framework or Dockerfile)", [_where(draft)], False)
 
 
 def _client_app(draft: Draft, ctx: _Context) -> Verdict:
@@ -275,7 +293,7 @@ def _procfile_datastore(draft: Draft, ctx: _Context) -> Verdict:
 
 _RULES: tuple[Callable[..., Verdict], ...] = (
     _development_compose, _tool_image, _own_image, _path_class, _procfile_datastore, _client_app, _build_script,
-    _library, _bundled, _embedded, _built_by_script, _writes_elsewhere, _not_composed,
+    _library, _unstarted_member, _bundled, _embedded, _built_by_script, _writes_elsewhere, _not_composed,
 )
 
 

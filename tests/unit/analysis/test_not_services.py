@@ -209,3 +209,28 @@ def test_an_nx_app_with_its_own_package_json_takes_the_framework_from_project_js
                          "build": {"executor": "@nx/angular:application", "options": {"outputPath": "dist/shop"}}}})})
     [service] = analyze(tmp_path).services
     assert (service.path, service.framework.name, service.role.value) == ("apps/shop", "Angular", "static")
+
+
+def test_a_crate_named_like_the_framework_it_uses_is_not_a_library(tmp_path: Path) -> None:
+    write(tmp_path, {"Cargo.toml": "[package]\nname = 'rocket'\n\n[dependencies]\nrocket = '0.5'\n",
+                     "src/main.rs": "#[launch]\nfn rocket() -> _ { rocket::build() }\n"})
+    analysis = analyze(tmp_path)
+    assert [s.path for s in analysis.services] == ["."] and analysis.skipped_services == []
+
+
+def test_a_web_app_in_a_docs_folder_is_kept_but_a_docs_generator_is_not(tmp_path: Path) -> None:
+    write(tmp_path, {"apps/docs/package.json": package("docs", {"next": "14"}, {"start": "next start"}),
+                     "apps/handbook/package.json": package("handbook", {"vitepress": "1"}, {"build": "vitepress build"}),
+                     "docs/mkdocs.yml": "site_name: x\n", "docs/requirements.txt": "mkdocs\n"})
+    analysis = analyze(tmp_path)
+    assert [s.path for s in analysis.services] == ["apps/docs"]
+
+
+def test_a_workspace_package_nothing_starts_is_not_a_service(tmp_path: Path) -> None:
+    write(tmp_path, {"package.json": json.dumps({"name": "root", "private": True, "workspaces": ["apps/*", "packages/*"]}),
+                     "apps/web/package.json": package("web", {"next": "14"}, {"start": "next start"}),
+                     "packages/eslint-config/package.json": package("eslint-config", {"eslint": "9"}),
+                     "packages/eslint-config/index.js": "module.exports = {}\n"})
+    analysis = analyze(tmp_path)
+    assert [s.path for s in analysis.services] == ["apps/web"]
+    assert skipped(analysis) == {"eslint-config": "library"}
