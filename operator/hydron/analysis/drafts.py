@@ -16,11 +16,12 @@ from .catalog import backing_for_image
 from .compose import ComposeService
 from .discover import Findings
 from .docker import DOCKERFILE_NAMES, Dockerfile
-from .models import Evidence, SkippedService
+from .models import Command, Evidence, SkippedService
 from .procfile import Process
 from .project import Project
 from .pruning import prune
 from .walk import Tree
+from .workers import add_job_workers
 
 _ECOSYSTEM_RANK = {"node": 0, "static": -1}  # a node project beside a Gemfile usually only builds assets
 _SEVERAL_PER_DIRECTORY = ("go", "dotnet")  # one module, several main packages / project files
@@ -41,6 +42,8 @@ class Draft:
     process: Optional[Process] = None
     image: Optional[str] = None
     build_context: Optional[str] = None  # where its Dockerfile builds from, when not path
+    worker_command: Optional[Command] = None  # a queue worker implied by a job library (workers.py)
+    worker_label: Optional[str] = None
 
 
 @dataclass
@@ -90,6 +93,7 @@ def plan(found: Findings, root_name: str, tree: Optional[Tree] = None) -> Plan:
     _apply_compose(found, result)
     _apply_procfiles(found, result)
     _fold_root_builds(result)
+    add_job_workers(result, tree)
     prune(result, found, tree)
     return result
 

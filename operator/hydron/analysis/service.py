@@ -16,7 +16,7 @@ from .drafts import Draft
 from .env import EXAMPLE_ENV_FILES, LIVE_ENV_FILES, EnvCollector, redact_secrets
 from .evidence import SourceText, relabel
 from .limits import Limits
-from .models import Command, Evidence, HealthCheck, Language, Port, Service, ServiceRole
+from .models import Command, Evidence, Framework, HealthCheck, Language, Port, Service, ServiceRole
 from .project import DeclaredDependency
 from .reader import SourceReader
 from .sources import Ownership, scan_list
@@ -70,7 +70,7 @@ def build(draft: Draft, name: str, tree: Tree, reader: SourceReader, ownership: 
         path=draft.path or ".",
         role=role,
         language=_language(draft),
-        framework=project.framework if project else None,
+        framework=_framework(draft),
         package_manager=project.package_manager if project else None,
         install_command=project.install if project else None,
         build_command=_build_command(draft),
@@ -119,6 +119,8 @@ def _collect_env(draft: Draft, tree: Tree, reader: SourceReader, sources: list[S
 def _stated_role(draft: Draft) -> Optional[ServiceRole]:
     """The role the repository states; None when only finding a port can tell."""
     project = draft.project
+    if draft.worker_command:
+        return ServiceRole(value="worker", evidence=draft.worker_command.evidence, confidence="medium")
     if draft.compose:
         if draft.compose.command and _JOB_COMMAND.search(draft.compose.command):
             evidence = [draft.compose.evidence(draft.compose.command_line, "compose command runs a task")]
@@ -208,6 +210,8 @@ def _procfile_evidence(draft: Draft) -> Evidence:
 
 
 def _start_command(draft: Draft, port: Optional[Port]) -> Optional[Command]:
+    if draft.worker_command:
+        return draft.worker_command
     if draft.compose and draft.compose.command:
         return Command(value=draft.compose.command, evidence=[draft.compose.evidence(
             draft.compose.command_line, "compose command")], confidence="high")
@@ -227,9 +231,18 @@ def _start_command(draft: Draft, port: Optional[Port]) -> Optional[Command]:
     return None
 
 
+def _framework(draft: Draft) -> Optional[Framework]:
+    """The project's framework; for a queue worker, the queue library (Sidekiq) that runs it."""
+    project = draft.project
+    if draft.worker_command and draft.worker_label:
+        return Framework(name=draft.worker_label, evidence=draft.worker_command.evidence, confidence="high")
+    return project.framework if project else None
+
+
 def _runs_other_command(draft: Draft) -> bool:
     """A compose command or a non-web Procfile process runs something other than the project's entry point."""
-    return bool((draft.compose and draft.compose.command) or (draft.process and draft.process.name != "web"))
+    return bool((draft.compose and draft.compose.command) or (draft.process and draft.process.name != "web")
+                or draft.worker_command)
 
 
 def _build_command(draft: Draft) -> Optional[Command]:

@@ -176,3 +176,20 @@ def test_a_gem_that_is_also_an_app_takes_its_framework_from_the_gemspec(tmp_path
                      "lib/wiki/app.rb": "class App < Sinatra::Base; end\n"})
     service = only(tmp_path)
     assert (service.framework.name, service.role.value, service.port.value) == ("Sinatra", "web", 4567)
+
+
+def test_a_rails_app_with_sidekiq_gets_a_worker_beside_the_web_process(tmp_path: Path) -> None:
+    write(tmp_path, {"Gemfile": "source 'https://rubygems.org'\ngem 'rails'\ngem 'sidekiq'\n",
+                     "config.ru": "run Rails.application\n"})
+    found = {s.name: (s.role.value, s.start_command.value if s.start_command else None,
+                      s.framework.name) for s in analyze(tmp_path).services}
+    worker = next(v for k, v in found.items() if k.endswith("-worker"))
+    assert worker == ("worker", "bundle exec sidekiq", "Sidekiq")
+    assert sorted(role for role, _, _ in found.values()) == ["web", "worker"]
+
+
+def test_a_procfile_worker_means_no_second_worker_is_added(tmp_path: Path) -> None:
+    write(tmp_path, {"Gemfile": "source 'https://rubygems.org'\ngem 'rails'\ngem 'sidekiq'\n",
+                     "config.ru": "run Rails.application\n",
+                     "Procfile": "web: bundle exec puma\njobs: bundle exec sidekiq -q default\n"})
+    assert sorted(s.role.value for s in analyze(tmp_path).services) == ["web", "worker"]
