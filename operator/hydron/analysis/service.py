@@ -24,6 +24,9 @@ from .walk import Tree, join
 
 _CONFIG_EXTENSIONS = (".conf", ".yaml", ".yml", ".json", ".toml", ".ini", ".sh", ".js", ".py")
 _PORT_VARIABLE = re.compile(r"\$\{?PORT\b")
+# programs that consume a queue or a schedule and listen on no port, whatever framework the code uses
+_WORKER_COMMAND = re.compile(r"\bcelery\b.*\b(?:worker|beat)\b|\b(?:sidekiq|rqworker|dramatiq|run_huey|good_job|"
+                             r"solid_queue:start|resque:work|jobs:work|qcluster|arq)\b|\brq\s+worker\b|(?:^|\s)bin/jobs\b")
 _JOB_COMMAND = re.compile(r"\b(?:migrate|db:migrate|db:prepare|seed|ecto\.migrate)\b")
 
 
@@ -125,6 +128,9 @@ def _stated_role(draft: Draft) -> Optional[ServiceRole]:
         if draft.compose.command and _JOB_COMMAND.search(draft.compose.command):
             evidence = [draft.compose.evidence(draft.compose.command_line, "compose command runs a task")]
             return ServiceRole(value="job", evidence=evidence, confidence="medium")
+        if draft.compose.command and _WORKER_COMMAND.search(draft.compose.command) and not draft.compose.ports:
+            evidence = [draft.compose.evidence(draft.compose.command_line, "compose command runs a queue worker")]
+            return ServiceRole(value="worker", evidence=evidence, confidence="high")
         if draft.compose.ports:
             evidence = [draft.compose.evidence(draft.compose.ports_line, "compose publishes ports")]
             return ServiceRole(value="web", evidence=evidence, confidence="high")

@@ -193,3 +193,13 @@ def test_a_procfile_worker_means_no_second_worker_is_added(tmp_path: Path) -> No
                      "config.ru": "run Rails.application\n",
                      "Procfile": "web: bundle exec puma\njobs: bundle exec sidekiq -q default\n"})
     assert sorted(s.role.value for s in analyze(tmp_path).services) == ["web", "worker"]
+
+
+def test_compose_services_running_a_queue_worker_are_workers_without_a_port(tmp_path: Path) -> None:
+    write(tmp_path, {"requirements.txt": "django\ncelery\n", "manage.py": "import django\n",
+                     "Dockerfile": "FROM python:3.12\nCOPY . .\n",
+                     "docker-compose.yml": "services:\n  web: {build: ., command: python manage.py runserver 0.0.0.0:8000,"
+                                           " ports: ['8000:8000']}\n"
+                                           "  celery: {build: ., command: celery -A app.tasks worker -l info}\n"})
+    found = {s.name: (s.role.value, s.port.value if s.port else None) for s in analyze(tmp_path).services}
+    assert found == {"web": ("web", 8000), "celery": ("worker", None)}
