@@ -203,3 +203,13 @@ def test_compose_services_running_a_queue_worker_are_workers_without_a_port(tmp_
                                            "  celery: {build: ., command: celery -A app.tasks worker -l info}\n"})
     found = {s.name: (s.role.value, s.port.value if s.port else None) for s in analyze(tmp_path).services}
     assert found == {"web": ("web", 8000), "celery": ("worker", None)}
+
+
+def test_a_docker_folder_with_only_dockerfile_variants_builds_the_root_app(tmp_path: Path) -> None:
+    write(tmp_path, {"Cargo.toml": "[package]\nname = 'vault'\n\n[dependencies]\nrocket = '0.5'\n",
+                     "build.rs": "fn main() {}\n", "src/main.rs": "fn main() {}\n",
+                     "docker/Dockerfile.debian": "FROM rust AS build\nCOPY ./Cargo.* ./build.rs ./\nCOPY . .\n"
+                                                 "FROM debian\nENV ROCKET_PORT=80\nEXPOSE 80\nCMD [\"/vault\"]\n",
+                     "docker/Dockerfile.j2": "template\n"})
+    service = only(tmp_path)
+    assert (service.dockerfile, service.port.value) == ("docker/Dockerfile.debian", 80)
