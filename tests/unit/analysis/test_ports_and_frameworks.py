@@ -213,3 +213,11 @@ def test_a_docker_folder_with_only_dockerfile_variants_builds_the_root_app(tmp_p
                      "docker/Dockerfile.j2": "template\n"})
     service = only(tmp_path)
     assert (service.dockerfile, service.port.value) == ("docker/Dockerfile.debian", 80)
+
+
+def test_liveness_alive_and_heartbeat_routes_are_health_checks(tmp_path: Path) -> None:
+    write(tmp_path, {"package.json": json.dumps({"name": "api", "dependencies": {"express": "4"},
+                                                 "scripts": {"start": "node app.js"}}),
+                     "app.js": "const app = require('express')();\napp.get('/api/heartbeat', ok);\napp.listen(3000)\n"})
+    health = only(tmp_path).health_check
+    assert (health.path, health.confidence) == ("/api/heartbeat", "medium")
