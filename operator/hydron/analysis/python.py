@@ -26,6 +26,7 @@ _WEB_FRAMEWORKS = (
     ("aiohttp", "aiohttp", 8080, r"web\.Application\("),
     ("sanic", "Sanic", 8000, r"Sanic\("),
     ("streamlit", "Streamlit", 8501, None),
+    ("python-fasthtml", "FastHTML", 5001, r"(?:FastHTML|fast_app)\("),  # serve() listens on 5001 by default
 )
 # (dependency, framework, what marks the module that defines the worker, command that runs it)
 _WORKERS = (

@@ -221,3 +221,10 @@ def test_liveness_alive_and_heartbeat_routes_are_health_checks(tmp_path: Path) -
                      "app.js": "const app = require('express')();\napp.get('/api/heartbeat', ok);\napp.listen(3000)\n"})
     health = only(tmp_path).health_check
     assert (health.path, health.confidence) == ("/api/heartbeat", "medium")
+
+
+def test_fasthtml_listens_on_its_default_port(tmp_path: Path) -> None:
+    write(tmp_path, {"requirements.txt": "python-fasthtml\n",
+                     "main.py": "from fasthtml.common import *\napp, rt = fast_app()\nserve()\n"})
+    service = only(tmp_path)
+    assert (service.framework.name, service.role.value, service.port.value) == ("FastHTML", "web", 5001)
