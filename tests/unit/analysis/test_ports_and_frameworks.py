@@ -228,3 +228,12 @@ def test_fasthtml_listens_on_its_default_port(tmp_path: Path) -> None:
                      "main.py": "from fasthtml.common import *\napp, rt = fast_app()\nserve()\n"})
     service = only(tmp_path)
     assert (service.framework.name, service.role.value, service.port.value) == ("FastHTML", "web", 5001)
+
+
+def test_a_lone_bot_py_at_the_root_is_a_python_worker(tmp_path: Path) -> None:
+    write(tmp_path, {"bot.py": "import os\nTOKEN = os.environ['BOT_TOKEN']\nif __name__ == '__main__':\n    run()\n",
+                     "helpers/main.py": "print('x')\n"})
+    service = only(tmp_path)
+    assert (service.path, service.language.name, service.role.value, service.start_command.value) == (
+        ".", "python", "worker", "python bot.py")
+    assert [v.name for v in service.env] == ["BOT_TOKEN"]
