@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Optional
 
 from . import backing, links, monorepo
 from .discover import discover
@@ -18,14 +19,19 @@ from .sources import Ownership
 from .walk import walk
 
 
-def analyze(root: Path, *, limits: Limits = Limits()) -> Analysis:
-    """What the checkout at root needs to run. Reads files only under root; never runs anything."""
+def analyze(root: Path, *, limits: Limits = Limits(), name: Optional[str] = None) -> Analysis:
+    """What the checkout at root needs to run. Reads files only under root; never runs anything.
+
+    name is what to call a service at the root that no manifest names (the repository's name); by
+    default the folder's own name, unless that is a scratch folder (tmpab12cd, a checkout dir).
+    """
     deadline = Deadline(limits.max_seconds)
     skips = SkipLog(limits.max_skipped_examples)
     tree = walk(str(root), limits, skips, deadline)
+    tree.name = root_name(name, Path(tree.root))
     reader = SourceReader(tree.root, limits, skips, deadline)
     found = discover(tree, reader)
-    arrangement = plan(found, os.path.basename(tree.root))
+    arrangement = plan(found, tree.name, tree)
     ownership = Ownership(tree, {p.path for p in found.projects} | {p.source_root for p in found.projects
                                                                       if p.source_root})
     services: list[Service] = []
@@ -40,6 +46,13 @@ def analyze(root: Path, *, limits: Limits = Limits()) -> Analysis:
         service, usage = build(draft, _unique_name(draft.name, taken), tree, reader, ownership, limits)
         services.append(service)
         usages.append(usage)
+    skipped = []
+    for entry, draft in zip(arrangement.skipped, arrangement.skipped_drafts):
+        if draft is not None:  # built apart: what it reads feeds no database or link of the deployed services
+            name = _unique_name(draft.name, taken)
+            entry = entry.model_copy(update={"name": name, "service": build(draft, name, tree, reader, ownership,
+                                                                              limits)[0]})
+        skipped.append(entry)
     databases, backing_needs = backing.resolve(usages, arrangement.backing_compose, limits.max_evidence_per_fact)
     sibling_needs = links.service_dependencies(usages, limits.max_evidence_per_fact)
     for service in services:
@@ -54,6 +67,7 @@ def analyze(root: Path, *, limits: Limits = Limits()) -> Analysis:
         services=services,
         databases=databases,
         integrations=backing.integrations(usages, limits.max_evidence_per_fact),
+        skipped_services=sorted(skipped, key=lambda s: (s.path, s.name)),
         monorepo=monorepo.detect(tree, reader, found, services),
         files_scanned=tree.file_count,
         truncated=tree.truncated or reader.out_of_budget,
@@ -61,6 +75,19 @@ def analyze(root: Path, *, limits: Limits = Limits()) -> Analysis:
         skipped_counts=skips.counts(),
         warnings=warnings,
     )
+
+
+_SCRATCH = re.compile(r"^(?:tmp|temp|hydron-|checkout|src$|repo$|source$|work$|workspace$|app$|[0-9a-f]{12,}$)"
+                      r"|^\.|[_-](?:fetch|tmp|scratch)[_-]?\w*$", re.IGNORECASE)
+
+
+def root_name(given: Optional[str], root: Path) -> str:
+    """The given name, else the folder's, unless the folder is a temporary or generic one: then 'app'."""
+    for candidate in (given, root.name):
+        label = re.sub(r"[^a-z0-9-]+", "-", (candidate or "").lower()).strip("-")
+        if label and (candidate == given or not _SCRATCH.search(candidate)):
+            return label
+    return "app"
 
 
 def _unique_name(name: str, taken: set[str]) -> str:

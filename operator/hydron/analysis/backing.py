@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from . import catalog
 from .compose import ComposeService
-from .evidence import relabel
+from .evidence import SourceText, relabel
 from .links import add_dependency
-from .models import CONFIDENCE_RANK, BackingKind, BackingService, Confidence, Dependency, Evidence, Integration
+from .models import CONFIDENCE_RANK, FILE_DATABASES, BackingKind, BackingService, Confidence, Dependency, Evidence, Integration
 from .service import Usage
 
 
@@ -33,7 +33,11 @@ def signals(usage: Usage) -> list[Signal]:
         if kind:
             found.append(Signal(kind, dependency.evidence, "high"))
     for source in usage.sources:
+        if source.path.endswith(".go"):
+            found += _go_imports(source)
         for pattern, kind in catalog.BACKING_MARKERS:
+            if not any(needle in source.text for needle in catalog.MARKER_NEEDLES[kind]):
+                continue
             match = pattern.search(source.text)
             if match:
                 found.append(Signal(kind, source.evidence(f"mentions {match.group(0).strip()}", match.start()), "high"))
@@ -51,6 +55,21 @@ def signals(usage: Usage) -> list[Signal]:
                     variable.evidence[0], f"reads {variable.name}"), "medium"))
                 break
     return sorted(found, key=lambda s: -CONFIDENCE_RANK[s.confidence])
+
+
+_GO_IMPORT_BLOCK = re.compile(r"^import\s*\(([^)]*)\)|^import\s+(?:\w+\s+)?(\"[^\"\n]+\")", re.MULTILINE)
+
+
+def _go_imports(source: SourceText) -> list[Signal]:
+    """A driver imported in code (`_ "github.com/mattn/go-sqlite3"`) even when go.mod lists it as indirect."""
+    found = []
+    for block in source.matches(_GO_IMPORT_BLOCK):
+        for path in re.finditer(r"\"([^\"\n]+)\"", block.group(0)):
+            kind = catalog.backing_for_package(path.group(1))
+            if kind:
+                found.append(Signal(kind, source.evidence(f"imports {path.group(1)}", block.start() + path.start()),
+                                    "high"))
+    return found
 
 
 def resolve(
@@ -89,7 +108,33 @@ def resolve(
                 add_dependency(needs.setdefault(usage.service, []), name, "backing", evidence, "high", max_evidence)
     for entry in entries:
         entry.used_by = sorted(service for service, deps in needs.items() if any(d.name == entry.name for d in deps))
+        if entry.kind in FILE_DATABASES:
+            entry.file_database = True
+            entry.file_path = _database_file([u for u in usages if u.service in entry.used_by])
+        entry.required = not all(_optional_place(e.file) for e in entry.evidence)
     return sorted(entries, key=lambda e: (e.kind, e.name)), needs
+
+
+_DATABASE_FILE = re.compile(r"""sqlite3?:/{2,4}([\w.~${}/-]{1,200})|['"]([\w./-]{1,200}?\.(?:db|sqlite3?))['"]""")
+# configuration for one environment or profile the app does not run with by default
+_OPTIONAL_CONFIG = re.compile(r"(?:^|/)(?:application|config|settings)[-_.](?!prod|production|default|base|common)"
+                              r"[a-z0-9]+\.(?:properties|ya?ml|py|json|toml)$|(?:^|/)settings/(?:dev|development|"
+                              r"test|testing|local|ci)\.py$|\.env\.(?:test|testing|development|dev|local)$")
+
+
+def _database_file(usages: list[Usage]) -> str | None:
+    """The SQLite file the code opens by default (data/app.db), when a URL or file name says it."""
+    for usage in usages:
+        for source in usage.sources:
+            match = _DATABASE_FILE.search(source.text)
+            if match:
+                return (match.group(1) or match.group(2))[:200]
+    return None
+
+
+def _optional_place(file: str) -> bool:
+    """application-mysql.properties, settings/dev.py: a profile or environment, not the default configuration."""
+    return bool(_OPTIONAL_CONFIG.search(file))
 
 
 def integrations(usages: list[Usage], max_evidence: int) -> list[Integration]:

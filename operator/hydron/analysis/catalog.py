@@ -18,20 +18,35 @@ _BACKING: dict[BackingKind, tuple[str, ...]] = {
         "psycopg2-binary", "psycopg[binary]", "asyncpg", "pg8000", "org.postgresql:postgresql",
         "github.com/lib/pq", "github.com/jackc/pgx", "tokio-postgres", "postgres", "sqlx/postgres",
         "diesel/postgres", "sea-orm/sqlx-postgres", "npgsql", "npgsql.entityframeworkcore.postgresql", "postgrex",
-        "ext-pdo_pgsql", "ext-pgsql", "gorm.io/driver/postgres", "io.quarkus:quarkus-jdbc-postgresql",
+        "ext-pdo_pgsql", "ext-pgsql", "gorm.io/driver/postgres", "github.com/jinzhu/gorm/dialects/postgres", "io.quarkus:quarkus-jdbc-postgresql",
         "io.quarkus:quarkus-reactive-pg-client",
     ),
     "mysql": (
         "mysql", "mysql2", "pymysql", "mysqlclient", "aiomysql", "mysql-connector-python", "mysql:mysql-connector-java",
-        "com.mysql:mysql-connector-j", "github.com/go-sql-driver/mysql", "gorm.io/driver/mysql", "sqlx/mysql",
+        "com.mysql:mysql-connector-j", "github.com/go-sql-driver/mysql", "gorm.io/driver/mysql", "github.com/jinzhu/gorm/dialects/mysql", "sqlx/mysql",
         "diesel/mysql", "mysql_async", "myxql", "io.quarkus:quarkus-jdbc-mysql", "mysqlconnector", "pomelo.entityframeworkcore.mysql",
         "ext-pdo_mysql", "ext-mysqli",
     ),
-    "mariadb": ("mariadb", "org.mariadb.jdbc:mariadb-java-client"),
+    "mariadb": ("mariadb", "org.mariadb.jdbc:mariadb-java-client", "io.quarkus:quarkus-jdbc-mariadb"),
+    "mssql": ("mssql", "tedious", "pyodbc", "pymssql", "github.com/microsoft/go-mssqldb", "github.com/denisenkom/go-mssqldb",
+              "com.microsoft.sqlserver:mssql-jdbc", "microsoft.entityframeworkcore.sqlserver",
+              "microsoft.data.sqlclient", "system.data.sqlclient", "io.quarkus:quarkus-jdbc-mssql", "tds"),
+    "boltdb": ("go.etcd.io/bbolt", "github.com/boltdb/bolt", "github.com/asdine/storm"),
+    "libsql": ("@libsql/client", "libsql", "libsql-client", "github.com/tursodatabase/libsql-client-go",
+               "github.com/tursodatabase/go-libsql"),
+    "sqlite": (
+        "sqlite3", "better-sqlite3", "sqlite", "aiosqlite", "github.com/mattn/go-sqlite3",
+        "modernc.org/sqlite", "gorm.io/driver/sqlite", "github.com/glebarez/sqlite", "github.com/ncruces/go-sqlite3",
+        "github.com/jinzhu/gorm/dialects/sqlite",
+        "sqlx/sqlite", "diesel/sqlite", "rusqlite", "sea-orm/sqlx-sqlite", "org.xerial:sqlite-jdbc",
+        "microsoft.entityframeworkcore.sqlite", "microsoft.data.sqlite", "ecto_sqlite3", "exqlite", "ext-pdo_sqlite",
+        "ext-sqlite3", "activerecord-sqlite3-adapter",
+    ),
     "mongodb": (
         "mongodb", "mongoose", "pymongo", "motor", "mongoengine", "beanie", "mongoid", "mongo",
         "org.springframework.boot:spring-boot-starter-data-mongodb", "org.mongodb:mongodb-driver-sync",
         "go.mongodb.org/mongo-driver", "mongodb.driver", "mongodb_driver", "mongodb/mongodb", "ext-mongodb",
+        "io.quarkus:quarkus-mongodb-panache", "io.quarkus:quarkus-mongodb-client", "io.quarkus:quarkus-mongodb-panache-kotlin",
     ),
     "redis": (
         "redis", "ioredis", "@redis/client", "@upstash/redis", "bull", "bullmq", "redis-py", "hiredis",
@@ -53,7 +68,8 @@ _BACKING: dict[BackingKind, tuple[str, ...]] = {
         "kafkajs", "node-rdkafka", "kafka-python", "confluent-kafka", "aiokafka", "ruby-kafka", "rdkafka",
         "karafka", "org.springframework.kafka:spring-kafka", "org.apache.kafka:kafka-clients",
         "github.com/segmentio/kafka-go", "github.com/confluentinc/confluent-kafka-go", "github.com/ibm/sarama",
-        "github.com/shopify/sarama", "confluent.kafka", "brod", "kafka_ex",
+        "github.com/shopify/sarama", "confluent.kafka", "brod", "kafka_ex", "io.quarkus:quarkus-messaging-kafka",
+        "io.quarkus:quarkus-smallrye-reactive-messaging-kafka", "io.quarkus:quarkus-kafka-client",
     ),
     "nats": ("nats", "nats-py", "github.com/nats-io/nats.go", "async-nats", "gnat"),
     "elasticsearch": (
@@ -126,6 +142,7 @@ _IMAGES: dict[str, BackingKind] = {
     "memcached": "memcached", "rabbitmq": "rabbitmq", "kafka": "kafka", "cp-kafka": "kafka",
     "nats": "nats", "elasticsearch": "elasticsearch", "opensearch": "opensearch",
     "clickhouse-server": "clickhouse", "clickhouse": "clickhouse", "minio": "minio",
+    "azure-sql-edge": "mssql", "mssql-server-linux": "mssql", "libsql-server": "libsql", "sqld": "libsql",
 }
 _IMAGE_VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)")
 
@@ -139,6 +156,12 @@ BACKING_MARKERS: tuple[tuple[re.Pattern[str], BackingKind], ...] = tuple(
         (r"\bmysql://|jdbc:mysql:|django\.db\.backends\.mysql|adapter:\s*mysql2?\b|Ecto\.Adapters\.MyXQL"
          r"|provider\s*=\s*\"mysql\"|UseMySql\(|(?:type|dialect):\s*['\"]mysql['\"]", "mysql"),
         (r"\bmariadb://|jdbc:mariadb:|(?:type|dialect):\s*['\"]mariadb['\"]", "mariadb"),
+        (r"\bsqlite(?:3)?:///?|jdbc:sqlite:|django\.db\.backends\.sqlite3|adapter:\s*sqlite3\b"
+         r"|provider\s*=\s*\"sqlite\"|UseSqlite\(|(?:type|dialect|driver):\s*['\"]sqlite3?['\"]", "sqlite"),
+        (r"jdbc:sqlserver:|UseSqlServer\(|provider\s*=\s*\"sqlserver\"|\bmssql://|(?:type|dialect):\s*['\"]mssql['\"]",
+         "mssql"),
+        (r"\bDeno\.openKv\(", "deno-kv"),
+        (r"\blibsql://", "libsql"),
         (r"\bmongodb(?:\+srv)?://|provider\s*=\s*\"mongodb\"", "mongodb"),
         (r"\brediss?://", "redis"),
         (r"\bamqps?://", "rabbitmq"),
@@ -146,13 +169,22 @@ BACKING_MARKERS: tuple[tuple[re.Pattern[str], BackingKind], ...] = tuple(
         (r"\bclickhouse://", "clickhouse"),
     )
 )
+# Substrings every alternative of a kind's marker contains: a text without any of them cannot match,
+# and `in` is far cheaper than running the pattern over megabytes of source.
+MARKER_NEEDLES: dict[BackingKind, tuple[str, ...]] = {
+    "postgres": ("ostgres", "Npgsql"), "mysql": ("mysql", "MySql", "MyXQL"), "mariadb": ("mariadb",),
+    "sqlite": ("sqlite", "Sqlite"), "mongodb": ("mongodb",), "redis": ("redis",), "rabbitmq": ("amqp",),
+    "nats": ("nats:",), "clickhouse": ("clickhouse:",), "mssql": ("sqlserver", "SqlServer", "mssql"),
+    "deno-kv": ("openKv",), "libsql": ("libsql:",),
+}
 URL_SCHEMES: dict[str, BackingKind] = {
     "postgres": "postgres", "postgresql": "postgres", "mysql": "mysql", "mysql2": "mysql", "mariadb": "mariadb",
     "mongodb": "mongodb", "mongodb+srv": "mongodb", "redis": "redis", "rediss": "redis", "amqp": "rabbitmq",
-    "amqps": "rabbitmq", "nats": "nats", "clickhouse": "clickhouse", "kafka": "kafka",
+    "amqps": "rabbitmq", "nats": "nats", "clickhouse": "clickhouse", "kafka": "kafka", "sqlite": "sqlite",
+    "sqlite3": "sqlite", "libsql": "libsql", "mssql": "mssql", "sqlserver": "mssql",
 }
 # Laravel's DB_CONNECTION values
-SQL_DRIVERS: dict[str, BackingKind] = {"pgsql": "postgres", "mysql": "mysql", "mariadb": "mariadb"}
+SQL_DRIVERS: dict[str, BackingKind] = {"pgsql": "postgres", "mysql": "mysql", "mariadb": "mariadb", "sqlite": "sqlite"}
 # a token of an env var name that means the service talks to this kind of backing service
 ENV_NAME_TOKENS: dict[str, BackingKind] = {
     "REDIS": "redis", "MONGO": "mongodb", "MONGODB": "mongodb", "POSTGRES": "postgres", "POSTGRESQL": "postgres",
@@ -184,6 +216,8 @@ def backing_for_image(image: str) -> Optional[tuple[BackingKind, Optional[str]]]
     last_component = image.split("@", 1)[0].rsplit("/", 1)[-1]  # a registry port sits before the last /
     repository, _, tag = last_component.partition(":")
     kind = _IMAGES.get(repository.lower())
+    if kind is None and "/mssql/server" in f"/{image.lower()}":
+        kind = "mssql"  # mcr.microsoft.com/mssql/server: its last component alone says nothing
     if kind is None:
         return None
     version = _IMAGE_VERSION.match(tag)

@@ -42,6 +42,7 @@ class ComposeService:
     command_line: int = 0
     health_path: Optional[str] = None
     health_line: int = 0
+    profiles: list[str] = field(default_factory=list)  # only started when one of these is asked for
 
     def evidence(self, line: int, detail: str) -> Evidence:
         return Evidence(file=self.file, line=line or self.line, detail=detail)
@@ -100,6 +101,8 @@ def _service(source: SourceText, directory: str, name: str, spec: dict[str, Any]
         command = shlex.join(_scalars(command))
     if isinstance(command, str):
         service.command, service.command_line = command, line("command")
+    if isinstance(spec.get("profiles"), list):
+        service.profiles = _scalars(spec["profiles"])
     test = spec.get("healthcheck", {}).get("test") if isinstance(spec.get("healthcheck"), dict) else None
     test = " ".join(_scalars(test)) if isinstance(test, list) else test
     if isinstance(test, str) and health.path_from_url(test):

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from . import compose, docker, dotnet, elixir, go, java, node, nx, php, procfile, python, ruby, rust, static
+from . import compose, deno, docker, dotnet, elixir, go, java, node, nx, php, procfile, python, ruby, rust, static
 from .project import DirContext, Project
 from .reader import SourceReader
 from .sources import Ownership, in_test_dir
@@ -20,6 +20,7 @@ Detector = Callable[[DirContext], list[Project]]
 
 _DETECTORS: tuple[tuple[tuple[str, ...], Detector], ...] = (
     (node.MANIFESTS, node.detect),
+    (deno.MANIFESTS, deno.detect),
     (nx.MANIFESTS, nx.detect),
     (python.MANIFESTS, python.detect),
     (ruby.MANIFESTS, ruby.detect),
@@ -59,13 +60,14 @@ def discover(tree: Tree, reader: SourceReader) -> Findings:
     for directory, names in tree.files.items():
         hits = _TRIGGERS.intersection(names)  # set operations keep this pass at C speed
         suffixed = _SUFFIXED.findall("\n".join(names))
-        if not hits and not suffixed or in_test_dir(directory):
+        variants = not hits and directory.rpartition("/")[2] in _TOOLING_FOLDERS
+        if not hits and not suffixed and not variants or in_test_dir(directory):
             continue
         detectors = list(dict.fromkeys(d for name in sorted(hits) for d in _BY_MANIFEST.get(name, ())))
         if any(name.endswith(dotnet.PROJECT_SUFFIXES) for name in suffixed):
             detectors.append(dotnet.detect)
         found.solution_files += [join(directory, name) for name in suffixed if name.endswith(".sln")]
-        if detectors or hits & _RUNTIME_FILES:
+        if detectors or hits & _RUNTIME_FILES or variants:
             _read_directory(tree, reader, directory, detectors, found)
         if "index.html" in hits:
             index_dirs.append(directory)
@@ -84,7 +86,7 @@ def _read_directory(tree: Tree, reader: SourceReader, directory: str, detectors:
     for detect in detectors:
         found.projects += detect(ctx)
     if not _hidden(directory):
-        dockerfile_name = next((n for n in docker.DOCKERFILE_NAMES if ctx.has(n)), None)
+        dockerfile_name = next((n for n in docker.DOCKERFILE_NAMES if ctx.has(n)), None) or _variant(directory, ctx)
         source = ctx.source(dockerfile_name) if dockerfile_name else None
         if source:
             found.dockerfiles[source.path] = docker.parse(source)
@@ -111,6 +113,17 @@ def _static_sites(tree: Tree, reader: SourceReader, projects: list[Project], ind
             continue
         sites += static.detect(DirContext(tree, reader, directory))
     return sites
+
+
+_TOOLING_FOLDERS = frozenset({"docker", "deploy", "deployment", "scripts", "build"})
+_VARIANT = re.compile(r"^Dockerfile\.(?!dev\b|development\b|test\b|ci\b|local\b|j2$|tmpl$|template$)[\w-]+$")
+
+
+def _variant(directory: str, ctx: DirContext) -> Optional[str]:
+    """docker/Dockerfile.debian when a docker/ folder holds only variants: the repository's production image."""
+    if directory.rpartition("/")[2] not in _TOOLING_FOLDERS:
+        return None
+    return next((n for n in sorted(ctx.names) if _VARIANT.match(n)), None)
 
 
 def _hidden(directory: str) -> bool:

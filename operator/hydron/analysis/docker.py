@@ -35,6 +35,13 @@ class Dockerfile:
     command: Optional[tuple[str, int]] = None  # what the container runs: ENTRYPOINT and CMD together
     command_instruction: str = "CMD"
     health_path: Optional[tuple[str, int]] = None
+    copies: list[tuple[str, int]] = field(default_factory=list)  # COPY/ADD sources from the build context
+    mentions: set[str] = field(default_factory=set)  # words of RUN, CMD and ENTRYPOINT: which binaries it builds
+
+    def names(self, word: str) -> bool:
+        """Whether the build or start commands name this package, binary or assembly."""
+        word = word.lower()
+        return word in self.mentions or f"{word}.dll" in self.mentions
 
     def evidence(self, line: int, detail: str) -> Evidence:
         return Evidence(file=self.path, line=line, detail=detail)
@@ -70,6 +77,10 @@ def parse(source: SourceText) -> Dockerfile:
                 port = _substitute(token.split("/")[0], variables)
                 if port.isdigit() and 1 <= int(port) <= 65535:
                     result.exposed.append((int(port), line_number))
+        if instruction in ("RUN", "CMD", "ENTRYPOINT") and len(result.mentions) < 2000:
+            result.mentions.update(re.findall(r"[\w.-]+", argument.lower().replace("/", " ")))
+        if instruction in ("COPY", "ADD"):
+            result.copies += [(path, line_number) for path in _copy_sources(argument)]
         elif instruction == "ENTRYPOINT":
             entrypoint = (_command_text(argument), line_number)
         elif instruction == "CMD":
@@ -117,6 +128,21 @@ def _assignments(argument: str, instruction: str) -> list[tuple[str, Optional[st
         value = tokens[1].strip("\"'") if len(tokens) > 1 and instruction == "ENV" else None
         return [(tokens[0], value)]
     return [(m.group(1), m.group(2).strip("\"'")) for m in re.finditer(r"(\w+)=(\"[^\"]*\"|'[^']*'|\S*)", argument)]
+
+
+def _copy_sources(argument: str) -> list[str]:
+    """COPY frontend/ ./ -> ['frontend/']; a copy from another stage or image reads no build context."""
+    if argument.startswith("["):
+        try:
+            parts = [str(p) for p in json.loads(argument)]
+        except (ValueError, RecursionError, TypeError):
+            return []
+    else:
+        parts = argument.split()
+    if any(p.startswith("--from") for p in parts):
+        return []
+    paths = [p for p in parts if not p.startswith("--")]
+    return paths[:-1][:32]
 
 
 def _command_text(argument: str) -> str:

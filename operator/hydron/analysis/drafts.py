@@ -8,6 +8,7 @@ worker process, name services, and add services that only exist as images.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -15,8 +16,12 @@ from .catalog import backing_for_image
 from .compose import ComposeService
 from .discover import Findings
 from .docker import DOCKERFILE_NAMES, Dockerfile
+from .models import Command, Evidence, SkippedService
 from .procfile import Process
 from .project import Project
+from .pruning import prune
+from .walk import Tree
+from .workers import add_job_workers
 
 _ECOSYSTEM_RANK = {"node": 0, "static": -1}  # a node project beside a Gemfile usually only builds assets
 _SEVERAL_PER_DIRECTORY = ("go", "dotnet")  # one module, several main packages / project files
@@ -36,6 +41,9 @@ class Draft:
     compose: Optional[ComposeService] = None
     process: Optional[Process] = None
     image: Optional[str] = None
+    build_context: Optional[str] = None  # where its Dockerfile builds from, when not path
+    worker_command: Optional[Command] = None  # a queue worker implied by a job library (workers.py)
+    worker_label: Optional[str] = None
 
 
 @dataclass
@@ -45,9 +53,11 @@ class Plan:
     drafts: list[Draft] = field(default_factory=list)
     backing_compose: list[ComposeService] = field(default_factory=list)
     not_deployable: list[Project] = field(default_factory=list)
+    skipped: list[SkippedService] = field(default_factory=list)
+    skipped_drafts: list[Optional[Draft]] = field(default_factory=list)  # beside skipped: the draft, to build
 
 
-def plan(found: Findings, root_name: str) -> Plan:
+def plan(found: Findings, root_name: str, tree: Optional[Tree] = None) -> Plan:
     """Projects become drafts; a directory's primary ecosystem wins (Laravel over its asset package.json)."""
     result = Plan()
     imported = {d.name for p in found.projects for d in p.dependencies}
@@ -77,10 +87,39 @@ def plan(found: Findings, root_name: str) -> Plan:
         standalone = filename in DOCKERFILE_NAMES and path not in by_path
         if standalone and path.rpartition("/")[2] not in _TOOLING_DIRS:
             result.drafts.append(Draft(name=path.rsplit("/", 1)[-1] or root_name, path=path, dockerfile=dockerfile))
+    if tree is not None:
+        _adopt_tooling_dockerfiles(found, result, tree)
     _attach_libraries(result)
     _apply_compose(found, result)
     _apply_procfiles(found, result)
+    _fold_root_builds(result)
+    add_job_workers(result, tree)
+    prune(result, found, tree)
     return result
+
+
+def _adopt_tooling_dockerfiles(found: Findings, result: Plan, tree: Tree) -> None:
+    """docker/Dockerfile or scripts/Dockerfile that copies go.mod or ./ui from the root builds the root app.
+
+    Such a Dockerfile is run as `docker build -f docker/Dockerfile .`: its COPY sources exist at the
+    root, not beside it. The root draft then gets it, with the root as build context.
+    """
+    root = next((d for d in result.drafts if not d.path and d.project and d.dockerfile is None), None)
+    if root is None:
+        return
+    for dockerfile in sorted(found.dockerfiles.values(), key=lambda d: d.path):
+        folder = dockerfile.path.rpartition("/")[0]
+        if not folder or "/" in folder or folder not in _TOOLING_DIRS:
+            continue
+        sources = [s.strip("./") or "." for s, _ in dockerfile.copies]
+        named = [s for s in sources if s != "." and "*" not in s and "$" not in s]
+        if named and all(_exists(tree, s) and not _exists(tree, f"{folder}/{s}") for s in named):
+            root.dockerfile, root.build_context = dockerfile, ""
+            return
+
+
+def _exists(tree: Tree, path: str) -> bool:
+    return tree.has_file(path) or path in tree.files
 
 
 def _attach_libraries(result: Plan) -> None:
@@ -97,7 +136,8 @@ def _rank(project: Project) -> tuple[int, int]:
 
 
 def _apply_compose(found: Findings, result: Plan) -> None:
-    for service in found.compose_services:
+    """The shallowest compose file first: apps/x/docker-compose.yaml often repeats what the root one says."""
+    for service in sorted(found.compose_services, key=lambda s: s.file.count("/")):
         if service.build_context is None:
             if service.image and backing_for_image(service.image):
                 result.backing_compose.append(service)
@@ -105,20 +145,61 @@ def _apply_compose(found: Findings, result: Plan) -> None:
                 result.drafts.append(Draft(name=service.name, path=service.file.rpartition("/")[0],
                                            compose=service, image=service.image))
             continue
-        candidates = [d for d in result.drafts if d.path == service.build_context]
-        free = [d for d in candidates if d.compose is None]
         dockerfile = found.dockerfiles.get(service.dockerfile or "") or found.dockerfile_in(service.build_context)
+        code = service.build_context
+        if dockerfile and any(d.path == dockerfile.path.rpartition("/")[0] and d.project for d in result.drafts):
+            code = dockerfile.path.rpartition("/")[0]  # context ".", dockerfile apps/web/Dockerfile: it builds apps/web
+        candidates = [d for d in result.drafts if d.path == code and not d.image]
+        free = [d for d in candidates if d.compose is None]
         if free:
             draft = next((d for d in free if d.name == service.name), free[0])
+        elif any(d.compose.file != service.file and d.dockerfile is dockerfile for d in candidates):
+            continue  # a second compose file declaring the same build again
         elif candidates:  # a second process of the same code, e.g. web and worker built from "."
             draft = dataclasses.replace(candidates[0], compose=None, process=None)
             result.drafts.append(draft)
         else:
-            draft = Draft(name=service.name, path=service.build_context)
+            draft = Draft(name=service.name, path=code)
             result.drafts.append(draft)
         draft.compose = service
         draft.name = service.name
         draft.dockerfile = dockerfile
+        draft.build_context = service.build_context if code != service.build_context else None
+
+
+def _fold_root_builds(result: Plan) -> None:
+    """A root Dockerfile with no app of its own that builds a workspace member is that member's Dockerfile.
+
+    `cargo build --bin server`, `dotnet Conduit.dll`: the root is a second copy of one of its apps. The
+    members the same Dockerfile builds but does not start are helper binaries shipped in that image.
+    """
+    root = next((d for d in result.drafts if not d.path and d.dockerfile and not d.image and
+                 (d.project is None or d.project.not_deployable_reason)), None)
+    if root is None or root.dockerfile.path.rpartition("/")[0]:
+        return
+    members = [d for d in result.drafts if d.path and d.project and d.dockerfile is None and d.compose is None]
+    named = [d for d in members if root.dockerfile.names(d.project.name)]
+    if not named:
+        return
+    command = set(re.findall(r"[\w.-]+", root.dockerfile.command[0].lower())) if root.dockerfile.command else set()
+    started = [d for d in named if d.project.name.lower() in command or f"{d.project.name.lower()}.dll" in command]
+    chosen = (started or sorted(named, key=lambda d: len(d.project.name)))[0]
+    chosen.dockerfile, chosen.compose, chosen.build_context = root.dockerfile, root.compose, ""
+    if root.compose:
+        chosen.name = root.compose.name
+    result.drafts.remove(root)
+    result.skipped_drafts.append(None)  # the same service as chosen: nothing to add back
+    evidence = [Evidence(file=root.dockerfile.path, detail=f"builds {chosen.project.name}")]
+    result.skipped.append(SkippedService(
+        name=root.name, path=".", reason="duplicate", evidence=evidence,
+        detail=f"the root Dockerfile builds {chosen.path}, which is listed as that service"))
+    for helper in named:
+        if helper is not chosen:
+            result.drafts.remove(helper)
+            result.skipped_drafts.append(helper)
+            result.skipped.append(SkippedService(
+                name=helper.name, path=helper.path, reason="bundled", evidence=evidence,
+                detail=f"a helper binary built into the image of {chosen.path} by {root.dockerfile.path}"))
 
 
 def _apply_procfiles(found: Findings, result: Plan) -> None:

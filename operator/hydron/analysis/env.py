@@ -30,19 +30,31 @@ _PYTHON = (
     rf"environ\.get\(\s*['\"]{_NAME}['\"]{_CALL_DEFAULT}",
     rf"getenv\(\s*['\"]{_NAME}['\"]{_CALL_DEFAULT}",
     rf"\benv(?:\.\w+)?\(\s*['\"]{_UPPER_NAME}['\"]{_CALL_DEFAULT}",
+    # helpers named for what they read: envbool("DEBUG"), env_int("WORKERS", 2), get_env_setting("SECRET_KEY")
+    rf"\b(?!env\b)\w*env\w*\(\s*['\"]{_UPPER_NAME}['\"]{_CALL_DEFAULT}",
 )
 _RUBY = (
     rf"ENV\[\s*['\"]{_NAME}['\"]\s*\]",
     rf"ENV\.fetch\(\s*['\"]{_NAME}['\"]{_CALL_DEFAULT}",
 )
 _JAVA = (rf"System\.getenv\(\s*\"{_NAME}\"\s*\)",)
-_GO = (rf"os\.(?:Getenv|LookupEnv)\(\s*\"{_NAME}\"\s*\)",)
+_GO = (
+    rf"os\.(?:Getenv|LookupEnv)\(\s*\"{_NAME}\"\s*\)",
+    rf"`[^`\n]*\b(?:env|envconfig):\"{_UPPER_NAME}[,\"]",  # struct tags of go-flags, envconfig, caarlos0/env
+    rf"EnvVars?:\s*(?:\[\]string\{{\s*)?\"{_UPPER_NAME}\"",  # urfave/cli flags
+    rf"\bcli\.EnvVars\(\s*\"{_UPPER_NAME}\"",
+    rf"\b(?:viper\.)?BindEnv\(\s*\"[\w.-]+\"\s*,\s*\"{_UPPER_NAME}\"",
+)
 _PHP = (
     rf"\benv\(\s*['\"]{_NAME}['\"]{_CALL_DEFAULT}",
     rf"getenv\(\s*['\"]{_NAME}['\"]\s*\)",
     rf"\$_ENV\[\s*['\"]{_NAME}['\"]\s*\]",
 )
-_RUST = (rf"env::var(?:_os)?\(\s*\"{_NAME}\"\s*\)(?:\s*\.unwrap_or(?:_else)?\(\s*(?:\|_\|\s*)?{_LITERAL})?",)
+_RUST = (
+    rf"env::var(?:_os)?\(\s*\"{_NAME}\"\s*\)(?:\s*\.unwrap_or(?:_else)?\(\s*(?:\|_\|\s*)?{_LITERAL})?",
+    rf"#\[(?:arg|clap|structopt|config)\([^\]\n]*\benv\s*=\s*\"{_UPPER_NAME}\"",  # clap: #[arg(long, env = "X")]
+    rf"\benv!\(\s*\"{_UPPER_NAME}\"",
+)
 _CSHARP = (rf"Environment\.GetEnvironmentVariable\(\s*\"{_NAME}\"\s*\)",)
 _ELIXIR = (
     rf"System\.get_env\(\s*\"{_NAME}\"{_CALL_DEFAULT}\s*\)",
@@ -168,6 +180,12 @@ class EnvCollector:
                 self._reference(source, match)
         if extension in (".js", ".mjs", ".cjs", ".ts", ".mts", ".jsx", ".tsx"):
             self._destructured(source)
+            if "createEnv(" in source.text:
+                self._schema_keys(source)
+        elif extension == ".py" and "BaseSettings" in source.text:
+            self._pydantic_settings(source)
+        elif extension == ".go":
+            self._go_config(source)
 
     def scan_dotenv(self, source: SourceText) -> None:
         """Names from an env file. Only example files give defaults, and a secret's example value is a
@@ -249,6 +267,59 @@ class EnvCollector:
                     value = _unquote(default.strip()) if default.strip() else None
                     evidence = source.evidence(f"reads {name}", match.start())
                     self.declare(name, evidence, value, has_default=bool(default.strip()))
+
+
+    def _schema_keys(self, source: SourceText) -> None:
+        """createEnv({ server: { AUTH_SECRET: z.string(), PORT: z.coerce.number().default(3000) } })"""
+        for match in source.matches(_ZOD_KEY):
+            optional = bool(re.match(r"[^\n,]*\.(?:optional|default)\(", source.text[match.end():]))
+            self.declare(match.group("name"), source.evidence(f"env schema declares {match.group('name')}",
+                                                              match.start()), None, has_default=optional)
+
+    def _pydantic_settings(self, source: SourceText) -> None:
+        """Fields of a pydantic-settings class are read from env vars: prefix + field name, or the alias."""
+        for cls in source.matches(_SETTINGS_CLASS):
+            body_start = cls.end()
+            following = _NEXT_TOP_LEVEL.search(source.text, body_start)
+            body = source.text[body_start: following.start() if following else len(source.text)]
+            prefix = _ENV_PREFIX.search(body)
+            prefix_text = prefix.group(1) if prefix else ""
+            for field_match in _SETTINGS_FIELD.finditer(body):
+                name = field_match.group("field")
+                if name in ("model_config", "Config") or name.startswith("_"):
+                    continue
+                alias = _FIELD_ALIAS.search(field_match.group("rest") or "")
+                variable = alias.group(1) if alias else (prefix_text + name).upper()
+                default = field_match.group("rest")
+                has_default = bool(default) and not re.match(r"\s*Field\(\s*(?:\.\.\.|\))", default)
+                evidence = source.evidence(f"settings field {name}", body_start + field_match.start("field"))
+                self.declare(variable, evidence, None, has_default=has_default)
+
+    def _go_config(self, source: SourceText) -> None:
+        """viper with SetEnvPrefix and AutomaticEnv reads PREFIX_KEY for each key it knows; a loop over
+        os.Environ() with `case "NAME":` reads those names."""
+        text = source.text
+        prefix = _VIPER_PREFIX.search(text)
+        if prefix and "AutomaticEnv" in text:
+            for key in source.matches(_VIPER_KEY):
+                variable = f"{prefix.group(1)}_{key.group(1)}".upper().replace(".", "_").replace("-", "_")
+                self.declare(variable, source.evidence(f"viper reads {variable}", key.start()), None,
+                             has_default="SetDefault" in key.group(0))
+        if "os.Environ()" in text:
+            for case in source.matches(_GO_CASE):
+                for name in re.findall(r"\"([A-Z][A-Z0-9_]+)\"", case.group(0)):
+                    self.declare(name, source.evidence(f"reads {name}", case.start()), None)
+
+
+_ZOD_KEY = re.compile(r"^[ \t]+" + _UPPER_NAME + r"\s*:\s*z\.", re.MULTILINE)
+_SETTINGS_CLASS = re.compile(r"^class\s+\w+\([^)]*\bBaseSettings\b[^)]*\)\s*:", re.MULTILINE)
+_NEXT_TOP_LEVEL = re.compile(r"^\S", re.MULTILINE)
+_ENV_PREFIX = re.compile(r"env_prefix\s*=\s*['\"](\w*)['\"]")
+_SETTINGS_FIELD = re.compile(r"^    (?P<field>[A-Za-z_]\w*)\s*:\s*[^=\n]+?(?:=\s*(?P<rest>[^\n]+))?$", re.MULTILINE)
+_FIELD_ALIAS = re.compile(r"\b(?:validation_)?alias\s*=\s*['\"]([A-Za-z_]\w*)['\"]")
+_VIPER_PREFIX = re.compile(r"SetEnvPrefix\(\s*\"(\w+)\"")
+_VIPER_KEY = re.compile(r"\b(?:SetDefault|BindEnv)\(\s*\"([\w.-]+)\"")
+_GO_CASE = re.compile(r"^\s*case\s+\"[A-Z][A-Z0-9_]+\"(?:\s*,\s*\"[A-Z][A-Z0-9_]+\")*\s*:", re.MULTILINE)
 
 
 def _literal(match: re.Match[str]) -> tuple[Optional[str], bool]:

@@ -15,7 +15,9 @@ SOURCE_EXTENSIONS = (".go",)
 
 _MODULE = re.compile(r"^module\s+(\S+)", re.MULTILINE)
 _GO = re.compile(r"^go\s+(\d+(?:\.\d+)*)", re.MULTILINE)
-_REQUIRE = re.compile(r"^(?:require\s+|\t|[ ]+)([\w.-]+\.[\w.-]+/[\w./-]+)\s+v[\w.+-]+", re.MULTILINE)
+# a direct requirement; `// indirect` ones are what dependencies need, not what this code uses
+_REQUIRE = re.compile(r"^(?:require\s+|\t|[ ]+)([\w.-]+\.[\w.-]+/[\w./-]+)\s+v[\w.+-]+(?![^\n]*// indirect)", re.MULTILINE)
+_MAX_GO_FILES = 20
 _PACKAGE_MAIN = re.compile(r"^package\s+main\b", re.MULTILINE)
 # module path -> (framework, default port when the code gives none)
 _FRAMEWORKS = (
@@ -44,11 +46,11 @@ def detect(ctx: DirContext) -> list[Project]:
         project.not_deployable_reason = "Go module without a main package"
         return [project]
     projects = []
-    for directory in mains:
+    for directory, file in mains:
         name = module_name if directory == "" else directory.rsplit("/", 1)[-1]
         project = _project(ctx, gomod, name, dependencies)
         package = f"./{directory}" if directory else "."
-        entry = ctx.rel(f"{directory}/main.go" if directory else "main.go")
+        entry = ctx.rel(f"{directory}/{file}" if directory else file)
         evidence = [Evidence(file=entry, detail="package main")]
         project.entry_point = EntryPoint(file=entry, evidence=evidence, confidence="high")
         project.scan_first.append(entry)
@@ -96,16 +98,38 @@ def _go_directive(gomod: SourceText) -> Optional[Version]:
     return (match.group(1), gomod.evidence(f"go {match.group(1)}", match.start())) if match else None
 
 
-def _main_packages(ctx: DirContext) -> list[str]:
-    """Directories (relative to the module) holding a main.go with `package main`."""
+_NOT_MAIN_DIRS = frozenset({"vendor", "internal", "pkg", "test", "tests", "testdata", "docs", "web", "ui", "scripts"})
+
+
+def _mains_in(ctx: DirContext, candidates: list[str]) -> list[tuple[str, str]]:
+    found = []
+    for folder in candidates:
+        names = [n for n in ctx.tree.names(ctx.rel(folder) if folder else ctx.path)
+                 if n.endswith(".go") and not n.endswith("_test.go")]
+        for name in sorted(names, key=lambda n: (n != "main.go", n))[:_MAX_GO_FILES]:
+            source = ctx.source(f"{folder}/{name}" if folder else name)
+            if source and next(source.matches(_PACKAGE_MAIN), None):
+                found.append((folder, name))
+                break
+            if source and re.search(r"^package\s+\w+", source.text, re.MULTILINE):
+                break  # one package per directory: the first file's package is every file's
+    return found
+
+
+def _main_packages(ctx: DirContext) -> list[tuple[str, str]]:
+    """(directory relative to the module, file) of each main package: main.go first, else any file saying so.
+
+    `package main` may sit in app.go or server.go; Go names the binary after the directory, not the file.
+    """
     found = []
     candidates = [""] + sorted(
-        d[len(ctx.rel("cmd")) + 1:] for d in ctx.tree.files
+        f"cmd/{d[len(ctx.rel('cmd')) + 1:]}" for d in ctx.tree.files
         if d.startswith(ctx.rel("cmd") + "/") and d.count("/") == ctx.rel("cmd").count("/") + 1
     )
-    for directory in candidates:
-        relative = f"cmd/{directory}/main.go" if directory else "main.go"
-        source = ctx.source(relative)
-        if source and next(source.matches(_PACKAGE_MAIN), None):
-            found.append(f"cmd/{directory}" if directory else "")
+    found = _mains_in(ctx, candidates)
+    if not found:  # backend/app/main.go: a main package one folder down, named for what it is
+        prefix = ctx.path + "/" if ctx.path else ""
+        folders = sorted(d[len(prefix):] for d in ctx.tree.files if d.startswith(prefix) and d != ctx.path
+                         and "/" not in d[len(prefix):] and d[len(prefix):] not in _NOT_MAIN_DIRS)
+        found = _mains_in(ctx, folders[:_MAX_GO_FILES])
     return found

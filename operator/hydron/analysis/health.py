@@ -11,7 +11,10 @@ from .models import HealthCheck
 # in order of preference when a service defines several
 HEALTH_WORDS = (
     "health", "healthz", "healthcheck", "health-check", "_health", "livez", "live", "readyz", "ready", "up", "ping",
+    "liveness", "readiness", "alive", "heartbeat",
 )
+# words that also name ordinary pages: a route with one is a likely, not a certain, health check
+_WEAK_WORDS = frozenset({"alive", "heartbeat"})
 _WORDS = "|".join(re.escape(w) for w in HEALTH_WORDS)
 
 # a routing call or annotation, then on the same line a quoted path ending in a health word
@@ -37,7 +40,9 @@ def find_route(sources: Iterable[SourceText]) -> Optional[HealthCheck]:
         found += [(m, "medium") for m in source.matches(_COMPARISON)]
         for match, confidence in found:
             path = "/" + match.group("path").lstrip("/")
-            rank = HEALTH_WORDS.index(path.rsplit("/", 1)[1])
+            word = path.rsplit("/", 1)[1]
+            rank = HEALTH_WORDS.index(word)
+            confidence = "medium" if word in _WEAK_WORDS else confidence
             if best is None or rank < best[0]:
                 evidence = [source.evidence(f"route {path}", match.start())]
                 best = (rank, HealthCheck(path=path, evidence=evidence, confidence=confidence))

@@ -38,7 +38,10 @@ _CONFIG_FILES = tuple(f"src/main/resources/{name}" for name in (
     "application.properties", "application.yml", "application.yaml", "application-prod.properties",
     "application-prod.yml"))
 
-_WEB_STARTERS = ("org.springframework.boot:spring-boot-starter-web", "org.springframework.boot:spring-boot-starter-webflux")
+# Boot 4 split spring-boot-starter-web into webmvc; each of these brings an embedded server
+_WEB_STARTERS = tuple(f"org.springframework.boot:spring-boot-starter-{s}" for s in (
+    "web", "webflux", "webmvc", "jersey", "websocket", "graphql", "hateoas", "data-rest"))
+_KOTLIN = re.compile(r"kotlin\(\s*\"jvm\"|org\.jetbrains\.kotlin|<artifactId>kotlin-maven-plugin")
 
 
 def detect(ctx: DirContext) -> list[Project]:
@@ -54,19 +57,30 @@ def detect(ctx: DirContext) -> list[Project]:
         language=language("java", manifest, _build_java(source, maven), version_file(ctx, ".java-version"),
                           tool_version(ctx, "java"), _system_properties(ctx)),
         source_extensions=SOURCE_EXTENSIONS,
-        scan_first=[ctx.rel(f) for f in _CONFIG_FILES if ctx.exists(f)],
+        scan_first=[ctx.rel(f) for f in _CONFIG_FILES if ctx.exists(f)] + _profile_configs(ctx),
     )
     pattern = _POM_DEPENDENCY if maven else _GRADLE_DEPENDENCY
     project.dependencies = [
         DeclaredDependency(f"{m.group(1)}:{m.group(2)}", source.evidence(f"dependency {m.group(2)}", m.start(2)))
         for m in source.matches(pattern)
     ]
+    if next(source.matches(_KOTLIN), None) or ctx.has_dir("src/main/kotlin") and not ctx.has_dir("src/main/java"):
+        project.language.name, project.language.runtime = "kotlin", "java"  # Kotlin on the JVM: built like Java
+        project.language.evidence.append(source.evidence("Kotlin plugin") if next(source.matches(_KOTLIN), None)
+                                          else Evidence(file=ctx.rel("src/main/kotlin"), detail="Kotlin sources"))
     _tooling(ctx, project, maven, source)
     project.entry_point = _application_class(ctx)
     coordinates = {d.name: d.evidence for d in project.dependencies}
     if not _framework(ctx, project, coordinates, source, maven, version):
         _plain_jar(ctx, project, source, maven)
     return [project]
+
+
+def _profile_configs(ctx: DirContext) -> list[str]:
+    """application-mysql.properties and the like: what the app needs when a profile is switched on."""
+    folder = ctx.rel("src/main/resources")
+    return sorted(f"{folder}/{n}" for n in ctx.tree.names(folder)
+                  if re.fullmatch(r"application-[\w-]+\.(?:properties|ya?ml)", n))[:10]
 
 
 def _plain_jar(ctx: DirContext, project: Project, source: SourceText, maven: bool) -> None:

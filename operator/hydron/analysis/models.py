@@ -33,7 +33,15 @@ BackingKind = Literal[
     "clickhouse",
     "minio",
     "sqlite",
+    "mssql",
+    "libsql",
+    "boltdb",
+    "deno-kv",
 ]
+
+# Kinds that are a file inside the service's own container, not a server beside it: nothing to run, but the
+# file must live on a persistent volume or the next release starts with an empty database.
+FILE_DATABASES: frozenset[str] = frozenset({"sqlite", "boltdb", "deno-kv"})
 
 IntegrationCategory = Literal[
     "payments", "email", "sms", "storage", "ai", "monitoring", "search", "auth", "analytics", "cloud"
@@ -69,6 +77,22 @@ SkipReason = Literal[
     "unreadable",
 ]
 
+# Why a place that looks runnable is not proposed as a service (see pruning.py).
+NotServiceReason = Literal[
+    "library",
+    "documentation",
+    "example",
+    "build-tooling",
+    "development",
+    "tool-image",
+    "own-image",
+    "duplicate",
+    "bundled",
+    "datastore-process",
+    "client-app",
+    "not-in-compose",
+]
+
 CONFIDENCE_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
 
 
@@ -90,6 +114,10 @@ class Language(Model):
     name: str = Field(description="Language or runtime, e.g. node, python, ruby, java, go, php, rust, dotnet, elixir.")
     version: Optional[str] = Field(
         default=None, description="Requested version or range as the repository states it, e.g. 20, >=3.11, 1.22."
+    )
+    runtime: Optional[str] = Field(
+        default=None, description="What runs the code, where the language does not say it: node, bun or deno for "
+        "JavaScript and TypeScript, java (the JVM) for Kotlin.",
     )
     evidence: list[Evidence] = Field(description="Manifests and version files that name the language and version.")
     confidence: Confidence = Field(description="How sure the analysis is about this language.")
@@ -211,6 +239,11 @@ class Service(Model):
     )
     compose_service: Optional[str] = Field(default=None, description="Name of the matching compose service.")
     image: Optional[str] = Field(default=None, description="Prebuilt image to run instead of building from source.")
+    build_context: Optional[str] = Field(
+        default=None,
+        description="Directory the repository's own Dockerfile builds from, relative to the root, when it is not "
+        "the service's path (a compose build whose context is the repository root).",
+    )
     depends_on: list[Dependency] = Field(
         default_factory=list, description="Sibling services and backing services this one needs, start those first."
     )
@@ -224,15 +257,17 @@ class BackingService(Model):
     evidence: list[Evidence] = Field(description="Drivers, ORMs, images, URLs and env names that show the need.")
     confidence: Confidence = Field(description="high for a driver, image or explicit URL; medium for an env name.")
     used_by: list[str] = Field(description="Services that use it.")
-    optional: Optional[bool] = Field(
-        default=None,
-        description="true when only an optional feature uses it (a config branch or a feature flag): the app runs "
-        "without it.",
+    required: bool = Field(
+        default=True, description="false when it is only named in an optional configuration (a profile or "
+        "environment the app does not run with by default): the app runs without it.",
     )
-    path: Optional[str] = Field(
-        default=None,
-        description="For a file database (SQLite): the file's path as the service configures it, relative to the "
-        "service directory or absolute.",
+    file_database: bool = Field(
+        default=False, description="A database kept in a file inside the service (SQLite): nothing runs beside "
+        "the service, but the file needs a persistent volume that survives releases.",
+    )
+    file_path: Optional[str] = Field(
+        default=None, description="Where the code puts the database file by default, as it names it (e.g. "
+        "data/app.db), when visible.",
     )
 
 
@@ -241,6 +276,21 @@ class Integration(Model):
     category: IntegrationCategory = Field(description="What the external service is for.")
     evidence: list[Evidence] = Field(description="SDK dependencies that show the integration.")
     used_by: list[str] = Field(description="Services that use it.")
+
+
+class SkippedService(Model):
+    name: str = Field(description="Name the service would have; an entry with this name in spec.services "
+                      "deploys it after all.")
+    path: str = Field(description="Directory of the candidate relative to the repository root; '.' for the root.")
+    reason: NotServiceReason = Field(description="Which rule decided it is not a service of its own.")
+    detail: str = Field(description="Why, in a sentence a person can check.")
+    evidence: list[Evidence] = Field(description="Files that show it.")
+    suggestion: bool = Field(
+        default=False, description="A tool beside the app (an admin UI, a mail catcher, a proxy) a person may want."
+    )
+    service: Optional[Service] = Field(
+        default=None, description="The service as it would be deployed, used when an override adds it back."
+    )
 
 
 class SkippedPath(Model):
@@ -264,6 +314,11 @@ class Analysis(Model):
         description="Databases, caches, brokers and search engines the services need."
     )
     integrations: list[Integration] = Field(description="External SaaS the services talk to.")
+    skipped_services: list[SkippedService] = Field(
+        default_factory=list,
+        description="Places that look runnable but are not services of their own (libraries, docs, development "
+        "compose entries, tools, frontends built into another image), each with its reason.",
+    )
     monorepo: Optional[Monorepo] = Field(default=None, description="How the repository holds several projects.")
     template: Optional[str] = Field(default=None, description="Gallery template this analysis was expanded from.")
     files_scanned: int = Field(ge=0, description="Files the walk saw (read or not).")

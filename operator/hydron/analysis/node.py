@@ -25,6 +25,10 @@ _SERVER_FRAMEWORKS = (
     ("@remix-run/node", "Remix", 3000),
     ("@react-router/serve", "React Router", 3000),
     ("@sveltejs/adapter-node", "SvelteKit", 3000),
+    ("@tanstack/react-start", "TanStack Start", 3000),
+    ("@tanstack/solid-start", "TanStack Start", 3000),
+    ("@tanstack/start", "TanStack Start", 3000),
+    ("@react-router/node", "React Router", 3000),
     ("@astrojs/node", "Astro", 4321),
     ("express", "Express", 3000),
     ("fastify", "Fastify", 3000),
@@ -69,6 +73,21 @@ _ENTRY_CANDIDATES = (
 _SCRIPT_ENTRY = re.compile(
     r"\b(?:node|nodemon|ts-node|tsx|bun(?:\s+run)?)\s+(?:-{1,2}[\w-]+(?:=\S+)?\s+)*([\w./@-]+)"
 )
+# wrappers that set the environment and then run the real command: cross-env, dotenv-cli, env, VAR=value
+_WRAPPER = re.compile(r"^\s*(?:(?:cross-env(?:-shell)?|env)\s+(?:[A-Za-z_]\w*=\S*\s+)*"
+                      r"|dotenv(?:-flow)?\s+(?:-[a-z]\s+\S+\s+)*(?:--\s+)?|[A-Za-z_]\w*=\S*\s+)")
+
+
+def unwrap(script: str) -> str:
+    """`cross-env NODE_ENV=production react-scripts start` -> `react-scripts start`."""
+    for _ in range(8):
+        stripped = _WRAPPER.sub("", script, count=1)
+        if stripped == script:
+            break
+        script = stripped
+    return script
+
+
 _WORKSPACE_ROOT_FILES = ("pnpm-workspace.yaml", "nx.json", "lerna.json")
 _CONFIG_FILES = ("prisma/schema.prisma", "next.config.js", "next.config.mjs", "nuxt.config.ts", "ormconfig.json")
 _NEXT_EXPORT = re.compile(r"""output\s*:\s*['"]export['"]""")
@@ -82,6 +101,7 @@ def detect(ctx: DirContext) -> list[Project]:
     manifest = Evidence(file=source.path, detail="package.json")
     tool = detect_tool(ctx, source, text_value(package, "packageManager"))
     runtime = "bun" if tool.name == "bun" else "node"
+    deno_config = next((n for n in ("deno.json", "deno.jsonc") if ctx.has(n)), None)
     lang = language(
         runtime,
         manifest,
@@ -91,6 +111,10 @@ def detect(ctx: DirContext) -> list[Project]:
         _engine(source, package, runtime) or _workspace_engine(ctx, runtime),
         _bun_release(source, package) if runtime == "bun" else None,
     )
+    lang.runtime = runtime
+    if deno_config:  # package.json beside deno.json: Deno runs it, with npm packages
+        lang.name = lang.runtime = "deno"
+        lang.evidence.append(Evidence(file=ctx.rel(deno_config), detail=f"{deno_config}: runs on Deno"))
     project = Project(
         path=ctx.path,
         name=text_value(package, "name") or ctx.basename(),
@@ -105,8 +129,10 @@ def detect(ctx: DirContext) -> list[Project]:
         DeclaredDependency(name, source.evidence(f"dependency {name}", needle=f'"{name}"')) for name in runtime_deps
     ]
     scripts = table(package, "scripts")
+    project.builds = _built_folders(ctx, source, scripts)
+    project.writes_outside = _output_outside(ctx, source, scripts)
     start_script = scripts.get("start") if isinstance(scripts.get("start"), str) else ""
-    workspace_root = "workspaces" in package or any(ctx.has(f) for f in _WORKSPACE_ROOT_FILES)
+    workspace_root = "workspaces" in package or _declares_members(ctx)
     if workspace_root and (not start_script or _ORCHESTRATES.search(start_script)):
         project.deployable = False
         project.not_deployable_reason = "workspace root: its members are the services"
@@ -118,6 +144,9 @@ def detect(ctx: DirContext) -> list[Project]:
     _start(ctx, project, source, scripts, tool)
     project.health = _file_route_health(ctx, project)
     project.scan_first += [ctx.rel(f) for f in _CONFIG_FILES if ctx.exists(f)]
+    schema = text_value(package, "prisma", "schema")  # Prisma's schema where package.json says, not prisma/
+    if schema and ctx.exists(schema.removeprefix("./")):
+        project.scan_first.append(ctx.rel(schema.removeprefix("./")))
     if project.framework is None and project.start is None:
         _plain_script(ctx, project, package, tool)
     return [project]
@@ -159,9 +188,13 @@ def _workspace_engine(ctx: DirContext, runtime: str) -> Optional[tuple[str, Evid
 
 
 def _framework(ctx: DirContext, project: Project, source: SourceText, deps: dict[str, Any]) -> None:
-    for dependency, name, port in _SERVER_FRAMEWORKS:
+    for dependency, name, port in _SERVER_FRAMEWORKS + _ssr_adapters(deps):
         if dependency in deps:
             evidence = [source.evidence(f"depends on {dependency}", needle=f'"{dependency}"')]
+            if name == "React Router" and _react_router_spa(ctx, evidence):
+                project.framework = Framework(name=name, evidence=evidence, confidence="high")
+                _make_static(project, ctx.rel("build/client"), evidence)
+                return
             if name == "Next.js" and _next_static_export(ctx, evidence):
                 project.framework = Framework(name=name, evidence=evidence, confidence="high")
                 _make_static(project, ctx.rel("out"), evidence)
@@ -182,6 +215,25 @@ def _framework(ctx: DirContext, project: Project, source: SourceText, deps: dict
             return
 
 
+def _ssr_adapters(deps: dict[str, Any]) -> tuple[tuple[str, str, int], ...]:
+    """SvelteKit with a server adapter (auto, vercel, netlify...) renders on a server: in a container, Node on 3000."""
+    if "@sveltejs/kit" not in deps:
+        return ()
+    return tuple((d, "SvelteKit", 3000) for d in sorted(deps)
+                 if d.startswith("@sveltejs/adapter-") and d != "@sveltejs/adapter-static")
+
+
+def _react_router_spa(ctx: DirContext, evidence: list[Evidence]) -> bool:
+    """react-router.config with ssr: false builds a single-page app to build/client."""
+    for config in ("react-router.config.ts", "react-router.config.js", "react-router.config.mjs"):
+        source = ctx.source(config)
+        match = re.search(r"\bssr\s*:\s*false\b", source.text) if source else None
+        if source and match:
+            evidence.append(source.evidence("ssr: false builds a static single-page app", match.start()))
+            return True
+    return False
+
+
 def _next_static_export(ctx: DirContext, evidence: list[Evidence]) -> bool:
     for config in ("next.config.js", "next.config.mjs", "next.config.ts"):
         source = ctx.source(config)
@@ -195,6 +247,53 @@ def _next_static_export(ctx: DirContext, evidence: list[Evidence]) -> bool:
 def _make_static(project: Project, output: str, evidence: list[Evidence]) -> None:
     project.static_root = output
     project.role = ServiceRole(value="static", evidence=evidence, confidence="high")
+
+
+_BUILD_SCRIPT = re.compile(r"(?:^|[:-])(?:build|postinstall|postbuild|heroku-postbuild|prepare)$")
+_FOLDER_IN_SCRIPT = re.compile(r"(?:--prefix[= ]|\bcd\s+|--cwd[= ]|-C\s+)\.?/?([\w.-]+(?:/[\w.-]+)*)")
+
+
+_OUT_DIR_ARG = re.compile(r"--out-?[dD]ir[= ]+['\"]?(\.\./[\w./-]+)")
+_OUT_DIR_CONFIG = re.compile(r"\boutDir\s*:\s*['\"](\.\./[\w./-]+)")
+
+
+def _output_outside(ctx: DirContext, source: SourceText, scripts: dict) -> Optional[tuple[str, Evidence]]:
+    """A build written to ../server/dist goes into another project's tree, which serves or embeds it."""
+    for name, text in scripts.items():
+        match = _OUT_DIR_ARG.search(text) if isinstance(text, str) else None
+        if match:
+            return match.group(1), source.evidence(f"scripts.{name} writes to {match.group(1)}", needle=f'"{name}"')
+    for config in ("vite.config.ts", "vite.config.js", "vite.config.mts", "vite.config.mjs"):
+        text = ctx.source(config) if ctx.exists(config) else None
+        match = _OUT_DIR_CONFIG.search(text.text) if text else None
+        if match:
+            return match.group(1), text.evidence(f"build writes to {match.group(1)}", match.start())
+    return None
+
+
+def _declares_members(ctx: DirContext) -> bool:
+    """pnpm-workspace.yaml listing packages, or nx/lerna config, except a standalone Nx app (project.json here).
+
+    A pnpm-workspace.yaml that only holds settings (onlyBuiltDependencies) makes no workspace.
+    """
+    if ctx.has("pnpm-workspace.yaml"):
+        source = ctx.source("pnpm-workspace.yaml")
+        if source is not None and re.search(r"^packages\s*:", source.text, re.MULTILINE):
+            return True
+    return any(ctx.has(f) for f in _WORKSPACE_ROOT_FILES if f != "pnpm-workspace.yaml") and not ctx.has("project.json")
+
+
+def _built_folders(ctx: DirContext, source: SourceText, scripts: dict) -> list[tuple[str, Evidence]]:
+    """Sub-folders the build scripts install and build (`npm run build --prefix frontend`, `cd web && ...`)."""
+    found = []
+    for name, text in scripts.items():
+        if not isinstance(text, str) or not _BUILD_SCRIPT.search(name):
+            continue
+        for match in _FOLDER_IN_SCRIPT.finditer(text):
+            folder = ctx.rel(match.group(1).rstrip("/"))
+            if folder != ctx.path and folder in ctx.tree.files:
+                found.append((folder, source.evidence(f"scripts.{name} builds {match.group(1)}", needle=f'"{name}"')))
+    return found[:8]
 
 
 def _build(ctx: DirContext, project: Project, source: SourceText, scripts: dict, tool: NodeTool) -> None:
@@ -214,14 +313,14 @@ def _start(ctx: DirContext, project: Project, source: SourceText, scripts: dict,
     script_name = next((s for s in ("start:prod", "start") if isinstance(scripts.get(s), str)), None)
     start_script = scripts[script_name] if script_name else None
     if project.role is not None and project.role.value == "static":
-        if not start_script or _DEV_SERVERS.match(start_script):
+        if not start_script or _DEV_SERVERS.match(unwrap(start_script)):
             return
         project.role = None  # a static builder with a real server behind it, e.g. SSR
         project.static_root = None
     project.alternatives = [
         Command(value=tool.run(name), confidence="high",
                 evidence=[source.evidence(f"scripts.{name}: {scripts[name]}", needle=f'"{name}"')])
-        for name in _START_SCRIPTS if isinstance(scripts.get(name), str) and not _DEV_SERVERS.match(scripts[name])
+        for name in _START_SCRIPTS if isinstance(scripts.get(name), str) and not _DEV_SERVERS.match(unwrap(scripts[name]))
     ]
     entry = _entry_from_script(ctx, start_script) if start_script else None
     if start_script:

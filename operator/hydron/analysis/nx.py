@@ -16,7 +16,7 @@ MANIFESTS = ("project.json",)
 SOURCE_EXTENSIONS = (".ts", ".tsx", ".js", ".jsx", ".mjs")
 
 # build executor fragment -> (framework, static)
-_EXECUTORS = (("next", "Next.js", False), ("vite", "Vite", True), ("angular", "Angular", True),
+_EXECUTORS = (("next", "Next.js", False), ("vite", "Vite", True), ("angular", "Angular", True), ("react", "React", True),
               ("webpack", None, False), ("esbuild", None, False), ("js:tsc", None, False))
 _IMPORTS = (("@nestjs/core", "NestJS"), ("express", "Express"), ("fastify", "Fastify"), ("koa", "Koa"))
 
@@ -24,7 +24,7 @@ _IMPORTS = (("@nestjs/core", "NestJS"), ("express", "Express"), ("fastify", "Fas
 def detect(ctx: DirContext) -> list[Project]:
     nx_json = ctx.find_up("nx.json")
     source = ctx.source("project.json")
-    if nx_json is None or source is None or ctx.has("package.json"):
+    if nx_json is None or source is None:
         return []
     config = json_object(source)
     name = text_value(config, "name") or ctx.basename()

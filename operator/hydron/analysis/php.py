@@ -6,11 +6,11 @@ from typing import Optional
 
 from .evidence import SourceText, presence
 from .manifest import json_object, table, text_value
-from .models import Command, EntryPoint, Evidence, Framework, PackageManager, Port
+from .models import Command, EntryPoint, Evidence, Framework, Language, PackageManager, Port
 from .project import DeclaredDependency, DirContext, Project
 from .versions import Version, language, tool_version, version_file
 
-MANIFESTS = ("composer.json",)
+MANIFESTS = ("composer.json", "index.php")
 SOURCE_EXTENSIONS = (".php", ".yaml")
 
 _FRAMEWORKS = (
@@ -25,7 +25,7 @@ _CONFIG_FILES = ("bootstrap/app.php", "routes/web.php", "routes/api.php", "confi
 def detect(ctx: DirContext) -> list[Project]:
     source = ctx.source("composer.json")
     if source is None:
-        return []
+        return _lone_index(ctx)
     composer = json_object(source)
     manifest = Evidence(file=source.path, detail="composer.json")
     name = (text_value(composer, "name") or "").rsplit("/", 1)[-1] or ctx.basename()
@@ -56,8 +56,28 @@ def detect(ctx: DirContext) -> list[Project]:
         _use(ctx, project, None, [Evidence(file=ctx.rel(entry), detail="front controller")],
              f"php -S 0.0.0.0:{{port}} -t {docroot}", entry)
         return [project]
+    scripts = sorted(n for n in ctx.names if n.endswith(".php"))
+    if scripts:  # a plain PHP app whose pages sit at the top: yourls-loader.php, admin.php
+        _use(ctx, project, None, [Evidence(file=ctx.rel(scripts[0]), detail="PHP pages at the top level")],
+             "php -S 0.0.0.0:{port} -t .", scripts[0])
+        return [project]
     project.deployable = False
-    project.not_deployable_reason = "composer.json with no framework and no index.php"
+    project.not_deployable_reason = "composer.json with no framework and no PHP pages"
+    return [project]
+
+
+def _lone_index(ctx: DirContext) -> list[Project]:
+    """index.php with no composer.json: plain PHP, unless a folder above is already a PHP app (admin/index.php)."""
+    directory = ctx.path
+    while directory:
+        directory = directory.rpartition("/")[0]
+        if ctx.tree.has(directory, "index.php") or ctx.tree.has(directory, "composer.json"):
+            return []
+    evidence = Evidence(file=ctx.rel("index.php"), detail="index.php without composer.json")
+    project = Project(path=ctx.path, name=ctx.basename(), ecosystem="php",
+                      language=Language(name="php", evidence=[evidence], confidence="high"),
+                      source_extensions=SOURCE_EXTENSIONS)
+    _use(ctx, project, None, [evidence], "php -S 0.0.0.0:{port} -t .", "index.php")
     return [project]
 
 

@@ -10,6 +10,8 @@ from .models import Confidence, Port
 
 # Ports of databases and brokers: a "port = 5432" in code configures a client, not the server.
 BACKING_PORTS = frozenset({5432, 3306, 6379, 27017, 5672, 15672, 9092, 9200, 9300, 11211, 4222, 8123, 9000})
+# Mail, directory and shell ports: a "port: 587" in code configures an SMTP client, not the app's listener.
+CLIENT_PROTOCOL_PORTS = frozenset({25, 465, 587, 2525, 110, 143, 993, 995, 389, 636, 22})
 
 PORT_DEFAULT = "PORT defaults to {}"
 
@@ -18,7 +20,8 @@ _EXPLICIT = tuple(
     (re.compile(pattern, re.MULTILINE), meaning)
     for pattern, meaning in (
         (r"\.listen\(\s*(\d{2,5})\b", "listen({})"),
-        (r"process\.env(?:\.PORT|\[['\"]PORT['\"]\])\s*\)?\s*(?:\|\||\?\?)\s*['\"]?(\d{2,5})\b", PORT_DEFAULT),
+        (r"process\.env(?:\.PORT|\[['\"]PORT['\"]\])\s*\)?\s*(?:(?:\|\||\?\?)\s*process\.env\.\w+\s*)*"
+         r"(?:\|\||\?\?)\s*['\"]?(\d{2,5})\b", PORT_DEFAULT),
         (r"(?:getenv|environ\.get)\(\s*['\"]PORT['\"]\s*,\s*['\"]?(\d{2,5})\b", PORT_DEFAULT),
         (r"ENV\.fetch\(\s*['\"]PORT['\"]\s*(?:,\s*|\)\s*\{\s*)['\"]?(\d{2,5})\b", PORT_DEFAULT),
         (r"ENV\[['\"]PORT['\"]\]\s*\|\|\s*['\"]?(\d{2,5})\b", PORT_DEFAULT),
@@ -28,8 +31,9 @@ _EXPLICIT = tuple(
         (r"^\s*port\s+(\d{2,5})\s*$", "port {}"),
         (r"(?:ListenAndServe(?:TLS)?|\.Run|\.Start|\.Listen)\(\s*\"[\w.]*:(\d{2,5})\"", "listens on :{}"),
         (r"bind\(\s*\(\s*\"[^\"]*\"\s*,\s*(\d{2,5})\s*\)", "binds port {}"),
-        (r"bind\(\s*\"[^\"]*:(\d{2,5})\"", "binds port {}"),
-        (r"SocketAddr::from\(\(\s*\[[^\]]*\]\s*,\s*(\d{2,5})\s*\)\)", "binds port {}"),
+        (r"bind\(\s*&?\"[^\"]*:(\d{2,5})\"", "binds port {}"),
+        (r"SocketAddr(?:V4|V6)?::(?:from|new)\(\s*\(?\s*(?:\[[^\]]*\]|Ipv[46]Addr::\w+|IpAddr::\w+\([^)]*\)"
+         r"|\[0,\s*0,\s*0,\s*0\]\.into\(\))\s*,\s*(\d{2,5})\s*\)", "binds port {}"),
         (r"(?:UseUrls|Urls\.Add)\(\s*\"https?://[^\"]*:(\d{2,5})", "listens on URL with port {}"),
         (r"Listen(?:Any|Local)IP\(\s*(\d{2,5})\b", "listens on port {}"),
         (r"^\s*(server\.port|quarkus\.http\.port)\s*[=:]\s*(?:\$\{PORT:)?(\d{2,5})\b", "{} = {}"),
@@ -60,7 +64,7 @@ def in_sources(sources: Iterable[SourceText]) -> list[Port]:
             for match in source.matches(pattern):
                 _add(explicit, source, match, meaning, "high")
         for match in source.matches(_GENERIC):
-            if int(match.group(match.lastindex)) not in BACKING_PORTS:
+            if int(match.group(match.lastindex)) not in BACKING_PORTS | CLIENT_PROTOCOL_PORTS:
                 _add(generic, source, match, "port = {}", "medium")
     return explicit + generic
 

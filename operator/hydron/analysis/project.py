@@ -57,6 +57,8 @@ class Project:
     source_extensions: tuple[str, ...] = ()
     source_root: Optional[str] = None  # narrower than path when several services share a module (Go cmd/*)
     scan_first: list[str] = field(default_factory=list)
+    builds: list[tuple[str, Evidence]] = field(default_factory=list)  # other folders its build scripts build
+    writes_outside: Optional[tuple[str, Evidence]] = None  # its build output goes to ../elsewhere
     deployable: bool = True
     not_deployable_reason: str = ""
 
@@ -105,4 +107,4 @@ class DirContext:
 
     def basename(self) -> str:
         """The directory's own name; for the root, the checkout's folder name."""
-        return self.path.rpartition("/")[2] or os.path.basename(self.tree.root)
+        return self.path.rpartition("/")[2] or self.tree.name or os.path.basename(self.tree.root)

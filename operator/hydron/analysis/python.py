@@ -13,6 +13,11 @@ from .project import DeclaredDependency, DirContext, Project
 from .versions import Version, language, tool_version, version_file
 
 MANIFESTS = ("pyproject.toml", "requirements.txt", "Pipfile", "setup.py")
+# a script with no manifest at all, at the repository root: Nixpacks and Railpack run these too
+_LONE_SCRIPTS = ("main.py", "bot.py", "app.py")
+_OTHER_MANIFESTS = ("package.json", "go.mod", "Cargo.toml", "Gemfile", "composer.json", "pom.xml", "build.gradle",
+                    "build.gradle.kts", "mix.exs", "deno.json", "index.html", "Dockerfile")
+MANIFESTS = MANIFESTS + _LONE_SCRIPTS
 SOURCE_EXTENSIONS = (".py",)
 
 _REQUIREMENT = re.compile(r"^[ \t]*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?", re.MULTILINE)
@@ -31,6 +36,7 @@ _WEB_FRAMEWORKS = (
     ("aiohttp", "aiohttp", 8080, r"web\.Application\("),
     ("sanic", "Sanic", 8000, r"Sanic\("),
     ("streamlit", "Streamlit", 8501, None),
+    ("python-fasthtml", "FastHTML", 5001, r"(?:FastHTML|fast_app)\("),  # serve() listens on 5001 by default
 )
 # (dependency, framework, what marks the module that defines the worker, command that runs it)
 _WORKERS = (
@@ -50,7 +56,11 @@ def detect(ctx: DirContext) -> list[Project]:
     pyproject = toml_document(pyproject_source)
     pipfile_source = ctx.source("Pipfile")
     pipfile = toml_document(pipfile_source)
-    manifest_name = next(n for n in ("pyproject.toml", "requirements.txt", "Pipfile", "setup.py") if ctx.has(n))
+    manifest_name = next((n for n in ("pyproject.toml", "requirements.txt", "Pipfile", "setup.py") if ctx.has(n)), None)
+    if manifest_name is None:  # only a lone script: a project at the root, and only when nothing else claims it
+        if ctx.path or any(ctx.has(n) for n in _OTHER_MANIFESTS):
+            return []
+        manifest_name = next(n for n in _LONE_SCRIPTS if ctx.has(n))
     manifest = Evidence(file=ctx.rel(manifest_name), detail=manifest_name)
     project = Project(
         path=ctx.path,

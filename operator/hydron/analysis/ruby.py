@@ -43,11 +43,28 @@ def detect(ctx: DirContext) -> list[Project]:
         value="bundle config set --local frozen true && bundle install" if lock else "bundle install",
         evidence=project.package_manager.evidence, confidence="high",
     )
+    project.dependencies += _gemspec_dependencies(ctx, gemfile)
     gems = {d.name: d.evidence for d in project.dependencies}
     if not _framework(ctx, project, gems):
         project.deployable = False
         project.not_deployable_reason = "Gemfile with no Rails, Sinatra, Rack app or worker"
     return [project]
+
+
+_GEMSPEC_LINE = re.compile(r"^[ \t]*gemspec\b", re.MULTILINE)
+_GEMSPEC_DEPENDENCY = re.compile(r"\.add_(?:runtime_)?dependency[ \t(]+['\"]([\w.-]+)['\"]")
+
+
+def _gemspec_dependencies(ctx: DirContext, gemfile) -> list[DeclaredDependency]:
+    """A Gemfile that says `gemspec` takes its gems from the *.gemspec beside it (a gem that is also an app)."""
+    if not next(gemfile.matches(_GEMSPEC_LINE), None):
+        return []
+    spec = next((n for n in sorted(ctx.names) if n.endswith(".gemspec")), None)
+    source = ctx.source(spec) if spec else None
+    if source is None:
+        return []
+    return [DeclaredDependency(m.group(1), source.evidence(f"gemspec depends on {m.group(1)}", m.start()))
+            for m in source.matches(_GEMSPEC_DEPENDENCY)]
 
 
 def _gemfile_ruby(ctx: DirContext) -> Optional[Version]:

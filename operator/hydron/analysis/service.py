@@ -16,7 +16,7 @@ from .drafts import Draft
 from .env import EXAMPLE_ENV_FILES, LIVE_ENV_FILES, EnvCollector, redact_secrets
 from .evidence import SourceText, relabel
 from .limits import Limits
-from .models import Command, Evidence, HealthCheck, Language, Package, Port, Service, ServiceRole
+from .models import Command, Evidence, Framework, HealthCheck, Language, Package, Port, Service, ServiceRole
 from .project import DeclaredDependency, Project
 from .reader import SourceReader
 from .sources import Ownership, scan_list
@@ -24,6 +24,9 @@ from .walk import Tree, join
 
 _CONFIG_EXTENSIONS = (".conf", ".yaml", ".yml", ".json", ".toml", ".ini", ".sh", ".js", ".py")
 _PORT_VARIABLE = re.compile(r"\$\{?PORT\b")
+# programs that consume a queue or a schedule and listen on no port, whatever framework the code uses
+_WORKER_COMMAND = re.compile(r"\bcelery\b.*\b(?:worker|beat)\b|\b(?:sidekiq|rqworker|dramatiq|run_huey|good_job|"
+                             r"solid_queue:start|resque:work|jobs:work|qcluster|arq)\b|\brq\s+worker\b|(?:^|\s)bin/jobs\b")
 _JOB_COMMAND = re.compile(r"\b(?:migrate|db:migrate|db:prepare|seed|ecto\.migrate)\b")
 
 
@@ -44,14 +47,20 @@ def build(draft: Draft, name: str, tree: Tree, reader: SourceReader, ownership: 
     project = draft.project
     owners = ([project] if project else []) + draft.libraries
     paths: list[str] = []
-    for owner in owners:
-        paths += scan_list(tree, ownership, owner, limits.max_sources_per_service - len(paths))
+    cut = False
+    for owner in owners:  # one more than allowed tells whether the limit cut the reading short
+        paths += scan_list(tree, ownership, owner, limits.max_sources_per_service + 1 - len(paths))
+        cut = cut or len(paths) > limits.max_sources_per_service
+        paths = paths[: limits.max_sources_per_service]
     if project is None and draft.dockerfile:  # an nginx.conf or start script beside it names its upstreams
         paths = [join(draft.path, n) for n in tree.names(draft.path) if n.endswith(_CONFIG_EXTENSIONS)][:50]
     sources = [s for s in (reader.source(p) for p in paths) if s is not None]
     env = _collect_env(draft, tree, reader, sources, limits)
     dependencies = [d for owner in owners for d in owner.dependencies]
     usage = Usage(service=name, dependencies=dependencies, sources=sources, env=env, draft=draft)
+    if cut:
+        usage.warnings.append(f"{name}: read only the first {limits.max_sources_per_service} source files (nearest "
+                              "first); env vars, ports and datastores named only in the others are missing")
     role = _stated_role(draft)
     port = _port(draft, sources, usage, limits) if role is None or role.value == "web" else None
     role = role or _role_from_port(draft, port)
@@ -64,7 +73,7 @@ def build(draft: Draft, name: str, tree: Tree, reader: SourceReader, ownership: 
         path=draft.path or ".",
         role=role,
         language=_language(draft),
-        framework=project.framework if project else None,
+        framework=_framework(draft),
         package_manager=project.package_manager if project else None,
         install_command=project.install if project else None,
         build_command=_build_command(draft),
@@ -80,6 +89,7 @@ def build(draft: Draft, name: str, tree: Tree, reader: SourceReader, ownership: 
         dockerfile=draft.dockerfile.path if draft.dockerfile else None,
         compose_service=draft.compose.name if draft.compose else None,
         image=draft.image,
+        build_context=(draft.build_context or ".") if draft.build_context is not None else None,
     )
     return _redact(_trim_evidence(service, limits.max_evidence_per_fact)), usage
 
@@ -129,10 +139,15 @@ def _collect_env(draft: Draft, tree: Tree, reader: SourceReader, sources: list[S
 def _stated_role(draft: Draft) -> Optional[ServiceRole]:
     """The role the repository states; None when only finding a port can tell."""
     project = draft.project
+    if draft.worker_command:
+        return ServiceRole(value="worker", evidence=draft.worker_command.evidence, confidence="medium")
     if draft.compose:
         if draft.compose.command and _JOB_COMMAND.search(draft.compose.command):
             evidence = [draft.compose.evidence(draft.compose.command_line, "compose command runs a task")]
             return ServiceRole(value="job", evidence=evidence, confidence="medium")
+        if draft.compose.command and _WORKER_COMMAND.search(draft.compose.command) and not draft.compose.ports:
+            evidence = [draft.compose.evidence(draft.compose.command_line, "compose command runs a queue worker")]
+            return ServiceRole(value="worker", evidence=evidence, confidence="high")
         if draft.compose.ports:
             evidence = [draft.compose.evidence(draft.compose.ports_line, "compose publishes ports")]
             return ServiceRole(value="web", evidence=evidence, confidence="high")
@@ -218,6 +233,8 @@ def _procfile_evidence(draft: Draft) -> Evidence:
 
 
 def _start_command(draft: Draft, port: Optional[Port]) -> Optional[Command]:
+    if draft.worker_command:
+        return draft.worker_command
     if draft.compose and draft.compose.command:
         return Command(value=draft.compose.command, evidence=[draft.compose.evidence(
             draft.compose.command_line, "compose command")], confidence="high")
@@ -237,9 +254,18 @@ def _start_command(draft: Draft, port: Optional[Port]) -> Optional[Command]:
     return None
 
 
+def _framework(draft: Draft) -> Optional[Framework]:
+    """The project's framework; for a queue worker, the queue library (Sidekiq) that runs it."""
+    project = draft.project
+    if draft.worker_command and draft.worker_label:
+        return Framework(name=draft.worker_label, evidence=draft.worker_command.evidence, confidence="high")
+    return project.framework if project else None
+
+
 def _runs_other_command(draft: Draft) -> bool:
     """A compose command or a non-web Procfile process runs something other than the project's entry point."""
-    return bool((draft.compose and draft.compose.command) or (draft.process and draft.process.name != "web"))
+    return bool((draft.compose and draft.compose.command) or (draft.process and draft.process.name != "web")
+                or draft.worker_command)
 
 
 def _build_command(draft: Draft) -> Optional[Command]:

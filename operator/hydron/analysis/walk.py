@@ -35,6 +35,7 @@ class Tree:
     files: dict[str, list[str]] = field(default_factory=dict)
     file_count: int = 0
     truncated: bool = False
+    name: str = ""  # what to call the root folder's service: the repository's name, never a scratch folder's
 
     def names(self, directory: str) -> list[str]:
         return self.files.get(directory, [])

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Optional
 
 import yaml
 
 from hydron.analysis import Analysis, analyze, as_document
+from hydron.analysis.models import Service
 
 OUTPUTS = ("table", "json", "yaml")
 
 
-def analyze_command(path: str, output: str) -> int:
+def analyze_command(path: str, output: str, name: Optional[str] = None) -> int:
     """Print the analysis of the directory at path; 0 on success, 2 for a bad path or output format."""
     if output not in OUTPUTS:
         print(f"error: --output must be one of {', '.join(OUTPUTS)}, not {output!r}", file=sys.stderr)
@@ -22,7 +24,7 @@ def analyze_command(path: str, output: str) -> int:
     if not root.is_dir():
         print(f"error: {path} is not a directory", file=sys.stderr)
         return 2
-    analysis = analyze(root)
+    analysis = analyze(root, name=name)
     if output == "json":
         print(json.dumps(as_document(analysis), indent=2))
     elif output == "yaml":
@@ -33,7 +35,7 @@ def analyze_command(path: str, output: str) -> int:
 
 
 def render_table(analysis: Analysis) -> str:
-    """A compact overview; every fact's evidence is in the JSON and YAML output."""
+    """An overview, then each service's facts with their confidence and evidence, then what is not a service."""
     sections = []
     if analysis.services:
         rows = [
@@ -53,9 +55,18 @@ def render_table(analysis: Analysis) -> str:
                                  rows))
     else:
         sections.append("No deployable service found.\n")
+    for service in analysis.services:
+        sections.append(f"{service.name} ({service.path}): evidence\n" + _columns(
+            ("FACT", "VALUE", "CONFIDENCE", "EVIDENCE"), _fact_rows(service)))
+    if analysis.skipped_services:
+        rows = [(s.name, s.path, s.reason + (" (suggestion)" if s.suggestion else ""), s.detail)
+                for s in analysis.skipped_services]
+        sections.append(_columns(("NOT A SERVICE", "PATH", "REASON", "WHY"), rows))
     if analysis.databases:
-        rows = [(d.name, d.kind, d.version or "-", ", ".join(d.used_by) or "-") for d in analysis.databases]
-        sections.append(_columns(("DATABASE", "KIND", "VERSION", "USED BY"), rows))
+        rows = [(d.name, d.kind, d.version or "-", ", ".join(d.used_by) or "-", d.confidence,
+                 "; ".join(f"{e.file}{f':{e.line}' if e.line else ''} {e.detail}" for e in d.evidence[:2]))
+                for d in analysis.databases]
+        sections.append(_columns(("DATABASE", "KIND", "VERSION", "USED BY", "CONFIDENCE", "EVIDENCE"), rows))
     if analysis.integrations:
         rows = [(i.name, i.category, ", ".join(i.used_by)) for i in analysis.integrations]
         sections.append(_columns(("INTEGRATION", "CATEGORY", "USED BY"), rows))
@@ -73,6 +84,32 @@ def render_table(analysis: Analysis) -> str:
     footer += [f"Warning: {w}" for w in analysis.warnings]
     sections.append("\n".join(footer) + "\n")
     return "\n".join(sections)
+
+
+def _fact_rows(service: Service) -> list[tuple[str, ...]]:
+    """One row per fact and piece of evidence: the value and confidence on the first, the places below."""
+    facts = [
+        ("role", service.role, service.role.value),
+        ("language", service.language, " ".join(filter(None, [service.language.name, service.language.version]))
+         if service.language else ""),
+        ("framework", service.framework, service.framework.name if service.framework else ""),
+        ("port", service.port, str(service.port.value) if service.port else ""),
+        ("health", service.health_check, service.health_check.path if service.health_check else ""),
+        ("start", service.start_command, service.start_command.value if service.start_command else ""),
+        ("entry", service.entry_point, service.entry_point.file if service.entry_point else ""),
+    ]
+    rows = []
+    for label, fact, value in facts:
+        if fact is None:
+            continue
+        places = [f"{e.file}{f':{e.line}' if e.line else ''} {e.detail}" for e in fact.evidence] or ["-"]
+        rows.append((label, value[:40], fact.confidence, places[0]))
+        rows += [("", "", "", place) for place in places[1:]]
+    for dependency in service.depends_on:
+        place = dependency.evidence[0] if dependency.evidence else None
+        rows.append(("needs", dependency.name, dependency.confidence,
+                     f"{place.file}{f':{place.line}' if place.line else ''} {place.detail}" if place else "-"))
+    return rows
 
 
 def _columns(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:

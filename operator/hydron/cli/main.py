@@ -82,7 +82,13 @@ def _analyze(args: argparse.Namespace) -> int:
             print(f"error: {error.reason}: {error.message}", file=sys.stderr)
             return 1
         print(f"# {args.target} at {fetched.commit[:12]} ({fetched.ref})", file=sys.stderr)
-        return analyze_command(str(fetched.checkout_dir), args.output)
+        name = (args.path or "").rstrip("/").rpartition("/")[2] or _repository_name(args.target)
+        return analyze_command(str(fetched.checkout_dir), args.output, name=name)
+
+
+def _repository_name(url: str) -> str:
+    """https://host/owner/app.git -> app: the root service is named for the repository, not the scratch folder."""
+    return url.rstrip("/").rpartition("/")[2].rpartition(":")[2].removesuffix(".git")
 
 
 def _templates(args: argparse.Namespace) -> int:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 
-from hydron.analysis.models import CONFIDENCE_RANK, Analysis, BackingService, Service
+from hydron.analysis.models import CONFIDENCE_RANK, FILE_DATABASES, Analysis, BackingService, Service
 from hydron.api.infraplan import Finding
 
 SQL_ENGINES = ("postgres", "mysql", "mariadb", "sqlite")  # alternatives, in order of preference
-FILE_DATABASES = frozenset({"sqlite"})
 
 
 @dataclass
@@ -34,7 +33,7 @@ def select(analysis: Analysis, services: list[Service]) -> Selection:
         wanted = [by_name[d.name] for d in service.depends_on if d.kind == "backing" and d.name in by_name]
         kept = []
         for backing in wanted:
-            if backing.optional:
+            if not backing.required:
                 out.findings.append(Finding(
                     severity="Info", source="Planning", field=f"services[{service.name}]",
                     message=f"{service.name} uses {backing.name} ({backing.kind}) only for an optional feature, so "
@@ -66,13 +65,13 @@ def file_database_dirs(service: Service, analysis: Analysis, workdir: str | None
             continue
         directory = _directory(backing, workdir)
         problem = None
-        if not backing.path:
+        if not backing.file_path:
             problem = "in a file whose path the analysis did not find"
         elif directory is None:
-            problem = (f"at the relative path {backing.path}, and the repository's Dockerfile decides the working "
+            problem = (f"at the relative path {backing.file_path}, and the repository's Dockerfile decides the working "
                        "directory it lands in")
         elif directory in ("/", workdir):
-            problem = f"at {backing.path}, beside the code, where a volume would hide the code"
+            problem = f"at {backing.file_path}, beside the code, where a volume would hide the code"
         if problem:
             findings.append(Finding(
                 severity="Warning", source="Planning", field=f"services[{service.name}].volumes",
@@ -85,10 +84,10 @@ def file_database_dirs(service: Service, analysis: Analysis, workdir: str | None
 
 
 def _directory(backing: BackingService, workdir: str | None) -> str | None:
-    if not backing.path:
+    if not backing.file_path:
         return None
-    if backing.path.startswith("/"):
-        return posixpath.dirname(posixpath.normpath(backing.path))
+    if backing.file_path.startswith("/"):
+        return posixpath.dirname(posixpath.normpath(backing.file_path))
     if workdir is None:
         return None  # the repository's own Dockerfile decides where a relative path lands
-    return posixpath.dirname(posixpath.normpath(posixpath.join(workdir, backing.path)))
+    return posixpath.dirname(posixpath.normpath(posixpath.join(workdir, backing.file_path)))

@@ -73,4 +73,11 @@ def analysis_findings(analysis: Analysis) -> list[Finding]:
         out.append(Finding(severity="Warning", source="Analysis",
                            message="The analysis stopped at a limit before reading the whole repository; the plan "
                                    "may miss services, variables or dependencies."))
+    for store in analysis.databases:
+        if store.file_database and store.used_by:
+            where = f" ({store.file_path})" if store.file_path else ""
+            out.append(Finding(
+                severity="Warning", source="Analysis", field=f"databases[{store.name}]",
+                message=f"{', '.join(store.used_by)} keeps its data in a {store.kind} file{where} inside its "
+                        "container; without a persistent volume at that path the data is lost at the next release."))
     return out

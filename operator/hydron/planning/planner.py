@@ -115,6 +115,12 @@ def _keep_backings(service: Service, kept: list[str]) -> Service:
     return service if len(depends) == len(service.depends_on) else service.model_copy(update={"depends_on": depends})
 
 
+def restored_services(analysis: Analysis, overrides: list[ServiceOverride]) -> list[Service]:
+    """Candidates analysis skipped (a mail catcher, a docs site) that an override naming them adds back."""
+    wanted = {o.name for o in overrides if not o.disabled}
+    return [s.service for s in analysis.skipped_services if s.name in wanted and s.service is not None]
+
+
 def plan(inputs: PlanInputs) -> Draft:
     """The complete deterministic plan."""
     app, spec = inputs.app_name, inputs.application
@@ -126,12 +132,14 @@ def plan(inputs: PlanInputs) -> Draft:
             severity="Error", source="Planning", message="There is no analysis to plan from yet.")])
     overrides = {o.name: o for o in spec.services}
     disabled = {o.name for o in spec.services if o.disabled}
-    settled = [settle(_with_overrides(s, overrides.get(s.name))) for s in analysis.services if s.name not in disabled]
+    candidates = analysis.services + restored_services(analysis, spec.services)
+    settled = [settle(_with_overrides(s, overrides.get(s.name))) for s in candidates if s.name not in disabled]
     analysed = [s for s, _ in settled]
     findings = analysis_findings(analysis) + [f for _, found in settled for f in found]
+    known = {s.name for s in analysis.services} | {s.name for s in analysis.skipped_services}
     findings += [Finding(severity="Warning", source="Planning", field=f"services[{o.name}]",
                          message=f"The Application overrides service {o.name}, which the analysis did not find.")
-                 for o in spec.services if o.name not in {s.name for s in analysis.services}]
+                 for o in spec.services if o.name not in known]
     selection = datastores.select(analysis, analysed)
     findings += selection.findings
     analysed = [_keep_backings(s, selection.kept[s.name]) for s in analysed]

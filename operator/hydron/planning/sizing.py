@@ -86,6 +86,8 @@ def service_footprint(service: Service) -> Footprint:
     if service.role.value == "static":
         return _STATIC
     language = service.language.name if service.language else None
+    if language == "kotlin":
+        language = service.language.runtime or language
     framework = service.framework.name if service.framework else None
     return _RUNTIMES.get((language, framework)) or _RUNTIMES.get((language, None)) or _DEFAULT
 

@@ -54,7 +54,7 @@ SERVICES = [
     ("ruby-rails", "ruby-rails-release", "job", ("ruby", "3.3.0"), "Rails", "bundler", None, None),
     ("ruby-sinatra", "ruby-sinatra", "web", ("ruby", "3.2.2"), "Sinatra", "bundler", 4567, "/health"),
     ("java-spring-maven", "catalog-service", "web", ("java", "17"), "Spring Boot", "maven", 8081, "/actuator/health"),
-    ("java-spring-gradle", "event-gateway", "web", ("java", "21"), "Spring Boot", "gradle", 9090, "/healthz"),
+    ("java-spring-gradle", "event-gateway", "web", ("kotlin", "21"), "Spring Boot", "gradle", 9090, "/healthz"),
     ("java-quarkus", "inventory", "web", ("java", "21"), "Quarkus", "maven", 8080, "/q/health"),
     ("go-gin-api", "ledger", "web", ("go", "1.22"), "Gin", "go", 8080, "/healthz"),
     ("go-echo", "shortener", "web", ("go", "1.21.9"), "Echo", "go", 1323, "/health"),
@@ -71,7 +71,6 @@ SERVICES = [
     ("compose-fullstack", "frontend", "web", ("node", "20"), "Vite + React", "npm", 80, None),
     ("compose-fullstack", "worker", "worker", ("python", "3.12"), "Celery", "pip", None, None),
     ("compose-fullstack", "migrate", "job", ("node", "20"), "Express", "npm", None, None),
-    ("compose-fullstack", "mailhog", "web", None, None, None, 8025, None),
     ("turborepo-pnpm", "web", "web", ("node", "20.12.2"), "Next.js", "pnpm", 3000, None),
     ("turborepo-pnpm", "api", "web", ("node", "20.12.2"), "Fastify", "pnpm", 4000, "/health"),
     ("npm-workspaces", "server", "web", ("node", "^20.11.0"), "Fastify", "npm", 8080, "/healthz"),
@@ -200,8 +199,9 @@ def test_compose_is_the_source_of_truth_for_ports_commands_and_dependencies() ->
     assert {(d.name, d.kind) for d in worker.depends_on} == {("api", "service"), ("cache", "backing")}
     databases = {d.name: d for d in analysed("compose-fullstack").databases}
     assert (databases["db"].kind, databases["db"].version) == ("postgres", "16")
-    mailhog = service("compose-fullstack", "mailhog")
-    assert (mailhog.image, mailhog.port.value) == ("mailhog/mailhog:v1.0.1", 8025)
+    mailhog = next(s for s in analysed("compose-fullstack").skipped_services if s.name == "mailhog")
+    assert (mailhog.reason, mailhog.service.image, mailhog.service.port.value) == (
+        "tool-image", "mailhog/mailhog:v1.0.1", 8025)
 
 
 def test_a_dockerfile_decides_the_port_over_the_code_default() -> None:

@@ -66,7 +66,7 @@ def test_spring_boot_gets_its_own_datasource_variables_with_a_jdbc_url():
 def test_a_datastore_only_an_optional_feature_uses_is_not_run():
     svc = service("api", env_vars=[env("ELASTICSEARCH_URL")],
                   depends=[("postgres", "backing"), ("elasticsearch", "backing")])
-    search = backing("elasticsearch").model_copy(update={"optional": True})
+    search = backing("elasticsearch").model_copy(update={"required": False})
     draft, services = make(svc, backing("postgres"), search)
     assert "elasticsearch" not in services and services["api"].depends_on == ["postgres"]
     assert "ELASTICSEARCH_URL" not in env_of(services["api"])
@@ -77,7 +77,7 @@ def sqlite_app(path: str | None):
     svc = service("notes", language="python", framework="Flask", pm="pip", lockfile=None,
                   install="pip install -r requirements.txt", start="gunicorn app:app", port=8000,
                   depends=[("sqlite", "backing")])
-    return make(svc, backing("sqlite", used_by=["notes"]).model_copy(update={"path": path}))
+    return make(svc, backing("sqlite", used_by=["notes"]).model_copy(update={"file_path": path, "file_database": True}))
 
 
 def test_a_sqlite_file_is_kept_on_a_volume_the_service_user_can_write():

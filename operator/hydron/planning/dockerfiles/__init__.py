@@ -42,6 +42,8 @@ def ecosystem(service: Service) -> str | None:
     if service.role.value == "static":
         return "static-built" if service.build_command else "static"
     language = service.language.name if service.language else None
+    if language not in GENERATORS and service.language and service.language.runtime:
+        language = service.language.runtime  # Kotlin builds and runs like Java
     return language if language in GENERATORS else None
 
 
@@ -115,7 +117,7 @@ def generate_dockerfile(
 def recipe(service: Service, analysis: Analysis, **overrides) -> BuildRecipe | None:
     """The repository's Dockerfile when there is one (it is the source of truth), else a generated one."""
     if service.dockerfile:
-        context = service.path or "."
+        context = service.build_context or service.path or "."
         return BuildRecipe(context=context, dockerfile=relative_to(service.dockerfile, context),
                            origin="Repository", port=service.port.value if service.port else None)
     text = generate_dockerfile(service, analysis, **overrides)

@@ -1,0 +1,80 @@
+"""Datastores the code needs: file databases that need a volume, optional ones, and where the schema hides."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from hydron.analysis import analyze
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip())
+    return root
+
+
+def test_sqlite_is_a_file_database_that_needs_a_volume(tmp_path: Path) -> None:
+    write(tmp_path, {"package.json": json.dumps({"name": "notes", "dependencies": {
+                         "express": "4", "better-sqlite3": "11"}, "scripts": {"start": "node app.js"}}),
+                     "app.js": "const db = require('better-sqlite3')('data/notes.db');\n"
+                               "require('express')().listen(3000)\n"})
+    [store] = analyze(tmp_path).databases
+    assert (store.kind, store.file_database, store.file_path, store.required) == ("sqlite", True, "data/notes.db", True)
+    assert store.used_by == ["notes"]
+
+
+def test_sqlite_from_a_django_engine_setting(tmp_path: Path) -> None:
+    write(tmp_path, {"requirements.txt": "django\n", "manage.py": "import django\n",
+                     "site/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', "
+                                         "'NAME': BASE_DIR / 'db.sqlite3'}}\n"})
+    assert [d.kind for d in analyze(tmp_path).databases] == ["sqlite"]
+
+
+def test_a_datastore_named_only_in_a_profile_config_is_optional(tmp_path: Path) -> None:
+    write(tmp_path, {"pom.xml": "<project><artifactId>clinic</artifactId><dependencies><dependency><groupId>"
+                                "org.springframework.boot</groupId><artifactId>spring-boot-starter-webmvc</artifactId>"
+                                "</dependency></dependencies></project>\n",
+                     "src/main/java/App.java": "@SpringBootApplication class App {}\n",
+                     "src/main/resources/application.properties": "spring.application.name=clinic\n",
+                     "src/main/resources/application-mysql.properties":
+                         "spring.datasource.url=jdbc:mysql://localhost/clinic\n"})
+    [store] = analyze(tmp_path).databases
+    assert (store.kind, store.required) == ("mysql", False)
+
+
+def test_sql_server_images_and_drivers_are_mssql(tmp_path: Path) -> None:
+    write(tmp_path, {"Api/Api.csproj": '<Project Sdk="Microsoft.NET.Sdk.Web"><ItemGroup><PackageReference '
+                                       'Include="Microsoft.EntityFrameworkCore.SqlServer" Version="8" /></ItemGroup>'
+                                       '</Project>\n',
+                     "Api/Program.cs": "var app = WebApplication.Create(args);\napp.Run();\n",
+                     "compose.yaml": "services:\n  api: {build: Api, ports: ['8080:8080'], depends_on: [db]}\n"
+                                     "  db: {image: 'mcr.microsoft.com/mssql/server:2022-latest'}\n"})
+    analysis = analyze(tmp_path)
+    assert [(d.name, d.kind) for d in analysis.databases] == [("db", "mssql")]
+    assert [s.name for s in analysis.services] == ["api"]
+
+
+def test_prisma_schema_at_the_path_package_json_declares(tmp_path: Path) -> None:
+    write(tmp_path, {"package.json": json.dumps({"name": "api", "dependencies": {"express": "4", "@prisma/client": "5"},
+                                                 "prisma": {"schema": "src/db/schema.prisma"},
+                                                 "scripts": {"start": "node main.js"}}),
+                     "main.js": "require('express')().listen(3000)\n",
+                     "src/db/schema.prisma": 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n'})
+    analysis = analyze(tmp_path)
+    assert "postgres" in {d.kind for d in analysis.databases}
+    assert "DATABASE_URL" in {v.name for v in analysis.services[0].env}
+
+
+def test_quarkus_extensions_name_their_datastores(tmp_path: Path) -> None:
+    write(tmp_path, {"pom.xml": "<project><artifactId>heroes</artifactId><dependencies>"
+                                + "".join(f"<dependency><groupId>io.quarkus</groupId><artifactId>{a}</artifactId>"
+                                          "</dependency>" for a in ("quarkus-rest", "quarkus-jdbc-mariadb",
+                                                                    "quarkus-mongodb-panache",
+                                                                    "quarkus-messaging-kafka"))
+                                + "</dependencies></project>\n",
+                     "src/main/java/Hero.java": "class Hero {}\n"})
+    assert {d.kind for d in analyze(tmp_path).databases} == {"mariadb", "mongodb", "kafka"}

@@ -1,0 +1,124 @@
+"""Environment variables read through settings classes, helpers, flag libraries and config placeholders."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from hydron.analysis import analyze
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip())
+    return root
+
+
+def env(root: Path) -> dict[str, bool]:
+    """name -> required, over every service."""
+    return {v.name: v.required for s in analyze(root).services for v in s.env}
+
+
+def test_pydantic_settings_fields_with_prefix_and_alias(tmp_path: Path) -> None:
+    write(tmp_path, {"requirements.txt": "fastapi\npydantic-settings\n",
+                     "main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+                     "config.py": """
+                         from pydantic import Field
+                         from pydantic_settings import BaseSettings, SettingsConfigDict
+
+                         class Settings(BaseSettings):
+                             model_config = SettingsConfigDict(env_prefix="APP_")
+                             secret_key: str
+                             workers: int = 2
+                             database: str = Field(..., validation_alias="DATABASE_URL")
+
+                         settings = Settings()
+                         """})
+    found = env(tmp_path)
+    assert (found["APP_SECRET_KEY"], found["APP_WORKERS"], found["DATABASE_URL"]) == (True, False, True)
+    assert "APP_MODEL_CONFIG" not in found
+
+
+def test_helpers_named_for_env_and_env_dot_type(tmp_path: Path) -> None:
+    write(tmp_path, {"requirements.txt": "django\n", "manage.py": "import django\n",
+                     "site/settings.py": "DEBUG = envbool('DEBUG', 'False')\nSECRET_KEY = os.getenv('SECRET_KEY')\n"
+                                         "WORKERS = env.int('WORKERS', default=3)\n"})
+    found = env(tmp_path)
+    assert (found["DEBUG"], found["SECRET_KEY"], found["WORKERS"]) == (False, True, False)
+
+
+def test_spring_placeholders_in_profile_configs(tmp_path: Path) -> None:
+    write(tmp_path, {"pom.xml": "<project><artifactId>clinic</artifactId><dependencies><dependency><groupId>"
+                                "org.springframework.boot</groupId><artifactId>spring-boot-starter-web</artifactId>"
+                                "</dependency></dependencies></project>\n",
+                     "src/main/java/App.java": "@SpringBootApplication class App {}\n",
+                     "src/main/resources/application-postgres.properties":
+                         "spring.datasource.url=${POSTGRES_URL:jdbc:postgresql://localhost/clinic}\n"
+                         "spring.datasource.username=${POSTGRES_USER}\n"})
+    found = env(tmp_path)
+    assert (found["POSTGRES_URL"], found["POSTGRES_USER"]) == (False, True)
+
+
+def test_go_struct_tags_cli_flags_and_viper_prefix(tmp_path: Path) -> None:
+    write(tmp_path, {"go.mod": "module example.com/srv\n\ngo 1.22\n",
+                     "main.go": """
+                         package main
+
+                         type Opts struct {
+                             Site string `long:"site" env:"SITE" default:"main"`
+                         }
+
+                         var flag = &cli.StringFlag{Name: "host", Sources: cli.EnvVars("SRV_HOST")}
+
+                         func main() {
+                             viper.SetEnvPrefix("srv")
+                             viper.AutomaticEnv()
+                             viper.SetDefault("port", 8081)
+                             viper.BindEnv("dsn")
+                         }
+                         """})
+    found = env(tmp_path)
+    assert {"SITE", "SRV_HOST", "SRV_PORT", "SRV_DSN"} <= set(found)
+    assert found["SRV_PORT"] is False
+
+
+def test_rust_clap_env_attributes(tmp_path: Path) -> None:
+    write(tmp_path, {"Cargo.toml": "[package]\nname = 'srv'\n\n[dependencies]\naxum = '0.7'\n",
+                     "src/main.rs": '#[derive(Parser)]\nstruct Args {\n    #[arg(long, env = "SRV_JWT_SECRET")]\n'
+                                    '    jwt_secret: String,\n}\nfn main() {}\n'})
+    assert "SRV_JWT_SECRET" in env(tmp_path)
+
+
+def test_zod_env_schema_keys(tmp_path: Path) -> None:
+    write(tmp_path, {"package.json": '{"name": "web", "dependencies": {"next": "14"}}',
+                     "src/env.ts": """
+                         export const env = createEnv({
+                           server: {
+                             AUTH_SECRET: z.string(),
+                             LOG_LEVEL: z.string().default("info"),
+                           },
+                         });
+                         """})
+    found = env(tmp_path)
+    assert (found["AUTH_SECRET"], found["LOG_LEVEL"]) == (True, False)
+
+
+def test_go_drivers_imported_in_code_count_and_indirect_requirements_do_not(tmp_path: Path) -> None:
+    write(tmp_path, {"go.mod": "module example.com/srv\n\ngo 1.22\n\nrequire (\n"
+                               "\tgithub.com/jinzhu/gorm v1.9.16\n\tgithub.com/lib/pq v1.10.0 // indirect\n"
+                               "\tgithub.com/mattn/go-sqlite3 v1.14.15 // indirect\n)\n",
+                     "main.go": 'package main\n\nimport (\n\t"github.com/jinzhu/gorm"\n'
+                                '\t_ "github.com/jinzhu/gorm/dialects/sqlite"\n)\n\nfunc main() {}\n'})
+    assert [d.kind for d in analyze(tmp_path).databases] == ["sqlite"]
+
+
+def test_a_service_with_more_sources_than_the_limit_says_so(tmp_path: Path) -> None:
+    from hydron.analysis.limits import Limits
+
+    files = {"package.json": '{"name": "api", "dependencies": {"express": "4"}, "scripts": {"start": "node a0.js"}}'}
+    files.update({f"a{i}.js": f"process.env.VAR_{i}\n" for i in range(6)})
+    analysis = analyze(write(tmp_path, files), limits=Limits(max_sources_per_service=4))
+    assert len(analysis.services[0].env) == 4
+    assert any("read only the first 4 source files" in w for w in analysis.warnings)

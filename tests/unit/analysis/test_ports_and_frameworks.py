@@ -1,0 +1,239 @@
+"""Ports, frameworks and runtimes when the code does not state them plainly: framework defaults and indirect binds."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from hydron.analysis import analyze
+from hydron.analysis.models import Service
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip())
+    return root
+
+
+def only(root: Path) -> Service:
+    services = analyze(root).services
+    assert len(services) == 1, [s.name for s in services]
+    return services[0]
+
+
+POM = """
+    <project>
+      <artifactId>shop</artifactId>
+      <parent><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-parent</artifactId>
+      <version>4.0.0</version></parent>
+      <dependencies>
+        <dependency><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-webmvc</artifactId>
+        </dependency>
+        <dependency><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-actuator</artifactId>
+        </dependency>
+      </dependencies>
+    </project>
+"""
+
+
+def test_spring_boot_4_webmvc_starter_is_a_web_app_on_8080(tmp_path: Path) -> None:
+    write(tmp_path, {"pom.xml": POM,
+                     "src/main/java/shop/ShopApplication.java": "@SpringBootApplication\nclass ShopApplication {}\n"})
+    service = only(tmp_path)
+    assert (service.role.value, service.port.value, service.health_check.path) == ("web", 8080, "/actuator/health")
+
+
+def test_kotlin_on_the_jvm_is_reported_as_kotlin_with_java_as_runtime(tmp_path: Path) -> None:
+    write(tmp_path, {"build.gradle.kts": 'plugins {\n  kotlin("jvm") version "2.0.0"\n'
+                                         '  id("org.springframework.boot") version "3.3.0"\n}\n',
+                     "src/main/kotlin/App.kt": "@SpringBootApplication\nclass App\n"})
+    language = only(tmp_path).language
+    assert (language.name, language.runtime) == ("kotlin", "java")
+
+
+def test_node_projects_report_their_runtime(tmp_path: Path) -> None:
+    write(tmp_path, {"package.json": json.dumps({"name": "api", "dependencies": {"hono": "4"},
+                                                 "scripts": {"start": "bun run src/index.ts"}}),
+                     "bun.lockb": "", "src/index.ts": "export default { port: 3000 }\n"})
+    assert only(tmp_path).language.runtime == "bun"
+
+
+def test_go_main_package_in_a_file_not_called_main_go(tmp_path: Path) -> None:
+    write(tmp_path, {"go.mod": "module example.com/conduit\n\ngo 1.22\n\nrequire github.com/gin-gonic/gin v1.9.1\n",
+                     "hello.go": 'package main\n\nimport "github.com/gin-gonic/gin"\n\n'
+                                 'func main() { gin.Default().Run() }\n',
+                     "users/routes.go": "package users\n"})
+    service = only(tmp_path)
+    assert (service.entry_point.file, service.framework.name, service.port.value) == ("hello.go", "Gin", 8080)
+
+
+def test_smtp_and_ldap_ports_in_code_are_not_the_listening_port(tmp_path: Path) -> None:
+    write(tmp_path, {"package.json": json.dumps({"name": "mailer", "dependencies": {"express": "4"},
+                                                 "scripts": {"start": "node app.js"}}),
+                     "app.js": "const mail = { host: 'smtp.example.com', port: 587 };\n"
+                               "require('express')().listen(process.env.PORT || 3000)\n"})
+    assert only(tmp_path).port.value == 3000
+
+
+def test_port_default_after_several_fallback_variables(tmp_path: Path) -> None:
+    write(tmp_path, {"package.json": json.dumps({"name": "site", "dependencies": {"express": "4"},
+                                                 "scripts": {"start": "node app.js"}}),
+                     "app.js": "const app = require('express')();\n"
+                               "app.set('port', process.env.PORT || process.env.OPENSHIFT_NODEJS_PORT || 8080);\n"})
+    assert only(tmp_path).port.value == 8080
+
+
+def test_a_dockerfile_under_docker_that_copies_root_files_builds_the_root_app(tmp_path: Path) -> None:
+    write(tmp_path, {"go.mod": "module example.com/notes\n\ngo 1.22\n", "go.sum": "",
+                     "main.go": "package main\n\nfunc main() {}\n",
+                     "scripts/Dockerfile": "FROM golang AS build\nCOPY go.mod go.sum ./\nCOPY . .\nRUN go build\n"
+                                           "FROM alpine\nEXPOSE 5230\nCMD [\"/notes\"]\n"})
+    service = only(tmp_path)
+    assert (service.dockerfile, service.build_context, service.port.value) == ("scripts/Dockerfile", ".", 5230)
+
+
+def test_a_lone_index_php_is_a_plain_php_app_and_its_subfolders_are_not(tmp_path: Path) -> None:
+    write(tmp_path, {"index.php": "<?php echo 'hi';\n", "admin/index.php": "<?php echo 'admin';\n"})
+    service = only(tmp_path)
+    assert (service.path, service.language.name, service.role.value) == (".", "php", "web")
+
+
+def test_composer_app_with_php_pages_at_the_top_but_no_index_php_is_served(tmp_path: Path) -> None:
+    write(tmp_path, {"composer.json": json.dumps({"name": "acme/links", "require": {"php": ">=8.1"}}),
+                     "links-loader.php": "<?php\n", "includes/functions.php": "<?php\n"})
+    assert only(tmp_path).start_command.value.startswith("php -S 0.0.0.0:")
+
+
+def test_pnpm_workspace_file_with_only_settings_is_not_a_workspace(tmp_path: Path) -> None:
+    write(tmp_path, {"pnpm-workspace.yaml": "onlyBuiltDependencies:\n  - esbuild\n",
+                     "package.json": json.dumps({"name": "site", "devDependencies": {
+                         "@sveltejs/kit": "2", "@sveltejs/adapter-vercel": "5"}, "scripts": {"build": "vite build"}})})
+    service = only(tmp_path)
+    assert (service.framework.name, service.role.value, service.port.value) == ("SvelteKit", "web", 3000)
+
+
+def test_a_standalone_nx_app_is_the_app_not_a_workspace_root(tmp_path: Path) -> None:
+    write(tmp_path, {"nx.json": "{}", "project.json": json.dumps({"name": "api", "projectType": "application"}),
+                     "package.json": json.dumps({"name": "api", "dependencies": {"express": "4"}}),
+                     "src/main.ts": "import express from 'express';\nexpress().listen(3000);\n"})
+    assert [s.framework.name for s in analyze(tmp_path).services if s.framework] == ["Express"]
+
+
+def test_tanstack_start_is_a_server_and_react_router_without_ssr_is_static(tmp_path: Path) -> None:
+    write(tmp_path, {"start/package.json": json.dumps({"name": "start", "dependencies": {
+                         "@tanstack/react-start": "1", "vite": "6", "react": "19"}}),
+                     "spa/package.json": json.dumps({"name": "spa", "dependencies": {
+                         "@react-router/node": "7", "react": "19"}, "scripts": {"build": "react-router build"}}),
+                     "spa/react-router.config.ts": "export default { ssr: false };\n"})
+    found = {s.path: (s.framework.name, s.role.value) for s in analyze(tmp_path).services}
+    assert found == {"start": ("TanStack Start", "web"), "spa": ("React Router", "static")}
+
+
+def test_a_deno_fresh_app_without_package_json(tmp_path: Path) -> None:
+    write(tmp_path, {"deno.json": json.dumps({"tasks": {"start": "deno run -A --watch dev.ts", "build": "deno run -A dev.ts build"},
+                                              "imports": {"$fresh/": "https://deno.land/x/fresh@1.7.3/"}}),
+                     "main.ts": "import { start } from '$fresh/server.ts';\nconst kv = await Deno.openKv();\n"})
+    service = only(tmp_path)
+    assert (service.language.name, service.framework.name, service.port.value) == ("deno", "Fresh", 8000)
+    assert service.start_command.value == "deno run -A main.ts"  # the start task only watches for development
+    assert [(d.kind, d.file_database) for d in analyze(tmp_path).databases] == [("deno-kv", True)]
+
+
+def test_package_json_beside_deno_json_runs_on_deno(tmp_path: Path) -> None:
+    write(tmp_path, {"deno.jsonc": "{\n  // tasks\n  \"tasks\": {},\n}\n",
+                     "package.json": json.dumps({"name": "server", "dependencies": {"hono": "4"}}),
+                     "src/index.ts": "Deno.serve({ port: 3000 }, app.fetch)\n"})
+    language = only(tmp_path).language
+    assert (language.name, language.runtime) == ("deno", "deno")
+
+
+def test_a_dev_server_behind_cross_env_or_dotenv_is_still_a_dev_server(tmp_path: Path) -> None:
+    from hydron.analysis.node import unwrap
+
+    assert unwrap("cross-env NODE_ENV=development PORT=3001 react-scripts start") == "react-scripts start"
+    assert unwrap("dotenv -e .env.local -- vite") == "vite"
+    write(tmp_path, {"package.json": json.dumps({"name": "ui", "dependencies": {"react-scripts": "5", "react": "18"},
+                                                 "scripts": {"start": "cross-env BROWSER=none react-scripts start",
+                                                             "build": "react-scripts build"}})})
+    service = only(tmp_path)
+    assert (service.role.value, service.framework.name) == ("static", "Create React App")
+
+
+def test_rust_binds_built_from_an_address_and_a_port(tmp_path: Path) -> None:
+    write(tmp_path, {"Cargo.toml": "[package]\nname = 'api'\n\n[dependencies]\ntokio = '1'\n",
+                     "src/main.rs": "fn main() {\n    let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, 8088));\n}\n"})
+    assert only(tmp_path).port.value == 8088
+    (tmp_path / "src/main.rs").write_text('fn main() { axum::Server::bind(&"0.0.0.0:8089".parse().unwrap()); }\n')
+    assert only(tmp_path).port.value == 8089
+
+
+def test_a_gem_that_is_also_an_app_takes_its_framework_from_the_gemspec(tmp_path: Path) -> None:
+    write(tmp_path, {"Gemfile": "source 'https://rubygems.org'\ngemspec\n",
+                     "wiki.gemspec": "Gem::Specification.new do |s|\n  s.add_dependency 'sinatra', '~> 4'\nend\n",
+                     "lib/wiki/app.rb": "class App < Sinatra::Base; end\n"})
+    service = only(tmp_path)
+    assert (service.framework.name, service.role.value, service.port.value) == ("Sinatra", "web", 4567)
+
+
+def test_a_rails_app_with_sidekiq_gets_a_worker_beside_the_web_process(tmp_path: Path) -> None:
+    write(tmp_path, {"Gemfile": "source 'https://rubygems.org'\ngem 'rails'\ngem 'sidekiq'\n",
+                     "config.ru": "run Rails.application\n"})
+    found = {s.name: (s.role.value, s.start_command.value if s.start_command else None,
+                      s.framework.name) for s in analyze(tmp_path).services}
+    worker = next(v for k, v in found.items() if k.endswith("-worker"))
+    assert worker == ("worker", "bundle exec sidekiq", "Sidekiq")
+    assert sorted(role for role, _, _ in found.values()) == ["web", "worker"]
+
+
+def test_a_procfile_worker_means_no_second_worker_is_added(tmp_path: Path) -> None:
+    write(tmp_path, {"Gemfile": "source 'https://rubygems.org'\ngem 'rails'\ngem 'sidekiq'\n",
+                     "config.ru": "run Rails.application\n",
+                     "Procfile": "web: bundle exec puma\njobs: bundle exec sidekiq -q default\n"})
+    assert sorted(s.role.value for s in analyze(tmp_path).services) == ["web", "worker"]
+
+
+def test_compose_services_running_a_queue_worker_are_workers_without_a_port(tmp_path: Path) -> None:
+    write(tmp_path, {"requirements.txt": "django\ncelery\n", "manage.py": "import django\n",
+                     "Dockerfile": "FROM python:3.12\nCOPY . .\n",
+                     "docker-compose.yml": "services:\n  web: {build: ., command: python manage.py runserver 0.0.0.0:8000,"
+                                           " ports: ['8000:8000']}\n"
+                                           "  celery: {build: ., command: celery -A app.tasks worker -l info}\n"})
+    found = {s.name: (s.role.value, s.port.value if s.port else None) for s in analyze(tmp_path).services}
+    assert found == {"web": ("web", 8000), "celery": ("worker", None)}
+
+
+def test_a_docker_folder_with_only_dockerfile_variants_builds_the_root_app(tmp_path: Path) -> None:
+    write(tmp_path, {"Cargo.toml": "[package]\nname = 'vault'\n\n[dependencies]\nrocket = '0.5'\n",
+                     "build.rs": "fn main() {}\n", "src/main.rs": "fn main() {}\n",
+                     "docker/Dockerfile.debian": "FROM rust AS build\nCOPY ./Cargo.* ./build.rs ./\nCOPY . .\n"
+                                                 "FROM debian\nENV ROCKET_PORT=80\nEXPOSE 80\nCMD [\"/vault\"]\n",
+                     "docker/Dockerfile.j2": "template\n"})
+    service = only(tmp_path)
+    assert (service.dockerfile, service.port.value) == ("docker/Dockerfile.debian", 80)
+
+
+def test_liveness_alive_and_heartbeat_routes_are_health_checks(tmp_path: Path) -> None:
+    write(tmp_path, {"package.json": json.dumps({"name": "api", "dependencies": {"express": "4"},
+                                                 "scripts": {"start": "node app.js"}}),
+                     "app.js": "const app = require('express')();\napp.get('/api/heartbeat', ok);\napp.listen(3000)\n"})
+    health = only(tmp_path).health_check
+    assert (health.path, health.confidence) == ("/api/heartbeat", "medium")
+
+
+def test_fasthtml_listens_on_its_default_port(tmp_path: Path) -> None:
+    write(tmp_path, {"requirements.txt": "python-fasthtml\n",
+                     "main.py": "from fasthtml.common import *\napp, rt = fast_app()\nserve()\n"})
+    service = only(tmp_path)
+    assert (service.framework.name, service.role.value, service.port.value) == ("FastHTML", "web", 5001)
+
+
+def test_a_lone_bot_py_at_the_root_is_a_python_worker(tmp_path: Path) -> None:
+    write(tmp_path, {"bot.py": "import os\nTOKEN = os.environ['BOT_TOKEN']\nif __name__ == '__main__':\n    run()\n",
+                     "helpers/main.py": "print('x')\n"})
+    service = only(tmp_path)
+    assert (service.path, service.language.name, service.role.value, service.start_command.value) == (
+        ".", "python", "worker", "python bot.py")
+    assert [v.name for v in service.env] == ["BOT_TOKEN"]
