@@ -173,6 +173,8 @@ def _applier(body: kopf.Body, model: type) -> Callable[[Effect], Awaitable[None]
             try:  # progress is best effort; the final status is written anyway
                 await patch_status(model.plural, namespace, name, effect.status.to_api())
             except Exception as error:
+                if effect.durable:
+                    raise
                 logging.getLogger(__name__).debug("live status of %s/%s not written: %s", namespace, name, error)
         elif isinstance(effect, ApplyChild):
             manifest = child_manifest(body, effect.kind, effect.name, effect.spec, effect.labels)
@@ -337,6 +339,7 @@ def _server_deps(body: kopf.Body, runtime: Runtime) -> server.ServerDeps:
     return server.ServerDeps(
         read_secret=partial(read_secret_key, body.metadata.namespace), emit=_applier(body, Server),
         pool=runtime.pool, settings=runtime.provisioning,
+        owner=server.Owner(body.metadata.namespace, body.metadata.name, body.metadata.uid),
     )
 
 
@@ -379,11 +382,13 @@ async def server_usage(body: kopf.Body, patch: kopf.Patch, logger: logging.Logge
 
 @kopf.on.delete(GROUP, VERSION, "servers", id="cleanup")
 async def cleanup_server(body: kopf.Body, logger: logging.Logger, memo: kopf.Memo, **_: Any) -> None:
-    """Close its connections; the machine itself is left as it is (see deletionPolicy)."""
+    """Close its connections; a machine Hydron ordered goes too under deletionPolicy Delete."""
     try:
-        await server.forget(parse(Server, body), _runtime(memo).pool)
+        resource = parse(Server, body)
     except InvalidSpec:
-        pass
+        return
+    logger.info("%s", await server.release(resource, _server_deps(body, _runtime(memo))))
+    await server.forget(resource, _runtime(memo).pool)
     logger.info("Server deleted")
 
 
