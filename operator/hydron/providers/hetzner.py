@@ -12,11 +12,13 @@ import asyncio
 import time
 from collections.abc import Mapping
 
+import asyncssh
 import requests
 from hcloud import APIException, Client
 from hcloud.images import Image
 from hcloud.locations import Location
 from hcloud.server_types import ServerType
+from hcloud.servers import Server
 
 from hydron.providers import cloudinit
 from hydron.providers.base import (
@@ -141,8 +143,6 @@ class HetznerCloud:
             await asyncio.sleep(self.poll_interval)  # polling the provider, at its documented pace
 
     async def delete(self, id: str) -> None:
-        from hcloud.servers import Server
-
         try:
             await asyncio.to_thread(self.client.servers.delete, Server(id=int(id)))
         except APIException as error:
@@ -152,8 +152,6 @@ class HetznerCloud:
             raise translate(error, "delete the server") from None
 
     async def resize(self, id: str, offer: str) -> None:
-        from hcloud.servers import Server
-
         action = await self._call("change the server type", self.client.servers.change_type, Server(id=int(id)),
                                   ServerType(name=offer), upgrade_disk=False)
         await self._call("change the server type", action.wait_until_finished)
@@ -173,7 +171,5 @@ def machine(server) -> Machine:
 
 
 def _public_of(private: str) -> str:
-    import asyncssh
-
     algorithm, blob = asyncssh.import_private_key(private).export_public_key("openssh").decode().split()[:2]
     return f"{algorithm} {blob}"
