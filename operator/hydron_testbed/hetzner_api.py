@@ -1,8 +1,9 @@
 """A local stand-in of the Hetzner Cloud API at the network edge, on loopback.
 
 It implements the subset Hydron uses, with the request and response shapes of the
-public API reference (https://docs.hetzner.cloud/reference/cloud, as read in 2026-11;
-the real `hcloud` Python library 2.27 drives it unchanged):
+public Hetzner Cloud API reference, API v1 (https://docs.hetzner.cloud/reference/cloud),
+as the official `hcloud` Python library 2.27 sends and parses them; that library drives
+it unchanged:
 
     GET    /v1/server_types?name=         GET /v1/locations?name=   GET /v1/images?name=&type=
     POST   /v1/servers                     GET /v1/servers?label_selector=&name=
@@ -17,9 +18,10 @@ sshd first starts. A machine is `initializing` for `latencies.install` seconds,
 `running`; its public IPv4 is the container's address on the test bed's network.
 
 Errors are the API's error objects `{"error": {"code", "message", "details"}}` with the
-reference's HTTP statuses: a wrong token (401 unauthorized), the rate limit (429
+reference's error codes (the client decides on `code` alone; the HTTP statuses are the
+reference's where it names one): a wrong token (401 unauthorized), the rate limit (429
 rate_limit_exceeded, with RateLimit-* headers), a server type out of stock at a
-location (412 resource_unavailable), a full location (412 placement_error), the
+location (resource_unavailable), a location that cannot place it (placement_error), the
 project's server limit (403 resource_limit_exceeded), an unknown type, location or
 image (400 invalid_input) and a taken name (409 uniqueness_error).
 
@@ -56,10 +58,11 @@ class Latencies:
 
 
 TYPICAL = Latencies(install=10.0, boot=8.0)
-"""Hetzner publishes no figure; the create action of a cx-type server from a system
-image usually finishes in about 10 s and the server reports running some 5-10 s later
-(the hcloud CLI's and Terraform's logs of `server create` show 15-20 s in all). These
-are the times bench/bench_ordering.py uses."""
+"""An assumption, stated: Hetzner documents no figure for how long a server takes (it
+advertises servers "ready in seconds"); reports of `hcloud server create` put create to
+running at some 10-20 s for a shared-vCPU type from a system image. The stand-in uses
+10 s installing and 8 s booting on top of the container's own start; this is what
+bench/bench_ordering.py runs with."""
 
 SERVER_TYPES = {
     "cx23": (2, 4.0, 40), "cx33": (4, 8.0, 80), "cx43": (8, 16.0, 160), "cx53": (16, 32.0, 320),

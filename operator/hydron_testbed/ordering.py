@@ -17,7 +17,6 @@ from hydron.providers.hetzner import HetznerCloud
 from hydron.providers.ordering import OrderSettings, Owner
 from hydron_testbed.hetzner_api import HetznerApi
 
-TOKEN = "hetzner-stand-in-token"
 ACCOUNT = {"name": "hetzner", "key": "token"}
 LOGIN = {"name": "server-ssh", "key": "ssh-privatekey"}
 
@@ -52,9 +51,9 @@ class Account:
     """A provider account on the stand-in: its token, the operator's login key, and the
     Server's identity (namespace, name, uid) its machine is labelled with."""
 
-    def __init__(self, api: HetznerApi, token: str = TOKEN) -> None:
+    def __init__(self, api: HetznerApi, token: str | None = None) -> None:
         self.api = api
-        self.token = token
+        self.token = token or api.token
         self.login = asyncssh.generate_private_key("ssh-ed25519").export_private_key().decode()
         self.owner = Owner("shop", "web", str(uuid.uuid4()))
 
