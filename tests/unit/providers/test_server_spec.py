@@ -37,3 +37,17 @@ def test_the_crd_carries_the_same_rules():
     rules = [v["rule"] for v in spec["x-kubernetes-validations"]]
     assert "self.provider != 'byo' || has(self.address)" in rules
     assert "address" not in spec.get("required", [])
+
+
+async def test_deleting_a_server_leaves_a_machine_alone_unless_hydron_ordered_it_under_delete():
+    from hydron.controllers.server import ServerDeps, release
+
+    def no_provider(name, token):
+        raise AssertionError("no provider call expected")
+
+    deps = ServerDeps(read_secret=lambda name, key: "token", providers=no_provider)
+    byo = parse(Server, {"spec": {"address": "192.0.2.1", "sshKeySecretRef": KEY, "deletionPolicy": "Delete"}})
+    orphan = parse(Server, {"spec": {"provider": "hetzner", "order": ORDER, "sshKeySecretRef": KEY},
+                            "status": {"machine": {"id": "4711"}}})
+    assert "not ordered by Hydron" in await release(byo, deps)
+    assert "4711 is left running" in await release(orphan, deps)
