@@ -53,6 +53,9 @@ class Provider(Protocol):
                      host_key_private: str, labels: Mapping[str, str]) -> Machine:
         """Order a machine; the host key is installed before sshd first starts."""
 
+    async def get(self, id: str) -> Machine | None:
+        """The machine as it is now; None when it is gone."""
+
     async def wait_running(self, id: str, on_state: OnState | None = None, timeout: float = 600.0) -> Machine:
         """Poll until the machine runs, telling `on_state` each new state; MachineNotBooting
         when it does not run within `timeout` seconds."""
