@@ -102,6 +102,7 @@ class Machine:
     container_id: str | None = None
     ipv4: str | None = None
     started: float = field(default_factory=time.monotonic)
+    stuck: bool = False
 
 
 class HetznerApi:
@@ -122,6 +123,8 @@ class HetznerApi:
         self.full_locations: set[str] = set()
         """Locations that cannot place a server: 412 placement_error."""
         self.server_limit = 10
+        self.never_boots = False
+        """New machines stay `starting` for ever (a broken image, a host that hangs)."""
         self.after_create: Callable[[Machine], None] | None = None
         """Called once the machine exists, before the answer goes out (a test's crash point)."""
         self._ids = itertools.count(4711)
@@ -264,8 +267,8 @@ class HetznerApi:
             age = time.monotonic() - machine.started
             if age >= self.latencies.install:
                 machine.status = "starting"
-            if machine.status == "starting" and machine.container_id and age >= self.latencies.install + self.latencies.boot \
-                    and self._sshd_answers(machine):
+            if machine.status == "starting" and machine.container_id and not machine.stuck \
+                    and age >= self.latencies.install + self.latencies.boot and self._sshd_answers(machine):
                 machine.status = "running"
                 for action in self.actions.values():
                     if action["status"] == "running" and {"id": machine.id, "type": "server"} in action["resources"]:
@@ -300,7 +303,8 @@ class HetznerApi:
         if len(self.machines) >= self.server_limit:
             raise ApiError("resource_limit_exceeded", "server limit exceeded")
         config = _cloud_config(body.get("user_data") or "")
-        machine = Machine(next(self._ids), name, type_, location, image, dict(body.get("labels") or {}), _now())
+        machine = Machine(next(self._ids), name, type_, location, image, dict(body.get("labels") or {}), _now(),
+                          stuck=self.never_boots)
         self.machines[machine.id] = machine
         await asyncio.to_thread(self._boot, machine, config)
         action = self._new_action("create_server", machine)

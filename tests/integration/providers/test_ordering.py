@@ -16,6 +16,7 @@ from hydron.api.server import Server
 from hydron.controllers.common import PatchSpec
 from hydron.controllers.server import reconcile, release
 from hydron.providers import ordering
+from hydron.providers.ordering import OrderSettings
 from hydron.provisioning import steps
 from hydron.remote import hostkeys
 from hydron_testbed.hetzner_api import HetznerApi
@@ -210,3 +211,18 @@ async def test_a_refused_order_gives_a_clear_reason_and_orders_nothing(hetzner, 
     assert result.retryable is retried and hetzner.machines == {}
     order_row = result.status.steps[0]
     assert (order_row.name, order_row.state) == ("order", "Failed") and order_row.message == ordered.message
+
+
+async def test_a_machine_that_never_boots_says_so_and_is_looked_at_again_not_reordered(hetzner, quick):
+    hetzner.never_boots = True
+    account = Account(hetzner)
+    server = ordered_server()
+    first = await reconcile(server, 1, account.deps(quick, Recorder(), ordering=OrderSettings(boot_timeout=1)))
+    ordered = condition(first, "Ordered")
+    assert (ordered.status, ordered.reason) == ("False", "MachineNotBooting") and first.retryable
+    rows = [(s.name, s.state) for s in first.status.steps[:4]]
+    assert rows == [("order", "Succeeded"), ("install-os", "Succeeded"), ("boot", "Failed"), ("first-ssh", "Pending")]
+    again = await reconcile(server.model_copy(update={"status": first.status}), 1,
+                            account.deps(quick, Recorder(), ordering=OrderSettings(boot_timeout=1)))
+    assert condition(again, "Ordered").reason == "MachineNotBooting"
+    assert creates(hetzner) == 1 and len(hetzner.machines) == 1  # the same machine, looked at again
