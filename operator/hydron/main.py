@@ -40,6 +40,7 @@ from hydron.kube.resources import (
 )
 from hydron.kube.secrets import read_secret_data, read_secret_key, read_secret_version
 from hydron.llm.assist import Assistant
+from hydron.providers import connect as connect_provider
 from hydron.provisioning.images import LocalEngine, RegistryPull
 from hydron.provisioning.settings import ProvisioningSettings
 from hydron.remote.pool import ConnectionPool
@@ -340,6 +341,7 @@ def _server_deps(body: kopf.Body, runtime: Runtime) -> server.ServerDeps:
         read_secret=partial(read_secret_key, body.metadata.namespace), emit=_applier(body, Server),
         pool=runtime.pool, settings=runtime.provisioning,
         owner=server.Owner(body.metadata.namespace, body.metadata.name, body.metadata.uid),
+        providers=partial(connect_provider, endpoint=runtime.settings.hetzner_endpoint),
     )
 
 
