@@ -152,7 +152,7 @@ def _doc(reason: str, where: str, meaning: str, action: str, retried: bool | Non
 SRC, ANA, PLN = "Application SourceReady", "Application Analyzed", "Application Planned"
 DEP = "Application Deployed"
 VAL, APR = "InfraPlan Valid", "InfraPlan Approved"
-REACH, PROV = "Server Reachable", "Server Provisioned"
+REACH, PROV, ORD = "Server Reachable", "Server Provisioned", "Server Ordered"
 BUILT, AVAIL = "Deployment Built", "Deployment Available"
 ANY = "any kind: every condition"
 
@@ -250,6 +250,34 @@ DOCUMENTED: tuple[Reason, ...] = (
     _doc("IncompleteWrite", REACH, "", "The connection dropped while a file was sent; the old file was kept. Hydron retries."),
     _doc("RemoteError", REACH, "", "Read the message."),
     _doc("ObserveOnly", REACH, "", "This is a bug guard: report it with the operator's log."),
+    _doc("MachineRunning", ORD, "The machine Hydron ordered runs and let Hydron in over SSH with the host key it "
+         "was given (status.machine).", "Nothing."),
+    _doc("ProviderInvalidToken", ORD, "The provider refused the API token (unknown, revoked, or read-only).",
+         "Put a token with read and write rights in the Secret named by spec.order.accountSecretRef; nothing was "
+         "ordered.", False),
+    _doc("UnknownOffer", ORD, "The provider has no such offer, location or image.",
+         "Fix spec.order (offer, location, image) to names the provider lists.", False),
+    _doc("OfferUnavailable", ORD, "The offer is out of stock at that location.",
+         "Hydron looks again every 10 minutes; or choose another offer or location.", True),
+    _doc("LocationFull", ORD, "The location cannot place the machine now.",
+         "Hydron looks again every 10 minutes; or choose another location.", True),
+    _doc("QuotaExceeded", ORD, "The provider account's limit on servers is reached.",
+         "Delete a server in the account or ask the provider to raise the limit; then edit the Server.", False),
+    _doc("ProviderRateLimited", ORD, "The provider's API rate limit was hit.", "Nothing; Hydron retries shortly.", True),
+    _doc("ProviderUnavailable", ORD, "The provider's API did not answer or answered with a server error.",
+         "Nothing; Hydron retries.", True),
+    _doc("ProviderError", ORD, "The provider refused the order for another reason.", "Read the message.", False),
+    _doc("MachineNotBooting", ORD, "The ordered machine did not reach running, or gave no address, in time.",
+         "Look at it in the provider's console; Hydron looks again.", True),
+    _doc("HostUnreachable", ORD, "The machine runs but sshd did not answer in time (first SSH).",
+         "Hydron retries; check the image boots with cloud-init.", True),
+    _doc("Timeout", ORD, "The first SSH handshake timed out.", "Hydron retries.", True),
+    _doc("AuthenticationFailed", ORD, "The machine did not accept Hydron's key at first SSH.",
+         "Check the image runs cloud-init (it installs the key).", True),
+    _doc("HostKeyChanged", ORD, "The machine presented a host key other than the one Hydron generated for it.",
+         "Someone else answers at that address: look at the machine in the provider's console.", False),
+    _doc("SecretNotFound", ORD, "The Secret with the API token or the SSH key is missing.",
+         "Create it; Hydron retries.", True),
     _doc("AllStepsSucceeded", PROV, "Every provisioning step succeeded (status.steps).", "Nothing."),
     _doc("ObserveOnly", PROV, "management: ObserveOnly: facts and health are read, nothing is changed.",
          "Nothing; set management: Full to let Hydron provision the server."),
@@ -328,6 +356,7 @@ def collected_reasons() -> list[Reason]:
     from hydron.controllers.common import INVALID_SPEC
     from hydron.planning.approval import approval_state
     from hydron.provisioning.failures import DISK_FULL, STEP_FAILED
+    from hydron.providers import base as provider_errors
     from hydron.remote import errors as remote_errors
     from hydron.source.errors import ALL_ERRORS
 
@@ -337,6 +366,9 @@ def collected_reasons() -> list[Reason]:
             own = cls.__doc__ if "__doc__" in vars(cls) else ""
             found.append(Reason(cls.reason, REACH, _first_sentence(own), retried=cls.retryable))
     found += [Reason(STEP_FAILED, PROV), Reason(DISK_FULL, PROV), Reason(INVALID_SPEC, "any kind: Ready and Stalled")]
+    for _, cls in inspect.getmembers(provider_errors, inspect.isclass):
+        if issubclass(cls, provider_errors.ProviderError):
+            found.append(Reason(cls.reason, ORD, retried=cls.retryable))
     for approval, auto in ((Approval(revision=2), False), (None, True), (Approval(revision=1), False),
                            (Approval(revision=3), False), (None, False)):
         state = approval_state(2, approval, auto)

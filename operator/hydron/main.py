@@ -40,6 +40,7 @@ from hydron.kube.resources import (
 )
 from hydron.kube.secrets import read_secret_data, read_secret_key, read_secret_version
 from hydron.llm.assist import Assistant
+from hydron.providers import connect as connect_provider
 from hydron.remote.images import LocalEngine, RegistryPull
 from hydron.provisioning.settings import ProvisioningSettings
 from hydron.remote.pool import ConnectionPool
@@ -173,6 +174,8 @@ def _applier(body: kopf.Body, model: type) -> Callable[[Effect], Awaitable[None]
             try:  # progress is best effort; the final status is written anyway
                 await patch_status(model.plural, namespace, name, effect.status.to_api())
             except Exception as error:
+                if effect.durable:
+                    raise
                 logging.getLogger(__name__).debug("live status of %s/%s not written: %s", namespace, name, error)
         elif isinstance(effect, ApplyChild):
             manifest = child_manifest(body, effect.kind, effect.name, effect.spec, effect.labels)
@@ -335,6 +338,8 @@ def _server_deps(body: kopf.Body, runtime: Runtime) -> server.ServerDeps:
     return server.ServerDeps(
         read_secret=partial(read_secret_key, body.metadata.namespace), emit=_applier(body, Server),
         pool=runtime.pool, settings=runtime.provisioning,
+        owner=server.Owner(body.metadata.namespace, body.metadata.name, body.metadata.uid),
+        providers=partial(connect_provider, endpoint=runtime.settings.hetzner_endpoint),
     )
 
 
@@ -377,11 +382,13 @@ async def server_usage(body: kopf.Body, patch: kopf.Patch, logger: logging.Logge
 
 @kopf.on.delete(GROUP, VERSION, "servers", id="cleanup")
 async def cleanup_server(body: kopf.Body, logger: logging.Logger, memo: kopf.Memo, **_: Any) -> None:
-    """Close its connections; the machine itself is left as it is (see deletionPolicy)."""
+    """Close its connections; a machine Hydron ordered goes too under deletionPolicy Delete."""
     try:
-        await server.forget(parse(Server, body), _runtime(memo).pool)
+        resource = parse(Server, body)
     except InvalidSpec:
-        pass
+        return
+    logger.info("%s", await server.release(resource, _server_deps(body, _runtime(memo))))
+    await server.forget(resource, _runtime(memo).pool)
     logger.info("Server deleted")
 
 

@@ -31,6 +31,8 @@ class OperatorSettings(BaseSettings):
                                         "machine's Docker engine sends them (local-docker, for a demo without a registry).")
     application_resync_seconds: float = Field(default=30.0, gt=0, description="How often Applications and "
                                                                              "InfraPlans are looked at again.")
+    hetzner_endpoint: str | None = Field(default=None, description="Hetzner Cloud API endpoint, when not the public "
+                                                                   "one (a proxy, or a test bed's stand-in).")
     server_repair_seconds: float = Field(default=300.0, gt=0, description="How often a Server is checked for drift.")
     server_usage_seconds: float = Field(default=60.0, gt=0, description="How often a Server's CPU, memory and disk are read.")
     deployment_resync_seconds: float = Field(default=60.0, gt=0, description="How often a Deployment is reconciled again.")

@@ -35,10 +35,12 @@ class RunningOperator:
             return response.read().decode()
 
 
-def start_operator(plane: ControlPlane, log_path: Path, kubeconfig: Path | None = None, extra: tuple[str, ...] = ()):
+def start_operator(plane: ControlPlane, log_path: Path, kubeconfig: Path | None = None, extra: tuple[str, ...] = (),
+                   env: dict[str, str] | None = None):
     """`hydron run` as a subprocess; returns the process and its liveness and metrics ports."""
     port, metrics_port = free_port(), free_port()
     env = {
+        **(env or {}),
         **plane.env(),
         "HYDRON_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "PYTHONPATH": str(REPO / "operator"),

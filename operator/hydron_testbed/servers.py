@@ -19,8 +19,10 @@ a test on a developer's machine and fails it under CI=true.
 
 from __future__ import annotations
 
+import io
 import os
 import socket
+import tarfile
 import subprocess
 import time
 import uuid
@@ -173,6 +175,17 @@ class Host:
         return Server.model_validate({"spec": {**base, **spec}})
 
 
+def _tar(files: dict[str, tuple[bytes, int]]) -> bytes:
+    """A tar archive of absolute paths (with their parents), for `put_archive("/")`."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for path, (content, mode) in files.items():
+            info = tarfile.TarInfo(path.lstrip("/"))
+            info.size, info.mode = len(content), mode
+            tar.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -264,16 +277,21 @@ class FreshServers:
         deadline = time.monotonic() + SSHD_DEADLINE_S
         return [self._ready(container, key, deadline) for container, key in started]
 
-    def _start(self, key: asyncssh.SSHKey):
+    def _start(self, key: asyncssh.SSHKey, files: dict[str, tuple[bytes, int]] | None = None):
+        return self.start_container(key.export_public_key().decode().strip(), files)
+
+    def start_container(self, authorized_keys: str, files: dict[str, tuple[bytes, int]] | None = None):
+        """Start one server container with root's authorized_keys and `files` ({path: (content,
+        mode)}) written before sshd first starts (a provider's cloud-init does that on a real
+        machine). The caller waits for its sshd with `wait_for_sshd`; `close` removes it."""
         self._count += 1
         name = f"hydron-test-{self.run_id}-{self._count}"
-        container = self.client.containers.run(
+        container = self.client.containers.create(
             self.image,
-            detach=True,
             name=name,
             hostname=name,
             labels=self.labels,
-            environment={"SSH_AUTHORIZED_KEYS": key.export_public_key().decode().strip()},
+            environment={"SSH_AUTHORIZED_KEYS": authorized_keys},
             init=True,
             # Its own cgroup namespace, so the entrypoint can remount the hierarchies
             # writable for the Docker engine provisioning installs.
@@ -288,7 +306,22 @@ class FreshServers:
             network=NETWORK,
         )
         self._containers[container.id] = container
+        if files:
+            container.put_archive("/", _tar(files))
+        container.start()
         return container
+
+    def wait_for_sshd(self, container, timeout: float = SSHD_DEADLINE_S) -> int:
+        """Wait until the container's sshd sends its banner; its published port."""
+        return _wait_for_sshd(container, time.monotonic() + timeout)
+
+    def remove_container(self, container_id: str) -> None:
+        container = self._containers.pop(container_id, None)
+        if container is not None:
+            try:
+                container.remove(force=True, v=True)
+            except docker.errors.NotFound:
+                pass
 
     def _ready(self, container, key: asyncssh.SSHKey, deadline: float) -> FreshServer:
         port = _wait_for_sshd(container, deadline)

@@ -21,12 +21,12 @@ STALLED = "Stalled"
 # controllers set them, the docs generator documents them, the plugin shows them.
 SOURCE_READY, ANALYZED, PLANNED, DEPLOYED = "SourceReady", "Analyzed", "Planned", "Deployed"
 VALID, APPROVED = "Valid", "Approved"
-REACHABLE, PROVISIONED = "Reachable", "Provisioned"
+REACHABLE, PROVISIONED, ORDERED = "Reachable", "Provisioned", "Ordered"
 BUILT, AVAILABLE = "Built", "Available"
 CONDITION_TYPES: dict[str, tuple[str, ...]] = {
     "Application": (SOURCE_READY, ANALYZED, PLANNED, DEPLOYED),
     "InfraPlan": (VALID, APPROVED),
-    "Server": (REACHABLE, PROVISIONED),
+    "Server": (ORDERED, REACHABLE, PROVISIONED),
     "Deployment": (BUILT, AVAILABLE),
 }
 """kstatus (Flux, kpt) reads Stalled=True as Failed: set it when only a person can

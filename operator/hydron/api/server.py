@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, ValidationError, ValidationInfo, model_validator
 
 from hydron.api.base import (
     AGE_COLUMN,
@@ -17,8 +17,10 @@ from hydron.api.base import (
     LocalObjectReference,
     SecretKeyReference,
     StatusBase,
+    cel,
     is_stored,
     ready_columns,
+    validations,
 )
 from hydron.api.checks import EMAIL, HOST, HOST_KEY, HTTP_URL, IMAGE, USER
 from hydron.api.infraplan import FirewallRule
@@ -84,11 +86,39 @@ class RegistrySource(ApiModel):
     )
 
 
+OFFER_NAME = r"^[a-z0-9][a-z0-9._-]{0,62}$"
+
+
+class MachineOrder(ApiModel):
+    """What to rent from the provider, and with which account. Hydron orders the machine
+    once (idempotent by a label on it), installs the image with the SSH key and a host
+    key it generated, and learns the address from the provider's answer."""
+
+    account_secret_ref: SecretKeyReference = Field(
+        description="Secret key holding the provider's API token (read with get only, never logged)."
+    )
+    offer: str = Field(
+        pattern=OFFER_NAME, description="The provider's name for the machine type, e.g. cx33 (Hetzner Cloud).",
+    )
+    location: str = Field(pattern=OFFER_NAME, description="The provider's location, e.g. fsn1, nbg1, hel1.")
+    image: str = Field(default="debian-12", pattern=OFFER_NAME, description="Operating system image, e.g. debian-12.")
+
+
 class ServerSpec(ApiModel):
     """How to reach the server and what Hydron may do to it."""
 
-    address: HOST.type(IMMUTABLE) = Field(
-        description="Host name or IP address to connect to. Immutable: a new address is a new Server.",
+    model_config = ConfigDict(json_schema_extra=validations(
+        cel("self.provider != 'byo' || has(self.address)", "a byo server needs an address"),
+        cel("self.provider == 'byo' || has(self.order)", "a server ordered from a provider needs spec.order"),
+        cel("self.provider != 'byo' || !has(self.order)", "spec.order is only for a provider other than byo"),
+    ))
+
+    address: HOST.type(IMMUTABLE) | None = Field(
+        default=None,
+        description=(
+            "Host name or IP address to connect to. Immutable: a new address is a new Server. "
+            "Left out when `provider` orders the machine: Hydron then sets it from the provider's answer."
+        ),
     )
     port: int = Field(default=22, ge=1, le=65535, description="SSH port.")
     public_address: HOST.type() | None = Field(
@@ -107,14 +137,22 @@ class ServerSpec(ApiModel):
             "recorded in status and pinned from then on. A changed key stops all work."
         ),
     )
-    provider: Literal["byo"] = Field(default="byo", description="byo: a server you already have.")
+    provider: Literal["byo", "hetzner"] = Field(
+        default="byo",
+        description="byo: a server you already have (give `address`). hetzner: Hydron orders it from Hetzner Cloud "
+                    "as `order` says.",
+    )
+    order: MachineOrder | None = Field(
+        default=None, description="The machine to order, when `provider` is not byo: account, offer, location, image.",
+    )
     management: Literal["Full", "ObserveOnly"] = Field(
         default="Full",
         description="Full: Hydron provisions and repairs the server. ObserveOnly: it only reads facts and health.",
     )
     deletion_policy: DeletionPolicy = Field(
         default="Orphan",
-        description="What deleting this resource does to the machine: Orphan leaves it as it is; Delete removes what Hydron installed for apps.",
+        description="What deleting this resource does to the machine: Orphan leaves it as it is; Delete removes what "
+                    "Hydron installed for apps, and deletes a machine Hydron ordered (through the provider's API).",
     )
     firewall: list[FirewallRule] = Field(
         default_factory=list,
@@ -168,6 +206,17 @@ class ServerSpec(ApiModel):
         spec._rejected_firewall = tuple(rejected)
         return spec
 
+    @model_validator(mode="after")
+    def _address_or_order(self) -> ServerSpec:
+        """The CEL rules above, for a spec that never went through the API server."""
+        if self.provider == "byo" and not self.address:
+            raise ValueError("a byo server needs an address")
+        if self.provider != "byo" and self.order is None:
+            raise ValueError("a server ordered from a provider needs spec.order")
+        if self.provider == "byo" and self.order is not None:
+            raise ValueError("spec.order is only for a provider other than byo")
+        return self
+
 
 class ServerFacts(ApiModel):
     """What the server is, as last observed."""
@@ -205,6 +254,31 @@ class ResourceUsage(ApiModel):
     observed_at: datetime | None = Field(default=None, description="When this was measured.")
 
 
+class PendingOrder(ApiModel):
+    """Written before the create call, so a crash between ordering and recording is
+    recovered by looking the machine up, never by ordering again."""
+
+    name: str = Field(description="Name the machine is ordered under.")
+    requested_at: datetime = Field(description="When the create call was about to be made.")
+    host_key: str = Field(description="Host public key generated for it (its private half went only to the machine).")
+
+
+class MachineStatus(ApiModel):
+    """The machine Hydron ordered from the provider."""
+
+    pending_order: PendingOrder | None = Field(
+        default=None, description="An order that may have reached the provider but is not recorded yet.",
+    )
+    id: str | None = Field(default=None, description="The provider's id of the machine.")
+    name: str | None = Field(default=None, description="The machine's name at the provider.")
+    offer: str | None = Field(default=None, description="Machine type it was ordered as.")
+    location: str | None = Field(default=None, description="Where it runs.")
+    ipv4: str | None = Field(default=None, description="Public IPv4 address.")
+    ipv6: str | None = Field(default=None, description="Public IPv6 address (or network).")
+    state: str | None = Field(default=None, description="Last state the provider reported, e.g. running.")
+    ordered_at: datetime | None = Field(default=None, description="When the provider accepted the order.")
+
+
 class ServerStatus(StatusBase):
     """What Hydron knows of the server."""
 
@@ -217,6 +291,9 @@ class ServerStatus(StatusBase):
         json_schema_extra=MAP_BY_NAME,
     )
     usage: ResourceUsage | None = Field(default=None, description="Resource use, refreshed by a timer.")
+    machine: MachineStatus | None = Field(
+        default=None, description="The machine ordered from the provider (absent for byo servers).",
+    )
 
 
 class Server(ApiModel):
@@ -227,6 +304,7 @@ class Server(ApiModel):
     short_names: ClassVar[list[str]] = ["hysrv", "hysrvs"]
     printer_columns: ClassVar[list[dict]] = [
         {"name": "Address", "type": "string", "jsonPath": ".spec.address"},
+        {"name": "Provider", "type": "string", "jsonPath": ".spec.provider", "priority": 1},
         *ready_columns(),
         {"name": "OS", "type": "string", "jsonPath": ".status.facts.os", "priority": 1},
         AGE_COLUMN,

@@ -70,9 +70,11 @@ class EnsureSecret:
 
 @dataclass(frozen=True)
 class LiveStatus:
-    """Write this status now, while the pass goes on (a progress table people watch)."""
+    """Write this status now, while the pass goes on (a progress table people watch).
+    `durable`: the pass must not go on unless it was written (a pending-order marker)."""
 
     status: StatusBase
+    durable: bool = False
 
 
 Effect = Event | ApplyChild | PatchSpec | EnsureSecret | LiveStatus

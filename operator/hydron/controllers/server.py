@@ -9,7 +9,12 @@ deps) -> Outcome` like every controller:
 - `repair` is the same pass for the drift timer: it reports (and emits events for)
   what it had to put back, and steps aside (`busy`) while a reconcile holds the server;
 - `usage` reads CPU, memory and disk use cheaply, for the usage timer;
-- `forget` closes the server's connection when the resource goes away.
+- `forget` closes the server's connection when the resource goes away;
+- `release` deletes a machine Hydron ordered, under deletionPolicy Delete.
+
+A Server whose `provider` is not byo first goes through the ordering stage
+(hydron.providers.ordering): the machine is ordered, or found again, until it answers
+SSH with the host key Hydron gave it; from then on it is provisioned like any other.
 
 Every failure ends as a condition, never as an exception: `Outcome.retry` tells the
 caller whether to retry with backoff or to wait for a person (the timers keep
@@ -22,12 +27,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from hydron.api.conditions import PROVISIONED, REACHABLE, now, set_condition
+from hydron.api.conditions import ORDERED, PROVISIONED, REACHABLE, now, set_condition
 from hydron.api.server import ResourceUsage, Server, ServerSpec, ServerStatus
-from hydron.controllers.common import Emit, Event, LiveStatus, Outcome, Retry, conclude, emit
+from hydron.controllers.common import Emit, Event, LiveStatus, Outcome, PatchSpec, Retry, conclude, emit, with_condition
+from hydron.providers import Provider, connect, ordering
+from hydron.providers.ordering import OrderSettings, Owner
 from hydron.provisioning import engine, progress, steps
 from hydron.provisioning.facts import HostFacts, parse_docker_version, parse_facts
 from hydron.provisioning.facts import probe_command as facts_probe
@@ -67,19 +74,34 @@ class ServerDeps:
     steps: Sequence[Step] = steps.ALL
     on_output: LineCallback | None = None
     """Every output line of every command as it arrives, ("stdout" | "stderr", line)."""
+    owner: Owner | None = None
+    """The Server resource itself (namespace, name, uid): what an ordered machine is labelled with."""
+    providers: Callable[[str, str], Provider] = connect
+    """providers(name, token): the provider API a Server's spec.provider names."""
+    ordering: OrderSettings = field(default_factory=OrderSettings)
 
 
 async def reconcile(server: Server, generation: int | None, deps: ServerDeps) -> Outcome:
     """Bring the server in line with its spec and return the status to write. The
     progress table goes out as LiveStatus effects whenever a step starts or ends."""
+    if server.spec.provider != "byo":
+        ordered = await _order(server, generation, deps)
+        if isinstance(ordered, Outcome):
+            return ordered
+        server = ordered
     async with deps.pool.lock(target_of(server.spec)):
-        return await _pass(server, generation, deps, repairing=False)
+        outcome = await _pass(server, generation, deps, repairing=False)
+    if server.spec.provider != "byo":  # the address the provider gave, for everyone who reads the spec
+        outcome.effects.append(PatchSpec({"address": server.spec.address}))
+    return outcome
 
 
 async def repair(server: Server, generation: int | None, deps: ServerDeps) -> Outcome:
     """Re-observe every step and put back what drifted (a stopped proxy, a deleted
     firewall table); `changes` lists what was repaired, each also emitted as a
     DriftRepaired event. Skipped (`busy`) while another operation holds the server."""
+    if not server.spec.address:  # ordered, not handed over yet: the reconcile is on it
+        return Outcome(status=server.status or ServerStatus(), busy=True)
     lock = deps.pool.lock(target_of(server.spec))
     if lock.locked():
         return Outcome(status=server.status or ServerStatus(), busy=True)
@@ -119,6 +141,85 @@ async def forget(server: Server, pool: ConnectionPool) -> None:
     await pool.forget(target_of(server.spec))
 
 
+async def release(server: Server, deps: ServerDeps) -> str:
+    """deletionPolicy Delete on an ordered server: delete the machine through the
+    provider's API (also one ordered but never recorded, found by its label). Raises
+    ProviderError when it cannot be done yet, so the deletion waits rather than leaks."""
+    spec, machine = server.spec, (server.status.machine if server.status else None)
+    if spec.provider == "byo" or spec.order is None:
+        return "The machine is left as it is (not ordered by Hydron)."
+    if spec.deletion_policy != "Delete":
+        return f"deletionPolicy Orphan: machine {machine.id if machine else '(none)'} is left running at the provider."
+    ref = spec.order.account_secret_ref
+    provider = deps.providers(spec.provider, await keys.read(deps.read_secret, ref.name, ref.key))
+    ids = [machine.id] if machine is not None and machine.id else []
+    if not ids and deps.owner is not None:
+        found = await provider.find_by_label(ordering.OWNER_LABEL, deps.owner.uid)
+        ids = [found.id] if found is not None else []
+    for id_ in ids:
+        await provider.delete(id_)
+    return f"Deleted machine {', '.join(ids)} at {spec.provider}." if ids else "No machine was ordered; nothing to delete."
+
+
+# --- ordering --------------------------------------------------------------------
+
+
+async def _order(server: Server, generation: int | None, deps: ServerDeps) -> Server | Outcome:
+    """The server with the machine's address and pinned host key once it answered SSH;
+    else the Outcome saying why not (Ordered False with the provider's reason)."""
+    spec = server.spec
+    status = server.status or ServerStatus()
+    if not ordering.handed_over(status.machine, status.steps):
+        if deps.owner is None:
+            raise ValueError("ordering a machine needs deps.owner (the Server's namespace, name and uid)")
+
+        def with_machine(machine, rows, host_key) -> ServerStatus:
+            kept = [s for s in status.steps if s.name not in ordering.STEPS]
+            update = {"machine": machine, "steps": [*rows, *kept]}
+            if host_key:
+                update |= {"host_key": host_key, "host_key_fingerprint": hostkeys.fingerprint(host_key)}
+            return status.model_copy(update=update)
+
+        async def save(machine, rows, host_key, durable: bool) -> None:
+            await emit(deps.emit, LiveStatus(with_machine(machine, rows, host_key), durable=durable))
+
+        async def probe(address: str, host_key: str | None) -> None:
+            session = await open_session(spec.model_copy(update={"address": address}),
+                                         status.model_copy(update={"host_key": host_key}), deps.read_secret, deps.pool)
+            await session.connect()
+
+        ref = spec.order.account_secret_ref
+        try:
+            provider = deps.providers(spec.provider, await keys.read(deps.read_secret, ref.name, ref.key))
+            login = await keys.client_key(deps.read_secret, spec.ssh_key_secret_ref.name, spec.ssh_key_secret_ref.key)
+        except RemoteError as error:  # a Secret missing or unreadable
+            status = with_condition(status, ORDERED, "False", error.reason, error.message, generation)
+            return _not_ordered(status, generation, Retry(error.message) if error.retryable else None)
+        result = await ordering.ensure_machine(
+            spec.order, deps.owner, status.machine, status.steps, status.host_key, provider,
+            login.export_public_key("openssh").decode().strip(), probe, save, deps.ordering,
+        )
+        status = with_machine(result.machine, result.steps, result.host_key)
+        if result.note:
+            await emit(deps.emit, Event("Warning" if result.host_key is None else "Normal", "OrderRecovered", result.note))
+        if result.failure is not None:
+            error = result.failure
+            await emit(deps.emit, Event("Warning", error.reason, error.message))
+            status = with_condition(status, ORDERED, "False", error.reason, error.message, generation)
+            retry = Retry(error.message, getattr(error, "delay", 30.0)) if error.retryable else None
+            return _not_ordered(status, generation, retry)
+    machine = status.machine
+    message = f"{spec.provider} {machine.offer} in {machine.location}, id {machine.id}, at {machine.ipv4 or machine.ipv6}."
+    status = with_condition(status, ORDERED, "True", "MachineRunning", message, generation)
+    address = spec.address or machine.ipv4 or machine.ipv6
+    return server.model_copy(update={"spec": spec.model_copy(update={"address": address}), "status": status})
+
+
+def _not_ordered(status: ServerStatus, generation: int | None, retry: Retry | None) -> Outcome:
+    pending = {**CONDITIONS, REACHABLE: "Waiting for the machine to be ordered."}
+    return Outcome(conclude(status, generation, pending, READY_MESSAGE, [ORDERED, *DEPENDS_ON]), retry=retry)
+
+
 # --- one pass ---------------------------------------------------------------------
 
 
@@ -154,7 +255,7 @@ async def _pass(server: Server, generation: int | None, deps: ServerDeps, repair
     )})
     observe_only = spec.management == "ObserveOnly"
     runner = CommandRunner(session, spec.user, observe_only=observe_only, record=commands, on_line=_line_logger(session.target, deps.on_output))
-    records = progress.plan(steps.NAMES, status.steps)
+    records = [*ordering.rows_of(status.steps), *progress.plan(steps.NAMES, status.steps)]
     records = progress.start(records, steps.FACTS, now())
     try:
         facts = await gather_facts(runner)
