@@ -114,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
                           help="release number from `kubectl hydron status APP` (default: the one before the active)")
     rollback.add_argument("--clear", action="store_true", help="follow the Application's commits again")
     rollback.set_defaults(func=cmd_rollback)
+
+    ui = sub.add_parser("ui", help="the web view: apps, runs, plan and chat in your browser, as your kubeconfig user")
+    _common(ui, suppress=True)
+    ui.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    ui.add_argument("--no-browser", action="store_true", help="only print the URL")
+    ui.set_defaults(func=cmd_ui)
     return parser
 
 
@@ -212,6 +218,12 @@ def cmd_rollback(args: argparse.Namespace, session: Session, io: Io) -> int:
             f"Follow it with: kubectl hydron status {args.app}\n"
             f"New commits wait until you run: kubectl hydron rollback {args.app} --clear\n")
     return 0
+
+
+def cmd_ui(args: argparse.Namespace, session: Session, io: Io) -> int:
+    from hydron.web.serve import serve  # aiohttp and the web view load only for this command
+
+    return serve(session, args.port, not args.no_browser, io.out)
 
 
 def main(argv: list[str] | None = None, connector: Connect = connect,
