@@ -8,7 +8,10 @@ function duration(step: Json): string {
   if (!step.startedAt) return "";
   const end = step.finishedAt ? Date.parse(step.finishedAt) : Date.now();
   const seconds = Math.max(0, Math.round((end - Date.parse(step.startedAt)) / 1000));
-  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`;
+  return `${Math.floor(seconds / 86400)}d ${Math.floor((seconds % 86400) / 3600)}h`;
 }
 
 export function Runs({ app }: { app: Json }) {
