@@ -228,8 +228,8 @@ async def events(request: web.Request) -> web.StreamResponse:
     what it shows), `problem` when a watch is refused."""
     hub = request.app[HUB]
     queue = hub.subscribe()
+    response = await _sse_start(request)
     try:
-        response = await _sse_start(request)
         await _send(response, "hello", {"namespace": request.app[SESSION].namespace})
         while True:
             try:
@@ -238,6 +238,8 @@ async def events(request: web.Request) -> web.StreamResponse:
                 await response.write(b": keepalive\n\n")
                 continue
             await _send(response, "problem" if event.get("type") == "ERROR" else "change", event)
+    except ConnectionResetError:  # the page went away
+        return response
     finally:
         hub.unsubscribe(queue)
 
@@ -267,7 +269,7 @@ async def logs(request: web.Request) -> web.StreamResponse:
             if "end" in event:
                 break
             event = await anext(stream)
-    except StopAsyncIteration:
+    except (StopAsyncIteration, ConnectionResetError):  # the log ended, or the page went away
         pass
     finally:
         await stream.aclose()
