@@ -43,6 +43,9 @@ def browser() -> Iterator[object]:
         missing_component(f"{CHROMIUM} is missing (hack/ui-build.sh installs Debian's chromium)")
     if not PAGE.exists():
         missing_component("the web view is not built (hack/ui-build.sh)")
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)  # the machine is shared: slow is not wrong
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         yield browser
