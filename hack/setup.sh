@@ -42,6 +42,9 @@ fi
 log "installing hydron into the virtualenv"
 "$VENV/bin/pip" install -q --disable-pip-version-check -e ".[test]"
 
+log "web view (built once per change of ui/)"
+bash hack/ui-build.sh
+
 log "Docker engine"
 bash hack/docker-up.sh
 log "container registry (mirror and private registry for the test bed's servers)"

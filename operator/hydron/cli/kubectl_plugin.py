@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TextIO
 
-from hydron.cli.plugin_kube import Conflict, PluginError, Session, connect
+from hydron.cli.plugin_actions import deployment_for, patch_plan, plan_for
+from hydron.cli.plugin_kube import PluginError, Session, connect
 from hydron.cli.plugin_plan import (
     PlanRefused,
     approval_patch,
@@ -41,8 +42,6 @@ from hydron.cli.plugin_deploy import (
 )
 from hydron.cli.plugin_ssh import remote_line, run_ssh
 from hydron.cli.render import Style, dump, utcnow, wants_colour
-
-PATCH_ATTEMPTS = 3
 
 Connect = Callable[[str | None, str | None, str | None], Session]
 
@@ -116,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
                           help="release number from `kubectl hydron status APP` (default: the one before the active)")
     rollback.add_argument("--clear", action="store_true", help="follow the Application's commits again")
     rollback.set_defaults(func=cmd_rollback)
+
+    ui = sub.add_parser("ui", help="the web view: apps, runs, plan and chat in your browser, as your kubeconfig user")
+    _common(ui, suppress=True)
+    ui.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    ui.add_argument("--no-browser", action="store_true", help="only print the URL")
+    ui.set_defaults(func=cmd_ui)
     return parser
 
 
@@ -150,57 +155,22 @@ def cmd_status(args: argparse.Namespace, session: Session, io: Io) -> int:
     return 0
 
 
-def _owned_by_app(session: Session, app_name: str, kind: str, name_of: Callable[[dict[str, Any]], str],
-                  not_yet: str) -> dict[str, Any]:
-    """An app's InfraPlan or Deployment (named in the app's status); one of the app's
-    name when the app itself is gone."""
-    app = session.get("Application", app_name, missing_ok=True)
-    obj = session.get(kind, name_of(app) if app is not None else app_name, missing_ok=True)
-    if obj is not None:
-        return obj
-    if app is None:
-        raise PluginError(f"Application {app_name!r} not found in namespace {session.namespace!r}; pick another "
-                          "with -n, or list what is there with `kubectl hydron status`.")
-    raise PluginError(f"Application {app_name!r} {not_yet} (`kubectl hydron status {app_name}` shows where it stands).")
-
-
-def _plan_for(session: Session, app_name: str) -> dict[str, Any]:
-    return _owned_by_app(session, app_name, "InfraPlan", plan_name,
-                         "has no InfraPlan yet: Hydron makes one once the source is analysed")
-
-
-def _deployment_for(session: Session, app_name: str) -> dict[str, Any]:
-    return _owned_by_app(session, app_name, "Deployment", deployment_name, "is not deployed yet")
-
-
 def cmd_plan_show(args: argparse.Namespace, session: Session, io: Io) -> int:
-    plan = _plan_for(session, args.app)
+    plan = plan_for(session, args.app)
     io.emit(dump(plan, args.output) if args.output != "table" else render_show(plan, io.style))
     return 0
 
 
 def cmd_plan_diff(args: argparse.Namespace, session: Session, io: Io) -> int:
-    summary = diff_summary(_plan_for(session, args.app))
+    summary = diff_summary(plan_for(session, args.app))
     io.emit(dump(summary, args.output) if args.output != "table" else render_diff(summary, io.style))
     return 0
 
 
-def _patch_with_retry(session: Session, plan: dict[str, Any], make: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
-    """Apply make(plan) as a merge patch guarded by resourceVersion; on a conflict read
-    the plan again and re-decide (the revision may have moved: then make() refuses)."""
-    name = plan["metadata"]["name"]
-    for _ in range(PATCH_ATTEMPTS):
-        try:
-            return session.merge_patch("InfraPlan", name, make(plan))
-        except Conflict:
-            plan = session.get("InfraPlan", name)  # type: ignore[assignment]
-    raise PluginError(f"InfraPlan {name} kept changing while it was being updated; try again.")
-
-
 def cmd_plan_approve(args: argparse.Namespace, session: Session, io: Io) -> int:
-    plan = _plan_for(session, args.app)
+    plan = plan_for(session, args.app)
     who = session.whoami()
-    patched = _patch_with_retry(session, plan, lambda p: approval_patch(p, args.revision, who))
+    patched = patch_plan(session, plan, lambda p: approval_patch(p, args.revision, who))
     revision = patched["spec"]["approval"]["revision"]
     io.emit(f"Approved revision {revision} of InfraPlan {patched['metadata']['name']} as {who}. "
             f"Follow it with: kubectl hydron status {args.app}\n")
@@ -208,9 +178,9 @@ def cmd_plan_approve(args: argparse.Namespace, session: Session, io: Io) -> int:
 
 
 def cmd_plan_request_changes(args: argparse.Namespace, session: Session, io: Io) -> int:
-    plan = _plan_for(session, args.app)
+    plan = plan_for(session, args.app)
     who = session.whoami()
-    patched = _patch_with_retry(session, plan, lambda p: change_request_patch(p, args.message, who))
+    patched = patch_plan(session, plan, lambda p: change_request_patch(p, args.message, who))
     count = len(patched["spec"].get("changeRequests") or [])
     io.emit(f"Asked for changes to InfraPlan {patched['metadata']['name']} (request {count}, by {who}). "
             f"A revised plan follows; see it with: kubectl hydron plan diff {args.app}\n")
@@ -223,7 +193,7 @@ def cmd_ssh(args: argparse.Namespace, session: Session, io: Io) -> int:
 
 
 def cmd_logs(args: argparse.Namespace, session: Session, io: Io) -> int:
-    deployment = _deployment_for(session, args.app)
+    deployment = deployment_for(session, args.app)
     service = pick_service(deployment, args.service)
     server = session.get("Server", deployment["spec"]["serverRef"]["name"])
     user = server["spec"].get("user", "root")
@@ -236,7 +206,7 @@ def cmd_logs(args: argparse.Namespace, session: Session, io: Io) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace, session: Session, io: Io) -> int:
-    deployment = _deployment_for(session, args.app)
+    deployment = deployment_for(session, args.app)
     name = deployment["metadata"]["name"]
     if args.clear:
         session.merge_patch("Deployment", name, rollback_patch(None))
@@ -249,6 +219,12 @@ def cmd_rollback(args: argparse.Namespace, session: Session, io: Io) -> int:
             f"Follow it with: kubectl hydron status {args.app}\n"
             f"New commits wait until you run: kubectl hydron rollback {args.app} --clear\n")
     return 0
+
+
+def cmd_ui(args: argparse.Namespace, session: Session, io: Io) -> int:
+    from hydron.web.serve import serve  # aiohttp and the web view load only for this command
+
+    return serve(session, args.port, not args.no_browser, io.out)
 
 
 def main(argv: list[str] | None = None, connector: Connect = connect,

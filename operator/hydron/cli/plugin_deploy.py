@@ -48,12 +48,12 @@ def pick_service(deployment: Obj, wanted: str | None) -> str:
     names = [s["name"] for s in services]
     if wanted is not None:
         if wanted not in names:
-            raise PluginError(f"no service {wanted!r} in Deployment {deployment['metadata']['name']} (it has: {', '.join(names)})")
+            raise PluginError(f"no service {wanted!r} in Deployment {deployment['metadata']['name']} (it has: {', '.join(names)})", status=404)
         return wanted
     public = [s["name"] for s in services if s.get("domains")]
     if len(names) == 1 or public:
         return (public or names)[0]
-    raise PluginError(f"which service? {deployment['metadata']['name']} has {', '.join(names)}: name one.")
+    raise PluginError(f"which service? {deployment['metadata']['name']} has {', '.join(names)}: name one.", status=400)
 
 
 def _remote(argv: Sequence[str], user: str) -> list[str]:
@@ -87,20 +87,20 @@ def choose_release(deployment: Obj, wanted: int | None) -> dict[str, Any]:
     releases = list((deployment.get("status") or {}).get("releases") or [])
     name = deployment["metadata"]["name"]
     if not releases:
-        raise PluginError(f"Deployment {name} has no releases yet: nothing to roll back to.")
+        raise PluginError(f"Deployment {name} has no releases yet: nothing to roll back to.", status=409)
     kept = ", ".join(f"{r['number']} ({r.get('state')})" for r in releases)
     if wanted is not None:
         release = next((r for r in releases if r.get("number") == wanted), None)
         if release is None:
-            raise PluginError(f"release {wanted} is not kept for {name} (kept: {kept}).")
+            raise PluginError(f"release {wanted} is not kept for {name} (kept: {kept}).", status=404)
         if release.get("state") == "Failed":
-            raise PluginError(f"release {wanted} failed its health check and never served; pick one of: {kept}.")
+            raise PluginError(f"release {wanted} failed its health check and never served; pick one of: {kept}.", status=409)
         return release
     active = next((i for i in range(len(releases) - 1, -1, -1) if releases[i].get("state") == "Active"), len(releases))
     for release in reversed(releases[:active]):
         if release.get("state") in ("Superseded", "RolledBack"):
             return release
-    raise PluginError(f"no earlier release of {name} ran before the active one (kept: {kept}).")
+    raise PluginError(f"no earlier release of {name} ran before the active one (kept: {kept}).", status=409)
 
 
 def rollback_patch(release: int | None) -> dict[str, Any]:

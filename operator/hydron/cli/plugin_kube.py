@@ -20,12 +20,15 @@ MERGE_PATCH = "application/merge-patch+json"
 
 
 class PluginError(Exception):
-    """A failure a person can act on; `code` is the exit status."""
+    """A failure a person can act on; `code` is the exit status, `status` the HTTP status
+    that says it best (the API server's answer, 502 when it was not reached, None when
+    the API server was not asked)."""
 
-    def __init__(self, message: str, code: int = 1) -> None:
+    def __init__(self, message: str, code: int = 1, status: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.status = status
 
 
 class Conflict(PluginError):
@@ -72,7 +75,7 @@ class Session:
             )
         except Exception as error:  # noqa: BLE001
             if _status_of(error) == 409:
-                raise Conflict(f"{kind} {self.namespace}/{name} changed while it was being updated") from None
+                raise Conflict(f"{kind} {self.namespace}/{name} changed while it was being updated", status=409) from None
             raise self._explain(error, kind, name) from None
 
     def whoami(self) -> str:
@@ -96,18 +99,19 @@ class Session:
         if status == 404 and name:
             return PluginError(f"{what} not found in namespace {self.namespace!r}"
                                f"{f' (context {self.context})' if self.context else ''}; pick another with -n, "
-                               f"or list what is there with `kubectl hydron status`.")
+                               f"or list what is there with `kubectl hydron status`.", status=404)
         if status == 404:
             return PluginError("the Hydron CRDs are not installed in this cluster: "
-                               "kubectl apply --server-side -f crds/ (or install the Helm chart).")
+                               "kubectl apply --server-side -f crds/ (or install the Helm chart).", status=404)
         if status in (401, 403):
             return PluginError(f"not allowed to read or change {what} in namespace {self.namespace!r} "
-                               f"(HTTP {status}): {_reason_of(error)}")
+                               f"(HTTP {status}): {_reason_of(error)}", status=status)
         if status is None:
             host = getattr(getattr(self.api_client, "configuration", None), "host", "the API server")
             return PluginError(f"cannot reach {host}: {type(error).__name__}: {error}. "
-                               "Is the cluster running, and is this the right --context?")
-        return PluginError(f"the API server refused the request for {what} (HTTP {status}): {_reason_of(error)}")
+                               "Is the cluster running, and is this the right --context?", status=502)
+        return PluginError(f"the API server refused the request for {what} (HTTP {status}): {_reason_of(error)}",
+                           status=status)
 
 
 def _status_of(error: Exception) -> int | None:

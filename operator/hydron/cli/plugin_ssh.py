@@ -18,6 +18,8 @@ import shlex
 import subprocess
 from collections.abc import Sequence
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -97,8 +99,10 @@ def _private_key(session: Session, server: dict[str, Any]) -> str:
     return base64.b64decode(data[ref["key"]]).decode()
 
 
-def run_ssh(session: Session, server: str | dict[str, Any], command: list[str]) -> int:
-    """Open ssh to the server (a name, or the Server already read); returns ssh's exit status."""
+@contextmanager
+def ssh_command(session: Session, server: str | dict[str, Any], command: list[str]) -> Iterator[list[str]]:
+    """The ssh argv for the server (a name, or the Server already read), valid inside the
+    block: the key file and the pinned known_hosts exist until it ends."""
     if isinstance(server, str):
         server = session.get("Server", server)
     host_key = pinned_host_key(server)
@@ -112,4 +116,10 @@ def run_ssh(session: Session, server: str | dict[str, Any], command: list[str]) 
         argv = ssh_argv(server, key_file, known_hosts, command)
         known_hosts.write_text(known_hosts_line(spec["address"], _port(server), host_key))
         os.chmod(scratch, 0o700)
+        yield argv
+
+
+def run_ssh(session: Session, server: str | dict[str, Any], command: list[str]) -> int:
+    """Open ssh to the server (a name, or the Server already read); returns ssh's exit status."""
+    with ssh_command(session, server, command) as argv:
         return subprocess.call(argv)

@@ -1,0 +1,60 @@
+"""Run the web view on loopback until interrupted: pick the port, say the URL, open a
+browser when this machine has one."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import webbrowser
+from collections.abc import Callable
+from typing import TextIO
+
+from aiohttp import web
+
+from hydron.cli.plugin_kube import PluginError, Session
+from hydron.web.app import make_app
+
+HOST = "127.0.0.1"
+
+
+def has_browser(environ: dict[str, str] | os._Environ = os.environ, platform: str = sys.platform) -> bool:
+    """A desktop to open a page on: macOS and Windows always, elsewhere a display or $BROWSER."""
+    if platform in ("darwin", "win32"):
+        return True
+    return any(environ.get(k) for k in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"))
+
+
+async def start(session: Session, port: int) -> tuple[web.AppRunner, str]:
+    """Serve on HOST:port (0: a free port) and return the runner and the URL."""
+    runner = web.AppRunner(make_app(session), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, HOST, port)
+    try:
+        await site.start()
+    except OSError as error:
+        await runner.cleanup()
+        raise PluginError(f"cannot listen on {HOST}:{port}: {error.strerror or error}; pick another with --port.") from None
+    bound = runner.addresses[0][1]
+    return runner, f"http://{HOST}:{bound}/"
+
+
+def serve(session: Session, port: int, open_browser: bool, out: TextIO,
+          opener: Callable[[str], object] = webbrowser.open) -> int:
+    async def main() -> None:
+        runner, url = await start(session, port)
+        out.write(f"Hydron's web view for namespace {session.namespace} is at {url}\n"
+                  f"(acting as your kubeconfig user; Ctrl-C stops it)\n")
+        out.flush()
+        if open_browser and has_browser():
+            opener(url)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    return 0
