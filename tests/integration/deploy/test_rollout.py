@@ -14,7 +14,7 @@ from hydron.api.deployment import Deployment
 from hydron.build.buildlog import build_log_path
 from hydron.cli.plugin_deploy import build_logs_command, choose_release, rollback_patch, service_logs_command
 from hydron.cli.plugin_kube import PluginError
-from hydron.controllers.deployment import health_condition, observe, reconcile
+from hydron.controllers.deployment import health_condition, observe, reconcile, tear_down
 from hydron_testbed.hello_app import DOMAIN, deployment
 from hydron_testbed.polling import eventually
 from hydron_testbed.reconcile import Events, deploy_deps
@@ -371,3 +371,30 @@ async def test_other_apps_route_changes_reset_no_request_of_this_app(provisioned
             assert await proxy.apply(routes.merged(await proxy.config(), "other", other))
     await proxy.apply(routes.merged(await proxy.config(), "other", {}))
     assert load.ok >= 300 and len(load.failures) <= 2, (load.ok, load.failures[:5])
+
+
+async def test_a_base_image_the_server_never_saw_is_fetched_before_the_build_and_pinned(provisioned, app):
+    """The Server was provisioned with node:18-slim only; a service whose Dockerfile starts
+    FROM python:3.11-slim (with an ARG in FROM) builds anyway: the image comes from the
+    operator's own source before the build, and the release records what it was."""
+    from hydron.api.deployment import Deployment
+
+    host = provisioned.host
+    host.sh("docker image rm -f python:3.11-slim >/dev/null 2>&1 || true")
+    dockerfile = ("ARG PY=3.11\nFROM python:${PY}-slim\nWORKDIR /srv\nRUN echo pinned > index.html\n"
+                  "CMD [\"python3\", \"-m\", \"http.server\", \"8000\"]\n")
+    py = Deployment.model_validate({"spec": {
+        "serverRef": {"name": "srv"}, "applicationRef": {"name": "py"}, "sourceRevision": State.revisions[0],
+        "services": [{"name": "web", "build": {"context": ".", "dockerfile": dockerfile, "origin": "Generated"},
+                      "port": 8000, "domains": ["py.localhost"],
+                      "healthCheck": {"path": "/", "intervalSeconds": 1, "retries": 30}}],
+    }})
+    events = Events()
+    result = await reconcile(py, 1, io(provisioned, source_dir=app.path, name="py", post_event=events))
+    assert cond(result, "Ready").status == "True", [(c.type, c.reason, c.message) for c in result.status.conditions]
+    (release,) = result.status.releases
+    assert [b.image for b in release.base_images] == ["python:3.11-slim"] and release.base_images[0].pinned
+    assert any(reason == "BaseImageFetched" and "python:3.11-slim" in message for _, reason, message in events), events
+    status, body = get(host.ip, host="py.localhost")
+    assert status == 200 and "pinned" in body
+    assert await tear_down(py, io(provisioned, name="py"))
