@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional
 
-from .catalog import backing_for_image
 from .models import Evidence, NotServiceReason, SkippedService
 
 if TYPE_CHECKING:
