@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Optional
 from .models import Command
 
 if TYPE_CHECKING:
-    from .drafts import Draft, Plan
+    from .drafts import Plan
     from .walk import Tree
 
 # dependency -> (name shown, command); the first present wins
