@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,8 +34,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.controlplane)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
+    """One Chromium for the tests of this folder, stopped when they end: Playwright's
+    sync API keeps an event loop running in the main thread while it is open."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -81,6 +84,15 @@ def stop_ui(ui: Ui) -> None:
         ui.process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         ui.process.kill()
+
+
+@pytest.fixture
+def kube(control_plane) -> Kube:
+    """A fresh namespace per test that the session's operator does not watch (it watches
+    t-*): these tests write status as the operator would, and must not race it."""
+    namespace = f"ui-{uuid.uuid4().hex[:8]}"
+    control_plane.kubectl_run("create", "namespace", namespace)
+    return Kube(control_plane, namespace)
 
 
 @pytest.fixture
