@@ -9,4 +9,5 @@ cd "$REPO"
 log "running the tests"
 # The checkout's own package wins even if the shared virtualenv last installed another.
 export PYTHONPATH="$REPO/operator${PYTHONPATH:+:$PYTHONPATH}"
-exec "$VENV/bin/python" -m pytest -p no:cacheprovider -ra "${@:-tests}"
+# The slowest tests are listed at the end, so a run that grows shows where.
+exec "$VENV/bin/python" -m pytest -p no:cacheprovider -ra --durations=25 "${@:-tests}"

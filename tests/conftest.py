@@ -31,6 +31,7 @@ from hydron_testbed.cluster import Kube
 from hydron_testbed.controlplane import ControlPlane, control_plane_bins
 from hydron_testbed.operator_process import RunningOperator, start_operator, stop_operator, wait_live
 from hydron_testbed.ports import free_port
+from hydron_testbed.secret_scan import SecretLedger
 from hydron_testbed.servers import (
     FreshServer,
     FreshServers,
@@ -61,7 +62,14 @@ def test_bed_required() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
+def secret_ledger() -> SecretLedger:
+    """What the session's servers held when they went, for the final secret scan
+    (tests/e2e/test_secrets_stay_put.py)."""
+    return SecretLedger()
+
+
+@pytest.fixture(scope="session")
+def control_plane(tmp_path_factory: pytest.TempPathFactory, secret_ledger: SecretLedger) -> Iterator[ControlPlane]:
     """etcd + kube-apiserver on loopback with Hydron's CRDs installed."""
     with test_bed_required():
         plane = ControlPlane(tmp_path_factory.mktemp("controlplane"), control_plane_bins())
@@ -72,6 +80,7 @@ def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlP
         plane.stop()
         detail = getattr(error, "stderr", "") or ""
         missing_component(f"control plane did not start: {error} {detail}")
+    secret_ledger.kubeconfig = str(plane.kubeconfig)
     yield plane
     plane.stop()
 
@@ -116,12 +125,13 @@ def base_images(docker_client) -> str:
 
 
 @pytest.fixture(scope="session")
-def server_factory(docker_client, base_images) -> Iterator[FreshServers]:
+def server_factory(docker_client, base_images, secret_ledger: SecretLedger) -> Iterator[FreshServers]:
     """The session's one factory of fresh servers; whatever is left goes at session end.
     Module-scoped fixtures start their servers here and remove them at their own end."""
     remove_stale_containers(docker_client)
     ensure_network(docker_client)
     factory = FreshServers(docker_client)
+    factory.before_remove.append(secret_ledger.scan_server)
     yield factory
     factory.close()
 
@@ -158,9 +168,13 @@ def hosts(server_factory: FreshServers) -> Iterator[Callable[[int], list[Host]]]
         server_factory.remove(host)
 
 
+RUNS_LAST = "test_no_secret_value_outside_its_secret"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test under tests/e2e carries the `e2e` marker, so `-m e2e` (or `-m "not e2e"`)
-    selects that layer alone."""
+    selects that layer alone. The secret scan runs last, over what every other test left."""
     for item in items:
         if "/tests/e2e/" in str(item.path):
             item.add_marker(pytest.mark.e2e)
+    items.sort(key=lambda item: item.name == RUNS_LAST)

@@ -26,6 +26,7 @@ import tarfile
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -269,6 +270,8 @@ class FreshServers:
         self.run_id = uuid.uuid4().hex[:6]
         self._count = 0
         self._containers: dict[str, object] = {}
+        # Called with each container just before it is removed (the suite's secret scan).
+        self.before_remove: list[Callable[[object], None]] = []
 
     def start(self, n: int = 1) -> list[FreshServer]:
         """Start n servers and wait for their sshd; ServerStartFailed if one never answers."""
@@ -318,10 +321,15 @@ class FreshServers:
     def remove_container(self, container_id: str) -> None:
         container = self._containers.pop(container_id, None)
         if container is not None:
-            try:
-                container.remove(force=True, v=True)
-            except docker.errors.NotFound:
-                pass
+            self._discard(container)
+
+    def _discard(self, container) -> None:
+        for hook in self.before_remove:
+            hook(container)
+        try:
+            container.remove(force=True, v=True)
+        except docker.errors.NotFound:
+            pass
 
     def _ready(self, container, key: asyncssh.SSHKey, deadline: float) -> FreshServer:
         port = _wait_for_sshd(container, deadline)
@@ -347,18 +355,9 @@ class FreshServers:
     def remove(self, server: FreshServer | Host) -> None:
         """Remove one server (and its anonymous volumes) before the others."""
         fresh = server.fresh if isinstance(server, Host) else server
-        container = self._containers.pop(fresh.container_id, None)
-        if container is not None:
-            try:
-                container.remove(force=True, v=True)
-            except docker.errors.NotFound:
-                pass
+        self.remove_container(fresh.container_id)
 
     def close(self) -> None:
         for container_id in list(self._containers):
-            container = self._containers.pop(container_id)
-            try:
-                container.remove(force=True, v=True)
-            except docker.errors.NotFound:
-                pass
+            self.remove_container(container_id)
 

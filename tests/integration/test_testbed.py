@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncssh
 import pytest
 
+from hydron_testbed.secret_scan import Hit, SecretLedger
+
 pytestmark = pytest.mark.docker
 
 
@@ -88,3 +90,16 @@ def test_node_stand_in_runs_node_and_has_node_user(docker_client, base_images):
     assert uid.strip() == b"1000"
     npm = docker_client.containers.run("node:18-slim", ["npm", "--version"], remove=True)
     assert npm.strip()
+
+
+def test_secret_left_in_a_servers_state_folder_is_reported_by_name(hosts):
+    """The suite's secret scan greps each server before it goes: a leak is named by its
+    Secret and file, and the value itself is never printed."""
+    host = hosts(1)[0]
+    host.container.exec_run(["sh", "-c", "mkdir -p /var/lib/hydron/logs && echo 'login with correct-horse-battery' "
+                                         "> /var/lib/hydron/logs/build-web.log"])
+    ledger = SecretLedger()
+    ledger.scan_server(host.container, needles={"correct-horse-battery": "t-1/db[password]",
+                                                "never-written-anywhere": "t-1/db[token]"})
+    assert ledger.servers_scanned == 1
+    assert ledger.hits == [Hit(f"{host.container.name}:/var/lib/hydron/logs/build-web.log", "t-1/db[password]")]
