@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -87,3 +88,31 @@ def stop_operator(proc: subprocess.Popen, log_path: Path) -> None:
     text = log_path.read_text(errors="replace")
     if "Traceback" in text:
         raise OperatorFailed(f"the operator logged a traceback:\n{text[-6000:]}")
+
+
+@dataclass
+class KillableOperator:
+    """An operator process a test may SIGKILL and start again."""
+
+    plane: ControlPlane
+    folder: Path
+    namespace: str
+    env: dict[str, str] | None = None
+    proc: subprocess.Popen | None = None
+    starts: int = 0
+
+    def start(self) -> None:
+        self.starts += 1
+        log = self.folder / f"operator-{self.starts}.log"
+        self.proc, port, _ = start_operator(self.plane, log, extra=("--namespace", self.namespace), env=self.env)
+        wait_live(self.proc, port, log)
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup handler runs, as when a node dies."""
+        assert self.proc is not None and self.proc.poll() is None, "the operator died before the chosen point"
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            stop_operator(self.proc, self.folder / f"operator-{self.starts}.log")

@@ -8,12 +8,8 @@ leaves the session's operator (on `t-*`) and the other tests alone."""
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -21,38 +17,11 @@ from hydron_testbed import REPO
 from hydron_testbed.acme import DOMAIN, acme_server
 from hydron_testbed.cluster import Kube, git_application
 from hydron_testbed.git_server import served_app
-from hydron_testbed.operator_process import start_operator, stop_operator, wait_live
+from hydron_testbed.operator_process import KillableOperator
 from hydron_testbed.polling import eventually
 
 pytestmark = [pytest.mark.chaos, pytest.mark.controlplane, pytest.mark.docker, pytest.mark.timeout(1200)]
 HELLO = REPO / "examples" / "apps" / "hello-node"
-
-
-@dataclass
-class KillableOperator:
-    """An operator process a test may SIGKILL and start again."""
-
-    plane: object
-    folder: Path
-    namespace: str
-    proc: subprocess.Popen | None = None
-    starts: int = 0
-
-    def start(self) -> None:
-        self.starts += 1
-        log = self.folder / f"operator-{self.starts}.log"
-        self.proc, port, _ = start_operator(self.plane, log, extra=("--namespace", self.namespace))
-        wait_live(self.proc, port, log)
-
-    def kill(self) -> None:
-        """SIGKILL: no cleanup handler runs, as when a node dies."""
-        assert self.proc is not None and self.proc.poll() is None, "the operator died before the chosen point"
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            stop_operator(self.proc, self.folder / f"operator-{self.starts}.log")
 
 
 @pytest.fixture

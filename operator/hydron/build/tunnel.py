@@ -14,7 +14,10 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 import docker
+import docker.errors
+import requests
 
+from hydron.remote.errors import EngineUnavailable
 from hydron.remote.session import Session
 
 REMOTE_SOCKET = "/var/run/docker.sock"
@@ -37,14 +40,26 @@ async def docker_client(session: Session, remote_socket: str = REMOTE_SOCKET) ->
         # which must stay free to carry the forwarded socket's bytes.
         try:
             client = await asyncio.to_thread(docker.DockerClient, base_url="unix://" + local, version="auto", timeout=600)
+        except docker.errors.DockerException as error:
+            listener.close()
+            raise _unavailable(error) from error
         except BaseException:
             listener.close()
             raise
         try:
             yield client
+        except requests.exceptions.ConnectionError as error:
+            raise _unavailable(error) from error
         finally:
             with suppress(Exception):
                 await asyncio.to_thread(client.close)
             listener.close()
             with suppress(Exception):
                 await listener.wait_closed()
+
+
+def _unavailable(error: Exception) -> EngineUnavailable:
+    return EngineUnavailable(
+        f"Docker on the server is not answering ({type(error).__name__}); the Server's drift repair starts it "
+        "again and this is retried. If it persists, look at the Server's docker-engine step and "
+        "its log (`journalctl -u docker`, or /var/log/hydron on a server without systemd).")

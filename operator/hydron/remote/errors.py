@@ -62,6 +62,13 @@ class ConnectionLost(RemoteError):
     reason = "HostUnreachable"
 
 
+class EngineUnavailable(RemoteError):
+    """The server's Docker engine stopped answering (restarted, crashed, the server
+    rebooted). The Server's drift repair starts it again, so this is retried soon."""
+
+    reason = "DockerUnavailable"
+
+
 class CommandFailed(RemoteError):
     """A command exited with a status the caller did not accept."""
 
