@@ -348,10 +348,16 @@ DOCUMENTED: tuple[Reason, ...] = (
          "certificate wait for it (the message says what it answers).",
          "Usually wait (external-dns publishes on its interval). If it lasts, check the record at the DNS server "
          "the message names.", True),
-    _doc("DNSUpdateRefused", DNS, "The DNS server refused the RFC 2136 update (a TSIG key it does not accept, a "
-         "zone it does not serve, or a key not allowed to update it). The zone is as it was.",
-         "Check spec.dns.rfc2136 (zone, tsigKeyName, tsigAlgorithm) and the TSIG Secret against the server's "
-         "configuration (BIND: `update-policy`); Hydron retries.", True),
+    _doc("TSIGKeyRejected", DNS, "The DNS server did not accept the TSIG signature (BADSIG, BADKEY, BADTIME): "
+         "nothing was changed.", "Make tsigKeyName, tsigAlgorithm and the Secret's secret match the server's key "
+         "(and the operator's clock right); Hydron retries.", True),
+    _doc("DNSZoneNotServed", DNS, "The DNS server is not authoritative for spec.dns.rfc2136.zone (NOTAUTH): "
+         "nothing was changed.", "Point nameserver at the zone's primary server, or fix the zone; Hydron retries.",
+         True),
+    _doc("DNSUpdateRefused", DNS, "The DNS server refused the update (the key may not update this zone, or "
+         "another refusal the message names): nothing was changed.",
+         "Allow the key to update the zone (BIND: `update-policy { grant KEY zonesub ANY; };`); Hydron retries.",
+         True),
     _doc("DNSServerUnreachable", DNS, "The DNS server did not answer the update.",
          "Check spec.dns.rfc2136.nameserver and port and the network from the operator; Hydron retries.", True),
     _doc("TSIGSecretUnavailable", DNS, "The Secret with the TSIG secret cannot be read.",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from hydron.api.base import DOMAIN_PATTERN, ApiModel, SecretKeyReference, cel, validations
 from hydron.api.checks import HOST
@@ -67,6 +67,12 @@ class DnsSettings(ApiModel):
                                                               "Knot, PowerDNS).")
     external_dns: ExternalDns | None = Field(default=None, alias="externalDNS",
                                              description="DNSEndpoint objects for the cluster's external-dns.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> DnsSettings:
+        if (self.rfc2136 is None) == (self.external_dns is None):
+            raise ValueError("set exactly one of rfc2136 or externalDNS")
+        return self
 
     def zone(self) -> str | None:
         return self.rfc2136.zone if self.rfc2136 else None

@@ -107,7 +107,7 @@ async def _rfc2136(settings: DnsSettings, want: list[DnsRecord], before: DnsStat
             await rfc2136.update(server, secret, todo)
         except DnsError as error:
             # Refused: the zone is as it was. No answer: it may have been applied.
-            error.records = records if error.reason == "DNSUpdateRefused" else maybe
+            error.records = maybe if error.reason == "DNSServerUnreachable" else records
             raise
         records = want
         answers = await rfc2136.look_up(server.nameserver, server.port, want)

@@ -18,13 +18,15 @@ from hydron.api.dns import DnsRecord
 
 class DnsError(Exception):
     """Records could not be written or checked; `reason` is the condition reason,
-    `retryable` whether trying again can help without a person."""
+    `retryable` whether trying again can help without a person; `records`, when set,
+    the records that may exist now (an update that got no answer may have been applied)."""
 
     def __init__(self, reason: str, message: str, retryable: bool = True) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
         self.retryable = retryable
+        self.records: list[DnsRecord] | None = None
 
 
 def record_type(address: str) -> str:

@@ -29,13 +29,12 @@ from hydron.dns.records import Changes, DnsError
 TIMEOUT = 5.0
 Answers = dict[tuple[str, str], frozenset[str] | None]
 
-_REFUSALS = {
-    dns.rcode.REFUSED: "refused the update (is the TSIG key allowed to update this zone? BIND: `update-policy` "
-                       "or `allow-update`)",
-    dns.rcode.NOTAUTH: "is not authoritative for the zone, or did not accept the TSIG key (check the key name, "
-                       "algorithm and secret)",
-    dns.rcode.NOTZONE: "says a name is outside the zone",
-    dns.rcode.SERVFAIL: "failed to apply the update (SERVFAIL)",
+_REFUSALS = {  # rcode → (reason, what the server said)
+    dns.rcode.REFUSED: ("DNSUpdateRefused", "refused the update: is the TSIG key allowed to update this zone? "
+                        "(BIND: `update-policy` or `allow-update`)"),
+    dns.rcode.NOTAUTH: ("DNSZoneNotServed", "is not authoritative for the zone (NOTAUTH): check "
+                        "spec.dns.rfc2136.zone and that nameserver is the zone's primary"),
+    dns.rcode.NOTZONE: ("DNSZoneNotServed", "says a name is outside the zone (NOTZONE)"),
 }
 
 
@@ -64,8 +63,9 @@ async def server_ip(host: str) -> str:
 
 
 async def update(settings: Rfc2136, secret: str, todo: Changes) -> None:
-    """Send the changes as one signed update over TCP; DNSUpdateRefused or
-    DNSServerUnreachable (both retried) when the server does not take it."""
+    """Send the changes as one signed update over TCP. When the server does not take it:
+    TSIGKeyRejected, DNSZoneNotServed, DNSUpdateRefused (the zone is unchanged) or
+    DNSServerUnreachable (it may have been applied); all retried."""
     zone = dns.name.from_text(settings.zone)
     message = dns.update.UpdateMessage(zone, keyring=keyring(settings, secret))
     for record in todo.remove:
@@ -77,19 +77,19 @@ async def update(settings: Rfc2136, secret: str, todo: Changes) -> None:
     try:
         response = await dns.asyncquery.tcp(message, address, port=settings.port, timeout=TIMEOUT)
     except dns.tsig.PeerError as error:  # the server rejected our signature (BADSIG, BADKEY, BADTIME)
-        raise DnsError("DNSUpdateRefused", f"DNS server {where} rejected the TSIG key {settings.tsig_key_name} "
+        raise DnsError("TSIGKeyRejected", f"DNS server {where} rejected the TSIG key {settings.tsig_key_name} "
                        f"({type(error).__name__}): check the key name, algorithm and secret.") from None
     except (OSError, dns.exception.Timeout, EOFError) as error:
         raise DnsError("DNSServerUnreachable", f"DNS server {where} did not answer the update "
                        f"({type(error).__name__}); Hydron tries again.") from None
     except dns.exception.DNSException as error:
-        raise DnsError("DNSUpdateRefused", f"DNS server {where} gave an answer that does not check out "
+        raise DnsError("TSIGKeyRejected", f"DNS server {where} gave an answer that does not check out "
                        f"({type(error).__name__}): check the TSIG key.") from None
     rcode = response.rcode()
     if rcode != dns.rcode.NOERROR:
-        said = _REFUSALS.get(rcode, f"answered {dns.rcode.to_text(rcode)}")
-        raise DnsError("DNSUpdateRefused", f"DNS server {where} {said}; zone {settings.zone}, "
-                       f"key {settings.tsig_key_name}. Hydron tries again.")
+        reason, said = _REFUSALS.get(rcode, ("DNSUpdateRefused", f"answered {dns.rcode.to_text(rcode)} to the update"))
+        raise DnsError(reason, f"DNS server {where} {said}; zone {settings.zone}, key {settings.tsig_key_name}. "
+                       "Hydron tries again.")
 
 
 async def look_up(host: str, port: int, records: list[DnsRecord]) -> Answers:
