@@ -142,3 +142,16 @@ async def test_a_record_changed_by_hand_is_put_back(bind):
     assert dns.query.tcp(edit, "127.0.0.1", port=bind.port, timeout=5).rcode() == dns.rcode.NOERROR
     repaired = await publish(app, SERVER_A, first.status, bind.secret)
     assert condition(repaired.status).status == "True" and answers(bind, shop) == {SERVER_A}
+
+
+async def test_no_update_goes_out_unless_status_names_its_records_first(bind):
+    (shop,) = names(bind, "shop")
+    app = deployment(bind, [shop])
+
+    async def status_write_fails(_dns_status) -> None:
+        raise ConnectionError("the API server went away")
+
+    ctx = Context("shop", secret_of(bind.secret), None, status_write_fails)
+    with pytest.raises(ConnectionError):
+        await deployment_dns.publish(app, app.spec.services, SERVER_A, DeploymentStatus(), 1, ctx)
+    assert answers(bind, shop) == set()  # nothing written that the status would not name
