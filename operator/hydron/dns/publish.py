@@ -129,7 +129,11 @@ async def _external(settings: DnsSettings, want: list[DnsRecord], before: DnsSta
         raise DnsError(reason, error.message) from None
     host, port = external.resolver, external.resolver_port
     if host is None:
-        host, port = dns.resolver.Resolver().nameservers[0], 53
+        try:
+            host, port = dns.resolver.Resolver().nameservers[0], 53
+        except (dns.resolver.NoResolverConfiguration, IndexError):
+            raise DnsError("DNSServerUnreachable", "the operator has no DNS resolver configured to check the "
+                           "records at; set spec.dns.externalDNS.resolver.") from None
     answers = await rfc2136.look_up(host, port, want)
     return _result(want, answers, before, DnsStatus(records=want, endpoint=ctx.name), f"{host}:{port}")
 

@@ -27,6 +27,7 @@ from hydron.api.dns import DnsRecord, Rfc2136
 from hydron.dns.records import Changes, DnsError
 
 TIMEOUT = 5.0
+"""Seconds to wait for the DNS server's answer."""
 Answers = dict[tuple[str, str], frozenset[str] | None]
 
 _REFUSALS = {  # rcode → (reason, what the server said)

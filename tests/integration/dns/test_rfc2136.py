@@ -17,6 +17,7 @@ import pytest
 from hydron.api.conditions import DNS_READY, find
 from hydron.api.deployment import Deployment, DeploymentStatus
 from hydron.controllers import deployment_dns
+from hydron.dns import rfc2136
 from hydron.dns.publish import Context
 from hydron_testbed.ports import closed_port
 
@@ -121,7 +122,8 @@ async def test_a_refused_update_says_why_holds_the_routes_and_leaves_nothing_unn
         assert condition(healed.status).status == "True" and answers(bind, shop) == {SERVER_A}
 
 
-async def test_a_dns_server_that_does_not_answer_keeps_resolved_routes_and_holds_new_ones(bind):
+async def test_a_dns_server_that_does_not_answer_keeps_resolved_routes_and_holds_new_ones(bind, monkeypatch):
+    monkeypatch.setattr(rfc2136, "TIMEOUT", 0.5)  # nothing listens: no answer will come
     shop, new = names(bind, "shop", "new")
     ok = await publish(deployment(bind, [shop]), SERVER_A, None, bind.secret)
     assert ok.status.dns.resolved == [shop]
