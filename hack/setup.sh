@@ -14,6 +14,8 @@ command -v git >/dev/null || need_apt+=(git)
 command -v ssh-keygen >/dev/null || need_apt+=(openssh-client)
 [ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)  # a local Git-over-SSH server in tests
 command -v curl >/dev/null || need_apt+=(curl)
+# BIND 9: the real DNS server (RFC 2136 updates with TSIG) the DNS tests start on loopback
+command -v named >/dev/null || [ -x /usr/sbin/named ] || need_apt+=(bind9)
 # The base images' fetch scripts (hack/testbed/*/fetch) unpack wheels and module zips and
 # pack npm packages on this machine.
 command -v unzip >/dev/null || need_apt+=(unzip)

@@ -27,6 +27,7 @@ import docker
 import pytest
 
 from hydron_testbed import TestBedUnavailable
+from hydron_testbed.bind import Bind, start_bind
 from hydron_testbed.cluster import Kube
 from hydron_testbed.controlplane import ControlPlane, control_plane_bins
 from hydron_testbed.operator_process import RunningOperator, start_operator, stop_operator, wait_live
@@ -83,6 +84,15 @@ def control_plane(tmp_path_factory: pytest.TempPathFactory, secret_ledger: Secre
     secret_ledger.kubeconfig = str(plane.kubeconfig)
     yield plane
     plane.stop()
+
+
+@pytest.fixture(scope="session")
+def bind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bind]:
+    """BIND 9 on loopback serving a test zone that takes updates signed with its TSIG key."""
+    with test_bed_required():
+        server = start_bind(tmp_path_factory.mktemp("bind"))
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -154,6 +154,7 @@ DEP = "Application Deployed"
 VAL, APR = "InfraPlan Valid", "InfraPlan Approved"
 REACH, PROV, ORD = "Server Reachable", "Server Provisioned", "Server Ordered"
 BUILT, AVAIL = "Deployment Built", "Deployment Available"
+DNS = "Deployment DNSReady"
 ANY = "any kind: every condition"
 
 DOCUMENTED: tuple[Reason, ...] = (
@@ -340,6 +341,35 @@ DOCUMENTED: tuple[Reason, ...] = (
     _doc("PreviousServerGone", AVAIL, "spec.serverRef moved, but the Server the app runs on (status.server) is gone, "
          "so its data volumes cannot be copied.", "Recreate that Server, or point spec.serverRef back at it.", True),
     _doc("NoAddress", AVAIL, "A new container got no address on the app's network.", "Hydron retries; report it if it persists."),
+    # Deployment DNS (spec.dns)
+    _doc("RecordsPublished", DNS, "Every domain's record answers with the server's address (status.dns.records).",
+         "Nothing."),
+    _doc("AwaitingDNS", DNS, "A domain's record does not answer with the server's address yet; its route and "
+         "certificate wait for it (the message says what it answers).",
+         "Usually wait (external-dns publishes on its interval). If it lasts, check the record at the DNS server "
+         "the message names.", True),
+    _doc("TSIGKeyRejected", DNS, "The DNS server did not accept the TSIG signature (BADSIG, BADKEY, BADTIME): "
+         "nothing was changed.", "Make tsigKeyName, tsigAlgorithm and the Secret's secret match the server's key "
+         "(and the operator's clock right); Hydron retries.", True),
+    _doc("DNSZoneNotServed", DNS, "The DNS server is not authoritative for spec.dns.rfc2136.zone (NOTAUTH): "
+         "nothing was changed.", "Point nameserver at the zone's primary server, or fix the zone; Hydron retries.",
+         True),
+    _doc("DNSUpdateRefused", DNS, "The DNS server refused the update (the key may not update this zone, or "
+         "another refusal the message names): nothing was changed.",
+         "Allow the key to update the zone (BIND: `update-policy { grant KEY zonesub ANY; };`); Hydron retries.",
+         True),
+    _doc("DNSServerUnreachable", DNS, "The DNS server did not answer the update.",
+         "Check spec.dns.rfc2136.nameserver and port and the network from the operator; Hydron retries.", True),
+    _doc("TSIGSecretUnavailable", DNS, "The Secret with the TSIG secret cannot be read.",
+         "Create it with the key spec.dns.rfc2136.tsigSecretSecretRef names; Hydron retries.", True),
+    _doc("TSIGKeyInvalid", DNS, "The TSIG secret is not base64.", "Store the secret `tsig-keygen` prints.", False),
+    _doc("DNSAddressNotIP", DNS, "The Server's public address is a host name, which an A record cannot hold.",
+         "Set the Server's spec.publicAddress to the IP address users reach.", False),
+    _doc("DNSEndpointCRDMissing", DNS, "spec.dns.externalDNS is set but the cluster has no DNSEndpoint kind.",
+         "Install external-dns's DNSEndpoint CRD (and run external-dns with --source=crd), or use dns.rfc2136.",
+         True),
+    _doc("DNSEndpointUnavailable", DNS, "The DNSEndpoint could not be written (permissions, API error).",
+         "Read the message; grant the operator access to dnsendpoints.externaldns.k8s.io.", True),
 )
 
 

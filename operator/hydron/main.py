@@ -38,6 +38,8 @@ from hydron.controllers.common import (
 from hydron.kube.resources import (
     annotate, apply_spec, child_manifest, ensure_object, get_object, owner_reference, patch_status, upsert_secret,
 )
+from hydron.dns.records import DnsError
+from hydron.kube.dnsendpoints import DnsEndpoints
 from hydron.kube.secrets import read_secret_data, read_secret_key, read_secret_version
 from hydron.llm.assist import Assistant
 from hydron.providers import connect as connect_provider
@@ -411,7 +413,7 @@ def _deployment_deps(body: kopf.Body, runtime: Runtime) -> deployment.Deployment
         name=name, namespace=namespace, get_server=partial(_read, Server, namespace),
         read_secret=partial(read_secret_key, namespace), secret_version=partial(read_secret_version, namespace),
         source_archive=source_archive, pool=runtime.pool, image_source=runtime.image_source,
-        emit=_applier(body, Deployment),
+        emit=_applier(body, Deployment), dns_endpoints=DnsEndpoints(namespace, owner_reference(body)),
     )
 
 
@@ -466,7 +468,13 @@ async def cleanup_deployment(body: kopf.Body, logger: logging.Logger, memo: kopf
         resource = parse(Deployment, body)
     except InvalidSpec:
         return
-    if not await deployment.tear_down(resource, _deployment_deps(body, _runtime(memo))):
+    try:
+        torn_down = await deployment.tear_down(resource, _deployment_deps(body, _runtime(memo)))
+    except DnsError as error:  # the records stay named in status.dns until they are gone
+        kopf.event(body, type="Warning", reason=error.reason, message=f"{error.message} The Deployment is deleted "
+                   "once its DNS records are removed (or set spec.deletionPolicy: Orphan to leave them).")
+        raise kopf.TemporaryError(error.message, delay=30) from None
+    if not torn_down:
         logger.info("Deployment deleted; its Server is gone, so nothing to remove")
         return
     namespace = body.metadata.namespace

@@ -5,6 +5,10 @@ ACME CA (pebble) on that server."""
 
 from __future__ import annotations
 
+import json
+
+import dns.message
+import dns.query
 import pytest
 
 from hydron_testbed import REPO
@@ -22,11 +26,22 @@ def hello_repo(tmp_path):
         yield served
 
 
-def test_an_app_from_git_answers_over_https_from_a_fresh_server(kube, operator, hosts, hello_repo):
+def answers(bind, name: str) -> set[str]:
+    """What the test zone's BIND answers for the name's A record."""
+    response = dns.query.udp(dns.message.make_query(name, "A"), "127.0.0.1", port=bind.port, timeout=5)
+    return {rd.to_text() for rrset in response.answer for rd in rrset}
+
+
+def test_an_app_from_git_answers_over_https_from_a_fresh_server(kube, operator, hosts, hello_repo, bind):
     work, daemon = hello_repo
-    server = acme_server(kube, hosts(1)[0], base_images=["node:18-slim"])
-    kube.apply(git_application("hello", daemon.url("hello.git"), DOMAIN, server.name))
+    host = hosts(1)[0]
+    server = acme_server(kube, host, base_images=["node:18-slim"])
+    kube.run("create", "secret", "generic", "dns-tsig", f"--from-literal=secret={bind.secret}")
+    application = json.loads(git_application("hello", daemon.url("hello.git"), DOMAIN, server.name))
+    application["spec"]["dns"] = {"rfc2136": bind.rfc2136()}  # Hydron points the domain at the server
+    kube.apply(json.dumps(application))
     kube.wait("applications", "hello", "condition=Ready", timeout=900)
+    assert answers(bind, DOMAIN) == {host.ip}
 
     app = kube.get("applications", "hello")
     assert app["status"]["url"] == f"https://{DOMAIN}/"
@@ -65,3 +80,8 @@ def test_an_app_from_git_answers_over_https_from_a_fresh_server(kube, operator, 
     kube.wait("deployments.hydron.dev", "hello", f"jsonpath={{.status.releases[-1].sourceRevision}}={second}", timeout=300)
     kube.wait("deployments.hydron.dev", "hello", "condition=Ready", timeout=300)
     assert "Hello again" in server.https_get(timeout=60)
+
+    # Deleted (no garbage collector runs here: the Deployment by hand), the domain's record goes too.
+    kube.run("delete", "applications", "hello", "--timeout=120s")
+    kube.run("delete", "deployments.hydron.dev", "hello", "--timeout=120s")
+    assert answers(bind, DOMAIN) == set()

@@ -40,4 +40,8 @@ create/patch (generated database credentials), never list or watch. */}}
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get, create, patch]
+# spec.dns.externalDNS: the domains' records, for external-dns to publish
+- apiGroups: [externaldns.k8s.io]
+  resources: [dnsendpoints]
+  verbs: [get, create, update, delete]
 {{- end -}}

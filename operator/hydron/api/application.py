@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from hydron.analysis.models import Analysis
 from hydron.api.base import (
@@ -20,6 +20,7 @@ from hydron.api.base import (
     ready_columns,
     validations,
 )
+from hydron.api.dns import DnsSettings, outside_zone, zone_rule
 from hydron.api.checks import GIT_REF, GIT_URL, IMAGE, NAME, RELATIVE_PATH, URL_PATH
 
 class GitSource(ApiModel):
@@ -127,6 +128,8 @@ class PlanningPolicy(ApiModel):
 class ApplicationSpec(ApiModel):
     """What to run and how."""
 
+    model_config = ConfigDict(json_schema_extra=validations(zone_rule(top_level_domains=True)))
+
     source: Source = Field(description="Where the application comes from.")
     domains: list[Domain] = Field(
         default_factory=list,
@@ -146,6 +149,17 @@ class ApplicationSpec(ApiModel):
     planning: PlanningPolicy = Field(
         default_factory=PlanningPolicy, description="How the infrastructure plan is made and approved."
     )
+    dns: DnsSettings | None = Field(
+        default=None, description="Publish the domains: records pointing at the Server the app runs on "
+                                  "(RFC 2136 or external-dns). Unset: you point DNS at the server yourself.",
+    )
+
+    @model_validator(mode="after")
+    def _domains_in_zone(self) -> ApplicationSpec:
+        outside = outside_zone(self.dns, [*self.domains, *(d for s in self.services for d in s.domains)])
+        if outside:
+            raise ValueError(f"domain(s) {', '.join(outside)} are not in dns.rfc2136.zone")
+        return self
 
 
 class SourceStatus(ApiModel):

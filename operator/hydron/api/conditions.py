@@ -23,11 +23,13 @@ SOURCE_READY, ANALYZED, PLANNED, DEPLOYED = "SourceReady", "Analyzed", "Planned"
 VALID, APPROVED = "Valid", "Approved"
 REACHABLE, PROVISIONED, ORDERED = "Reachable", "Provisioned", "Ordered"
 BUILT, AVAILABLE = "Built", "Available"
+DNS_READY = "DNSReady"
+"""A Deployment's, only with spec.dns: every domain's record answers with the server's address."""
 CONDITION_TYPES: dict[str, tuple[str, ...]] = {
     "Application": (SOURCE_READY, ANALYZED, PLANNED, DEPLOYED),
     "InfraPlan": (VALID, APPROVED),
     "Server": (ORDERED, REACHABLE, PROVISIONED),
-    "Deployment": (BUILT, AVAILABLE),
+    "Deployment": (BUILT, AVAILABLE, DNS_READY),
 }
 """kstatus (Flux, kpt) reads Stalled=True as Failed: set it when only a person can
 help (an invalid spec, a wrong key), so GitOps tools stop waiting and say why."""

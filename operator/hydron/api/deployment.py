@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from hydron.api.base import (
     AGE_COLUMN,
@@ -20,6 +20,7 @@ from hydron.api.base import (
     ready_columns,
     validations,
 )
+from hydron.api.dns import DnsSettings, DnsStatus, outside_zone, zone_rule
 from hydron.api.checks import COMMIT, CONTAINER_PATH, IMAGE, NAME, RELATIVE_PATH
 from hydron.api.infraplan import HealthCheck
 
@@ -73,6 +74,8 @@ class DeployService(ApiModel):
 class DeploymentSpec(ApiModel):
     """What runs where."""
 
+    model_config = ConfigDict(json_schema_extra=validations(zone_rule(top_level_domains=False)))
+
     server_ref: LocalObjectReference = Field(description="The Server to run on.")
     application_ref: LocalObjectReference | None = Field(default=None, description="The owning Application.")
     source_revision: COMMIT.type() | None = Field(default=None, description="Commit SHA the images are built from.")
@@ -88,6 +91,17 @@ class DeploymentSpec(ApiModel):
         description="Run this kept release (its images and service configuration, nothing rebuilt) instead of "
                     "the services above; new commits wait until it is cleared. Set by `kubectl hydron rollback`.",
     )
+    dns: DnsSettings | None = Field(
+        default=None, description="Point the services' domains at the Server (from the Application's spec.dns); "
+                                  "a domain's route and certificate wait until its record answers.",
+    )
+
+    @model_validator(mode="after")
+    def _domains_in_zone(self) -> DeploymentSpec:
+        outside = outside_zone(self.dns, [d for s in self.services for d in s.domains])
+        if outside:
+            raise ValueError(f"domain(s) {', '.join(outside)} are not in dns.rfc2136.zone")
+        return self
 
 
 class ReleaseImage(ApiModel):
@@ -162,6 +176,7 @@ class DeploymentStatus(StatusBase):
         default=None,
         description="The Server the services run on now; differs from spec.serverRef while the app moves.",
     )
+    dns: DnsStatus | None = Field(default=None, description="The domains' records Hydron published (spec.dns).")
 
 
 class Deployment(ApiModel):

@@ -26,6 +26,7 @@ from hydron.api.application import Application, ApplicationStatus, GitSource, So
 from hydron.api.base import LocalObjectReference
 from hydron.api.conditions import ANALYZED, DEPLOYED, PLANNED, SOURCE_READY, now, set_condition
 from hydron.api.deployment import Deployment
+from hydron.api.dns import DnsSettings
 from hydron.api.infraplan import InfraPlan, InfraPlanSpec, InfraPlanStatus
 from hydron.controllers.common import ApplyChild, Outcome, Retry, conclude
 from hydron.source import artifacts
@@ -95,7 +96,7 @@ async def reconcile(app: Application, generation: int | None, deps: ApplicationD
         effects.append(plan_child(deps.name, inputs_key(status, generation)))
         status = _planned(status, generation, deps.name, plan)
         if plan is not None and deps.get_deployment is not None and _is_true(status, PLANNED):
-            status, child = await _deploy(status, generation, plan, deps)
+            status, child = await _deploy(status, generation, plan, deps, app.spec.dns)
             effects += child
     return Outcome(conclude(status, generation, CONDITIONS), effects=effects)
 
@@ -138,10 +139,13 @@ def _planned(status: ApplicationStatus, generation: int | None, name: str, plan:
 
 
 async def _deploy(status: ApplicationStatus, generation: int | None, plan: InfraPlan,
-                  deps: ApplicationDeps) -> tuple[ApplicationStatus, list[ApplyChild]]:
-    """Hand the approved plan (and the source archive) to a Deployment and mirror how it goes in Deployed."""
+                  deps: ApplicationDeps, dns: DnsSettings | None = None) -> tuple[ApplicationStatus, list[ApplyChild]]:
+    """Hand the approved plan (and the source archive, and spec.dns) to a Deployment and
+    mirror how it goes in Deployed."""
     revision = status.source.commit if status.source else None
     spec = deployment_spec(plan.spec, deps.name, revision)
+    if spec is not None and dns is not None:
+        spec = spec.model_copy(update={"dns": dns})
     if spec is None:
         conditions = set_condition(
             status.conditions, DEPLOYED, "Unknown", "AwaitingServer", awaiting_server_message(plan.spec), generation

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hydron import metrics
-from hydron.api.conditions import AVAILABLE, BUILT, now, set_condition
+from hydron.api.conditions import AVAILABLE, BUILT, DNS_READY, now, set_condition
 from hydron.api.deployment import Deployment, DeploymentStatus, ServiceStatus
 from hydron.api.server import Server
 from hydron.build.context import ContextError
@@ -35,13 +35,16 @@ from hydron.build.delivery import BaseImageUnavailable, ImageSources
 from hydron.build.image import BuildFailed
 from hydron.build.services import BuildLine
 from hydron.build.tunnel import docker_client
-from hydron.controllers.common import Emit, Event, Outcome, Retry, conclude, emit, with_condition
+from hydron.controllers import deployment_dns
+from hydron.controllers.common import Emit, Event, LiveStatus, Outcome, Retry, conclude, emit, with_condition
 from hydron.deploy import https, releases, rollout
 from hydron.deploy.containers import Containers
 from hydron.deploy.engine import Host, Inputs, Pass, Probe, deploy
 from hydron.deploy.observe import cpu_percent, memory_mib, state_of
 from hydron.deploy.plan import PlanError, check_services, network_name, secret_refs
 from hydron.deploy.proxy import Proxy, ProxyUnavailable
+from hydron.dns.publish import Context as DnsContext
+from hydron.dns.publish import Endpoints
 from hydron.kube.secrets import SecretError
 from hydron.remote import keys
 from hydron.remote.errors import RemoteError
@@ -88,6 +91,8 @@ class DeploymentDeps:
     """Defaults to a real HTTPS request to the Server's address."""
     drain_grace: float = rollout.DRAIN_GRACE
     namespace: str = ""
+    dns_endpoints: Endpoints | None = None
+    """Writes external-dns's DNSEndpoints (spec.dns.externalDNS)."""
 
 
 def app_name(deployment: Deployment, name: str) -> str:
@@ -102,9 +107,15 @@ async def reconcile(deployment: Deployment, generation: int | None, deps: Deploy
     app = app_name(deployment, deps.name)
     status = (deployment.status or DeploymentStatus()).model_copy(update={"observed_generation": generation})
     commands = CommandLog()
+    conditions = {**CONDITIONS, DNS_READY: deployment_dns.PENDING} if spec.dns else CONDITIONS
+    if spec.dns is None:
+        status = status.model_copy(update={"conditions": [c for c in status.conditions if c.type != DNS_READY]})
+    dns_wait: str | None = None
 
     def done(status: DeploymentStatus, retry: Retry | None = None, changes: list[str] | None = None) -> Outcome:
-        status = conclude(status, generation, CONDITIONS, READY_MESSAGE)
+        status = conclude(status, generation, conditions, READY_MESSAGE)
+        if retry is None and dns_wait:
+            retry = Retry(dns_wait, RETRY_SECONDS)
         return Outcome(status, retry=retry, changes=changes or [], commands=commands)
 
     def available(status: DeploymentStatus, value: str, reason: str, message: str) -> DeploymentStatus:
@@ -144,9 +155,13 @@ async def reconcile(deployment: Deployment, generation: int | None, deps: Deploy
     async def note(reason: str, message: str) -> None:
         await event("Normal", reason, message)
 
+    address = server.spec.public_address or server.spec.address
+    dns_pass = await deployment_dns.publish(deployment, target.services, address, status, generation,
+                                            _dns_context(deps, status))
+    status, dns_wait = dns_pass.status, dns_pass.retry
     inputs = Inputs(
         app=app, services=target.services, revision=target.revision, history=status.releases, secrets=secrets,
-        secret_versions=versions, address=server.spec.public_address or server.spec.address,
+        secret_versions=versions, address=address, held_domains=dns_pass.held,
         probe=deps.probe or https.probe, images=target.images,
         archive=deps.source_archive(target.revision) if deps.source_archive and target.images is None else None,
         image_source=deps.image_source, base_sources=ImageSources.for_server(server.spec, deps.image_source),
@@ -292,10 +307,12 @@ def health_condition(status: DeploymentStatus, services: list[ServiceStatus], ge
 
 
 async def tear_down(deployment: Deployment, deps: DeploymentDeps) -> bool:
-    """Remove the app's routes and containers (deletionPolicy Delete); images stay.
-    False when there was nothing to reach (the Server is gone)."""
+    """Remove the app's DNS records, routes and containers (deletionPolicy Delete);
+    images stay. False when there was no server to reach (the Server is gone). A DNS
+    server refusing to remove the records raises DnsError: the caller retries."""
     if deployment.spec.deletion_policy == "Orphan":
         return True
+    await deployment_dns.withdraw(deployment, _dns_context(deps, deployment.status))
     server = await deps.get_server(deployment.spec.server_ref.name)
     if server is None:
         return False
@@ -309,6 +326,17 @@ async def tear_down(deployment: Deployment, deps: DeploymentDeps) -> bool:
 
 
 # --- helpers -----------------------------------------------------------------------
+
+
+def _dns_context(deps: DeploymentDeps, status: DeploymentStatus | None) -> DnsContext:
+    """How the DNS part reads the TSIG Secret, writes DNSEndpoints and records what it
+    is about to write (durably: the update must not go out unrecorded)."""
+
+    async def record(dns_status) -> None:
+        current = status or DeploymentStatus()
+        await emit(deps.emit, LiveStatus(current.model_copy(update={"dns": dns_status}), durable=True))
+
+    return DnsContext(deps.name, deps.read_secret, deps.dns_endpoints, record)
 
 
 async def _open_old(stack: AsyncExitStack, server: Server, deps: DeploymentDeps) -> Host:

@@ -10,7 +10,7 @@ benchmarks and the tests.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import docker
@@ -62,6 +62,8 @@ class Inputs:
     on_build_line: BuildLine | None = None
     note: Note | None = None
     drain_grace: float = rollout.DRAIN_GRACE
+    held_domains: frozenset[str] = frozenset()
+    """Domains kept off the proxy (and so off the ACME CA) until their DNS record answers."""
 
 
 @dataclass
@@ -103,7 +105,8 @@ async def deploy(inputs: Inputs, client: docker.DockerClient, run: CommandRunner
         done.changes = containers.changes
         return done
     paused = await _move_data(inputs.app, plans, old, Host(containers, run), inputs.drain_grace) if old else []
-    done.rollout = await rollout.roll_out(inputs.app, plans, containers, run, Proxy(run), drain_grace=inputs.drain_grace)
+    routed = _without_domains(plans, inputs.held_domains)
+    done.rollout = await rollout.roll_out(inputs.app, routed, containers, run, Proxy(run), drain_grace=inputs.drain_grace)
     if old is not None and done.rollout.failure is not None:
         for name in paused:  # the new server failed: the old one serves on with its data
             await old.containers.resume(name)
@@ -112,8 +115,15 @@ async def deploy(inputs: Inputs, client: docker.DockerClient, run: CommandRunner
         done.moved = [volume for plan in plans for volume, _ in plan.volumes]
     done.changes = containers.changes + (["caddy routes loaded"] if done.rollout.routes_changed else [])
     if done.rollout.failure is None and not done.rollout.unhealthy:
-        done.https = await answers_over_https(inputs.address, plans, inputs.probe)
+        done.https = await answers_over_https(inputs.address, routed, inputs.probe)
     return done
+
+
+def _without_domains(plans: Sequence[ContainerPlan], held: frozenset[str]) -> list[ContainerPlan]:
+    """The plans with the held domains left out of their routes."""
+    if not held:
+        return list(plans)
+    return [replace(p, domains=tuple(d for d in p.domains if d.lower().rstrip(".") not in held)) for p in plans]
 
 
 async def _base_images(inputs: Inputs, run: CommandRunner) -> list[BaseImagePin]:

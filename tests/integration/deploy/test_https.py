@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from hydron.api.dns import DnsSettings
 from hydron.controllers.deployment import reconcile
 from hydron_testbed.acme import DOMAIN, ROOT_SECRET, fetch_over_tls, listener_certificate, start_pebble
 from hydron_testbed.hello_app import deployment
@@ -16,14 +17,17 @@ from hydron_testbed.reconcile import condition, deploy_deps, with_status
 pytestmark = pytest.mark.docker
 
 
-async def test_the_app_answers_over_https_with_an_acme_certificate(hosts, runtime, app):
+async def test_the_app_answers_over_https_with_an_acme_certificate(hosts, runtime, app, bind):
     (host,) = hosts(1)
     cert, key = listener_certificate()
     start_pebble(host, cert, key)
+    tsig = {"secret": "d3JvbmcgdGhpcyBpcyB0aGUgd3Jvbmcgc2VjcmV0Lg=="}  # wrong at first: BIND refuses it
 
     def read_secret(name: str, key_: str) -> str:
         if (name, key_) == ROOT_SECRET:
             return cert
+        if name == "dns-tsig":
+            return tsig["secret"]
         return "tls-test-token" if name == "hello-secrets" else host.fresh.private_key_pem
 
     server = host.server(baseImages=["node:18-slim"], proxy={
@@ -32,6 +36,17 @@ async def test_the_app_answers_over_https_with_an_acme_certificate(hosts, runtim
     provisioned = await reconcile_server(host, server, runtime, read_secret)
     revision = app.release("Hello over TLS")
     wanted = deployment(revision, domains=[DOMAIN])
+    wanted = wanted.model_copy(update={"spec": wanted.spec.model_copy(update={
+        "dns": DnsSettings.model_validate({"rfc2136": bind.rfc2136()})})})
+
+    # DNS refuses the record: the app runs, but no route (so no ACME order) for the domain yet.
+    refused = await reconcile(wanted, 1, deploy_deps("tls", provisioned, read_secret, runtime, source_dir=app.path))
+    dns_ready = condition(refused, "DNSReady")
+    assert (dns_ready.status, dns_ready.reason) == ("False", "TSIGKeyRejected") and refused.retryable
+    assert DOMAIN in dns_ready.message and condition(refused, "Ready").status == "False"
+    assert DOMAIN not in host.sh("curl -sS localhost:2019/config/") and refused.status.dns.records == []
+    tsig["secret"] = bind.secret
+    wanted = wanted.model_copy(update={"status": refused.status})
     seen = []
     deadline = asyncio.get_running_loop().time() + 90
     while True:  # as the operator does: retry while Caddy orders the certificate in the background
@@ -45,6 +60,8 @@ async def test_the_app_answers_over_https_with_an_acme_certificate(hosts, runtim
         wanted = wanted.model_copy(update={"status": result.status})
         await asyncio.sleep(0.5)  # the operator's retry delay, shortened
     assert condition(result, "Ready").status == "True", result.status.conditions
+    assert condition(result, "DNSReady").reason == "RecordsPublished"
+    assert [(r.name, r.value) for r in result.status.dns.records] == [(DOMAIN, host.ip)]
     assert result.status.urls == [f"https://{DOMAIN}/"]
     assert f"https://{DOMAIN}/health answered 200" in available.message
 
