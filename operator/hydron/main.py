@@ -252,6 +252,7 @@ def _application_deps(body: kopf.Body, runtime: Runtime) -> application.Applicat
         read_secret_data=lambda secret: read_secret_data(namespace, secret),
         get_plan=partial(_read, InfraPlan, namespace),
         get_deployment=partial(_read, Deployment, namespace),
+        get_server_body=partial(get_object, Server.plural, namespace),
         fetch_limits=FetchLimits(allowed_schemes=runtime.settings.git_schemes),
         refresh=body.metadata.annotations.get(REFRESH_ANNOTATION),
     )

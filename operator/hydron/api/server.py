@@ -23,7 +23,7 @@ from hydron.api.base import (
     validations,
 )
 from hydron.api.checks import EMAIL, HOST, HOST_KEY, HTTP_URL, IMAGE, USER
-from hydron.api.infraplan import FirewallRule
+from hydron.api.infraplan import FirewallRule, SshHardening
 
 
 @dataclass(frozen=True)
@@ -161,6 +161,12 @@ class ServerSpec(ApiModel):
             "Inbound openings beyond SSH and the proxy's 80/443. Also the only container ports "
             "published with `docker run -p` that are reachable from outside."
         ),
+    )
+    ssh: SshHardening | None = Field(
+        default=None,
+        description="sshd settings to enforce (a drop-in, checked with a new login before it stays). Unset: key-only "
+                    "logins (no passwords, no keyboard-interactive, root by key only). A Server made from a plan "
+                    "gets the plan's security.ssh here.",
     )
     base_images: list[IMAGE.type()] = Field(
         default_factory=list,
