@@ -275,6 +275,10 @@ DOCUMENTED: tuple[Reason, ...] = (
     _doc("ProviderUnavailable", ORD, "The provider's API did not answer or answered with a server error.",
          "Nothing; Hydron retries.", True),
     _doc("ProviderError", ORD, "The provider refused the order for another reason.", "Read the message.", False),
+    _doc("Resizing", ORD, "spec.order.offer changed: the machine's type is being changed in place (Hetzner stops it "
+         "first; the message says which stage it is in, and the apps are down until it runs again).", "Wait.", True),
+    _doc("Reinstalling", ORD, "spec.reinstall has a new value: the operating system is being installed again "
+         "(disk erased, new host key pinned); provisioning follows.", "Wait.", True),
     _doc("MachineNotBooting", ORD, "The ordered machine did not reach running, or gave no address, in time.",
          "Look at it in the provider's console; Hydron looks again.", True),
     _doc("HostUnreachable", ORD, "The machine runs but sshd did not answer in time (first SSH).",

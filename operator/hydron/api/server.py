@@ -111,6 +111,8 @@ class ServerSpec(ApiModel):
         cel("self.provider != 'byo' || has(self.address)", "a byo server needs an address"),
         cel("self.provider == 'byo' || has(self.order)", "a server ordered from a provider needs spec.order"),
         cel("self.provider != 'byo' || !has(self.order)", "spec.order is only for a provider other than byo"),
+        cel("self.provider != 'byo' || !has(self.reinstall)",
+            "spec.reinstall needs a provider: Hydron cannot reinstall a byo server"),
     ))
 
     address: HOST.type(IMMUTABLE) | None = Field(
@@ -145,14 +147,22 @@ class ServerSpec(ApiModel):
     order: MachineOrder | None = Field(
         default=None, description="The machine to order, when `provider` is not byo: account, offer, location, image.",
     )
+    reinstall: str | None = Field(
+        default=None, max_length=63,
+        description="Set to a new value (e.g. the date) to reinstall the operating system through the provider's API "
+                    "once: the disk is erased, a new host key is pinned, and the server is provisioned again. "
+                    "Only for a server Hydron ordered.",
+    )
     management: Literal["Full", "ObserveOnly"] = Field(
         default="Full",
         description="Full: Hydron provisions and repairs the server. ObserveOnly: it only reads facts and health.",
     )
     deletion_policy: DeletionPolicy = Field(
         default="Orphan",
-        description="What deleting this resource does to the machine: Orphan leaves it as it is; Delete removes what "
-                    "Hydron installed for apps, and deletes a machine Hydron ordered (through the provider's API).",
+        description="What deleting this resource does to the machine. Orphan leaves it as it is. Delete deletes a "
+                    "machine Hydron ordered through the provider's API (its disk goes with it). On a byo server "
+                    "Delete does the same as Orphan: nothing on the machine is removed (Docker, the proxy, the "
+                    "firewall table and the sshd drop-in stay); apps go with their Deployments' own deletionPolicy.",
     )
     firewall: list[FirewallRule] = Field(
         default_factory=list,
@@ -221,6 +231,8 @@ class ServerSpec(ApiModel):
             raise ValueError("a server ordered from a provider needs spec.order")
         if self.provider == "byo" and self.order is not None:
             raise ValueError("spec.order is only for a provider other than byo")
+        if self.provider == "byo" and self.reinstall is not None:
+            raise ValueError("spec.reinstall needs a provider: Hydron cannot reinstall a byo server")
         return self
 
 
@@ -283,6 +295,7 @@ class MachineStatus(ApiModel):
     ipv6: str | None = Field(default=None, description="Public IPv6 address (or network).")
     state: str | None = Field(default=None, description="Last state the provider reported, e.g. running.")
     ordered_at: datetime | None = Field(default=None, description="When the provider accepted the order.")
+    reinstalled: str | None = Field(default=None, description="The spec.reinstall value last acted on.")
 
 
 class ServerStatus(StatusBase):
