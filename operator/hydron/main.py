@@ -340,7 +340,8 @@ def _server_deps(body: kopf.Body, runtime: Runtime) -> server.ServerDeps:
         read_secret=partial(read_secret_key, body.metadata.namespace), emit=_applier(body, Server),
         pool=runtime.pool, settings=runtime.provisioning,
         owner=server.Owner(body.metadata.namespace, body.metadata.name, body.metadata.uid),
-        providers=partial(connect_provider, endpoint=runtime.settings.hetzner_endpoint),
+        providers=partial(connect_provider, endpoints={"hetzner": runtime.settings.hetzner_endpoint,
+                                                       "ovh": runtime.settings.ovh_endpoint}),
     )
 
 

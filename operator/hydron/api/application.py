@@ -115,7 +115,8 @@ class ProviderAccount(ApiModel):
     """A provider account the approved plan's server is ordered with: Hydron then writes
     the Server itself (named after the Application, owned by it)."""
 
-    provider: Literal["hetzner"] = Field(description="Which provider the account is at (the plan's offer must be from it).")
+    provider: Literal["hetzner", "ovh"] = Field(
+        description="Which provider the account is at (the plan's offer must be from it).")
     account_secret_ref: SecretKeyReference = Field(description="Secret key holding the provider's API token.")
     ssh_key_secret_ref: SecretKeyReference = Field(
         description="Secret key holding the SSH private key Hydron logs in with (its public half goes to the machine).",

@@ -100,7 +100,8 @@ class MachineOrder(ApiModel):
     offer: str = Field(
         pattern=OFFER_NAME, description="The provider's name for the machine type, e.g. cx33 (Hetzner Cloud).",
     )
-    location: str = Field(pattern=OFFER_NAME, description="The provider's location, e.g. fsn1, nbg1, hel1.")
+    location: str = Field(pattern=OFFER_NAME, description="The provider's location, e.g. fsn1, nbg1, hel1 (Hetzner); "
+                                                          "a datacenter or its prefix, e.g. gra, rbx8 (OVHcloud).")
     image: str = Field(default="debian-12", pattern=OFFER_NAME, description="Operating system image, e.g. debian-12.")
 
 
@@ -139,10 +140,12 @@ class ServerSpec(ApiModel):
             "recorded in status and pinned from then on. A changed key stops all work."
         ),
     )
-    provider: Literal["byo", "hetzner"] = Field(
+    provider: Literal["byo", "hetzner", "ovh"] = Field(
         default="byo",
         description="byo: a server you already have (give `address`). hetzner: Hydron orders it from Hetzner Cloud "
-                    "as `order` says.",
+                    "as `order` says. ovh: Hydron takes a dedicated server of the offer (commercial range, e.g. "
+                    "ks-le-b) already delivered to the OVHcloud account and installs it (the account Secret holds "
+                    "APPLICATION_KEY:APPLICATION_SECRET:CONSUMER_KEY; the image is an OS template, e.g. debian12_64).",
     )
     order: MachineOrder | None = Field(
         default=None, description="The machine to order, when `provider` is not byo: account, offer, location, image.",
