@@ -163,7 +163,8 @@ class ServerSpec(ApiModel):
     deletion_policy: DeletionPolicy = Field(
         default="Orphan",
         description="What deleting this resource does to the machine. Orphan leaves it as it is. Delete deletes a "
-                    "machine Hydron ordered through the provider's API (its disk goes with it). On a byo server "
+                    "machine Hydron ordered through the provider's API (its disk goes with it; an OVHcloud dedicated "
+                    "server is asked to terminate, which the account owner confirms by e-mail). On a byo server "
                     "Delete does the same as Orphan: nothing on the machine is removed (Docker, the proxy, the "
                     "firewall table and the sshd drop-in stay); apps go with their Deployments' own deletionPolicy.",
     )

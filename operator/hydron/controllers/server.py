@@ -158,7 +158,8 @@ async def release(server: Server, deps: ServerDeps) -> str:
         ids = [found.id] if found is not None else []
     for id_ in ids:
         await provider.delete(id_)
-    return f"Deleted machine {', '.join(ids)} at {spec.provider}." if ids else "No machine was ordered; nothing to delete."
+    done = getattr(provider, "released", "Deleted machine")
+    return f"{done} {', '.join(ids)} at {spec.provider}." if ids else "No machine was ordered; nothing to delete."
 
 
 # --- ordering --------------------------------------------------------------------

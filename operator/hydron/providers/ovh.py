@@ -80,6 +80,7 @@ class OvhDedicated:
 
     name = "ovh"
     resize_needs_stop = False
+    released = "Asked OVHcloud (the account owner confirms by e-mail) to terminate server"
 
     def __init__(self, token: str, endpoint: str = ENDPOINT, poll_interval: float = 5.0) -> None:
         key, secret, consumer = credentials(token)
