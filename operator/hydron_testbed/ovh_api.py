@@ -14,8 +14,8 @@ the library drives it unchanged, request signatures included:
 The account holds `delivered` dedicated servers (commercial range, datacenter), each at
 a fixed address on the test bed's network. A reinstall starts a fresh-server container
 at that address with the order's SSH key, runs the base64 post-installation script in
-it (as OVHcloud runs it on the installed system), and the task is `done` once that ran
-and `latencies.install` seconds passed. Errors are the API's `{"errorCode", "message"}`
+it (as OVHcloud runs it on the installed system), and the task is `done` once sshd
+serves the host key the script installed and `install_seconds` passed. Errors are the API's `{"errorCode", "message"}`
 objects: a wrong key or signature (403 INVALID_CREDENTIAL), an unknown template (400),
 an unknown server (404) and the rate limit (429).
 
@@ -35,6 +35,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import asyncssh
 from aiohttp import web
 
 from hydron_testbed.servers import NETWORK, FreshServers
@@ -70,9 +71,12 @@ class OvhApi:
         self.keys = keys
         self.install_seconds = install_seconds
         self.rate_limited = 0
+        self.failing_tags = 0
+        """The next this-many tag calls fail with 500 (a crash between install and tag, as the API sees it)."""
         self.requests: list[tuple[str, str]] = []
         self.tasks: dict[int, dict] = {}
         self._task_ids = itertools.count(7001)
+        self._installing = threading.Lock()  # one installation at a time: a second waits for the first
         subnet = ipaddress.ip_network(
             servers.client.networks.get(NETWORK).attrs["IPAM"]["Config"][0]["Subnet"])
         base = int(subnet.network_address) + 200 * 256  # far above the addresses Docker hands out in order
@@ -203,6 +207,10 @@ class OvhApi:
 
     def _install(self, machine: Dedicated, ssh_key: str, script: str, task: dict) -> None:
         """A fresh container at the server's address, then the post-installation script run in it."""
+        with self._installing:
+            self._install_now(machine, ssh_key, script, task)
+
+    def _install_now(self, machine: Dedicated, ssh_key: str, script: str, task: dict) -> None:
         try:
             if machine.container_id:
                 self.servers.remove_container(machine.container_id)
@@ -213,6 +221,8 @@ class OvhApi:
                 result = container.exec_run(["sh", "-c", script])
                 if result.exit_code != 0:
                     raise RuntimeError(result.output.decode()[-300:])
+                wanted = container.exec_run(["cat", "/etc/ssh/ssh_host_ed25519_key.pub"]).output.decode().split()[:2]
+                _wait_for_host_key(machine.ip, " ".join(wanted))
             task["_ready_at"] = time.monotonic() + self.install_seconds
         except Exception as error:  # noqa: BLE001 - the task says it, as OVHcloud's does
             task.update(status="error", comment=f"installation failed: {error}")
@@ -251,9 +261,27 @@ class OvhApi:
         machine = self.machines.get(name)
         if machine is None:
             raise ApiError(404, "resource not found")
+        if self.failing_tags > 0:
+            self.failing_tags -= 1
+            raise ApiError(500, "Internal server error")
         body = await request.json()
         machine.tags[body["key"]] = body["value"]
         return web.json_response({"key": body["key"], "value": body["value"]}, status=201)
+
+
+def _wait_for_host_key(address: str, wanted: str, timeout: float = 60.0) -> None:
+    """Until sshd at `address` serves `wanted` (it re-reads its keys after the script's HUP)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            key = asyncio.run(asyncssh.get_server_host_key(address, 22, server_host_key_algs=["ssh-ed25519"]))
+            if key is not None and " ".join(key.export_public_key("openssh").decode().split()[:2]) == wanted:
+                return
+        except (OSError, asyncssh.Error):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"sshd at {address} does not serve the installed host key")
+        time.sleep(0.5)  # sshd re-executes itself on HUP; look again shortly
 
 
 def _public(task: dict) -> dict:

@@ -66,11 +66,12 @@ def translate(error: Exception, doing: str) -> ProviderError:
                             "lacks rights on /dedicated/server; check the account Secret.")
     if isinstance(error, ovh.exceptions.BadParametersError):
         return UnknownOffer(f"OVHcloud refused to {doing}: {error}.")
-    if isinstance(error, ovh.exceptions.APIError) and "429" in str(getattr(error, "response", "") or ""):
+    status = getattr(getattr(error, "response", None), "status_code", None)
+    if isinstance(error, ovh.exceptions.APIError) and status == 429:
         return RateLimited(f"OVHcloud rate-limited the call to {doing}; Hydron retries shortly.")
     if isinstance(error, (ovh.exceptions.NetworkError, requests.RequestException)):
         return ProviderUnavailable(f"OVHcloud did not answer while trying to {doing}.")
-    if isinstance(error, ovh.exceptions.HTTPError):
+    if isinstance(error, ovh.exceptions.HTTPError) or (status is not None and status >= 500):
         return ProviderUnavailable(f"OVHcloud failed to {doing}: {error}.")
     return ProviderError(f"OVHcloud: could not {doing}: {error}")
 

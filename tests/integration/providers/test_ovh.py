@@ -16,7 +16,7 @@ import pytest
 from hydron.api.server import Server
 from hydron.controllers.server import reconcile, release
 from hydron.providers import cloudinit, ordering
-from hydron.providers.base import InvalidToken, OfferUnavailable, UnknownOffer
+from hydron.providers.base import InvalidToken, OfferUnavailable, ProviderError, RateLimited, UnknownOffer
 from hydron.providers.ordering import OrderSettings, Owner
 from hydron.providers.ovh import OvhDedicated
 from hydron.remote import hostkeys
@@ -48,6 +48,27 @@ async def test_refusals_are_told_apart(api):
     with pytest.raises(UnknownOffer, match="Control Panel"):
         await cloud.check("ks-le-c", "gra", "debian12_64")
     await cloud.check("ks-le-b", "gra", "debian12_64")
+    api.rate_limited = 1
+    with pytest.raises(RateLimited):
+        await cloud.check("ks-le-b", "gra", "debian12_64")
+
+
+async def test_an_order_cut_off_before_its_tag_takes_the_same_server_again_never_a_second(server_factory):
+    api = OvhApi(server_factory, [("KS-LE-B", "gra3"), ("KS-LE-B", "gra3")]).start()
+    try:
+        cloud = OvhDedicated(api.token, api.endpoint, poll_interval=0.2)
+        label = {ordering.OWNER_LABEL: "u-1"}
+        api.failing_tags = 1
+        with pytest.raises(ProviderError):
+            await cloud.create("web", "ks-le-b", "gra", "debian12_64", "ssh-ed25519 AAAA x", cloudinit.host_key()[0], label)
+        assert await cloud.find_by_label(ordering.OWNER_LABEL, "u-1") is None
+        made = await cloud.create("web", "ks-le-b", "gra", "debian12_64", "ssh-ed25519 AAAA x", cloudinit.host_key()[0], label)
+        await cloud.wait_running(made.id, timeout=120)
+        installed = [t["_server"] for t in api.tasks.values() if t["function"] == "reinstallServer"]
+        assert installed == [made.id, made.id]  # the same server installed again; the second one untouched
+        assert (await cloud.find_by_label(ordering.OWNER_LABEL, "u-1")).id == made.id
+    finally:
+        api.stop()
 
 
 async def test_a_server_ordered_from_ovh_is_installed_with_a_pinned_key_reinstalled_and_released(api, runtime):
