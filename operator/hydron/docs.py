@@ -217,8 +217,16 @@ DOCUMENTED: tuple[Reason, ...] = (
          "or set spec.planning.autoApprove."),
     _doc("Planning", PLN, "The InfraPlan is being made.", "Wait."),
     _doc("AwaitingServer", DEP, "The approved plan recommends a server offer but names no Server to run on.",
-         "Order the offer (the message names it and its price), create a Server for it, and set "
-         "spec.planning.serverRef on the Application."),
+         "Set spec.planning.providerAccount to have Hydron order it; or order the offer (the message names it "
+         "and its price), create a Server for it, and set spec.planning.serverRef on the Application."),
+    _doc("OverBudget", DEP, "The approved plan's offer costs more than spec.planning.monthlyBudget (or has no known "
+         "price); nothing is ordered.", "Raise the budget, or ask the plan for a smaller offer."),
+    _doc("OfferNotFromAccount", DEP, "The plan's offer is from another provider than spec.planning.providerAccount.",
+         "Ask the plan for an offer of the account's provider (a change request), or change the account."),
+    _doc("NoOfferToOrder", DEP, "The approved plan names no offer and location to order.",
+         "Ask for one with a change request, or set spec.planning.serverRef."),
+    _doc("ServerNameTaken", DEP, "A Server named like the Application exists and was not made by it.",
+         "Set spec.planning.serverRef to use that Server, or delete it to have Hydron order one."),
     _doc("Deploying", DEP, "The Deployment was created or changed and has not reported yet.", "Wait."),
     _doc("Available", DEP, "The Deployment's services are healthy and routed; status.url is where the app answers.",
          "Nothing."),
@@ -270,6 +278,10 @@ DOCUMENTED: tuple[Reason, ...] = (
     _doc("ProviderUnavailable", ORD, "The provider's API did not answer or answered with a server error.",
          "Nothing; Hydron retries.", True),
     _doc("ProviderError", ORD, "The provider refused the order for another reason.", "Read the message.", False),
+    _doc("Resizing", ORD, "spec.order.offer changed: the machine's type is being changed in place (Hetzner stops it "
+         "first; the message says which stage it is in, and the apps are down until it runs again).", "Wait.", True),
+    _doc("Reinstalling", ORD, "spec.reinstall has a new value: the operating system is being installed again "
+         "(disk erased, new host key pinned); provisioning follows.", "Wait.", True),
     _doc("MachineNotBooting", ORD, "The ordered machine did not reach running, or gave no address, in time.",
          "Look at it in the provider's console; Hydron looks again.", True),
     _doc("HostUnreachable", ORD, "The machine runs but sshd did not answer in time (first SSH).",

@@ -254,6 +254,7 @@ def _application_deps(body: kopf.Body, runtime: Runtime) -> application.Applicat
         read_secret_data=lambda secret: read_secret_data(namespace, secret),
         get_plan=partial(_read, InfraPlan, namespace),
         get_deployment=partial(_read, Deployment, namespace),
+        get_server_body=partial(get_object, Server.plural, namespace),
         fetch_limits=FetchLimits(allowed_schemes=runtime.settings.git_schemes),
         refresh=body.metadata.annotations.get(REFRESH_ANNOTATION),
     )
@@ -341,7 +342,8 @@ def _server_deps(body: kopf.Body, runtime: Runtime) -> server.ServerDeps:
         read_secret=partial(read_secret_key, body.metadata.namespace), emit=_applier(body, Server),
         pool=runtime.pool, settings=runtime.provisioning,
         owner=server.Owner(body.metadata.namespace, body.metadata.name, body.metadata.uid),
-        providers=partial(connect_provider, endpoint=runtime.settings.hetzner_endpoint),
+        providers=partial(connect_provider, endpoints={"hetzner": runtime.settings.hetzner_endpoint,
+                                                       "ovh": runtime.settings.ovh_endpoint}),
     )
 
 

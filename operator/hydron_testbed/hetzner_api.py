@@ -9,6 +9,7 @@ it unchanged:
     POST   /v1/servers                     GET /v1/servers?label_selector=&name=
     GET    /v1/servers/{id}                DELETE /v1/servers/{id}
     POST   /v1/servers/{id}/actions/change_type                   GET /v1/actions/{id}
+    POST   /v1/servers/{id}/actions/poweroff   .../poweron        .../rebuild
 
 Its "machines" are fresh-server containers of the test bed (`FreshServers`): the order's
 cloud-init user data is read as a real machine's cloud-init would read it, and root's
@@ -72,7 +73,7 @@ LOCATIONS = {"fsn1": ("Falkenstein", "DE", "eu-central"), "nbg1": ("Nuremberg", 
              "hel1": ("Helsinki", "FI", "eu-central"), "ash": ("Ashburn, VA", "US", "us-east")}
 IMAGES = {"debian-12": ("Debian 12", "debian", "12"), "ubuntu-24.04": ("Ubuntu 24.04", "ubuntu", "24.04")}
 
-STATUS = {"unauthorized": 401, "forbidden": 403, "rate_limit_exceeded": 429, "resource_unavailable": 412,
+STATUS = {"server_not_stopped": 409, "unauthorized": 401, "forbidden": 403, "rate_limit_exceeded": 429, "resource_unavailable": 412,
           "placement_error": 412, "resource_limit_exceeded": 403, "invalid_input": 400, "uniqueness_error": 409,
           "not_found": 404}
 
@@ -103,6 +104,8 @@ class Machine:
     ipv4: str | None = None
     started: float = field(default_factory=time.monotonic)
     stuck: bool = False
+    config: dict = field(default_factory=dict)
+    """The cloud-config it was created with: a rebuild runs it again, as Hetzner's does."""
 
 
 class HetznerApi:
@@ -170,6 +173,9 @@ class HetznerApi:
         app.router.add_delete("/v1/servers/{id}", self._delete)
         app.router.add_post("/v1/servers/{id}/actions/change_type", self._change_type)
         app.router.add_get("/v1/actions/{id}", self._get_action)
+        app.router.add_post("/v1/servers/{id}/actions/poweroff", self._poweroff)
+        app.router.add_post("/v1/servers/{id}/actions/poweron", self._poweron)
+        app.router.add_post("/v1/servers/{id}/actions/rebuild", self._rebuild)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -304,7 +310,7 @@ class HetznerApi:
             raise ApiError("resource_limit_exceeded", "server limit exceeded")
         config = _cloud_config(body.get("user_data") or "")
         machine = Machine(next(self._ids), name, type_, location, image, dict(body.get("labels") or {}), _now(),
-                          stuck=self.never_boots)
+                          stuck=self.never_boots, config=config)
         self.machines[machine.id] = machine
         await asyncio.to_thread(self._boot, machine, config)
         action = self._new_action("create_server", machine)
@@ -313,7 +319,7 @@ class HetznerApi:
         return web.json_response({"server": self._server(machine), "action": action, "next_actions": [],
                                   "root_password": None}, status=201)
 
-    def _boot(self, machine: Machine, config: dict) -> None:
+    def _boot(self, machine: Machine, config: dict, ipv4: str | None = None) -> None:
         """The container behind the machine, with what its cloud-init would have written."""
         keys = "\n".join(config.get("ssh_authorized_keys") or [])
         files = {}
@@ -321,7 +327,7 @@ class HetznerApi:
         if host.get("ed25519_private"):
             files["/etc/ssh/ssh_host_ed25519_key"] = (host["ed25519_private"].encode(), 0o600)
             files["/etc/ssh/ssh_host_ed25519_key.pub"] = (host["ed25519_public"].encode() + b"\n", 0o644)
-        container = self.servers.start_container(keys, files)
+        container = self.servers.start_container(keys, files, ipv4)
         container.reload()
         machine.container_id = container.id
         machine.ipv4 = container.attrs["NetworkSettings"]["Networks"][NETWORK]["IPAddress"]
@@ -355,8 +361,39 @@ class HetznerApi:
         body = await request.json()
         if body.get("server_type") not in SERVER_TYPES:
             raise ApiError("invalid_input", "invalid input in field 'server_type'")
+        if machine.status != "off":  # the reference: the server must be powered off first
+            raise ApiError("server_not_stopped", "server must be stopped before changing its type")
         machine.server_type = body["server_type"]
         return web.json_response({"action": self._new_action("change_server_type", machine, "success")}, status=201)
+
+    async def _poweroff(self, request: web.Request) -> web.Response:
+        """Off as far as the API says (status off); the container keeps its address."""
+        machine = self._find(request)
+        machine.status = "off"
+        return web.json_response({"action": self._new_action("stop_server", machine, "success")}, status=201)
+
+    async def _poweron(self, request: web.Request) -> web.Response:
+        machine = self._find(request)
+        machine.status, machine.started = "starting", time.monotonic() - self.latencies.install
+        return web.json_response({"action": self._new_action("start_server", machine)}, status=201)
+
+    async def _rebuild(self, request: web.Request) -> web.Response:
+        """A fresh container from the same cloud-config (same keys), in place of the old one."""
+        machine = self._find(request)
+        body = await request.json()
+        image = body.get("image")
+        if body.get("user_data"):  # new keys for the new installation
+            machine.config = _cloud_config(body["user_data"])
+        if image not in IMAGES:
+            raise ApiError("invalid_input", "invalid input in field 'image'")
+        old = machine.container_id
+        if old:
+            await asyncio.to_thread(self.servers.remove_container, old)
+        machine.image, machine.status = image, "rebuilding"
+        await asyncio.to_thread(self._boot, machine, machine.config, machine.ipv4)
+        machine.status = "initializing"
+        return web.json_response({"action": self._new_action("rebuild_server", machine), "root_password": None},
+                                 status=201)
 
     async def _get_action(self, request: web.Request) -> web.Response:
         action = self.actions.get(int(request.match_info["id"]))

@@ -283,10 +283,11 @@ class FreshServers:
     def _start(self, key: asyncssh.SSHKey, files: dict[str, tuple[bytes, int]] | None = None):
         return self.start_container(key.export_public_key().decode().strip(), files)
 
-    def start_container(self, authorized_keys: str, files: dict[str, tuple[bytes, int]] | None = None):
+    def start_container(self, authorized_keys: str, files: dict[str, tuple[bytes, int]] | None = None,
+                        ipv4: str | None = None):
         """Start one server container with root's authorized_keys and `files` ({path: (content,
         mode)}) written before sshd first starts (a provider's cloud-init does that on a real
-        machine). The caller waits for its sshd with `wait_for_sshd`; `close` removes it."""
+        machine), at address `ipv4` when given. The caller waits for its sshd with `wait_for_sshd`; `close` removes it."""
         self._count += 1
         name = f"hydron-test-{self.run_id}-{self._count}"
         container = self.client.containers.create(
@@ -309,6 +310,10 @@ class FreshServers:
             network=NETWORK,
         )
         self._containers[container.id] = container
+        if ipv4 is not None:  # a machine reinstalled in place keeps its address
+            network = self.client.networks.get(NETWORK)
+            network.disconnect(container)
+            network.connect(container, ipv4_address=ipv4)
         if files:
             container.put_archive("/", _tar(files))
         container.start()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -12,9 +12,11 @@ from hydron.api.base import (
     AGE_COLUMN,
     MAP_BY_NAME,
     ApiModel,
+    DeletionPolicy,
     Domain,
     EnvVar,
     LocalObjectReference,
+    SecretKeyReference,
     StatusBase,
     cel,
     ready_columns,
@@ -110,6 +112,25 @@ class ServiceOverride(ApiModel):
     disabled: bool = Field(default=False, description="Do not deploy this service.")
 
 
+class ProviderAccount(ApiModel):
+    """A provider account the approved plan's server is ordered with: Hydron then writes
+    the Server itself (named after the Application, owned by it)."""
+
+    provider: Literal["hetzner", "ovh"] = Field(
+        description="Which provider the account is at (the plan's offer must be from it).")
+    account_secret_ref: SecretKeyReference = Field(description="Secret key holding the provider's API token.")
+    ssh_key_secret_ref: SecretKeyReference = Field(
+        description="Secret key holding the SSH private key Hydron logs in with (its public half goes to the machine).",
+    )
+    image: str = Field(default="debian-12", pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$",
+                       description="Operating system image to install, e.g. debian-12.")
+    deletion_policy: DeletionPolicy = Field(
+        default="Orphan",
+        description="The Server's deletionPolicy, which deleting the Application follows: Delete deletes the machine "
+                    "at the provider, Orphan leaves it running (and billed).",
+    )
+
+
 class PlanningPolicy(ApiModel):
     """How the InfraPlan is made and approved."""
 
@@ -122,6 +143,12 @@ class PlanningPolicy(ApiModel):
     location: str | None = Field(default=None, description="Preferred location, e.g. fsn1, Frankfurt, EU.")
     server_ref: LocalObjectReference | None = Field(
         default=None, description="Use this existing Server instead of recommending a new one."
+    )
+    provider_account: ProviderAccount | None = Field(
+        default=None,
+        description="Order the approved plan's server with this account (within monthlyBudget): Hydron creates the "
+                    "Server from the plan's offer, location, firewall and SSH settings. Edits a person makes on that "
+                    "Server's fields win over the plan, and are listed in the plan's findings.",
     )
 
 
@@ -191,6 +218,23 @@ class ApplicationStatus(StatusBase):
         default=None, description="The Deployment that runs this app."
     )
     url: str | None = Field(default=None, description="Where the app answers, once it does (over HTTPS).")
+    server: PlanServerStatus | None = Field(
+        default=None, description="The Server ordered from the plan, when spec.planning.providerAccount is set.",
+    )
+
+
+class PlanServerStatus(ApiModel):
+    """The Server Hydron wrote from the approved plan (spec.planning.providerAccount)."""
+
+    name: str | None = Field(default=None, description="The Server's name.")
+    applied: list[str] = Field(
+        default_factory=list, max_length=32,
+        description="field=digest of each Server field as Hydron last wrote it from the plan; a field that no longer "
+                    "matches was edited by a person and is left as the person wrote it.",
+    )
+    overrides: list[str] = Field(
+        default_factory=list, max_length=32, description="Server fields a person set that differ from the plan.",
+    )
 
 
 class Application(ApiModel):

@@ -23,7 +23,7 @@ from hydron.api.base import (
     validations,
 )
 from hydron.api.checks import EMAIL, HOST, HOST_KEY, HTTP_URL, IMAGE, USER
-from hydron.api.infraplan import FirewallRule
+from hydron.api.infraplan import FirewallRule, SshHardening
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,8 @@ class MachineOrder(ApiModel):
     offer: str = Field(
         pattern=OFFER_NAME, description="The provider's name for the machine type, e.g. cx33 (Hetzner Cloud).",
     )
-    location: str = Field(pattern=OFFER_NAME, description="The provider's location, e.g. fsn1, nbg1, hel1.")
+    location: str = Field(pattern=OFFER_NAME, description="The provider's location, e.g. fsn1, nbg1, hel1 (Hetzner); "
+                                                          "a datacenter or its prefix, e.g. gra, rbx8 (OVHcloud).")
     image: str = Field(default="debian-12", pattern=OFFER_NAME, description="Operating system image, e.g. debian-12.")
 
 
@@ -111,6 +112,8 @@ class ServerSpec(ApiModel):
         cel("self.provider != 'byo' || has(self.address)", "a byo server needs an address"),
         cel("self.provider == 'byo' || has(self.order)", "a server ordered from a provider needs spec.order"),
         cel("self.provider != 'byo' || !has(self.order)", "spec.order is only for a provider other than byo"),
+        cel("self.provider != 'byo' || !has(self.reinstall)",
+            "spec.reinstall needs a provider: Hydron cannot reinstall a byo server"),
     ))
 
     address: HOST.type(IMMUTABLE) | None = Field(
@@ -137,13 +140,21 @@ class ServerSpec(ApiModel):
             "recorded in status and pinned from then on. A changed key stops all work."
         ),
     )
-    provider: Literal["byo", "hetzner"] = Field(
+    provider: Literal["byo", "hetzner", "ovh"] = Field(
         default="byo",
         description="byo: a server you already have (give `address`). hetzner: Hydron orders it from Hetzner Cloud "
-                    "as `order` says.",
+                    "as `order` says. ovh: Hydron takes a dedicated server of the offer (commercial range, e.g. "
+                    "ks-le-b) already delivered to the OVHcloud account and installs it (the account Secret holds "
+                    "APPLICATION_KEY:APPLICATION_SECRET:CONSUMER_KEY; the image is an OS template, e.g. debian12_64).",
     )
     order: MachineOrder | None = Field(
         default=None, description="The machine to order, when `provider` is not byo: account, offer, location, image.",
+    )
+    reinstall: str | None = Field(
+        default=None, max_length=63,
+        description="Set to a new value (e.g. the date) to reinstall the operating system through the provider's API "
+                    "once: the disk is erased, a new host key is pinned, and the server is provisioned again. "
+                    "Only for a server Hydron ordered.",
     )
     management: Literal["Full", "ObserveOnly"] = Field(
         default="Full",
@@ -151,8 +162,11 @@ class ServerSpec(ApiModel):
     )
     deletion_policy: DeletionPolicy = Field(
         default="Orphan",
-        description="What deleting this resource does to the machine: Orphan leaves it as it is; Delete removes what "
-                    "Hydron installed for apps, and deletes a machine Hydron ordered (through the provider's API).",
+        description="What deleting this resource does to the machine. Orphan leaves it as it is. Delete deletes a "
+                    "machine Hydron ordered through the provider's API (its disk goes with it; an OVHcloud dedicated "
+                    "server is asked to terminate, which the account owner confirms by e-mail). On a byo server "
+                    "Delete does the same as Orphan: nothing on the machine is removed (Docker, the proxy, the "
+                    "firewall table and the sshd drop-in stay); apps go with their Deployments' own deletionPolicy.",
     )
     firewall: list[FirewallRule] = Field(
         default_factory=list,
@@ -161,6 +175,12 @@ class ServerSpec(ApiModel):
             "Inbound openings beyond SSH and the proxy's 80/443. Also the only container ports "
             "published with `docker run -p` that are reachable from outside."
         ),
+    )
+    ssh: SshHardening | None = Field(
+        default=None,
+        description="sshd settings to enforce (a drop-in, checked with a new login before it stays). Unset: key-only "
+                    "logins (no passwords, no keyboard-interactive, root by key only). A Server made from a plan "
+                    "gets the plan's security.ssh here.",
     )
     base_images: list[IMAGE.type()] = Field(
         default_factory=list,
@@ -215,6 +235,8 @@ class ServerSpec(ApiModel):
             raise ValueError("a server ordered from a provider needs spec.order")
         if self.provider == "byo" and self.order is not None:
             raise ValueError("spec.order is only for a provider other than byo")
+        if self.provider == "byo" and self.reinstall is not None:
+            raise ValueError("spec.reinstall needs a provider: Hydron cannot reinstall a byo server")
         return self
 
 
@@ -277,6 +299,7 @@ class MachineStatus(ApiModel):
     ipv6: str | None = Field(default=None, description="Public IPv6 address (or network).")
     state: str | None = Field(default=None, description="Last state the provider reported, e.g. running.")
     ordered_at: datetime | None = Field(default=None, description="When the provider accepted the order.")
+    reinstalled: str | None = Field(default=None, description="The spec.reinstall value last acted on.")
 
 
 class ServerStatus(StatusBase):

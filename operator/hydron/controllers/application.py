@@ -14,6 +14,7 @@ branch when its poll interval is due), so the level-based timer costs one cheap
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,16 +23,18 @@ from pathlib import Path
 
 from hydron.analysis import Analysis, analyze
 from hydron.analysis.models import Port, Service, ServiceRole
-from hydron.api.application import Application, ApplicationStatus, GitSource, SourceStatus
+from hydron.api.application import Application, ApplicationStatus, GitSource, PlanningPolicy, PlanServerStatus, SourceStatus
 from hydron.api.base import LocalObjectReference
 from hydron.api.conditions import ANALYZED, DEPLOYED, PLANNED, SOURCE_READY, now, set_condition
 from hydron.api.deployment import Deployment
 from hydron.api.dns import DnsSettings
 from hydron.api.infraplan import InfraPlan, InfraPlanSpec, InfraPlanStatus
+from hydron.api.server import Server
 from hydron.controllers.common import ApplyChild, Outcome, Retry, conclude
 from hydron.source import artifacts
 from hydron.source import FetchedSource, FetchLimits, GitCredentials, SourceError, fetch_source, is_commit_ref, resolve_ref
 from hydron.source.models import GitSource as FetchSpec
+from hydron.planning import plan_server
 from hydron.planning.handoff import deployment_spec
 from hydron.templates import UnknownTemplate, expand_template
 
@@ -50,6 +53,8 @@ ReadSecretData = Callable[[str], Awaitable[dict[str, str]]]
 """read_secret_data(secret_name) -> the Secret's decoded data, in the app's namespace."""
 GetPlan = Callable[[str], Awaitable[InfraPlan | None]]
 GetDeployment = Callable[[str], Awaitable[Deployment | None]]
+GetBody = Callable[[str], Awaitable[dict | None]]
+"""get_server_body(name): the Server object as stored (metadata and spec), or None."""
 
 
 def checkout_dir(workdir: Path, namespace: str, app: str) -> Path:
@@ -68,6 +73,7 @@ class ApplicationDeps:
     read_secret_data: ReadSecretData
     get_plan: GetPlan | None = None
     get_deployment: GetDeployment | None = None
+    get_server_body: GetBody | None = None
     fetch_limits: FetchLimits = FetchLimits()
     refresh: str | None = None
     """The Application's refresh request (annotation): a new value means look now."""
@@ -93,11 +99,11 @@ async def reconcile(app: Application, generation: int | None, deps: ApplicationD
         status = _template_source(source.template.name, status, generation)
     if deps.get_plan is not None and _is_true(status, ANALYZED):
         plan = await deps.get_plan(deps.name)
-        effects.append(plan_child(deps.name, inputs_key(status, generation)))
         status = _planned(status, generation, deps.name, plan)
+        children: list[ApplyChild] = []
         if plan is not None and deps.get_deployment is not None and _is_true(status, PLANNED):
-            status, child = await _deploy(status, generation, plan, deps, app.spec.dns)
-            effects += child
+            status, children = await _deploy(status, generation, plan, app.spec.planning, deps, app.spec.dns)
+        effects += [plan_child(deps.name, inputs_key(status, generation)), *children]
     return Outcome(conclude(status, generation, CONDITIONS), effects=effects)
 
 
@@ -125,7 +131,10 @@ def inputs_key(status: ApplicationStatus, generation: int | None) -> str:
     """Changes whenever the plan's inputs may have: a new commit analysed, a new spec."""
     source = status.source or SourceStatus()
     pinned = source.analyzed_commit or source.image or source.template or "none"
-    return f"{pinned}/{generation}"
+    key = f"{pinned}/{generation}"
+    if status.server is not None and status.server.overrides:  # the plan lists a person's edits on its Server
+        key += "/" + hashlib.sha256("\n".join(status.server.overrides).encode()).hexdigest()[:12]
+    return key
 
 
 def _planned(status: ApplicationStatus, generation: int | None, name: str, plan: InfraPlan | None) -> ApplicationStatus:
@@ -138,12 +147,20 @@ def _planned(status: ApplicationStatus, generation: int | None, name: str, plan:
 # --- deploy ------------------------------------------------------------------------
 
 
-async def _deploy(status: ApplicationStatus, generation: int | None, plan: InfraPlan,
+async def _deploy(status: ApplicationStatus, generation: int | None, plan: InfraPlan, planning: PlanningPolicy,
                   deps: ApplicationDeps, dns: DnsSettings | None = None) -> tuple[ApplicationStatus, list[ApplyChild]]:
-    """Hand the approved plan (and the source archive, and spec.dns) to a Deployment and
-    mirror how it goes in Deployed."""
+    """Hand the approved plan (and the source archive, and spec.dns) to a Deployment and mirror how it goes
+    in Deployed; with a provider account and no Server named, the Server is written from the plan first."""
     revision = status.source.commit if status.source else None
     spec = deployment_spec(plan.spec, deps.name, revision)
+    children: list[ApplyChild] = []
+    if spec is None and planning.provider_account is not None:
+        status, server = await _plan_server(status, generation, plan.spec, planning, deps)
+        if server is None:
+            return status, []
+        children.append(server)
+        named = plan.spec.server.model_copy(update={"server_ref": LocalObjectReference(name=server.name)})
+        spec = deployment_spec(plan.spec.model_copy(update={"server": named}), deps.name, revision)
     if spec is not None and dns is not None:
         spec = spec.model_copy(update={"dns": dns})
     if spec is None:
@@ -159,7 +176,33 @@ async def _deploy(status: ApplicationStatus, generation: int | None, plan: Infra
     status = status.model_copy(update={
         "conditions": conditions, "url": url, "deployment_ref": LocalObjectReference(name=deps.name),
     })
-    return status, [deployment_child(deps.name, spec.to_api())]
+    return status, [*children, deployment_child(deps.name, spec.to_api())]
+
+
+async def _plan_server(status: ApplicationStatus, generation: int | None, plan: InfraPlanSpec,
+                       planning: PlanningPolicy, deps: ApplicationDeps) -> tuple[ApplicationStatus, ApplyChild | None]:
+    """The Server (named after the app, owned by it) that orders the plan's offer with the
+    account; None, with Deployed saying why, when it may not be written."""
+    name = deps.name
+    body = await deps.get_server_body(name) if deps.get_server_body is not None else None
+    if body is not None and not plan_server.owned_by(body, name):
+        message = (f"A Server named {name} exists and was not made by this Application; set "
+                   f"spec.planning.serverRef to use it, or delete it to have Hydron order one.")
+        return with_deployed(status, "False", "ServerNameTaken", message, generation), None
+    recorded = status.server.applied if status.server is not None and status.server.name == name else []
+    result = plan_server.server_from_plan(planning, plan, (body or {}).get("spec"), recorded)
+    if isinstance(result, plan_server.Refusal):
+        return with_deployed(status, "False", result.reason, result.message, generation), None
+    status = status.model_copy(update={
+        "server": PlanServerStatus(name=name, applied=result.applied, overrides=result.overrides)})
+    child = ApplyChild(Server.kind, Server.plural, name, result.spec, labels={APPLICATION_LABEL: name}, keep=("address",))
+    return status, child
+
+
+def with_deployed(status: ApplicationStatus, value: str, reason: str, message: str,
+                  generation: int | None) -> ApplicationStatus:
+    conditions = set_condition(status.conditions, DEPLOYED, value, reason, message, generation)  # type: ignore[arg-type]
+    return status.model_copy(update={"conditions": conditions})
 
 
 async def _hand_over(source: SourceStatus, deps: ApplicationDeps) -> None:
@@ -178,8 +221,8 @@ def awaiting_server_message(plan: InfraPlanSpec) -> str:
     server = plan.server
     offer = " ".join(p for p in (server.provider, server.offer) if p) or "a server"
     price = f" (EUR {server.monthly_price:g}/month)" if server.monthly_price is not None else ""
-    return (f"The plan recommends {offer}{price}. Order it, create a Server for it, and set "
-            "spec.planning.serverRef on the Application.")
+    return (f"The plan recommends {offer}{price}. Set spec.planning.providerAccount to have Hydron order it, or "
+            "order it yourself, create a Server for it, and set spec.planning.serverRef on the Application.")
 
 
 def deployed_condition(name: str, deployment: Deployment | None) -> tuple[str, str, str, str | None]:

@@ -205,6 +205,7 @@ async def reconcile(plan: InfraPlan, generation: int | None, deps: PlanDeps) -> 
         waiting = await reconcile_plan(plan, generation, None, deps.assistant)
         return Outcome(waiting.status, retry=Retry("waiting for the Application's analysis", ANALYSIS_WAIT_SECONDS))
     outcome = await reconcile_plan(plan, generation, context, deps.assistant)
+    outcome.status = with_server_overrides(outcome.status, application)
     effects: list = []
     if outcome.spec is not None:
         effects.append(PatchSpec(planner_owned_fields(outcome.spec)))
@@ -214,3 +215,15 @@ async def reconcile(plan: InfraPlan, generation: int | None, deps: PlanDeps) -> 
     if outcome.retry_after_seconds:
         retry = Retry("the LLM step failed; the plan uses rules only until a retry succeeds", outcome.retry_after_seconds)
     return Outcome(outcome.status, effects=effects, retry=retry)
+
+
+def with_server_overrides(status: InfraPlanStatus, application: Application | None) -> InfraPlanStatus:
+    """A person's edits on the Server Hydron ordered from this plan, as findings: the
+    Server keeps them, so the reviewer sees where it runs otherwise than planned."""
+    server = application.status.server if application is not None and application.status is not None else None
+    if server is None or not server.overrides:
+        return status
+    findings = [Finding(severity="Warning", source="Validation", field=f"server ({server.name})",
+                        message=f"Server {server.name} was edited by a person and keeps its value for {override}.")
+                for override in server.overrides]
+    return status.model_copy(update={"findings": _sorted([*status.findings, *findings])})

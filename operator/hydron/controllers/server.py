@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from hydron.api.conditions import ORDERED, PROVISIONED, REACHABLE, now, set_condition
 from hydron.api.server import ResourceUsage, Server, ServerSpec, ServerStatus
 from hydron.controllers.common import Emit, Event, LiveStatus, Outcome, PatchSpec, Retry, conclude, emit, with_condition
-from hydron.providers import Provider, connect, ordering
+from hydron.providers import Provider, ProviderError, connect, lifecycle, ordering
 from hydron.providers.ordering import OrderSettings, Owner
 from hydron.provisioning import engine, progress, steps
 from hydron.provisioning.facts import HostFacts, parse_docker_version, parse_facts
@@ -136,8 +136,8 @@ async def usage(server: Server, deps: ServerDeps) -> ResourceUsage:
 
 
 async def forget(server: Server, pool: ConnectionPool) -> None:
-    """Close the server's connections (the resource is being deleted). The machine is
-    left as it is: deletionPolicy Delete concerns the apps, which deployments remove."""
+    """Close the server's connections (the resource is being deleted). Nothing on the
+    machine is removed, whatever the policy: apps go with their Deployments."""
     await pool.forget(target_of(server.spec))
 
 
@@ -158,7 +158,8 @@ async def release(server: Server, deps: ServerDeps) -> str:
         ids = [found.id] if found is not None else []
     for id_ in ids:
         await provider.delete(id_)
-    return f"Deleted machine {', '.join(ids)} at {spec.provider}." if ids else "No machine was ordered; nothing to delete."
+    done = getattr(provider, "released", "Deleted machine")
+    return f"{done} {', '.join(ids)} at {spec.provider}." if ids else "No machine was ordered; nothing to delete."
 
 
 # --- ordering --------------------------------------------------------------------
@@ -208,11 +209,56 @@ async def _order(server: Server, generation: int | None, deps: ServerDeps) -> Se
             status = with_condition(status, ORDERED, "False", error.reason, error.message, generation)
             retry = Retry(error.message, getattr(error, "delay", 30.0)) if error.retryable else None
             return _not_ordered(status, generation, retry)
+    changed = await _change_machine(server, status, generation, deps)
+    if isinstance(changed, Outcome):
+        return changed
+    status = changed
     machine = status.machine
     message = f"{spec.provider} {machine.offer} in {machine.location}, id {machine.id}, at {machine.ipv4 or machine.ipv6}."
     status = with_condition(status, ORDERED, "True", "MachineRunning", message, generation)
     address = spec.address or machine.ipv4 or machine.ipv6
     return server.model_copy(update={"spec": spec.model_copy(update={"address": address}), "status": status})
+
+
+async def _change_machine(server: Server, status: ServerStatus, generation: int | None,
+                          deps: ServerDeps) -> ServerStatus | Outcome:
+    """A handed-over machine made to match the spec again: reinstalled once per new
+    spec.reinstall value, or resized in place when spec.order.offer changed. What is
+    being done (and the stop a resize needs) is in the Ordered condition meanwhile."""
+    spec, machine = server.spec, status.machine
+    reinstall = spec.reinstall is not None and spec.reinstall != machine.reinstalled
+    resize = spec.order.offer != machine.offer
+    if not (reinstall or resize):
+        return status
+    reason = "Reinstalling" if reinstall else "Resizing"
+    current = status
+
+    async def say(message: str) -> None:
+        nonlocal current
+        current = with_condition(current, ORDERED, "Unknown", reason, message, generation)
+        await emit(deps.emit, Event("Normal", reason, message))
+        await emit(deps.emit, LiveStatus(current))
+
+    ref = spec.order.account_secret_ref
+    try:
+        provider = deps.providers(spec.provider, await keys.read(deps.read_secret, ref.name, ref.key))
+        if reinstall:
+            login = await keys.client_key(deps.read_secret, spec.ssh_key_secret_ref.name, spec.ssh_key_secret_ref.key)
+            machine, host_key = await lifecycle.reinstall(provider, machine, spec.order.image,
+                                                          login.export_public_key("openssh").decode().strip(), say,
+                                                          deps.ordering.boot_timeout)
+            await deps.pool.forget(target_of(spec))  # the old installation's connection
+            kept = [s for s in status.steps if s.name in ordering.STEPS]
+            return status.model_copy(update={
+                "machine": machine.model_copy(update={"reinstalled": spec.reinstall}), "steps": kept, "facts": None,
+                "host_key": host_key, "host_key_fingerprint": hostkeys.fingerprint(host_key)})
+        machine = await lifecycle.resize(provider, machine, spec.order.offer, say, deps.ordering.boot_timeout)
+        await emit(deps.emit, Event("Normal", "Resized", f"Machine {machine.id} is now {machine.offer}."))
+        return status.model_copy(update={"machine": machine})
+    except (ProviderError, RemoteError) as error:
+        await emit(deps.emit, Event("Warning", error.reason, error.message))
+        failed = with_condition(current, ORDERED, "False", error.reason, f"{reason}: {error.message}", generation)
+        return _not_ordered(failed, generation, Retry(error.message, getattr(error, "delay", 30.0)) if error.retryable else None)
 
 
 def _not_ordered(status: ServerStatus, generation: int | None, retry: Retry | None) -> Outcome:

@@ -64,7 +64,19 @@ class Provider(Protocol):
         """Delete the machine; a machine already gone is not an error."""
 
     async def resize(self, id: str, offer: str) -> None:
-        """Change the machine's type (the provider may need it stopped first)."""
+        """Change the machine's type; it must be off (`stop`) where `resize_needs_stop`."""
+
+    async def stop(self, id: str) -> None:
+        """Power the machine off and wait until it is off."""
+
+    async def start(self, id: str) -> None:
+        """Power the machine on (wait_running tells when it runs)."""
+
+    async def rebuild(self, id: str, image: str, ssh_public_key: str, host_key_private: str) -> None:
+        """Install the operating system again from `image`, with this login key and host key."""
+
+    resize_needs_stop: bool
+    """The provider changes a machine's type only while it is off."""
 
 
 class ProviderError(Exception):

@@ -151,10 +151,25 @@ class HetznerCloud:
         except Exception as error:
             raise translate(error, "delete the server") from None
 
+    resize_needs_stop = True
+    """Hetzner changes a server's type only while it is off (the change_type reference)."""
+
     async def resize(self, id: str, offer: str) -> None:
         action = await self._call("change the server type", self.client.servers.change_type, Server(id=int(id)),
                                   ServerType(name=offer), upgrade_disk=False)
         await self._call("change the server type", action.wait_until_finished)
+
+    async def stop(self, id: str) -> None:
+        action = await self._call("power the server off", self.client.servers.power_off, Server(id=int(id)))
+        await self._call("power the server off", action.wait_until_finished)
+
+    async def start(self, id: str) -> None:
+        await self._call("power the server on", self.client.servers.power_on, Server(id=int(id)))
+
+    async def rebuild(self, id: str, image: str, ssh_public_key: str, host_key_private: str) -> None:
+        """The rebuild carries new cloud-init user data: the login key and the new host key."""
+        await self._call("rebuild the server", self.client.servers.rebuild, Server(id=int(id)), Image(name=image),
+                         user_data=cloudinit.user_data(ssh_public_key, host_key_private, _public_of(host_key_private)))
 
 
 def machine(server) -> Machine:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hydron.providers import cloudinit
-from hydron.providers.base import InvalidToken, UnknownOffer
+from hydron.providers.base import InvalidToken, ProviderError, UnknownOffer
 from hydron.providers.hetzner import HetznerCloud
 from hydron_testbed.hetzner_api import HetznerApi
 
@@ -22,7 +22,7 @@ def api(server_factory):
     api.stop()
 
 
-async def test_a_machine_is_found_by_its_label_resized_and_deleted(api):
+async def test_a_machine_is_found_by_its_label_resized_rebuilt_and_deleted(api):
     cloud = HetznerCloud(TOKEN, api.endpoint, poll_interval=0.2)
     private, _ = cloudinit.host_key()
     assert await cloud.find_by_label("hydron.dev/server-uid", "u-1") is None
@@ -33,8 +33,18 @@ async def test_a_machine_is_found_by_its_label_resized_and_deleted(api):
     running = await cloud.wait_running(made.id, timeout=120)
     assert running.state == "running"
 
+    with pytest.raises(ProviderError, match="stopped"):  # Hetzner changes the type of a server that is off only
+        await cloud.resize(made.id, "cx43")
+    await cloud.stop(made.id)
     await cloud.resize(made.id, "cx43")
-    assert (await cloud.get(made.id)).offer == "cx43"
+    await cloud.start(made.id)
+    assert (await cloud.wait_running(made.id, timeout=120)).offer == "cx43"
+
+    container, new_private = api.machines[int(made.id)].container_id, cloudinit.host_key()[0]
+    await cloud.rebuild(made.id, "debian-12", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMk4ZVtqHKOTj7Y0Qb3QFq1t0bOqCnq6zq2HBZ5GxkcE x",
+                        new_private)
+    rebuilt = await cloud.wait_running(made.id, timeout=120)
+    assert rebuilt.ipv4 == made.ipv4 and api.machines[int(made.id)].container_id != container
 
     await cloud.delete(made.id)
     await cloud.delete(made.id)  # already gone: not an error

@@ -101,6 +101,50 @@ async def test_reconciling_an_ordered_server_again_orders_nothing(provisioned):
     assert [s.state for s in again.status.steps[:4]] == ["Succeeded"] * 4
 
 
+async def test_a_bigger_offer_resizes_the_machine_in_place_with_the_stop_said_in_status(provisioned):
+    api = provisioned.api
+    (machine,) = api.machines.values()
+    container = machine.container_id
+    bigger = provisioned.server.model_copy(update={"spec": provisioned.server.spec.model_copy(update={
+        "order": provisioned.server.spec.order.model_copy(update={"offer": "cx43"})})})
+    recorder = Recorder()
+    resized = await reconcile(bigger, 3, provisioned.account.deps(provisioned.runtime, recorder))
+    assert condition(resized, "Ready").status == "True", resized.status.conditions
+    assert resized.status.machine.offer == "cx43" and machine.server_type == "cx43"
+    assert list(api.machines) == [machine.id] and machine.container_id == container  # the same machine, not a move
+    calls = [path.rsplit("/", 1)[-1] for method, path in api.requests if method == "POST" and "/actions/" in path]
+    assert calls[-3:] == ["poweroff", "change_type", "poweron"]
+    said = [message for _, reason, message in recorder.events if reason == "Resizing"]
+    assert said and "off" in said[0] and "down until it runs again" in said[0]
+    provisioned.server = handed_back(bigger, resized)
+
+
+async def test_a_reinstall_request_installs_the_os_again_pins_a_new_host_key_and_provisions_again(provisioned):
+    api = provisioned.api
+    (machine,) = api.machines.values()
+    old_container, old_key, address = machine.container_id, provisioned.server.status.host_key, machine.ipv4
+    asked = provisioned.server.model_copy(update={"spec": provisioned.server.spec.model_copy(update={"reinstall": "1"})})
+    recorder = Recorder()
+    # Only the facts step after the reinstall (the full provisioning was proved above): the
+    # progress table starts afresh, so every step runs again on the new installation.
+    quick = provisioned.account.deps(provisioned.runtime, recorder, steps=())
+    again = await reconcile(asked, 4, quick)
+    assert condition(again, "Reachable").status == "True", again.status.conditions
+    assert ("POST", f"/v1/servers/{machine.id}/actions/rebuild") in api.requests
+    assert machine.container_id != old_container, (again.status.conditions, recorder.events)  # a fresh disk
+    assert machine.ipv4 == address  # the same address
+    assert again.status.host_key != old_key and again.status.host_key == machine_host_key(api, machine.id)
+    assert "HostKeyRecorded" not in recorder.reasons()  # pinned before the first connection, not trusted on use
+    assert again.status.machine.reinstalled == "1"
+    rows = {s.name: s.state for s in again.status.steps}
+    assert set(steps.NAMES) - {steps.FACTS} <= {n for n, state in rows.items() if state == "Pending"}, rows
+    assert again.status.facts.os == "debian"  # read again from the new installation
+    provisioned.server = handed_back(asked, again)
+    before = len(api.requests)
+    await reconcile(provisioned.server, 5, provisioned.account.deps(provisioned.runtime, Recorder(), steps=()))
+    assert not any(path.endswith("/rebuild") for _, path in api.requests[before:])  # once per value
+
+
 async def test_deletion_policy_delete_deletes_the_machine_through_the_api(provisioned):
     api = provisioned.api
     (machine,) = api.machines.values()

@@ -12,7 +12,7 @@ from dataclasses import replace
 import asyncssh
 import pytest
 
-from hydron.api.infraplan import FirewallRule
+from hydron.api.infraplan import FirewallRule, SshHardening
 from hydron.api.server import Server
 from hydron.controllers.common import parse
 from hydron.controllers.server import ServerDeps, repair, usage
@@ -263,3 +263,17 @@ async def test_a_stored_firewall_rule_that_is_no_range_is_named_and_stops_no_oth
     assert step(result, "ssh-hardening").changed and host.sh(f"cat {DROP_IN}")
     table = host.sh("nft list table inet hydron")
     assert f"tcp dport {OPEN_PORT} accept" in table and "5432" not in table and "5433" not in table
+
+
+async def test_the_servers_sshd_settings_from_the_plan_are_enforced_by_sshd(provisioned):
+    """spec.ssh (a plan's security.ssh, on a Server made from the plan) becomes sshd's
+    effective configuration, checked with a new login before it stays."""
+    host = provisioned.host
+    planned = provisioned.server.spec.model_copy(update={"ssh": SshHardening(max_auth_tries=2, x11_forwarding=False)})
+    server = provisioned.server.model_copy(update={"spec": planned})
+    result = await run_reconcile(host, server, provisioned.runtime, Events())
+    assert step(result, "ssh-hardening").changed and condition(result, "Ready").status == "True", result.status.conditions
+    effective = host.sh("sshd -T")
+    assert "maxauthtries 2" in effective and "x11forwarding no" in effective and "passwordauthentication no" in effective
+    again = await run_reconcile(host, with_status(server, result), provisioned.runtime, Events())
+    assert not step(again, "ssh-hardening").changed

@@ -13,6 +13,7 @@ the drop-in and that check (pending marker) redoes the check first.
 
 from __future__ import annotations
 
+from hydron.api.infraplan import SshHardening as SshSettings
 from hydron.provisioning import daemons, poll
 from hydron.provisioning.failures import StepError
 from hydron.provisioning.step import Observation, Step, StepContext
@@ -34,14 +35,42 @@ EFFECTIVE_OK = {
 }
 
 
-def drop_in() -> str:
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def settings_for(ssh: SshSettings | None) -> dict[str, str]:
+    """The sshd keywords to write: the fixed key-only set, or the Server's spec.ssh
+    (the plan's security.ssh, for a server ordered from a plan) in full."""
+    if ssh is None:
+        return dict(SETTINGS)
+    return {
+        "PasswordAuthentication": _yes_no(ssh.password_authentication),
+        "KbdInteractiveAuthentication": _yes_no(ssh.kbd_interactive_authentication),
+        "PermitRootLogin": ssh.permit_root_login,
+        "X11Forwarding": _yes_no(ssh.x11_forwarding),
+        "AllowAgentForwarding": _yes_no(ssh.allow_agent_forwarding),
+        "MaxAuthTries": str(ssh.max_auth_tries),
+    }
+
+
+def expected_effective(settings: dict[str, str]) -> dict[str, set[str]]:
+    """What `sshd -T` must print for each written keyword."""
+    expected = {k.lower(): {v} for k, v in settings.items()}
+    if settings.get("PermitRootLogin") == "prohibit-password":
+        expected["permitrootlogin"] = {"prohibit-password", "without-password"}
+    return expected
+
+
+def drop_in(ssh: SshSettings | None = None) -> str:
     lines = ["# Managed by Hydron: key-only SSH logins. Sorted first so it wins over other drop-ins."]
-    lines += [f"{k} {v}" for k, v in SETTINGS.items()]
+    lines += [f"{k} {v}" for k, v in settings_for(ssh).items()]
     return "\n".join(lines) + "\n"
 
 
-def effective_mismatches(settings: dict[str, str]) -> list[str]:
-    return [f"{k} {settings.get(k, '(unset)')}" for k, ok in EFFECTIVE_OK.items() if settings.get(k) not in ok]
+def effective_mismatches(settings: dict[str, str], ssh: SshSettings | None = None) -> list[str]:
+    expected = EFFECTIVE_OK if ssh is None else expected_effective(settings_for(ssh))
+    return [f"{k} {settings.get(k, '(unset)')}" for k, ok in expected.items() if settings.get(k) not in ok]
 
 
 class SshHardening(Step):
@@ -49,17 +78,19 @@ class SshHardening(Step):
 
     async def observe(self, ctx: StepContext) -> Observation:
         current = await ctx.run.run(files.read(DROP_IN))
-        if current.exit_status == files.MISSING or current.stdout != drop_in():
+        if current.exit_status == files.MISSING or current.stdout != drop_in(ctx.spec.ssh):
             return Observation(False, f"{DROP_IN} is missing or differs")
-        mismatches = effective_mismatches(sshd.parse_effective(await ctx.run.output(sshd.effective_config())))
+        mismatches = effective_mismatches(sshd.parse_effective(await ctx.run.output(sshd.effective_config())), ctx.spec.ssh)
         if mismatches:
             return Observation(False, f"sshd's effective settings differ: {', '.join(mismatches)}")
-        return Observation(True, "Key-only logins: passwords and keyboard-interactive are off, root by key only.")
+        if ctx.spec.ssh is None:
+            return Observation(True, "Key-only logins: passwords and keyboard-interactive are off, root by key only.")
+        return Observation(True, "sshd as spec.ssh says: " + ", ".join(f"{k} {v}" for k, v in settings_for(ctx.spec.ssh).items()) + ".")
 
     async def change(self, ctx: StepContext, found: Observation) -> str:
-        await ctx.run.run(files.write(DROP_IN, drop_in().encode()))
+        await ctx.run.run(files.write(DROP_IN, drop_in(ctx.spec.ssh).encode()))
         await self._apply_or_roll_back(ctx)
-        return "Password logins turned off (drop-in validated, sshd reloaded, a new key login verified)."
+        return "sshd settings written (drop-in validated, sshd reloaded, a new key login verified)."
 
     async def verify(self, ctx: StepContext) -> Observation:
         found = await self.observe(ctx)
