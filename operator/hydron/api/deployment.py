@@ -37,6 +37,15 @@ class BuildSpec(ApiModel):
     )
 
 
+class ImagePull(ApiModel):
+    """Pull the image from its registry on the server and run it by digest."""
+
+    secret_ref: LocalObjectReference | None = Field(
+        default=None,
+        description="Secret of type kubernetes.io/dockerconfigjson with the login for the image's registry.",
+    )
+
+
 class ResourceLimits(ApiModel):
     """Limits applied to the container."""
 
@@ -56,6 +65,11 @@ class DeployService(ApiModel):
     name: NAME.type() = Field(description="Service name.")
     build: BuildSpec | None = Field(default=None, description="Build from source; exclusive with image.")
     image: IMAGE.type() | None = Field(default=None, description="Run this image as it is; exclusive with build.")
+    image_pull: ImagePull | None = Field(
+        default=None,
+        description="Pull `image` from its registry and pin its digest: the tag is looked up again only when "
+                    "spec.imageRefresh changes (or the server lacks it).",
+    )
     command: list[str] = Field(default_factory=list, description="Override the image's command.")
     port: int | None = Field(default=None, ge=1, le=65535, description="Port the service listens on.")
     env: list[EnvVar] = Field(max_length=256, default_factory=list, description="Environment; secrets via valueFrom.", json_schema_extra=MAP_BY_NAME)
@@ -82,6 +96,11 @@ class DeploymentSpec(ApiModel):
     deletion_policy: DeletionPolicy = Field(
         default="Delete",
         description="What deleting this resource does on the server: Delete stops and removes the containers; Orphan leaves them running.",
+    )
+    image_refresh: str | None = Field(
+        default=None, max_length=128,
+        description="A new value looks up the tag of each imagePull service again; a new digest behind it is "
+                    "rolled out. The Application copies its refresh.hydron.dev/requested annotation here.",
     )
     rollback_to: int | None = Field(
         default=None, ge=1,
@@ -162,6 +181,7 @@ class DeploymentStatus(StatusBase):
         default=None,
         description="The Server the services run on now; differs from spec.serverRef while the app moves.",
     )
+    image_refresh: str | None = Field(default=None, description="The spec.imageRefresh last acted on.")
 
 
 class Deployment(ApiModel):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from hydron.analysis import Analysis, analyze
 from hydron.analysis.models import Port, Service, ServiceRole
-from hydron.api.application import Application, ApplicationStatus, GitSource, SourceStatus
+from hydron.api.application import Application, ApplicationStatus, GitSource, ImageSource, SourceStatus
 from hydron.api.base import LocalObjectReference
 from hydron.api.conditions import ANALYZED, DEPLOYED, PLANNED, SOURCE_READY, now, set_condition
 from hydron.api.deployment import Deployment
@@ -31,7 +31,7 @@ from hydron.controllers.common import ApplyChild, Outcome, Retry, conclude
 from hydron.source import artifacts
 from hydron.source import FetchedSource, FetchLimits, GitCredentials, SourceError, fetch_source, is_commit_ref, resolve_ref
 from hydron.source.models import GitSource as FetchSpec
-from hydron.planning.handoff import deployment_spec
+from hydron.planning.handoff import deployment_spec, pulled_from_registry
 from hydron.templates import UnknownTemplate, expand_template
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ async def reconcile(app: Application, generation: int | None, deps: ApplicationD
         effects.append(plan_child(deps.name, inputs_key(status, generation)))
         status = _planned(status, generation, deps.name, plan)
         if plan is not None and deps.get_deployment is not None and _is_true(status, PLANNED):
-            status, child = await _deploy(status, generation, plan, deps)
+            status, child = await _deploy(status, generation, plan, deps, source.image)
             effects += child
     return Outcome(conclude(status, generation, CONDITIONS), effects=effects)
 
@@ -137,11 +137,14 @@ def _planned(status: ApplicationStatus, generation: int | None, name: str, plan:
 # --- deploy ------------------------------------------------------------------------
 
 
-async def _deploy(status: ApplicationStatus, generation: int | None, plan: InfraPlan,
-                  deps: ApplicationDeps) -> tuple[ApplicationStatus, list[ApplyChild]]:
-    """Hand the approved plan (and the source archive) to a Deployment and mirror how it goes in Deployed."""
+async def _deploy(status: ApplicationStatus, generation: int | None, plan: InfraPlan, deps: ApplicationDeps,
+                  image: ImageSource | None = None) -> tuple[ApplicationStatus, list[ApplyChild]]:
+    """Hand the approved plan (and the source archive) to a Deployment and mirror how it goes in Deployed.
+    An image source's image is pulled by the server and pinned; the refresh annotation looks its tag up again."""
     revision = status.source.commit if status.source else None
     spec = deployment_spec(plan.spec, deps.name, revision)
+    if spec is not None and image is not None:
+        spec = pulled_from_registry(spec, image, deps.refresh)
     if spec is None:
         conditions = set_condition(
             status.conditions, DEPLOYED, "Unknown", "AwaitingServer", awaiting_server_message(plan.spec), generation
