@@ -21,7 +21,15 @@ from hydron.api.base import (
     validations,
 )
 from hydron.api.checks import COMMIT, CONTAINER_PATH, IMAGE, NAME, RELATIVE_PATH
-from hydron.api.infraplan import HealthCheck
+from hydron.api.infraplan import BuildArg, HealthCheck
+
+
+class ImageExpectations(ApiModel):
+    """What the built image must hold besides its start command's program (always
+    checked), checked on the server before anything is rolled out."""
+
+    port: int | None = Field(default=None, ge=1, le=65535, description="A port the image must EXPOSE.")
+    non_root: bool = Field(default=False, description="The image's USER must not be root.")
 
 
 class BuildSpec(ApiModel):
@@ -34,6 +42,14 @@ class BuildSpec(ApiModel):
     origin: Literal["Repository", "Generated"] | None = Field(
         default=None, description="Where the Dockerfile comes from, as the plan says: Generated means "
         "`dockerfile` is its text, Repository a path. Unset: told apart by its content.",
+    )
+    args: list[BuildArg] = Field(
+        default_factory=list, max_length=64, description="Build arguments (compose's build.args).",
+        json_schema_extra=MAP_BY_NAME,
+    )
+    expect: ImageExpectations | None = Field(
+        default=None, description="What the plan says the image holds (Hydron's generated Dockerfiles: their "
+                                  "EXPOSE and non-root USER).",
     )
 
 

@@ -4,7 +4,8 @@ hydron.build.pull), or the image the spec names (delivered when the server lacks
 
 Build output goes to a file on the server (for `kubectl hydron logs --build`) and to
 `on_line` as it arrives. A build is skipped when the image for the same commit and
-Dockerfile is already there.
+Dockerfile is already there. Every image is checked against the plan before it is
+used (hydron.build.verify): a failure stops the pass before any rollout.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from hydron.build.buildlog import BuildLogWriter, build_log_path
 from hydron.build.context import ContextError, context_from_archive
 from hydron.build.image import build_image
 from hydron.build.pull import resolve
+from hydron.build.verify import verify_image
 from hydron.remote.images import ImageSource
 from hydron.remote.runner import CommandRunner
 
@@ -83,7 +85,9 @@ async def _build(client, run: CommandRunner, app: str, service: DeployService, r
         built = await build_image(
             client, app=app, service=service.name, revision=revision, context=build.context,
             dockerfile=build.dockerfile, make_context=make_context, on_line=each_line,
+            args={a.name: a.value for a in build.args},
         )
+        await verify_image(client, built.tag, service.command, build.expect)
     finally:
         await kept.close()
     if built.built and note is not None:

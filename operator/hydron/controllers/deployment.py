@@ -172,7 +172,8 @@ async def reconcile(deployment: Deployment, generation: int | None, deps: Deploy
         return done(built, Retry(error.message, 30.0))
     except (BuildFailed, ContextError) as error:
         message = str(getattr(error, "message", error))
-        return done(with_condition(status, BUILT, "False", "BuildFailed", message, generation))
+        reason = getattr(error, "reason", "BuildFailed")  # ImageCheckFailed names what the image lacks
+        return done(with_condition(status, BUILT, "False", reason, message, generation))
     except ProxyUnavailable as error:
         return done(available(status, "False", ProxyUnavailable.reason, str(error)), Retry(str(error), RETRY_SECONDS))
     except RemoteError as error:

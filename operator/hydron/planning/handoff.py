@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from hydron.api.application import ImageSource
 from hydron.api.base import LocalObjectReference
-from hydron.api.deployment import BuildSpec, DeploymentSpec, DeployService, ImagePull, ResourceLimits
+from hydron.api.deployment import (
+    BuildSpec,
+    DeploymentSpec,
+    DeployService,
+    ImageExpectations,
+    ImagePull,
+    ResourceLimits,
+)
 from hydron.api.infraplan import InfraPlanSpec, PlannedService
 
 RUN_ROLES = {"web", "worker", "static", "database", "cache", "broker"}
@@ -19,7 +26,10 @@ def deploy_service(planned: PlannedService) -> DeployService:
     """One planned service as the deploy stage runs it."""
     build = None
     if planned.image is None:
-        build = BuildSpec(context=planned.context or ".", dockerfile=planned.dockerfile, origin=planned.dockerfile_origin)
+        generated = planned.dockerfile_origin == "Generated"  # Hydron wrote its EXPOSE and non-root USER
+        build = BuildSpec(context=planned.context or ".", dockerfile=planned.dockerfile, origin=planned.dockerfile_origin,
+                          args=list(planned.build_args),
+                          expect=ImageExpectations(port=planned.port, non_root=True) if generated else None)
     resources = None
     if planned.resources is not None:
         resources = ResourceLimits(cpus=planned.resources.cpus, memory_mi_b=planned.resources.memory_mi_b)
