@@ -209,11 +209,11 @@ async def test_an_image_missing_everywhere_recovers_once_a_mirror_has_it(bed):
 # --- an Application's image, pulled by the server with the app's own login ----------
 
 
-async def _resolve(bed, image, password=None, refresh=False):
+async def _resolve(bed, image, password=None, refresh=False, login=True):
     session = await open_session(bed.server.spec, bed.server.status, bed.read_secret, bed.runtime.pool)
     run = CommandRunner(session, "root", on_line=lambda stream, line: bed.lines.append(line))
-    return await resolve(run, image, dockerconfigjson=bed.registry.dockerconfigjson(password), secret="app-login",
-                         refresh=refresh)
+    config = bed.registry.dockerconfigjson(password) if login else None
+    return await resolve(run, image, dockerconfigjson=config, secret="app-login" if login else None, refresh=refresh)
 
 
 async def test_an_image_source_is_pinned_with_the_apps_login_and_its_tag_looked_up_again_only_when_asked(bed):
@@ -243,11 +243,11 @@ async def test_a_wrong_login_a_missing_tag_and_an_unreachable_registry_each_name
     bed.registry.push(bed.client, STAND_IN, f"team/private:{RUN}")
     causes = {}
     closed = f"{gateway_address(bed.client)}:1"  # nothing listens there
-    for image, password in ((f"{bed.registry.host}/team/private:{RUN}", WRONG_PASSWORD),
-                            (f"{bed.registry.host}/team/private:no-such-tag", None),
-                            (f"{closed}/team/private:{RUN}", None)):
+    for image, password, login in ((f"{bed.registry.host}/team/private:{RUN}", WRONG_PASSWORD, True),
+                                   (f"{bed.registry.host}/team/private:no-such-tag", None, True),
+                                   (f"{closed}/team/private:{RUN}", None, False)):  # a login only the registry has
         with pytest.raises(ImagePullFailed) as caught:
-            await _resolve(bed, image, password)
+            await _resolve(bed, image, password, login=login)
         causes[caught.value.reason] = caught.value.message
     assert list(causes) == ["RegistryLoginFailed", "ImageNotFound", "RegistryUnreachable"], causes
     assert causes["RegistryLoginFailed"].startswith(
