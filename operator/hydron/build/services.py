@@ -87,7 +87,7 @@ async def _build(client, run: CommandRunner, app: str, service: DeployService, r
             dockerfile=build.dockerfile, make_context=make_context, on_line=each_line,
             args={a.name: a.value for a in build.args},
         )
-        await verify_image(client, built.tag, service.command, build.expect)
+        await verify_image(client, built.tag, service.command, build.expect, built.id)
     finally:
         await kept.close()
     if built.built and note is not None:

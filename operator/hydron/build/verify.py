@@ -35,6 +35,10 @@ BUILTINS = {"cd", "exec", "export", "set", "if", "[", "test", "echo", ":", "true
             "trap", "eval", "while", "for", "case", "{", "(", "!"}
 MODE_DIR, MODE_SYMLINK = 1 << 31, 1 << 27
 MAX_LINKS = 8
+_SEEN: dict[tuple, list[str]] = {}
+"""(image ID, command, expectations) → what was found: an image never changes, so each
+is checked once per operator process, not at every resync."""
+_SEEN_MAX = 512
 
 
 class ImageCheckFailed(BuildFailed):
@@ -164,12 +168,19 @@ def _check(client: docker.DockerClient, tag: str, command: Sequence[str], expect
 
 
 async def verify_image(client: docker.DockerClient, tag: str, command: Sequence[str],
-                       expect: ImageExpectations | None) -> None:
+                       expect: ImageExpectations | None, image_id: str = "") -> None:
     """Raise ImageCheckFailed naming what `tag` lacks for the plan."""
-    try:
-        found = await asyncio.to_thread(_check, client, tag, command, expect)
-    except docker.errors.APIError as error:
-        raise BuildFailed(f"image {tag} could not be checked: {error.explanation or error}") from None
+    key = (image_id, tuple(command), expect.model_dump_json() if expect else "") if image_id else None
+    found = _SEEN.get(key) if key else None
+    if found is None:
+        try:
+            found = await asyncio.to_thread(_check, client, tag, command, expect)
+        except docker.errors.APIError as error:
+            raise BuildFailed(f"image {tag} could not be checked: {error.explanation or error}") from None
+        if key:
+            if len(_SEEN) >= _SEEN_MAX:
+                _SEEN.pop(next(iter(_SEEN)))
+            _SEEN[key] = found
     if found:
         raise ImageCheckFailed(f"Image {tag} was built, but {'; '.join(found)}. Nothing was rolled out: fix the "
                                "Dockerfile (or the service's start command) and push.")
