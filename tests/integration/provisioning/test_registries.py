@@ -216,9 +216,13 @@ async def _resolve(bed, image, password=None, refresh=False, login=True):
     return await resolve(run, image, dockerconfigjson=config, secret="app-login" if login else None, refresh=refresh)
 
 
-async def test_an_image_source_is_pinned_with_the_apps_login_and_its_tag_looked_up_again_only_when_asked(bed):
-    # The Server trusts the registry's CA and holds no login for it: the app's Secret is what logs in.
+async def _trust_only(bed):
+    """The Server trusts the registry's CA and holds no login for it: the app's Secret is what logs in."""
     await bed.reconcile(registries=[{"host": bed.registry.host, "caSecretRef": {"name": "registry-ca", "key": "ca.crt"}}])
+
+
+async def test_an_image_source_is_pinned_with_the_apps_login_and_its_tag_looked_up_again_only_when_asked(bed):
+    await _trust_only(bed)
     root_config = bed.host.sh("cat /root/.docker/config.json 2>/dev/null || true")
     image = f"{bed.registry.host}/team/site:{RUN}"
     first = bed.registry.push(bed.client, STAND_IN, f"team/site:{RUN}")
@@ -240,6 +244,7 @@ async def test_an_image_source_is_pinned_with_the_apps_login_and_its_tag_looked_
 
 async def test_a_wrong_login_a_missing_tag_and_an_unreachable_registry_each_name_their_cause(bed, caplog):
     caplog.set_level(logging.DEBUG)
+    await _trust_only(bed)
     bed.registry.push(bed.client, STAND_IN, f"team/private:{RUN}")
     causes = {}
     closed = f"{gateway_address(bed.client)}:1"  # nothing listens there
