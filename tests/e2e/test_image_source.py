@@ -30,7 +30,7 @@ WRONG = "wrong-" + uuid.uuid4().hex
 
 def site_image(client, text: str) -> str:
     """A tiny web image serving `text` on port 8000, built here; its ID."""
-    dockerfile = (f"FROM {BASE}\nRUN mkdir /srv && echo '{text}' > /srv/index.html\nUSER nobody\nEXPOSE 8000\n"
+    dockerfile = (f"FROM {BASE}\nRUN mkdir -p /srv && echo '{text}' > /srv/index.html\nUSER nobody\nEXPOSE 8000\n"
                   'CMD ["python3", "-m", "http.server", "8000", "--directory", "/srv"]\n')
     image, _ = client.images.build(fileobj=io.BytesIO(dockerfile.encode()), rm=True, labels={"dev.hydron.test": "1"})
     return image.id
