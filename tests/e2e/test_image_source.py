@@ -20,7 +20,7 @@ import pytest
 from hydron_testbed.acme import DOMAIN, acme_server
 from hydron_testbed.registry import gateway_address, start_registry
 from hydron_testbed.servers import ensure_network
-from tests.conftest import test_bed_required
+from tests.conftest import test_bed_required as bed_required
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.docker]
 APP = "site"
@@ -39,7 +39,7 @@ def site_image(client, text: str) -> str:
 @pytest.fixture(scope="module")
 def registry(docker_client, tmp_path_factory):
     ensure_network(docker_client)
-    with test_bed_required():
+    with bed_required():
         running = start_registry(tmp_path_factory.mktemp("registry"), gateway_address(docker_client))
     yield running
     running.stop()
