@@ -18,7 +18,7 @@ from hydron_testbed.cluster import git_application
 from hydron_testbed.git_server import served_app
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.docker]
-OWN = REPO / "tests" / "fixtures" / "apps" / "compose-own-build"
+OWN = REPO / "tests" / "fixtures" / "own-builds" / "compose-own-build"
 APP = "ownbuild"
 BASE_IMAGES = ["node:18-slim", "python:3.11-slim"]
 GREETING = "built with a compose build arg"
