@@ -58,7 +58,7 @@ def built(kube) -> dict:
     return next(c for c in deployment["status"]["conditions"] if c["type"] == "Built")
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(1800)  # a fresh server is provisioned first; the session may start with this test
 def test_a_private_image_is_pulled_pinned_served_over_https_and_a_new_digest_rolled_out_when_asked(
         kube, operator, hosts, registry, docker_client):
     first = registry.push(docker_client, site_image(docker_client, "site v1"), "team/site:stable")
