@@ -30,6 +30,7 @@ class ComposeService:
     line: int
     build_context: Optional[str] = None
     dockerfile: Optional[str] = None
+    build_args: list[str] = field(default_factory=list)  # NAME=value, literal ones only
     image: Optional[str] = None
     ports: list[int] = field(default_factory=list)
     ports_line: int = 0
@@ -80,6 +81,7 @@ def _service(source: SourceText, directory: str, name: str, spec: dict[str, Any]
         service.build_context = _inside(directory, context if isinstance(context, str) else ".")
         if isinstance(build.get("dockerfile"), str) and service.build_context is not None:
             service.dockerfile = _inside(service.build_context, build["dockerfile"])
+        service.build_args = _build_args(build.get("args"))
     if isinstance(spec.get("image"), str):
         service.image = spec["image"]
     service.ports = _container_ports(spec.get("ports")) + _container_ports(spec.get("expose"))
@@ -108,6 +110,24 @@ def _service(source: SourceText, directory: str, name: str, spec: dict[str, Any]
     if isinstance(test, str) and health.path_from_url(test):
         service.health_path, service.health_line = health.path_from_url(test), line("healthcheck")
     return service
+
+
+def _build_args(value: Any) -> list[str]:
+    """`args: {A: 1}` or `[A=1]` -> ['A=1']. Values compose would take from the shell
+    (`A` alone, `${VAR}`) are left out: the Dockerfile's ARG default applies."""
+    pairs: list[tuple[Any, Any]] = []
+    if isinstance(value, dict):
+        pairs = list(value.items())
+    elif isinstance(value, list):
+        pairs = [tuple(item.split("=", 1)) for item in value if isinstance(item, str) and "=" in item]
+    found = []
+    for name, val in pairs[:_MAX_ITEMS]:
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            continue
+        if val is None or not isinstance(val, (str, int, float, bool)) or "$" in str(val):
+            continue
+        found.append(f"{name}={str(val).lower() if isinstance(val, bool) else val}")
+    return found
 
 
 def _container_ports(value: Any) -> list[int]:

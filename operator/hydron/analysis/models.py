@@ -238,6 +238,10 @@ class Service(Model):
         default=None, description="Existing Dockerfile for this service, relative to the root; it is the source of truth."
     )
     compose_service: Optional[str] = Field(default=None, description="Name of the matching compose service.")
+    build_args: Optional[list[str]] = Field(
+        default=None, description="Build arguments for the repository's Dockerfile, NAME=value (compose's "
+        "build.args; values compose would take from the shell are left to the ARG's default).",
+    )
     image: Optional[str] = Field(default=None, description="Prebuilt image to run instead of building from source.")
     build_context: Optional[str] = Field(
         default=None,

@@ -88,6 +88,8 @@ def build(draft: Draft, name: str, tree: Tree, reader: SourceReader, ownership: 
         env=variables,
         dockerfile=draft.dockerfile.path if draft.dockerfile else None,
         compose_service=draft.compose.name if draft.compose else None,
+        build_args=list(draft.compose.build_args) if draft.compose and draft.dockerfile and draft.compose.build_args
+        else None,
         image=draft.image,
         build_context=(draft.build_context or ".") if draft.build_context is not None else None,
     )

@@ -55,6 +55,13 @@ class ImageSource(ApiModel):
 
     name: IMAGE.type() = Field(description="Image reference, e.g. ghcr.io/acme/api:1.4.2.")
     port: int | None = Field(default=None, ge=1, le=65535, description="Port the image listens on.")
+    pull_secret_ref: LocalObjectReference | None = Field(
+        default=None,
+        description=(
+            "Secret of type kubernetes.io/dockerconfigjson with the registry login "
+            "(`kubectl create secret docker-registry`). Used for each pull on the server and not left there."
+        ),
+    )
 
 
 class TemplateParameter(ApiModel):

@@ -22,7 +22,15 @@ from hydron.api.base import (
 )
 from hydron.api.dns import DnsSettings, DnsStatus, outside_zone, zone_rule
 from hydron.api.checks import COMMIT, CONTAINER_PATH, IMAGE, NAME, RELATIVE_PATH
-from hydron.api.infraplan import HealthCheck
+from hydron.api.infraplan import BuildArg, HealthCheck
+
+
+class ImageExpectations(ApiModel):
+    """What the built image must hold besides its start command's program (always
+    checked), checked on the server before anything is rolled out."""
+
+    port: int | None = Field(default=None, ge=1, le=65535, description="A port the image must EXPOSE.")
+    non_root: bool = Field(default=False, description="The image's USER must not be root.")
 
 
 class BuildSpec(ApiModel):
@@ -35,6 +43,23 @@ class BuildSpec(ApiModel):
     origin: Literal["Repository", "Generated"] | None = Field(
         default=None, description="Where the Dockerfile comes from, as the plan says: Generated means "
         "`dockerfile` is its text, Repository a path. Unset: told apart by its content.",
+    )
+    args: list[BuildArg] = Field(
+        default_factory=list, max_length=64, description="Build arguments (compose's build.args).",
+        json_schema_extra=MAP_BY_NAME,
+    )
+    expect: ImageExpectations | None = Field(
+        default=None, description="What the plan says the image holds (Hydron's generated Dockerfiles: their "
+                                  "EXPOSE and non-root USER).",
+    )
+
+
+class ImagePull(ApiModel):
+    """Pull the image from its registry on the server and run it by digest."""
+
+    secret_ref: LocalObjectReference | None = Field(
+        default=None,
+        description="Secret of type kubernetes.io/dockerconfigjson with the login for the image's registry.",
     )
 
 
@@ -57,6 +82,11 @@ class DeployService(ApiModel):
     name: NAME.type() = Field(description="Service name.")
     build: BuildSpec | None = Field(default=None, description="Build from source; exclusive with image.")
     image: IMAGE.type() | None = Field(default=None, description="Run this image as it is; exclusive with build.")
+    image_pull: ImagePull | None = Field(
+        default=None,
+        description="Pull `image` from its registry and pin its digest: the tag is looked up again only when "
+                    "spec.imageRefresh changes (or the server lacks it).",
+    )
     command: list[str] = Field(default_factory=list, description="Override the image's command.")
     port: int | None = Field(default=None, ge=1, le=65535, description="Port the service listens on.")
     env: list[EnvVar] = Field(max_length=256, default_factory=list, description="Environment; secrets via valueFrom.", json_schema_extra=MAP_BY_NAME)
@@ -85,6 +115,11 @@ class DeploymentSpec(ApiModel):
     deletion_policy: DeletionPolicy = Field(
         default="Delete",
         description="What deleting this resource does on the server: Delete stops and removes the containers; Orphan leaves them running.",
+    )
+    image_refresh: str | None = Field(
+        default=None, max_length=128,
+        description="A new value looks up the tag of each imagePull service again; a new digest behind it is "
+                    "rolled out. The Application copies its refresh.hydron.dev/requested annotation here.",
     )
     rollback_to: int | None = Field(
         default=None, ge=1,
@@ -177,6 +212,7 @@ class DeploymentStatus(StatusBase):
         description="The Server the services run on now; differs from spec.serverRef while the app moves.",
     )
     dns: DnsStatus | None = Field(default=None, description="The domains' records Hydron published (spec.dns).")
+    image_refresh: str | None = Field(default=None, description="The spec.imageRefresh last acted on.")
 
 
 class Deployment(ApiModel):

@@ -101,6 +101,13 @@ class EnvDefinition(ApiModel):
     description: str | None = Field(default=None, max_length=300, description="What the variable is for.")
 
 
+class BuildArg(ApiModel):
+    """One `--build-arg`."""
+
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128, description="The ARG's name.")
+    value: str = Field(default="", max_length=4096, description="Its value (not a secret: it is kept in the image).")
+
+
 class PlannedService(ApiModel):
     """One service of the application, as it will be built and run."""
 
@@ -116,6 +123,10 @@ class PlannedService(ApiModel):
     )
     dockerfile_origin: Literal["Repository", "Generated"] | None = Field(
         default=None, description="Repository: the repository's own Dockerfile (a path); Generated: text made by Hydron."
+    )
+    build_args: list[BuildArg] = Field(
+        default_factory=list, max_length=64, description="Build arguments for the repository's Dockerfile "
+        "(compose's build.args).", json_schema_extra=MAP_BY_NAME,
     )
     start_command: str | None = Field(
         default=None, description="Command the service starts with; the generated Dockerfile's CMD."

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,11 +50,16 @@ def image_tag(app: str, service: str, revision: str | None) -> str:
     return f"hydron/{app}-{service}:{(revision or 'latest')[:12]}"
 
 
-def build_digest(revision: str | None, context: str, dockerfile: str | None) -> str:
+def build_digest(revision: str | None, context: str, dockerfile: str | None,
+                 args: dict[str, str] | None = None) -> str:
     """What the image is made from. The tree at a commit never changes, so the commit,
-    the context path and the Dockerfile decide the image: identical inputs need no new
-    build, and an old release's image is reused without its source (rollback)."""
-    text = "\0".join([revision or "", context or ".", dockerfile or ""])
+    the context path, the Dockerfile and the build args decide the image: identical
+    inputs need no new build, and an old release's image is reused without its source
+    (rollback)."""
+    parts = [revision or "", context or ".", dockerfile or ""]
+    if args:
+        parts.append(json.dumps(args, sort_keys=True))
+    text = "\0".join(parts)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -68,12 +74,13 @@ def _existing(client: docker.DockerClient, tag: str, digest: str, revision: str 
     return None
 
 
-def _build(client: docker.DockerClient, context_tar: bytes, dockerfile: str, tag: str, labels: dict[str, str], on_line: BuildLine | None) -> str:
+def _build(client: docker.DockerClient, context_tar: bytes, dockerfile: str, tag: str, labels: dict[str, str],
+           on_line: BuildLine | None, args: dict[str, str] | None = None) -> str:
     tail: list[str] = []
     image_id = None
     stream = client.api.build(
         fileobj=io.BytesIO(context_tar), custom_context=True, dockerfile=dockerfile, tag=tag, labels=labels,
-        pull=False, rm=True, forcerm=True, decode=True,
+        pull=False, rm=True, forcerm=True, decode=True, buildargs=args or None,
     )
     for chunk in stream:
         if "error" in chunk:
@@ -117,19 +124,20 @@ async def build_image(
     dockerfile: str | None,
     make_context: Callable[[], tuple[bytes, str]],
     on_line: BuildLine | None = None,
+    args: dict[str, str] | None = None,
 ) -> BuiltImage:
     """Build (unless the same inputs were built before) and verify the labels.
     `make_context()` returns (context tar, Dockerfile name) and is called only when a
     build is needed."""
     tag = image_tag(app, service, revision)
-    digest = build_digest(revision, context, dockerfile)
+    digest = build_digest(revision, context, dockerfile, args)
     labels = {REVISION_LABEL: revision or "", SERVICE_LABEL: service, APP_LABEL: app, BUILD_DIGEST_LABEL: digest}
     existing = await asyncio.to_thread(_existing, client, tag, digest, revision)
     if existing is not None:
         return BuiltImage(tag, existing.id, built=False)
     context_tar, dockerfile_name = await asyncio.to_thread(make_context)
     try:
-        await asyncio.to_thread(_build, client, context_tar, dockerfile_name, tag, labels, on_line)
+        await asyncio.to_thread(_build, client, context_tar, dockerfile_name, tag, labels, on_line, args)
     except docker.errors.APIError as error:
         raise BuildFailed(f"docker build of {tag} failed: {error.explanation or error}") from None
     image_id = await asyncio.to_thread(_verify, client, tag, labels)

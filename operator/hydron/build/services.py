@@ -1,15 +1,17 @@
 """The image each service of a Deployment runs: built on the server from the source
-archive, or the image the spec names (delivered when the server lacks it).
+archive, pulled from its registry and pinned to a digest (`imagePull`, see
+hydron.build.pull), or the image the spec names (delivered when the server lacks it).
 
 Build output goes to a file on the server (for `kubectl hydron logs --build`) and to
 `on_line` as it arrives. A build is skipped when the image for the same commit and
-Dockerfile is already there.
+Dockerfile is already there. Every image is checked against the plan before it is
+used (hydron.build.verify): a failure stops the pass before any rollout.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
 import docker
@@ -19,6 +21,8 @@ from hydron.api.deployment import DeployService
 from hydron.build.buildlog import BuildLogWriter, build_log_path
 from hydron.build.context import ContextError, context_from_archive
 from hydron.build.image import build_image
+from hydron.build.pull import resolve
+from hydron.build.verify import verify_image
 from hydron.remote.images import ImageSource
 from hydron.remote.runner import CommandRunner
 
@@ -32,10 +36,22 @@ async def service_images(
     client: docker.DockerClient, run: CommandRunner, app: str, services: Sequence[DeployService],
     revision: str | None, archive: Path | None, *, image_source: ImageSource | None = None,
     on_line: BuildLine | None = None, note: Note | None = None,
+    pull_logins: Mapping[str, str] | None = None, refresh: bool = False,
 ) -> dict[str, str]:
-    """service → image to run: the verified built tag, or the spec's image."""
+    """service → image to run: the verified built tag, the pulled image by digest, or
+    the spec's image. `pull_logins` maps a pull Secret's name to its
+    .dockerconfigjson; `refresh` looks up pulled images' tags again."""
     images: dict[str, str] = {}
     for service in services:
+        if service.build is None and service.image and service.image_pull is not None:
+            ref = service.image_pull.secret_ref
+            secret = ref.name if ref is not None else None
+            images[service.name], pulled = await resolve(
+                run, service.image, dockerconfigjson=(pull_logins or {}).get(secret or ""), secret=secret,
+                refresh=refresh)
+            if pulled and note is not None:
+                await note("ImagePulled", f"{service.image} pulled by the server: {images[service.name]}")
+            continue
         if service.build is None:
             images[service.name] = service.image or ""
             if service.image and image_source is not None and not await _present(client, service.image):
@@ -69,7 +85,9 @@ async def _build(client, run: CommandRunner, app: str, service: DeployService, r
         built = await build_image(
             client, app=app, service=service.name, revision=revision, context=build.context,
             dockerfile=build.dockerfile, make_context=make_context, on_line=each_line,
+            args={a.name: a.value for a in build.args},
         )
+        await verify_image(client, built.tag, service.command, build.expect, built.id)
     finally:
         await kept.close()
     if built.built and note is not None:

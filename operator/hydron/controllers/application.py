@@ -23,11 +23,12 @@ from pathlib import Path
 
 from hydron.analysis import Analysis, analyze
 from hydron.analysis.models import Port, Service, ServiceRole
-from hydron.api.application import Application, ApplicationStatus, GitSource, PlanningPolicy, PlanServerStatus, SourceStatus
+from hydron.api.application import (
+    Application, ApplicationSpec, ApplicationStatus, GitSource, PlanningPolicy, PlanServerStatus, SourceStatus,
+)
 from hydron.api.base import LocalObjectReference
 from hydron.api.conditions import ANALYZED, DEPLOYED, PLANNED, SOURCE_READY, now, set_condition
 from hydron.api.deployment import Deployment
-from hydron.api.dns import DnsSettings
 from hydron.api.infraplan import InfraPlan, InfraPlanSpec, InfraPlanStatus
 from hydron.api.server import Server
 from hydron.controllers.common import ApplyChild, Outcome, Retry, conclude
@@ -35,7 +36,7 @@ from hydron.source import artifacts
 from hydron.source import FetchedSource, FetchLimits, GitCredentials, SourceError, fetch_source, is_commit_ref, resolve_ref
 from hydron.source.models import GitSource as FetchSpec
 from hydron.planning import plan_server
-from hydron.planning.handoff import deployment_spec
+from hydron.planning.handoff import deployment_spec, pulled_from_registry
 from hydron.templates import UnknownTemplate, expand_template
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ async def reconcile(app: Application, generation: int | None, deps: ApplicationD
         status = _planned(status, generation, deps.name, plan)
         children: list[ApplyChild] = []
         if plan is not None and deps.get_deployment is not None and _is_true(status, PLANNED):
-            status, children = await _deploy(status, generation, plan, app.spec.planning, deps, app.spec.dns)
+            status, children = await _deploy(status, generation, plan, app.spec, deps)
         effects += [plan_child(deps.name, inputs_key(status, generation)), *children]
     return Outcome(conclude(status, generation, CONDITIONS), effects=effects)
 
@@ -147,13 +148,15 @@ def _planned(status: ApplicationStatus, generation: int | None, name: str, plan:
 # --- deploy ------------------------------------------------------------------------
 
 
-async def _deploy(status: ApplicationStatus, generation: int | None, plan: InfraPlan, planning: PlanningPolicy,
-                  deps: ApplicationDeps, dns: DnsSettings | None = None) -> tuple[ApplicationStatus, list[ApplyChild]]:
+async def _deploy(status: ApplicationStatus, generation: int | None, plan: InfraPlan, app: ApplicationSpec,
+                  deps: ApplicationDeps) -> tuple[ApplicationStatus, list[ApplyChild]]:
     """Hand the approved plan (and the source archive, and spec.dns) to a Deployment and mirror how it goes
-    in Deployed; with a provider account and no Server named, the Server is written from the plan first."""
+    in Deployed; with a provider account and no Server named, the Server is written from the plan first.
+    An image source's image is pulled by the server and pinned; the refresh annotation looks its tag up again."""
     revision = status.source.commit if status.source else None
     spec = deployment_spec(plan.spec, deps.name, revision)
     children: list[ApplyChild] = []
+    planning = app.planning
     if spec is None and planning.provider_account is not None:
         status, server = await _plan_server(status, generation, plan.spec, planning, deps)
         if server is None:
@@ -161,8 +164,10 @@ async def _deploy(status: ApplicationStatus, generation: int | None, plan: Infra
         children.append(server)
         named = plan.spec.server.model_copy(update={"server_ref": LocalObjectReference(name=server.name)})
         spec = deployment_spec(plan.spec.model_copy(update={"server": named}), deps.name, revision)
-    if spec is not None and dns is not None:
-        spec = spec.model_copy(update={"dns": dns})
+    if spec is not None and app.source.image is not None:
+        spec = pulled_from_registry(spec, app.source.image, deps.refresh)
+    if spec is not None and app.dns is not None:
+        spec = spec.model_copy(update={"dns": app.dns})
     if spec is None:
         conditions = set_condition(
             status.conditions, DEPLOYED, "Unknown", "AwaitingServer", awaiting_server_message(plan.spec), generation

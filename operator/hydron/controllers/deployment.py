@@ -33,6 +33,7 @@ from hydron.api.server import Server
 from hydron.build.context import ContextError
 from hydron.build.delivery import BaseImageUnavailable, ImageSources
 from hydron.build.image import BuildFailed
+from hydron.build.pull import ImagePullFailed
 from hydron.build.services import BuildLine
 from hydron.build.tunnel import docker_client
 from hydron.controllers import deployment_dns
@@ -63,6 +64,7 @@ CONDITIONS = {
 }
 READY_MESSAGE = "The services are healthy and answer over HTTPS."
 RETRY_SECONDS = 10.0
+PULL_SECRET_KEY = ".dockerconfigjson"
 
 GetServer = Callable[[str], Awaitable[Server | None]]
 """get_server(name): the Server in the Deployment's namespace, with its status; None if missing."""
@@ -140,6 +142,7 @@ async def reconcile(deployment: Deployment, generation: int | None, deps: Deploy
         return done(available(status, "False", reason, str(error)))
     try:
         secrets = {ref: await keys.read(deps.read_secret, *ref) for ref in secret_refs(target.services)}
+        logins = {name: await keys.read(deps.read_secret, name, PULL_SECRET_KEY) for name in pull_secrets(target.services)}
         names = {name for name, _ in secrets}
         versions = {n: await deps.secret_version(n) for n in names} if deps.secret_version else {}
     except (RemoteError, SecretError) as error:
@@ -165,7 +168,8 @@ async def reconcile(deployment: Deployment, generation: int | None, deps: Deploy
         probe=deps.probe or https.probe, images=target.images,
         archive=deps.source_archive(target.revision) if deps.source_archive and target.images is None else None,
         image_source=deps.image_source, base_sources=ImageSources.for_server(server.spec, deps.image_source),
-        on_build_line=deps.on_build_line, note=note, drain_grace=deps.drain_grace,
+        on_build_line=deps.on_build_line, note=note, drain_grace=deps.drain_grace, pull_logins=logins,
+        refresh_images=spec.image_refresh is not None and spec.image_refresh != status.image_refresh,
     )
     try:
         session = await open_session(server.spec, server.status, deps.read_secret, deps.pool)
@@ -175,12 +179,16 @@ async def reconcile(deployment: Deployment, generation: int | None, deps: Deploy
             client = await stack.enter_async_context(docker_client(session))
             old = await _open_old(stack, previous, deps) if moving_from and previous else None
             result = await deploy(inputs, client, run, old)
+    except ImagePullFailed as error:  # a pushed tag, a fixed Secret or a registry back: retried
+        built = with_condition(status, BUILT, "False", error.reason, error.message, generation)
+        return done(built, Retry(error.message, 30.0))
     except BaseImageUnavailable as error:  # a source may get it (a mirror added): retried
         built = with_condition(status, BUILT, "False", error.reason, error.message, generation)
         return done(built, Retry(error.message, 30.0))
     except (BuildFailed, ContextError) as error:
         message = str(getattr(error, "message", error))
-        return done(with_condition(status, BUILT, "False", "BuildFailed", message, generation))
+        reason = getattr(error, "reason", "BuildFailed")  # ImageCheckFailed names what the image lacks
+        return done(with_condition(status, BUILT, "False", reason, message, generation))
     except ProxyUnavailable as error:
         return done(available(status, "False", ProxyUnavailable.reason, str(error)), Retry(str(error), RETRY_SECONDS))
     except RemoteError as error:
@@ -188,6 +196,7 @@ async def reconcile(deployment: Deployment, generation: int | None, deps: Deploy
         return done(available(status, "False", error.reason, error.message), retry)
 
     status = with_condition(status, BUILT, "True", *_built(deployment, target.images, result.images), generation)
+    status = status.model_copy(update={"image_refresh": spec.image_refresh})
     if result.known_failure is not None:
         bad = result.known_failure
         status = available(status, "False", bad.reason or "HealthCheckFailed",
@@ -352,9 +361,17 @@ def _built(deployment: Deployment, kept: dict[str, str] | None, images: dict[str
     if kept is not None:
         return "ReleaseImages", f"Running the kept images of release {spec.rollback_to}; nothing to build."
     built = [s.name for s in spec.services if s.build is not None]
+    pinned = [f"{s.name} {images[s.name]}" for s in spec.services if s.image_pull and s.name in images]
+    pins = f" Pulled and pinned: {', '.join(pinned)}." if pinned else ""
     if not built:
-        return "ImagesBuilt", f"{len(images)} service(s) run images as given; nothing to build."
+        return "ImagesBuilt", f"{len(images)} service(s) run images as given; nothing to build.{pins}"
     return "ImagesBuilt", f"{len(built)} image(s) built and verified for {spec.source_revision or 'the source'}."
+
+
+def pull_secrets(services) -> list[str]:
+    """The pull Secrets (kubernetes.io/dockerconfigjson) the services' imagePull names, once each."""
+    names = [s.image_pull.secret_ref.name for s in services if s.image_pull and s.image_pull.secret_ref]
+    return list(dict.fromkeys(names))
 
 
 def _carry_usage(fresh: ServiceStatus, before: ServiceStatus | None) -> ServiceStatus:

@@ -61,6 +61,10 @@ class Inputs:
     """Where the builds' base images come from (the Server's registries, a pull, the operator)."""
     on_build_line: BuildLine | None = None
     note: Note | None = None
+    pull_logins: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """A pull Secret's name → its .dockerconfigjson (for imagePull services)."""
+    refresh_images: bool = False
+    """Look up the tags of imagePull services again (spec.imageRefresh changed)."""
     drain_grace: float = rollout.DRAIN_GRACE
     held_domains: frozenset[str] = frozenset()
     """Domains kept off the proxy (and so off the ACME CA) until their DNS record answers."""
@@ -97,6 +101,7 @@ async def deploy(inputs: Inputs, client: docker.DockerClient, run: CommandRunner
         images = await service_images(
             client, run, inputs.app, inputs.services, inputs.revision, inputs.archive,
             image_source=inputs.image_source, on_line=inputs.on_build_line, note=inputs.note,
+            pull_logins=inputs.pull_logins, refresh=inputs.refresh_images,
         )
     plans = plan_rollout(inputs.app, inputs.services, images, inputs.secrets, inputs.revision, inputs.secret_versions)
     digest = releases.digest(plans)

@@ -13,7 +13,7 @@ from typing import Literal
 from hydron.analysis.models import Analysis, Command, HealthCheck as AnalysedHealth, Port, Service
 from hydron.api.application import ApplicationSpec, ServiceOverride
 from hydron.api.infraplan import (
-    Finding, HealthCheck, InfraPlanSpec, PlanBasis, PlannedSecret, PlannedService, SecretKeyPlan, ServiceResources,
+    BuildArg, Finding, HealthCheck, InfraPlanSpec, PlanBasis, PlannedSecret, PlannedService, SecretKeyPlan, ServiceResources,
     Volume,
 )
 from hydron.api.base import EnvVar, LocalObjectReference
@@ -233,6 +233,8 @@ def _service(service: Service, analysis: Analysis, override: ServiceOverride | N
     planned = PlannedService(
         name=service.name, role=service.role.value, runtime=_runtime(service), image=service.image,
         context=built.context if built else None, dockerfile=built.dockerfile if built else None,
+        build_args=[BuildArg(name=n, value=v) for n, _, v in (a.partition("=") for a in service.build_args or [])]
+        if built and built.origin == "Repository" else [],
         dockerfile_origin=built.origin if built else None, start_command=start, port=port,
         health_check=_health(service, port), env=env.env, env_definitions=env.definitions,
         depends_on=list(dict.fromkeys(depends)),

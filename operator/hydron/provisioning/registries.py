@@ -3,16 +3,11 @@ the Server's `spec.registries`. No I/O, so the merging rules are tested directly
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from hydron.api.server import RegistrySource
-
-
-class LoginMissing(ValueError):
-    """The Secret holds no usable login for the host (the message names neither user nor password)."""
+from hydron.remote.dockerconfig import LoginMissing, login_for  # noqa: F401 - used through this module
 
 
 def mirror_urls(registries: Iterable[RegistrySource]) -> list[str]:
@@ -35,32 +30,6 @@ def same_mirrors(a: Sequence[str], b: Sequence[str]) -> bool:
 
 def _norm(url: str) -> str:
     return url.rstrip("/")
-
-
-def login_for(dockerconfigjson: str, host: str, secret: str) -> dict[str, str]:
-    """The `auths` entry for `host` from a kubernetes.io/dockerconfigjson Secret's value,
-    reduced to the `auth` field Docker reads (user:password, base64)."""
-    try:
-        config = json.loads(dockerconfigjson)
-    except (json.JSONDecodeError, TypeError):
-        raise LoginMissing(f"Secret {secret} key .dockerconfigjson is not JSON") from None
-    auths = config.get("auths") if isinstance(config, dict) else None
-    if not isinstance(auths, dict):
-        raise LoginMissing(f"Secret {secret} has no `auths` in .dockerconfigjson")
-    for key, entry in auths.items():
-        if _host_of(key) != host or not isinstance(entry, dict):
-            continue
-        if entry.get("auth"):
-            return {"auth": str(entry["auth"])}
-        if entry.get("username") and entry.get("password"):
-            token = base64.b64encode(f"{entry['username']}:{entry['password']}".encode()).decode()
-            return {"auth": token}
-    raise LoginMissing(f"Secret {secret} has no login for {host} in .dockerconfigjson")
-
-
-def _host_of(key: str) -> str:
-    """`https://r:5000/v1/` → `r:5000`: Secrets name hosts in several ways."""
-    return key.split("://", 1)[-1].split("/", 1)[0]
 
 
 def config_differs(current: dict[str, Any], logins: dict[str, dict[str, str]]) -> list[str]:

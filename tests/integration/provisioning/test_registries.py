@@ -1,6 +1,7 @@
 """Base images reach a real server through a real registry (Debian's docker-registry
 with TLS and an htpasswd login) named on the Server as a mirror or a private registry,
-and a missing one is named with every source tried. One server and one registry for
+and a missing one is named with every source tried. An Application's image is pulled
+there with the app's own login, pinned, and a failed pull names its cause. One server and one registry for
 the module; the tests run in file order on them (each reconfigures the Server)."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 
 from hydron.build.base_images import needed_images
 from hydron.build.delivery import BaseImageUnavailable, ImageSources, ensure_base_images
+from hydron.build.pull import ImagePullFailed, resolve
 from hydron.api.server import Server
 from hydron.build.tunnel import docker_client as server_docker
 from hydron.controllers.server import reconcile
@@ -202,3 +204,60 @@ async def test_an_image_missing_everywhere_recovers_once_a_mirror_has_it(bed):
     }])
     report = await bed.ensure([NOWHERE])
     assert report.images[0].source == f"mirror {bed.registry.host}"
+
+
+# --- an Application's image, pulled by the server with the app's own login ----------
+
+
+async def _resolve(bed, image, password=None, refresh=False, login=True):
+    session = await open_session(bed.server.spec, bed.server.status, bed.read_secret, bed.runtime.pool)
+    run = CommandRunner(session, "root", on_line=lambda stream, line: bed.lines.append(line))
+    config = bed.registry.dockerconfigjson(password) if login else None
+    return await resolve(run, image, dockerconfigjson=config, secret="app-login" if login else None, refresh=refresh)
+
+
+async def _trust_only(bed):
+    """The Server trusts the registry's CA and holds no login for it: the app's Secret is what logs in."""
+    await bed.reconcile(registries=[{"host": bed.registry.host, "caSecretRef": {"name": "registry-ca", "key": "ca.crt"}}])
+
+
+async def test_an_image_source_is_pinned_with_the_apps_login_and_its_tag_looked_up_again_only_when_asked(bed):
+    await _trust_only(bed)
+    root_config = bed.host.sh("cat /root/.docker/config.json 2>/dev/null || true")
+    image = f"{bed.registry.host}/team/site:{RUN}"
+    first = bed.registry.push(bed.client, STAND_IN, f"team/site:{RUN}")
+    assert await _resolve(bed, image) == (f"{bed.registry.host}/team/site@{first}", True)
+
+    newer, _ = bed.client.images.build(fileobj=io.BytesIO(f"FROM {STAND_IN}\nLABEL release={RUN}-2\n".encode()),
+                                       rm=True, labels={"dev.hydron.test": "1"})
+    second = bed.registry.push(bed.client, newer.id, f"team/site:{RUN}")  # the same tag, a new digest (the
+    # push removes its only name, so the built image goes with it)
+    assert second != first
+    assert await _resolve(bed, image) == (f"{bed.registry.host}/team/site@{first}", False)  # not asked: pinned
+    assert await _resolve(bed, image, refresh=True) == (f"{bed.registry.host}/team/site@{second}", True)
+    assert bed.host.sh("docker image inspect --format '{{.Id}}' " + f"{bed.registry.host}/team/site@{first}").strip()
+
+    # The login was used for the pull only: root's Docker config is as it was, no throwaway config is left.
+    assert bed.host.sh("cat /root/.docker/config.json 2>/dev/null || true") == root_config
+    assert bed.host.sh("ls -d /tmp/tmp.* 2>/dev/null || true").strip() == ""
+
+
+async def test_a_wrong_login_a_missing_tag_and_an_unreachable_registry_each_name_their_cause(bed, caplog):
+    caplog.set_level(logging.DEBUG)
+    await _trust_only(bed)
+    bed.registry.push(bed.client, STAND_IN, f"team/private:{RUN}")
+    causes = {}
+    closed = f"{gateway_address(bed.client)}:1"  # nothing listens there
+    for image, password, login in ((f"{bed.registry.host}/team/private:{RUN}", WRONG_PASSWORD, True),
+                                   (f"{bed.registry.host}/team/private:no-such-tag", None, True),
+                                   (f"{closed}/team/private:{RUN}", None, False)):  # a login only the registry has
+        with pytest.raises(ImagePullFailed) as caught:
+            await _resolve(bed, image, password, login=login)
+        causes[caught.value.reason] = caught.value.message
+    assert list(causes) == ["RegistryLoginFailed", "ImageNotFound", "RegistryUnreachable"], causes
+    assert causes["RegistryLoginFailed"].startswith(
+        f"Registry {bed.registry.host} refused the login in Secret app-login: check its user and password")
+    assert f"has no team/private:no-such-tag" in causes["ImageNotFound"]
+    assert f"cannot reach registry {closed}" in causes["RegistryUnreachable"]
+    everything = "\n".join([*causes.values(), *bed.lines, caplog.text])
+    assert WRONG_PASSWORD not in everything and bed.registry.password not in everything

@@ -167,6 +167,18 @@ services:
     assert (db.image, db.line) == ("postgres:16", 13)
 
 
+def test_compose_build_args_keep_literal_values_only() -> None:
+    dict_form, list_form = compose.parse(SourceText("compose.yaml", """
+services:
+  web:
+    build: {context: ., args: {NODE_ENV: production, DEBUG: false, TOKEN: "${TOKEN}", EMPTY: null, "bad name": 1}}
+  api:
+    build: {context: ., args: ["GREETING=hello world", "FROM_SHELL", "V=1"]}
+"""))
+    assert dict_form.build_args == ["NODE_ENV=production", "DEBUG=false"]
+    assert list_form.build_args == ["GREETING=hello world", "V=1"]
+
+
 def test_procfile_process_roles() -> None:
     processes = procfile.parse(SourceText("Procfile", "web: puma\nworker: sidekiq\nrelease: rails db:migrate\n"))
     assert [(p.name, p.role, p.line) for p in processes] == [("web", "web", 1), ("worker", "worker", 2),
