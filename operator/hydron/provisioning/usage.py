@@ -77,6 +77,14 @@ def memory_used_mib(meminfo: str) -> int | None:
     return (values["MemTotal"] - values["MemAvailable"]) // 1024
 
 
+def memory_total_mib(meminfo: str) -> int | None:
+    for line in meminfo.splitlines():
+        key, _, rest = line.partition(":")
+        if key.strip() == "MemTotal" and rest.split() and rest.split()[0].isdigit():
+            return int(rest.split()[0]) // 1024
+    return None
+
+
 def disk_used_percent(df: str) -> float | None:
     lines = df.strip().splitlines()
     parts = lines[-1].split() if len(lines) >= 2 else []
@@ -140,6 +148,7 @@ def parse_usage(output: str) -> Usage:
         cpu_percent=cpu_percent(s.get("stat1", ""), s.get("stat2", "")),
         memory_used_mib=memory_used_mib(s.get("memory", "")),
         disk_used_percent=disk_used_percent(s.get("disk", "")),
+        memory_total_mib=memory_total_mib(s.get("memory", "")),
     )
     from_exporter = exporter_usage(s.get("exporter1", ""), s.get("exporter2", ""))
     if from_exporter is None:

@@ -64,6 +64,7 @@ def test_proc_answers_what_the_exporter_cannot():
             f"{MARKER}disk\nFilesystem 1024-blocks Used Available Capacity Mounted on\n/dev/root 100 10 90 10% /\n")
     alone = parse_usage(f"{MARKER}exporter1\n{MARKER}exporter2\n" + proc)
     assert alone.source == "proc" and alone.load is None and alone.disk_used_percent == 10.0
+    assert alone.memory_total_mib == 2000
     overlay = "\n".join(l for l in exporter_text(130, 110).splitlines() if "filesystem" not in l) + "\n"
     mixed = parse_usage(f"{MARKER}exporter1\n{overlay}{MARKER}exporter2\n{overlay}" + proc)
     assert mixed.source == "node-exporter" and mixed.disk_used_percent == 10.0 and mixed.memory_total_mib == 4096
