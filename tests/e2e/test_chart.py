@@ -92,6 +92,9 @@ tests:
     alertname: HydronServerDiskNearlyFull
     exp_alerts:
     - exp_labels: {severity: warning, namespace: shop, server: srv}
+      exp_annotations:
+        summary: Server shop/srv root disk is 95% full
+        description: "Builds and deploys fail when the disk fills: prune images (docker image prune) or grow the disk."
   - eval_time: 5m
     alertname: HydronServerDiskNearlyFull
     exp_alerts: []
@@ -99,10 +102,16 @@ tests:
     alertname: HydronServerMemoryPressure
     exp_alerts:
     - exp_labels: {severity: warning, namespace: shop, server: srv}
+      exp_annotations:
+        summary: Server shop/srv uses 95% of its memory
+        description: "Services may be killed for lack of memory: lower their limits or move to a larger server."
   - eval_time: 8m
     alertname: HydronServiceRestarting
     exp_alerts:
     - exp_labels: {severity: warning, namespace: shop, app: web, service: api}
+      exp_annotations:
+        summary: Service shop/web/api keeps restarting (3 or more restarts in 15m)
+        description: See kubectl hydron logs web api.
 """
 
 
