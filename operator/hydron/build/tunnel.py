@@ -15,6 +15,7 @@ from pathlib import Path
 
 import docker
 
+from hydron.remote.errors import ConnectionLost
 from hydron.remote.session import Session
 
 REMOTE_SOCKET = "/var/run/docker.sock"
@@ -37,6 +38,9 @@ async def docker_client(session: Session, remote_socket: str = REMOTE_SOCKET) ->
         # which must stay free to carry the forwarded socket's bytes.
         try:
             client = await asyncio.to_thread(docker.DockerClient, base_url="unix://" + local, version="auto", timeout=600)
+        except docker.errors.DockerException as error:  # the engine or the connection went away: heals by itself
+            listener.close()
+            raise ConnectionLost(f"cannot reach the Docker engine on the server: {error}") from error
         except BaseException:
             listener.close()
             raise
