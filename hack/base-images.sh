@@ -168,7 +168,7 @@ join() {  # wait for every spawned build; fail when one failed (its log tail is 
 ensure_rootfs
 spawn hydron-testbed/server:bookworm server           "$ROOTFS_IMAGE"
 build debian:bookworm-slim           debian-slim      "$ROOTFS_IMAGE"
-spawn postgres:16                    postgres-16      debian:bookworm-slim  # Debian's 15 under the official tag
+spawn postgres:16                    postgres-16      debian:bookworm-slim postgres:16-alpine  # Debian's 15 under the official tags
 # The base images the Dockerfile generator emits (hydron/planning/dockerfiles/images.py).
 spawn python:3.11-slim               python-3.11-slim     debian:bookworm-slim
 spawn python:3.12-slim               python-3.12-slim     debian:bookworm-slim
@@ -182,4 +182,13 @@ spawn maven:3.9-eclipse-temurin-17   maven-3.9-temurin-17 debian:bookworm-slim
 spawn nginxinc/nginx-unprivileged:1.27-alpine nginx-unprivileged debian:bookworm-slim
 spawn php:8.2-apache                 php-8.2-apache       debian:bookworm-slim
 spawn composer:2                     composer-2           debian:bookworm-slim
+# The template gallery's images (hydron/templates): stand-ins, the apps' own cannot be pulled.
+spawn mysql:8.4                      mysql-8          debian:bookworm-slim mysql:8.0  # MariaDB under the official tags
+spawn redis:7.2-alpine               redis-7          debian:bookworm-slim redis:7
+spawn clickhouse/clickhouse-server:24.3-alpine clickhouse debian:bookworm-slim
+build hydron-testbed/gallery-app:bookworm gallery-app debian:bookworm-slim
+spawn ghost:5-alpine                 ghost-5          hydron-testbed/gallery-app:bookworm
+spawn wordpress:6.5-apache           wordpress-6.5    hydron-testbed/gallery-app:bookworm
+spawn ghcr.io/umami-software/umami:postgresql-v2.11.3 umami-2 hydron-testbed/gallery-app:bookworm
+spawn ghcr.io/plausible/community-edition:v2.1.1 plausible-2 hydron-testbed/gallery-app:bookworm
 join

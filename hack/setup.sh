@@ -20,6 +20,7 @@ command -v named >/dev/null || [ -x /usr/sbin/named ] || need_apt+=(bind9)
 # pack npm packages on this machine.
 command -v unzip >/dev/null || need_apt+=(unzip)
 command -v npm >/dev/null || need_apt+=(npm)
+command -v promtool >/dev/null || need_apt+=(prometheus)  # promtool tests the chart's alert rules
 python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -29,6 +29,7 @@ import kopf
 
 from hydron import metrics, webhook_server
 from hydron.api import GROUP, VERSION, Application, Deployment, InfraPlan, Server
+from hydron.api.server import ServerStatus
 from hydron.build.services import ImageSource
 from hydron.controllers import application, deployment, infraplan, server
 from hydron.controllers.common import (
@@ -375,13 +376,18 @@ async def repair_server(body: kopf.Body, patch: kopf.Patch, logger: logging.Logg
 
 @kopf.timer(GROUP, VERSION, "servers", id="usage", interval=SERVER_USAGE, idle=SERVER_USAGE)
 async def server_usage(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, memo: kopf.Memo, **_: Any) -> None:
-    """CPU, memory and disk use for `kubectl get -o wide` and people's dashboards."""
+    """CPU, memory, disk and load (from the node exporter) for `kubectl get -o wide`, the
+    pressure conditions and the operator's metrics (people's dashboards and alerts)."""
     try:
-        usage = await server.usage(parse(Server, body), _server_deps(body, _runtime(memo)))
+        resource = parse(Server, body)
+        usage = await server.usage(resource, _server_deps(body, _runtime(memo)))
     except Exception as error:  # unreachable now: Reachable says why; try again next time
         logger.debug("usage not read: %s", error)
         return
+    status = server.pressure_conditions(resource.status or ServerStatus(), usage, body.metadata.get("generation"))
     patch.status["usage"] = usage.to_api()
+    patch.status["conditions"] = [c.to_api() for c in status.conditions]
+    metrics.server_usage(body.metadata.namespace, body.metadata.name, usage)
 
 
 @kopf.on.delete(GROUP, VERSION, "servers", id="cleanup")

@@ -28,6 +28,14 @@ SERVICE_UP = Gauge("hydron_service_up", "1 when the service's container is runni
 SERVICE_RESTARTS = Gauge("hydron_service_restarts", "Restarts of the service's current container.", SERVICE_LABELS)
 SERVICE_CPU = Gauge("hydron_service_cpu_percent", "CPU use of the service, percent of one CPU.", SERVICE_LABELS)
 SERVICE_MEMORY = Gauge("hydron_service_memory_bytes", "Memory in use by the service, page cache excluded.", SERVICE_LABELS)
+# The node exporter's readings of each server, read over SSH by the usage timer: what the
+# chart's alert rules (PrometheusRule) look at, with no port opened on the server.
+SERVER_LABELS = ["namespace", "server"]
+SERVER_CPU = Gauge("hydron_server_cpu_percent", "CPU busy on the server, percent of all CPUs.", SERVER_LABELS)
+SERVER_MEMORY_USED = Gauge("hydron_server_memory_used_bytes", "Memory in use on the server.", SERVER_LABELS)
+SERVER_MEMORY_TOTAL = Gauge("hydron_server_memory_total_bytes", "Memory installed in the server.", SERVER_LABELS)
+SERVER_DISK_USED = Gauge("hydron_server_disk_used_percent", "Root disk in use on the server, percent.", SERVER_LABELS)
+SERVER_LOAD = Gauge("hydron_server_load", "Load average of the server.", [*SERVER_LABELS, "window"])
 SSH_CONNECTIONS = Gauge("hydron_ssh_connections", "Open SSH connections to servers.")
 LLM_CALLS = Counter("hydron_llm_calls_total", "Calls to the LLM, by outcome.", ["result"])
 LLM_TOKENS = Counter("hydron_llm_tokens_total", "LLM tokens used.", ["direction"])
@@ -41,6 +49,18 @@ def forget_service(namespace: str, app: str, service: str) -> None:
             gauge.remove(namespace, app, service)
         except KeyError:
             pass
+
+
+def server_usage(namespace: str, server: str, usage) -> None:
+    """Publish a Server's latest usage (api.server.ResourceUsage); unknown readings are left out."""
+    readings = [(SERVER_CPU, usage.cpu_percent, ()), (SERVER_DISK_USED, usage.disk_used_percent, ()),
+                (SERVER_MEMORY_USED, usage.memory_used_mi_b and usage.memory_used_mi_b * 2**20, ()),
+                (SERVER_MEMORY_TOTAL, usage.memory_total_mi_b and usage.memory_total_mi_b * 2**20, ()),
+                (SERVER_LOAD, usage.load1, ("1m",)), (SERVER_LOAD, usage.load5, ("5m",)),
+                (SERVER_LOAD, usage.load15, ("15m",))]
+    for gauge, value, extra in readings:
+        if value is not None:
+            gauge.labels(namespace, server, *extra).set(value)
 
 
 def serve(port: int, address: str = "0.0.0.0") -> None:

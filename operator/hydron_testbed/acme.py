@@ -61,22 +61,22 @@ def start_pebble(host: Host, cert_pem: str, key_pem: str) -> None:
     host.sh(f"echo '{host.ip} {DOMAIN}' >> /etc/hosts")
 
 
-def fetch_over_tls(address: str, root_pem: str) -> tuple[str, dict]:
+def fetch_over_tls(address: str, root_pem: str, domain: str = DOMAIN) -> tuple[str, dict]:
     """GET https://DOMAIN/ at `address`, verifying the chain against pebble's root."""
     context = ssl.create_default_context(cadata=root_pem)
-    with socket.create_connection((address, 443), timeout=10) as raw, context.wrap_socket(raw, server_hostname=DOMAIN) as tls:
-        tls.sendall(f"GET / HTTP/1.1\r\nHost: {DOMAIN}\r\nConnection: close\r\n\r\n".encode())
+    with socket.create_connection((address, 443), timeout=10) as raw, context.wrap_socket(raw, server_hostname=domain) as tls:
+        tls.sendall(f"GET / HTTP/1.1\r\nHost: {domain}\r\nConnection: close\r\n\r\n".encode())
         body = b""
         while chunk := tls.recv(65536):
             body += chunk
         return body.decode(errors="replace"), tls.getpeercert()
 
 
-def https_get(address: str, root: str, deadline: float) -> str:
+def https_get(address: str, root: str, deadline: float, domain: str = DOMAIN) -> str:
     """GET https://DOMAIN/ verified against pebble's root; polls while Caddy orders the certificate."""
     while True:
         try:
-            return fetch_over_tls(address, root)[0]
+            return fetch_over_tls(address, root, domain)[0]
         except OSError as error:  # ssl.SSLError is an OSError
             if time.monotonic() >= deadline:
                 raise AssertionError(f"no valid HTTPS before the deadline: {error}") from error
@@ -94,9 +94,14 @@ class AcmeServer:
         """The root that signs the certificates pebble issues (clients trust this)."""
         return self.host.sh("curl -sS -k https://localhost:15000/roots/0")
 
-    def https_get(self, timeout: float = 120) -> str:
-        """GET https://DOMAIN/ through the server's proxy, verified against pebble's root."""
-        return https_get(self.host.ip, self.pebble_root(), time.monotonic() + timeout)
+    def https_get(self, timeout: float = 120, domain: str = DOMAIN) -> str:
+        """GET https://DOMAIN/ (or `domain`, which must resolve to the server there: see
+        `serve_domain`) through the server's proxy, verified against pebble's root."""
+        return https_get(self.host.ip, self.pebble_root(), time.monotonic() + timeout, domain)
+
+    def serve_domain(self, domain: str) -> None:
+        """Make `domain` resolve to the server for pebble's validation, as DOMAIN does."""
+        self.host.sh(f"echo '{self.host.ip} {domain}' >> /etc/hosts")
 
 
 def acme_server(kube, host: Host, base_images: list[str], name: str = "srv") -> AcmeServer:

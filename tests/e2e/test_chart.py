@@ -4,6 +4,8 @@ enough to run the operator against a real API server (a missing permission fails
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 import uuid
 
@@ -14,6 +16,7 @@ from hydron_testbed import REPO
 from hydron_testbed.cluster import Kube
 from hydron_testbed.controlplane import kubeconfig_text
 from hydron_testbed.operator_process import start_operator, stop_operator, wait_live
+from tests.conftest import missing_component
 
 pytestmark = pytest.mark.controlplane
 CHART = REPO / "charts" / "hydron"
@@ -71,6 +74,70 @@ def test_optional_monitoring_objects_render(control_plane):
     dashboard = next(d for d in render(control_plane, "grafanaDashboard.enabled=true") if d["kind"] == "ConfigMap")
     panels = json.loads(dashboard["data"]["hydron.json"])["panels"]
     assert any("hydron_reconciles_total" in p["targets"][0]["expr"] for p in panels)
+
+
+ALERT_TESTS = """
+rule_files: [rules.yaml]
+evaluation_interval: 1m
+tests:
+- interval: 1m
+  input_series:
+  - {series: 'hydron_server_disk_used_percent{namespace="shop",server="srv"}', values: '95x20'}
+  - {series: 'hydron_server_disk_used_percent{namespace="shop",server="calm"}', values: '40x20'}
+  - {series: 'hydron_server_memory_used_bytes{namespace="shop",server="srv"}', values: '950x20'}
+  - {series: 'hydron_server_memory_total_bytes{namespace="shop",server="srv"}', values: '1000x20'}
+  - {series: 'hydron_service_restarts{namespace="shop",app="web",service="api"}', values: '0 1 2 3 4 5 6 7 8'}
+  alert_rule_test:
+  - eval_time: 15m
+    alertname: HydronServerDiskNearlyFull
+    exp_alerts:
+    - exp_labels: {severity: warning, namespace: shop, server: srv}
+      exp_annotations:
+        summary: Server shop/srv root disk is 95% full
+        description: "Builds and deploys fail when the disk fills: prune images (docker image prune) or grow the disk."
+  - eval_time: 5m
+    alertname: HydronServerDiskNearlyFull
+    exp_alerts: []
+  - eval_time: 15m
+    alertname: HydronServerMemoryPressure
+    exp_alerts:
+    - exp_labels: {severity: warning, namespace: shop, server: srv}
+      exp_annotations:
+        summary: Server shop/srv uses 95% of its memory
+        description: "Services may be killed for lack of memory: lower their limits or move to a larger server."
+  - eval_time: 8m
+    alertname: HydronServiceRestarting
+    exp_alerts:
+    - exp_labels: {severity: warning, namespace: shop, app: web, service: api}
+      exp_annotations:
+        summary: Service shop/web/api keeps restarting (3 or more restarts in 15m)
+        description: See kubectl hydron logs web api.
+"""
+
+
+def test_alert_rules_fire_on_the_metrics_the_operator_exports(control_plane, tmp_path):
+    """Off by default; enabled, each rule reads only series the operator exports, and promtool
+    (Debian's prometheus package) sees disk, memory and restart alerts fire as a user expects."""
+    assert "PrometheusRule" not in {d["kind"] for d in render(control_plane)}
+    rule = next(d for d in render(control_plane, "alerts.enabled=true") if d["kind"] == "PrometheusRule")
+    rules = rule["spec"]["groups"][0]["rules"]
+    assert {r["alert"] for r in rules} == {"HydronServerDiskNearlyFull", "HydronServerMemoryPressure",
+                                           "HydronServiceRestarting"}
+    import hydron.metrics  # noqa: F401  registers the operator's series in the default registry
+    from prometheus_client import REGISTRY
+    exported = {m.name for m in REGISTRY.collect()}
+    for r in rules:
+        for name in re.findall(r"\bhydron_[a-z_]+", r["expr"]):
+            assert name in exported, f"{r['alert']} reads {name}, which the operator does not export"
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        missing_component("promtool (Debian's prometheus package) is not installed")
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump(rule["spec"]))
+    (tmp_path / "tests.yaml").write_text(ALERT_TESTS)
+    checked = subprocess.run([promtool, "check", "rules", "rules.yaml"], cwd=tmp_path, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    tested = subprocess.run([promtool, "test", "rules", "tests.yaml"], cwd=tmp_path, capture_output=True, text=True)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
 
 
 def test_the_push_webhook_is_wired_only_with_its_secret(control_plane):

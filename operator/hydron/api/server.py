@@ -273,6 +273,12 @@ class ResourceUsage(ApiModel):
     cpu_percent: float | None = Field(default=None, description="CPU busy, percent of all CPUs.")
     memory_used_mi_b: int | None = Field(default=None, alias="memoryUsedMiB", description="Memory in use, MiB.")
     disk_used_percent: float | None = Field(default=None, description="Root disk in use, percent.")
+    memory_total_mi_b: int | None = Field(default=None, alias="memoryTotalMiB", description="Memory installed, MiB.")
+    load1: float | None = Field(default=None, description="Load average over 1 minute.")
+    load5: float | None = Field(default=None, description="Load average over 5 minutes.")
+    load15: float | None = Field(default=None, description="Load average over 15 minutes.")
+    source: str | None = Field(
+        default=None, description="Where the numbers come from: node-exporter (the monitoring agent) or proc.")
     observed_at: datetime | None = Field(default=None, description="When this was measured.")
 
 

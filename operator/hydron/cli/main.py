@@ -96,6 +96,9 @@ def _templates(args: argparse.Namespace) -> int:
 
     for template in list_templates():
         print(f"{template.name:<14} {template.title}: {template.description}")
+        for parameter in template.parameters:
+            need = "required" if parameter.required else f"default {parameter.default}"
+            print(f"{'':<16}{parameter.name} ({need}): {parameter.description}")
     return 0
 
 

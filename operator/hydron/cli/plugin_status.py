@@ -122,7 +122,9 @@ def summarize(app: Mapping[str, Any], plan: Obj, server: Obj, deployment: Obj, n
         summary["server"] = {
             "name": _name(server) or name, "found": server is not None,
             "address": _spec(server).get("address"), "ready": _ready(server) if server is not None else None,
-            "steps": _steps(server, now),
+            "steps": _steps(server, now), "usage": _status(server).get("usage") if server is not None else None,
+            "pressure": [{k: c.get(k, "") for k in ("type", "reason", "message")}
+                         for t in ("DiskPressure", "MemoryPressure") if (c := condition(server, t)) and c.get("status") == "True"],
         }
     if deployment is not None:
         ds = _status(deployment)
@@ -196,6 +198,10 @@ def render_app(summary: Mapping[str, Any], style: Style = PLAIN) -> str:
             out.append(_line("Server", f"{server['name']}{address}  {_ready_text(server['ready'], style)}"))
             if server["ready"] and server["ready"]["status"] != "True" and server["ready"]["message"]:
                 out.append(_line("", short(server["ready"]["message"], 120)))
+            if server.get("usage"):
+                out.append(_line("", server_usage_text(server["usage"])))
+            for pressure in server.get("pressure") or []:
+                out.append(_line("", f"{pressure['type']}: {short(pressure['message'], 110)}"))
         steps = [[s["name"], style.state(s["state"] or ""), s["duration"], short(s["message"], 70)] for s in server["steps"]]
         if steps:
             out.append(table(["STEP", "STATE", "DURATION", "MESSAGE"], steps, indent="  "))
@@ -222,6 +228,18 @@ def render_app(summary: Mapping[str, Any], style: Style = PLAIN) -> str:
     urls = [summary["url"]] if summary.get("url") else (deployment or {}).get("urls") or []
     out.append(_line("URL", ", ".join(urls) if urls else "none yet"))
     return "".join(out)
+
+
+def server_usage_text(usage: Mapping[str, Any]) -> str:
+    """cpu 12%  memory 900/4096 MiB  disk 40%  load 0.52 0.31 0.2 (node-exporter)"""
+    parts = [f"cpu {_usage(usage.get('cpuPercent'), '%')}"]
+    used, total = usage.get("memoryUsedMiB"), usage.get("memoryTotalMiB")
+    parts.append(f"memory {used}/{total} MiB" if used is not None and total else f"memory {_usage(used, ' MiB')}")
+    parts.append(f"disk {_usage(usage.get('diskUsedPercent'), '%')}")
+    loads = [usage.get(k) for k in ("load1", "load5", "load15")]
+    if None not in loads:
+        parts.append("load " + " ".join(f"{v:g}" for v in loads))
+    return "  ".join(parts) + (f" ({usage['source']})" if usage.get("source") else "")
 
 
 def _usage(value: float | int | None, unit: str) -> str:

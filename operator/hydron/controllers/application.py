@@ -25,6 +25,7 @@ from hydron.analysis import Analysis, analyze
 from hydron.analysis.models import Port, Service, ServiceRole
 from hydron.api.application import (
     Application, ApplicationSpec, ApplicationStatus, GitSource, PlanningPolicy, PlanServerStatus, SourceStatus,
+    TemplateSource,
 )
 from hydron.api.base import LocalObjectReference
 from hydron.api.conditions import ANALYZED, DEPLOYED, PLANNED, SOURCE_READY, now, set_condition
@@ -37,7 +38,9 @@ from hydron.source import FetchedSource, FetchLimits, GitCredentials, SourceErro
 from hydron.source.models import GitSource as FetchSpec
 from hydron.planning import plan_server
 from hydron.planning.handoff import deployment_spec, pulled_from_registry
-from hydron.templates import UnknownTemplate, expand_template
+from hydron.templates import (
+    TemplateParameterError, UnknownTemplate, expand_template, resolve_parameters, template_repository,
+)
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +100,9 @@ async def reconcile(app: Application, generation: int | None, deps: ApplicationD
     elif source.image is not None:
         status = _image_source(source.image.name, source.image.port, status, generation)
     elif source.template is not None:
-        status = _template_source(source.template.name, status, generation)
+        status, retry = await _template_source(source.template, app.spec.domains, status, generation, deps)
+        if retry is not None:
+            return Outcome(conclude(status, generation, CONDITIONS), retry=Retry(retry))
     if deps.get_plan is not None and _is_true(status, ANALYZED):
         plan = await deps.get_plan(deps.name)
         status = _planned(status, generation, deps.name, plan)
@@ -408,15 +413,30 @@ def _image_source(image: str, port: int | None, status: ApplicationStatus, gener
     return status.model_copy(update={"conditions": conditions, "analysis": analysis, "source": SourceStatus(image=image)})
 
 
-def _template_source(name: str, status: ApplicationStatus, generation: int | None) -> ApplicationStatus:
+async def _template_source(template: TemplateSource, domains: list[str], status: ApplicationStatus,
+                           generation: int | None, deps: ApplicationDeps) -> tuple[ApplicationStatus, str | None]:
+    """The gallery stack with the person's parameters; a template whose code is the user's
+    also pins a commit of the repository its parameters name (the files to build)."""
+    name = template.name
+    given = {p.name: p.value for p in template.parameters}
     try:
-        analysis = expand_template(name)
-    except UnknownTemplate as error:
-        conditions = set_condition(
-            status.conditions, SOURCE_READY, "False", "TemplateNotFound", f"{error}. Fix spec.source.template.name.",
-            generation,
-        )
-        return status.model_copy(update={"conditions": conditions})
-    conditions = set_condition(status.conditions, SOURCE_READY, "True", "Template", f"Template {name}.", generation)
-    conditions = set_condition(conditions, ANALYZED, "True", "ServicesFound", describe(analysis), generation)
-    return status.model_copy(update={"conditions": conditions, "analysis": analysis, "source": SourceStatus(template=name)})
+        values = resolve_parameters(name, given, domains[0] if domains else None)
+        repository = template_repository(name, values)
+        analysis = expand_template(name, values)
+    except (UnknownTemplate, TemplateParameterError) as error:
+        reason = "TemplateNotFound" if isinstance(error, UnknownTemplate) else "TemplateParameterInvalid"
+        text = f"{error}. Fix spec.source.template.name." if isinstance(error, UnknownTemplate) else str(error)
+        conditions = set_condition(status.conditions, SOURCE_READY, "False", reason, text, generation)
+        return status.model_copy(update={"conditions": conditions}), None
+    source = SourceStatus(template=name)
+    if repository is not None:
+        git = GitSource(url=repository.url, ref=repository.ref)
+        status, retry = await _git_source(git, status, generation, deps)
+        if not _is_true(status, SOURCE_READY):
+            return status, retry
+        source = (status.source or SourceStatus()).model_copy(update={"template": name})
+    else:
+        conditions = set_condition(status.conditions, SOURCE_READY, "True", "Template", f"Template {name}.", generation)
+        status = status.model_copy(update={"conditions": conditions})
+    conditions = set_condition(status.conditions, ANALYZED, "True", "ServicesFound", describe(analysis), generation)
+    return status.model_copy(update={"conditions": conditions, "analysis": analysis, "source": source}), None

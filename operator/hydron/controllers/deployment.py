@@ -297,12 +297,17 @@ async def observe(deployment: Deployment, deps: DeploymentDeps) -> list[ServiceS
     return result
 
 
+RESTARTING = "Restarting"
+
+
 def health_condition(status: DeploymentStatus, services: list[ServiceStatus], generation: int | None) -> DeploymentStatus:
     """Available follows what `observe` saw: False naming the unhealthy services, True
-    again once they recover (a condition a rollout set for another reason is left alone)."""
+    again once they recover (a condition a rollout set for another reason is left alone).
+    Restarting says whether a service's current container has restarted (a crash loop in
+    the making); it is no part of Ready, and the next release clears it."""
     sick = [s for s in services if s.state in ("Unhealthy", "Stopped")]
     available = next((c for c in status.conditions if c.type == AVAILABLE), None)
-    conditions = status.conditions
+    conditions = restarting_condition(status.conditions, services, generation)
     if sick:
         names = ", ".join(f"{s.name} ({s.state.lower()}, {s.restarts or 0} restart(s))" for s in sick)
         conditions = set_condition(conditions, AVAILABLE, "False", "ServiceUnhealthy",
@@ -310,9 +315,22 @@ def health_condition(status: DeploymentStatus, services: list[ServiceStatus], ge
     elif available is not None and available.reason == "ServiceUnhealthy":
         conditions = set_condition(conditions, AVAILABLE, "True", "Healthy", f"{len(services)} service(s) healthy again.", generation)
     else:
-        return status.model_copy(update={"services": services})
+        return status.model_copy(update={"services": services, "conditions": conditions})
     status = status.model_copy(update={"services": services, "conditions": conditions})
     return conclude(status, generation, CONDITIONS, READY_MESSAGE)
+
+
+def restarting_condition(conditions: list, services: list[ServiceStatus], generation: int | None) -> list:
+    restarted = [s for s in services if (s.restarts or 0) > 0]
+    if restarted:
+        names = ", ".join(f"{s.name} ({s.restarts} time(s))" for s in restarted)
+        return set_condition(conditions, RESTARTING, "True", "ServiceRestarting",
+                             f"Restarted since their release: {names}. See `kubectl hydron logs <app> SERVICE`.",
+                             generation)
+    if any(c.type == RESTARTING for c in conditions) or services:
+        return set_condition(conditions, RESTARTING, "False", "NoRestarts",
+                             "No service has restarted since its release.", generation)
+    return conditions
 
 
 async def tear_down(deployment: Deployment, deps: DeploymentDeps) -> bool:

@@ -127,12 +127,45 @@ async def usage(server: Server, deps: ServerDeps) -> ResourceUsage:
     session = await open_session(spec, server.status, deps.read_secret, deps.pool)
     result = await CommandRunner(session, spec.user).output(usage_probe())
     measured = parse_usage(result)
+    load = measured.load or (None, None, None)
     return ResourceUsage(
         cpu_percent=measured.cpu_percent,
         memory_used_mi_b=measured.memory_used_mib,
+        memory_total_mi_b=measured.memory_total_mib,
         disk_used_percent=measured.disk_used_percent,
+        load1=load[0], load5=load[1], load15=load[2],
+        source=measured.source,
         observed_at=now(),
     )
+
+
+DISK_PRESSURE, MEMORY_PRESSURE = "DiskPressure", "MemoryPressure"
+DISK_NEARLY_FULL_PERCENT = 90.0
+MEMORY_PRESSURE_PERCENT = 90.0
+
+
+def pressure_conditions(status: ServerStatus, usage: ResourceUsage, generation: int | None) -> ServerStatus:
+    """DiskPressure and MemoryPressure from the latest usage, as a node's are in Kubernetes:
+    alerts a person acts on, not part of Ready (the server still serves)."""
+    conditions = status.conditions
+    disk = usage.disk_used_percent
+    if disk is not None:
+        full = disk >= DISK_NEARLY_FULL_PERCENT
+        conditions = set_condition(
+            conditions, DISK_PRESSURE, "True" if full else "False", "DiskNearlyFull" if full else "DiskOK",
+            f"The root disk is {disk:g}% full" + (
+                ": free space (docker image prune, old logs) or grow the disk before deploys fail." if full else "."),
+            generation)
+    used, total = usage.memory_used_mi_b, usage.memory_total_mi_b
+    if used is not None and total:
+        percent = round(100.0 * used / total, 1)
+        high = percent >= MEMORY_PRESSURE_PERCENT
+        conditions = set_condition(
+            conditions, MEMORY_PRESSURE, "True" if high else "False", "MemoryPressure" if high else "MemoryOK",
+            f"{percent:g}% of {total} MiB memory in use" + (
+                ": services may be killed; lower their limits or move to a larger server." if high else "."),
+            generation)
+    return status.model_copy(update={"conditions": conditions, "usage": usage})
 
 
 async def forget(server: Server, pool: ConnectionPool) -> None:

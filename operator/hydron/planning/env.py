@@ -103,9 +103,11 @@ def plan_env(
     person_env: list[EnvVar],
     user_secret: str,
     sql_engine: str | None = None,
+    template: str | None = None,
 ) -> ServiceEnv:
     """Env vars and definitions of one service. `person_env`: the Application's shared env, then
-    the service override's (later wins)."""
+    the service override's (later wins). For a gallery `template`, a default is the template's
+    value: set it (the image does not know it), wiring a `{backing.part}` reference."""
     out = ServiceEnv()
     backings = sorted(backings, key=lambda b: _SQL_FIRST.get(b.source.kind, 1))
     person = {e.name: e for e in person_env}
@@ -120,6 +122,16 @@ def plan_env(
         elif var.name == "PORT" and port is not None:
             out.env.append(EnvVar(name="PORT", value=str(port)))
             definition.source = "Wired"
+        elif template and var.default is not None and (found := _reference(var.name, var.default, backings)):
+            env, backing = found
+            out.env.append(env)
+            wired_backings.add(backing.name)
+            definition.source = "Wired"
+            definition.description = definition.description or (
+                f"Connection to the {backing.source.kind} container {backing.name}, as template {template} asks.")
+        elif template and var.default is not None:
+            out.env.append(EnvVar(name=var.name, value=var.default))
+            definition.description = definition.description or f"Set by template {template}."
         elif sql_engine and (value := engine_value(var.name, sql_engine, var.default, _framework(service))):
             out.env.append(EnvVar(name=var.name, value=value))
             definition.source = "Wired"
@@ -157,6 +169,18 @@ def plan_env(
     out.env.sort(key=lambda e: e.name)
     out.definitions.sort(key=lambda d: d.name)
     return out
+
+
+_REFERENCE = re.compile(r"^\{([a-z0-9-]+)\.(url|host|port|username|password|database)\}$")
+
+
+def _reference(name: str, value: str, backings: list[Backing]) -> tuple[EnvVar, Backing] | None:
+    """A template's `{backing.part}` value, wired to that part of the backing's connection."""
+    match = _REFERENCE.match(value)
+    backing = next((b for b in backings if match and b.source.name == match.group(1)), None)
+    if backing is None:
+        return None
+    return backing.value_for(name, match.group(2)), backing  # type: ignore[union-attr, arg-type]
 
 
 def _conventional_urls(service: Service, backings: list[Backing], wired: set[str], person: dict[str, EnvVar],

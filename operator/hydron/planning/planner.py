@@ -155,7 +155,8 @@ def plan(inputs: PlanInputs) -> Draft:
     for service in analysed:
         override = overrides.get(service.name)
         start_override = override.start_command if override else None
-        built = recipe(service, analysis, start_command=start_override)
+        # An image runs as it is: its port is the one declared, not a generated recipe's.
+        built = None if service.image else recipe(service, analysis, start_command=start_override)
         port = built.port if built else (service.port.value if service.port else None)
         ports[service.name] = port
     for service in analysed:
@@ -224,7 +225,7 @@ def _service(service: Service, analysis: Analysis, override: ServiceOverride | N
     uses = {d.name for d in service.depends_on if d.kind == "backing"}
     engine = next((b.kind for b in analysis.databases if b.name in uses and b.kind in datastores.SQL_ENGINES), None)
     env = plan_env(service, port=port, backings=service_backings, siblings=siblings, person_env=person_env,
-                   user_secret=user_secret_name(app), sql_engine=engine)
+                   user_secret=user_secret_name(app), sql_engine=engine, template=analysis.template)
     depends = [d.name for d in service.depends_on if d.kind == "service" and d.name in deployed]
     depends += [backings[d.name].name for d in service.depends_on if d.kind == "backing" and d.name in backings]
     footprint = sizing.service_footprint(service)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from hydron.templates import UnknownTemplate, expand_template, list_templates
+from hydron.templates import (
+    TemplateParameterError, UnknownTemplate, expand_template, list_templates, resolve_parameters, template_repository,
+)
 
 NAMES = [t.name for t in list_templates()]
 
@@ -20,7 +22,8 @@ def test_each_template_is_a_complete_deployable_analysis(name: str) -> None:
     databases = {d.name for d in analysis.databases}
     services = {s.name for s in analysis.services}
     for service in analysis.services:
-        assert service.image or service.start_command, f"{service.name} can neither be pulled nor started"
+        needs_code = template_repository(name, {"repository": "git://x/app.git", "ref": "main"}) is not None
+        assert service.image or service.start_command or needs_code, f"{service.name} can neither be pulled nor built"
         if service.role.value == "web":
             assert service.port and service.health_check
         for dependency in service.depends_on:
@@ -45,10 +48,40 @@ def test_template_stacks(name: str, service: str, port: int, needs: set[str]) ->
     assert {d.name for d in found.depends_on} == needs
 
 
-def test_passwords_in_templates_are_secrets_the_user_must_supply() -> None:
+def test_app_secrets_in_templates_are_secrets_the_user_must_supply() -> None:
+    env = {v.name: v for v in expand_template("umami").services[0].env}
+    assert env["APP_SECRET"].secret and env["APP_SECRET"].required and env["APP_SECRET"].default is None
+
+
+def test_database_credentials_in_templates_are_references_to_the_generated_ones() -> None:
     env = {v.name: v for v in expand_template("wordpress").services[0].env}
-    assert env["WORDPRESS_DB_PASSWORD"].secret and env["WORDPRESS_DB_PASSWORD"].required
-    assert env["WORDPRESS_DB_NAME"].default == "wordpress" and not env["WORDPRESS_DB_NAME"].required
+    assert env["WORDPRESS_DB_PASSWORD"].default == "{mysql.password}" and not env["WORDPRESS_DB_PASSWORD"].secret
+    assert env["WORDPRESS_DB_NAME"].default == "{mysql.database}"
+
+
+def test_parameters_fill_the_template_and_defaults_use_the_domain() -> None:
+    values = resolve_parameters("ghost", {}, "blog.example.com")
+    assert {v.name: v.default for v in expand_template("ghost", values).services[0].env}["url"] == \
+        "https://blog.example.com"
+    values = resolve_parameters("ghost", {"url": "https://example.com/blog"}, "blog.example.com")
+    assert {v.name: v.default for v in expand_template("ghost", values).services[0].env}["url"] == \
+        "https://example.com/blog"
+    site = expand_template("static-site", resolve_parameters("static-site", {"repository": "git://h/s.git", "root": "www"}))
+    assert site.services[0].static_root == "www"
+
+
+def test_a_template_for_your_own_code_pins_the_repository_its_parameters_name() -> None:
+    values = resolve_parameters("node-api", {"repository": "https://git.example.com/me/api.git", "ref": "v2"})
+    repository = template_repository("node-api", values)
+    assert repository is not None and (repository.url, repository.ref) == ("https://git.example.com/me/api.git", "v2")
+    assert template_repository("wordpress", resolve_parameters("wordpress", {})) is None
+
+
+def test_a_missing_or_unknown_parameter_says_which_and_what_to_do() -> None:
+    with pytest.raises(TemplateParameterError, match="needs the parameter repository .*spec.source.template.parameters"):
+        resolve_parameters("node-api", {})
+    with pytest.raises(TemplateParameterError, match="no parameter colour; it takes tablePrefix"):
+        resolve_parameters("wordpress", {"colour": "blue"})
 
 
 def test_an_unknown_template_names_the_ones_that_exist() -> None:

@@ -226,3 +226,11 @@ def test_context_namespace_comes_from_the_kubeconfig(tmp_path):
     assert context_namespace(str(path), "b") == ("b", "default")
     with pytest.raises(PluginError, match="context 'x' is not in .* \\(it has: a, b\\)"):
         context_namespace(str(path), "x")
+
+
+def test_the_servers_usage_from_its_node_exporter_reads_in_one_line():
+    from hydron.cli.plugin_status import server_usage_text
+    line = server_usage_text({"cpuPercent": 12.5, "memoryUsedMiB": 900, "memoryTotalMiB": 4096, "diskUsedPercent": 40,
+                              "load1": 0.52, "load5": 0.31, "load15": 0.2, "source": "node-exporter"})
+    assert line == "cpu 12.5%  memory 900/4096 MiB  disk 40%  load 0.52 0.31 0.2 (node-exporter)"
+    assert server_usage_text({}) == "cpu -  memory -  disk -"
