@@ -42,7 +42,7 @@ _GO = (
     rf"os\.(?:Getenv|LookupEnv)\(\s*\"{_NAME}\"\s*\)",
     rf"`[^`\n]*\b(?:env|envconfig):\"{_UPPER_NAME}[,\"]",  # struct tags of go-flags, envconfig, caarlos0/env
     rf"EnvVars?:\s*(?:\[\]string\{{\s*)?\"{_UPPER_NAME}\"",  # urfave/cli flags
-    rf"\bcli\.EnvVars\(\s*\"{_UPPER_NAME}\"",
+    rf"\bcli\.EnvVars?\(\s*\"{_UPPER_NAME}\"",  # urfave/cli v3: Sources: cli.EnvVars("X"), cli.EnvVar("X")
     rf"\b(?:viper\.)?BindEnv\(\s*\"[\w.-]+\"\s*,\s*\"{_UPPER_NAME}\"",
 )
 _PHP = (
@@ -228,7 +228,8 @@ class EnvCollector:
             for name, evidence in self._go_option_keys.pop(directory):
                 self.declare(name, evidence, None, has_default=True)  # a table of options parsed from os.Environ()
         variables = []
-        for name in sorted(self._seen)[:limit]:
+        # over the limit, keep the names met first: the entry point and the files nearest it are read first
+        for name in sorted(list(self._seen)[:limit]):
             seen = self._seen[name]
             secret = is_secret_name(name) or seen.secret_value
             variables.append(

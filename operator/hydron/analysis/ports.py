@@ -39,6 +39,12 @@ _EXPLICIT = tuple(
         (r"^\s*(server\.port|quarkus\.http\.port)\s*[=:]\s*(?:\$\{PORT:)?(\d{2,5})\b", "{} = {}"),
         (r"^server:\s*\n(?:[ \t]+.*\n)*?[ \t]+port:\s*(?:\$\{PORT:)?(\d{2,5})\b", "server.port: {}"),
         (r"http:\s*\[[^\]]*\bport:\s*(\d{2,5})\b", "endpoint http port {}"),
+        (r"\bName:\s*\"(?![\w-]*(?:health|metric|debug|pprof|grpc))[\w-]*(?:addr|address|listen|port)\"[^{}]{0,300}?\bValue:\s*\"[\w.]*:(\d{2,5})\"",
+         "listen flag defaults to :{}"),
+        (r"\bset_default\(\s*\"(?:server\.|http\.)?port\"\s*,\s*(\d{2,5})\b", "config default port {}"),
+        (r"(?<![\w.]):port\s*=>\s*(\d{2,5})\b", ":port => {}"),
+        (r"^bind\s*=\s*\[?\s*['\"][\w.\[\]]*:(\d{2,5})['\"]", "gunicorn bind port {}"),
+        (r"\bLISTEN_?ADDR(?:ESS)?\b[\s\S]{0,80}?\"[\w.]*:(\d{2,5})\"", "LISTEN_ADDR defaults to port {}"),
     )
 )
 _GENERIC = re.compile(r"(?<![\w.])(?:port|PORT|Port)\s*(?::=|=|:)\s*['\"]?(\d{2,5})\b")
