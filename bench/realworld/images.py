@@ -47,6 +47,8 @@ LABEL = "dev.hydron.bench.images"
 BUILD_TIMEOUT_S = 2400
 ANSWER_DEADLINE_S = 150.0
 CPU_SHARES = 256  # below the default 1024: the bench yields to everything else on the machine
+STRONG_ERROR = re.compile(r"^(?:error|err!|fatal|npm err!|E:)|\berror(?:\[\w+\])?:|ERR_|is out of date|No matching distribution"
+                          r"|Could not find|cannot find|not found:", re.I)
 ERROR_WORDS = re.compile(r"\b(error|err!|failed|fatal|cannot|could not|not found|no such|exception)\b", re.I)
 
 
@@ -93,7 +95,9 @@ def first_error(log: str, limit: int = 400) -> str:
     if not lines:
         return "(no build output)"
     step = lines[0] if steps else ""
-    hit = next((line for line in lines[1:] if ERROR_WORDS.search(line)), lines[-1])
+    body = [line for line in lines[1:] if not line.startswith("The command '")]  # the engine's own summary
+    hit = (next((line for line in body if STRONG_ERROR.search(line)), None)
+           or next((line for line in body if ERROR_WORDS.search(line)), None) or (body or lines)[-1])
     return (f"{step} -> {hit}" if step else hit)[:limit]
 
 

@@ -198,7 +198,8 @@ def _install(ctx: DirContext, tool: PackageManager) -> Command:
     value = {
         "uv": "uv sync --frozen --no-dev" if locked else "uv sync --no-dev",
         "poetry": "poetry install --no-interaction --no-root --only main",
-        "pipenv": "pipenv install --deploy --system" if locked else "pipenv install --system",
+        # the lock, exactly, even when its Pipfile hash is stale (--deploy would refuse to build)
+        "pipenv": "pipenv install --system --ignore-pipfile" if locked else "pipenv install --system",
         "pdm": "pdm install --prod --frozen-lockfile",
         "pip": _pip_install(ctx),
     }[tool.name]

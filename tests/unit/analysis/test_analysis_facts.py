@@ -256,7 +256,7 @@ def test_lockfiles_select_commands_that_respect_them() -> None:
         "bun-hono-api": "bun install --frozen-lockfile",
         "python-fastapi-uv": "uv sync --frozen --no-dev",
         "python-django": "poetry install --no-interaction --no-root --only main",
-        "python-celery-worker": "pipenv install --deploy --system",
+        "python-celery-worker": "pipenv install --system --ignore-pipfile",
         "rust-axum": "cargo fetch --locked",
     }
 

@@ -55,7 +55,7 @@ CASES = {
                                  lockfile="uv.lock", install="uv sync --frozen --no-dev",
                                  start="uvicorn app.main:app --host 0.0.0.0 --port 8000", port=8000),
     "python-pipenv-celery": service("worker", role="worker", language="python", version="3.11", framework="Celery",
-                                    pm="pipenv", lockfile="Pipfile.lock", install="pipenv install --deploy --system",
+                                    pm="pipenv", lockfile="Pipfile.lock", install="pipenv install --system --ignore-pipfile",
                                     start="celery -A tasks worker --loglevel=INFO", port=None, health=None),
     "ruby-rails": service("app", language="ruby", version="3.3.0", framework="Rails", pm="bundler",
                           lockfile="Gemfile.lock", build="bundle exec rails assets:precompile",
