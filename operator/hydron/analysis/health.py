@@ -40,7 +40,8 @@ def find_route(sources: Iterable[SourceText]) -> Optional[HealthCheck]:
         found = [(m, "medium" if m.group("keyword") == "Controller" else "high") for m in source.matches(_ROUTE)]
         found += [(m, "medium") for m in source.matches(_COMPARISON)]
         for match, confidence in found:
-            if _commented(source.text, match.start()) or _lookup(source.text, match) or _not_a_status_route(match):
+            if (_commented(source.text, match.start()) or _lookup(source.text, match)
+                    or _not_a_status_route(source.text, match)):
                 continue
             path = "/" + match.group("path").lstrip("/")
             word = path.rsplit("/", 1)[1]
@@ -60,16 +61,20 @@ def _commented(text: str, at: int) -> bool:
     return line.startswith(("#", "//", "/*", "* ", "--")) and not line.startswith(("#[", "#!"))
 
 
-def _not_a_status_route(match: re.Match[str]) -> bool:
-    """A status page is a health check only where a server routes it by a call (`path("api/status/")`,
-    `Route::get('/status')`), not a front-end router entry (`path: "/status"`) nor a websocket."""
+def _not_a_status_route(text: str, match: re.Match[str]) -> bool:
+    """A status page is a health check only where a server routes it by a call to a handler named for it
+    (`path("api/status/", views.status)`, `Route::get('/status', [StatusController::class, ...])`); not a
+    front-end router entry (`path: "/status"`), a websocket, nor a page of statuses with a handler of its own."""
     if not match.group("path").endswith("status"):
         return False
     if "keyword" not in match.re.groupindex:
         return True
     between = match.group(0)[len(match.group("keyword")):match.start("path") - match.start()]
     called = re.search(r"\(\s*['\"`]$", between) is not None
-    return not called or "ws/" in match.group("path") or re.search(r"[:{<]", match.group("path")) is not None
+    line_end = text.find("\n", match.end())
+    handler = text[match.end(): line_end if line_end >= 0 else len(text)]
+    return (not called or "ws/" in match.group("path") or re.search(r"[:{<]", match.group("path")) is not None
+            or re.search(r"(?i)status|health", handler) is None)
 
 
 def _lookup(text: str, match: re.Match[str]) -> bool:

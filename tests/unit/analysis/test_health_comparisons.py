@@ -63,3 +63,9 @@ def test_server_status_route_is_a_health_check_but_not_a_front_end_one(tmp_path)
 def test_asp_net_use_health_checks(tmp_path):
     assert _health(tmp_path, {"Web.csproj": '<Project Sdk="Microsoft.NET.Sdk.Web"></Project>',
                               "Program.cs": 'app.UseHealthChecks("/health");\napp.Run();\n'}) == "/health"
+
+
+def test_a_status_page_with_an_inline_handler_is_not_a_health_check(tmp_path):
+    assert _health(tmp_path, {"package.json": '{"name": "svc", "dependencies": {"express": "4"}}',
+                              "server.js": 'router.get("/status", cache("5 minutes"), async (request, response) => {\n'
+                                           '});\napp.listen(3001);\n'}) is None
