@@ -40,6 +40,7 @@ import docker.errors  # noqa: E402
 from hydron.analysis import analyze  # noqa: E402
 from hydron.api.application import ApplicationSpec  # noqa: E402
 from hydron.planning import PlanInputs, plan  # noqa: E402
+from hydron.planning.dockerfiles import build_context, generate_dockerfile, image_port  # noqa: E402
 from hydron.planning.secrets import password, secret_data  # noqa: E402
 from truth import load_all  # noqa: E402
 
@@ -152,43 +153,65 @@ def _probe(port: int, path: Optional[str]) -> Optional[str]:
 
 
 class Runner:
-    def __init__(self, checkouts: Path, keep_images: bool = False):
+    def __init__(self, checkouts: Optional[Path] = None, keep_images: bool = False, labels: Optional[dict] = None):
         self.checkouts = checkouts
         self.keep_images = keep_images
+        self.labels = {LABEL: "1", **(labels or {})}  # on everything it makes, so a test run can find its leftovers
         self.client = docker.from_env(timeout=BUILD_TIMEOUT_S)
 
     def app(self, app) -> list[Outcome]:
-        root = self.checkouts / app.checkout / (app.subdir or "")
+        return self.run(app.name, self.checkouts / app.checkout / (app.subdir or ""), f"https://github.com/{app.repo}.git")
+
+    def run(self, name: str, root: Path, git_url: str = "https://git.example.com/app.git") -> list[Outcome]:
+        """Analyse and plan the checkout at root, then build, start and probe each web or static service."""
         started = time.monotonic()
         try:
             analysis = analyze(root)
-            spec = plan(PlanInputs(app.name, ApplicationSpec.model_validate(
-                {"source": {"git": {"url": f"https://github.com/{app.repo}.git"}}}), analysis)).spec
+            spec = plan(PlanInputs(name, ApplicationSpec.model_validate({"source": {"git": {"url": git_url}}}),
+                                   analysis)).spec
         except Exception as error:  # noqa: BLE001 - a crash is the finding
-            return [Outcome(app.name, "*", "", "failed", "plan", f"{type(error).__name__}: {error}")]
+            return [Outcome(name, "*", "", "failed", "plan", f"{type(error).__name__}: {error}")]
         targets = [s for s in spec.services if s.context is not None and s.role in ("web", "static")]
         if not targets:
-            return [Outcome(app.name, "*", "", "failed", "plan", "no web or static service with a build in the plan")]
+            return [Outcome(name, "*", "", "failed", "plan", "no web or static service with a build in the plan")]
         stores = {s.name: s for s in spec.services if s.image and s.role in ("database", "cache", "broker")}
         secrets = _secrets(spec)
-        return [self._service(app.name, root, service, spec, stores, secrets, started) for service in targets]
+        return [self._service(name, root, service, spec, stores, secrets, started, analysis) for service in targets]
 
-    def _service(self, app_name, root, service, spec, stores, secrets, started) -> Outcome:
+    @staticmethod
+    def _generated(analysis, name: str) -> Optional[tuple[str, str, Optional[int]]]:
+        """(context, Dockerfile text, port) Hydron generates for the analysed service, if it can."""
+        found = next((s for s in analysis.services if s.name == name), None)
+        if found is None:
+            return None
+        bare = found.model_copy(update={"dockerfile": None, "build_context": None})
+        text = generate_dockerfile(bare, analysis)
+        return (build_context(bare), text, image_port(bare)) if text else None
+
+    def _service(self, app_name, root, service, spec, stores, secrets, started, analysis) -> Outcome:
         out = Outcome(app_name, service.name, service.dockerfile_origin or "", "failed")
         context = root / service.context
-        if service.dockerfile_origin == "Generated":
-            dockerfile_name = f".hydron-bench-{uuid.uuid4().hex[:6]}.Dockerfile"
-            text = service.dockerfile
-            (context / dockerfile_name).write_text(text)
-        else:
+        generated = service.dockerfile if service.dockerfile_origin == "Generated" else None
+        port, command = service.port, service.command or None
+        if generated is None:
             dockerfile_name = service.dockerfile
             text = (context / dockerfile_name).read_text(errors="replace")
+            absent = sorted(b for b in base_images(text, {}) if not _exists(self.client, b))
+            fallback = self._generated(analysis, service.name) if absent else None
+            if fallback:  # the repository's base images cannot be made here: try what Hydron would generate
+                context, generated, port = root / fallback[0], fallback[1], fallback[2] or port
+                command = None  # the generated image's own CMD: the plan's command fits the repository's image
+                out.origin = f"Generated (repository's needs {', '.join(absent)})"
+        if generated is not None:
+            dockerfile_name = f".hydron-bench-{uuid.uuid4().hex[:6]}.Dockerfile"
+            text = generated
+            (context / dockerfile_name).write_text(text)
         needed = {name: stores[name] for name in service.depends_on if name in stores}
         missing = sorted(b for b in base_images(text, {}) if not _exists(self.client, b))
         missing += sorted(s.image for s in needed.values() if not _exists(self.client, s.image))
         if missing:
             out.status, out.stage, out.error = "not-here", "build", "no local image " + ", ".join(missing)
-            return self._done(out, started, context / dockerfile_name if service.dockerfile_origin == "Generated" else None)
+            return self._done(out, started, context / dockerfile_name if generated is not None else None)
         tag = f"hydron-bench/{app_name}-{service.name}:{uuid.uuid4().hex[:8]}".lower()
         made: list = []
         network = None
@@ -197,7 +220,7 @@ class Runner:
             log = []
             try:
                 for chunk in self.client.api.build(path=str(context), dockerfile=dockerfile_name, tag=tag, pull=False,
-                                                   rm=True, forcerm=True, decode=True, labels={LABEL: "1"},
+                                                   rm=True, forcerm=True, decode=True, labels=self.labels,
                                                    container_limits={"cpushares": CPU_SHARES}):
                     log.append(str(chunk.get("stream") or chunk.get("error") or ""))
                     if "error" in chunk:
@@ -207,17 +230,16 @@ class Runner:
                 out.error = f"build: {error}"[:400]
                 return out
             out.stage = "start"
-            network = self.client.networks.create(f"hydron-bench-{uuid.uuid4().hex[:8]}", labels={LABEL: "1"})
+            network = self.client.networks.create(f"hydron-bench-{uuid.uuid4().hex[:8]}", labels=self.labels)
             for name, store in needed.items():
                 made.append(self.client.containers.run(
-                    store.image, detach=True, environment=_env(store, secrets), labels={LABEL: "1"},
+                    store.image, detach=True, environment=_env(store, secrets), labels=self.labels,
                     network=network.name, name=f"{network.name}-{name}", hostname=name,
                     command=store.command or None,
                     networking_config={network.name: self.client.api.create_endpoint_config(aliases=[name])}))
-            port = service.port
             container = self.client.containers.run(
-                tag, detach=True, environment=_env(service, secrets), labels={LABEL: "1"}, network=network.name,
-                command=service.command or None, ports={f"{port}/tcp": ("127.0.0.1", None)} if port else {},
+                tag, detach=True, environment=_env(service, secrets), labels=self.labels, network=network.name,
+                command=command, ports={f"{port}/tcp": ("127.0.0.1", None)} if port else {},
                 volumes={f"{network.name}-{v.name}": {"bind": v.path, "mode": "rw"} for v in service.volumes})
             made.append(container)
             out.stage = "answer"
@@ -250,7 +272,7 @@ class Runner:
             return out
         finally:
             self._cleanup(made, network, tag)
-            self._done(out, started, context / dockerfile_name if service.dockerfile_origin == "Generated" else None)
+            self._done(out, started, context / dockerfile_name if generated is not None else None)
 
     def _done(self, out: Outcome, started: float, generated: Optional[Path]) -> Outcome:
         out.seconds = round(time.monotonic() - started, 1)

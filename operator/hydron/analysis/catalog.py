@@ -157,7 +157,7 @@ BACKING_MARKERS: tuple[tuple[re.Pattern[str], BackingKind], ...] = tuple(
          r"|provider\s*=\s*\"mysql\"|UseMySql\(|(?:type|dialect):\s*['\"]mysql['\"]", "mysql"),
         (r"\bmariadb://|jdbc:mariadb:|(?:type|dialect):\s*['\"]mariadb['\"]", "mariadb"),
         (r"\bsqlite(?:3)?:///?|jdbc:sqlite:|django\.db\.backends\.sqlite3|adapter:\s*sqlite3\b"
-         r"|provider\s*=\s*\"sqlite\"|UseSqlite\(|(?:type|dialect|driver):\s*['\"]sqlite3?['\"]", "sqlite"),
+         r"|provider\s*=\s*\"sqlite\"|UseSqlite\(|\bsqlite3\.connect\(|(?:type|dialect|driver):\s*['\"]sqlite3?['\"]", "sqlite"),
         (r"jdbc:sqlserver:|UseSqlServer\(|provider\s*=\s*\"sqlserver\"|\bmssql://|(?:type|dialect):\s*['\"]mssql['\"]",
          "mssql"),
         (r"\bDeno\.openKv\(", "deno-kv"),
