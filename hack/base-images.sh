@@ -169,6 +169,7 @@ ensure_rootfs
 spawn hydron-testbed/server:bookworm server           "$ROOTFS_IMAGE"
 build debian:bookworm-slim           debian-slim      "$ROOTFS_IMAGE"
 spawn postgres:16                    postgres-16      debian:bookworm-slim  # Debian's 15 under the official tag
+spawn redis:7                       redis-7          debian:bookworm-slim  # Debian's 7.0
 # The base images the Dockerfile generator emits (hydron/planning/dockerfiles/images.py).
 spawn python:3.11-slim               python-3.11-slim     debian:bookworm-slim
 spawn python:3.12-slim               python-3.12-slim     debian:bookworm-slim

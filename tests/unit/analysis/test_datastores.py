@@ -102,3 +102,11 @@ def test_every_driver_feature_inherited_from_the_workspace_makes_each_database_o
                      "server/src/main.rs": "fn main() {}\n"})
     stores = {d.kind: d.required for d in analyze(tmp_path).databases}
     assert stores == {"postgres": False, "mysql": False, "sqlite": False}
+
+
+def test_python_standard_library_sqlite_is_a_file_database(tmp_path: Path) -> None:
+    write(tmp_path, {"requirements.txt": "flask\n",
+                     "app.py": "import sqlite3\nfrom flask import Flask\napp = Flask(__name__)\n"
+                               "db = sqlite3.connect('data/guestbook.db')\n"})
+    [store] = analyze(tmp_path).databases
+    assert (store.kind, store.file_database, store.file_path) == ("sqlite", True, "data/guestbook.db")
