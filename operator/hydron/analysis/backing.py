@@ -29,6 +29,8 @@ def signals(usage: Usage) -> list[Signal]:
     """Every hint in one service that it talks to some kind of backing service, strongest first."""
     found: list[Signal] = []
     for dependency in usage.dependencies:
+        if dependency.evidence.file.endswith(".lock"):
+            continue  # a lockfile holds what the packages pull in (and what a stale lock still names): no need
         kind = catalog.backing_for_package(dependency.name)
         if kind:
             found.append(Signal(kind, dependency.evidence, "high"))
