@@ -59,6 +59,7 @@ class Tally:
 class AppScore:
     name: str
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the analysis's own CPU time: comparable across runs when the machine is busy
     crashed: Optional[str] = None
     found: int = 0
     true: int = 0
@@ -118,14 +119,16 @@ def score(app: App, checkouts: Path) -> AppScore:
     if not root.is_dir():
         result.crashed = f"no checkout at {root}"
         return result
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     try:
         analysis = analyze(root)
     except Exception:  # noqa: BLE001 - a crash is a finding to report, not a reason to stop scoring
         result.seconds = time.monotonic() - started
+        result.cpu_seconds = time.process_time() - cpu
         result.crashed = traceback.format_exc(limit=3).strip().splitlines()[-1]
         return result
     result.seconds = time.monotonic() - started
+    result.cpu_seconds = time.process_time() - cpu
     result.found = len(analysis.services)
     pairs, unmatched, extra = _pair(app.services, analysis.services)
     result.matched = len(pairs)
@@ -170,7 +173,7 @@ def score(app: App, checkouts: Path) -> AppScore:
             result.datastores_missed.append(store.kind + ("" if store.required else " (optional)"))
     listed = {d.kind for d in app.datastores} | ({"mysql"} if "mariadb" in {d.kind for d in app.datastores} else set())
     result.datastores_extra = sorted(kinds - listed)
-    by_path = {same_path(got.path): got for _, got in pairs}
+    by_path = {wanted.path: got for wanted, got in pairs}  # the truth's path: two binaries of one module share "."
     everywhere = {env.name for service in analysis.services for env in service.env}
     for fact in app.env:
         names = everywhere
@@ -194,6 +197,7 @@ def totals(scores: list[AppScore]) -> dict:
     matched = sum(s.matched for s in ran)
     facts = {f: Tally(sum(s.facts[f].right for s in ran), sum(s.facts[f].total for s in ran)) for f in FACTS}
     seconds = [s.seconds for s in ran]
+    cpu = [s.cpu_seconds for s in ran]
     return {
         "apps": len(scores),
         "crashed": [s.name for s in scores if s.crashed],
@@ -213,18 +217,19 @@ def totals(scores: list[AppScore]) -> dict:
         "env": {"recall": Tally(sum(s.env.right for s in ran), sum(s.env.total for s in ran)).ratio(),
                 "listed": sum(s.env.total for s in ran)},
         "seconds": {"median": statistics.median(seconds) if seconds else None, "max": max(seconds, default=None),
-                    "total": sum(seconds)},
+                    "total": sum(seconds), "cpu_median": statistics.median(cpu) if cpu else None,
+                    "cpu_max": max(cpu, default=None), "cpu_total": sum(cpu)},
     }
 
 
 def report(scores: list[AppScore]) -> str:
-    lines = [f"{'app':28} {'time':>6} {'svc t/f/m':>10} {'role':>6} {'lang':>6} {'fw':>6} {'port':>6} {'health':>6} "
+    lines = [f"{'app':28} {'time':>6} {'cpu':>6} {'svc t/f/m':>10} {'role':>6} {'lang':>6} {'fw':>6} {'port':>6} {'health':>6} "
              f"{'ds':>6} {'env':>6}"]
     for s in scores:
         if s.crashed:
             lines.append(f"{s.name:28} CRASHED: {s.crashed}")
             continue
-        lines.append(f"{s.name:28} {s.seconds:6.2f} {f'{s.true}/{s.found}/{s.matched}':>10} "
+        lines.append(f"{s.name:28} {s.seconds:6.2f} {s.cpu_seconds:6.2f} {f'{s.true}/{s.found}/{s.matched}':>10} "
                      + " ".join(_pct(s.facts[f]) for f in FACTS) + f" {_pct(s.datastores_all)} {_pct(s.env)}")
     lines.append("")
     for s in scores:
@@ -257,7 +262,8 @@ def report(scores: list[AppScore]) -> str:
         f"datastores: recall {pct(ds['all_recall'])} of {ds['listed']} listed, required-only {pct(ds['required_recall'])}; "
         f"{ds['extra']} extra kinds claimed; {ds['inexpressible']} not expressible (sqlite...)",
         f"env vars: recall {pct(t['env']['recall'])} of {t['env']['listed']} listed",
-        f"time: median {t['seconds']['median']:.2f}s, max {t['seconds']['max']:.2f}s, total {t['seconds']['total']:.1f}s"
+        f"time: median {t['seconds']['median']:.2f}s, max {t['seconds']['max']:.2f}s, total {t['seconds']['total']:.1f}s; "
+        f"cpu: median {t['seconds']['cpu_median']:.2f}s, max {t['seconds']['cpu_max']:.2f}s, total {t['seconds']['cpu_total']:.1f}s"
         if t["seconds"]["median"] is not None else "time: n/a",
     ]
     return "\n".join(lines)

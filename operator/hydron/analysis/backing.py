@@ -29,9 +29,14 @@ def signals(usage: Usage) -> list[Signal]:
     """Every hint in one service that it talks to some kind of backing service, strongest first."""
     found: list[Signal] = []
     for dependency in usage.dependencies:
+        if dependency.evidence.file.endswith(".lock"):
+            continue  # a lockfile holds what the packages pull in (and what a stale lock still names): no need
         kind = catalog.backing_for_package(dependency.name)
         if kind:
             found.append(Signal(kind, dependency.evidence, "high"))
+        for kind in catalog.ALL_DRIVER_PACKAGES.get(dependency.name.lower(), ()):
+            found.append(Signal(kind, relabel(dependency.evidence, f"{dependency.name} {catalog.ALL_DRIVERS_DETAIL}"),
+                                "medium"))
     for source in usage.sources:
         if source.path.endswith(".go"):
             found += _go_imports(source)
@@ -111,7 +116,8 @@ def resolve(
         if entry.kind in FILE_DATABASES:
             entry.file_database = True
             entry.file_path = _database_file([u for u in usages if u.service in entry.used_by])
-        entry.required = not all(_optional_place(e.file) for e in entry.evidence)
+        entry.required = not all(_optional_place(e.file) or e.detail.endswith(catalog.ALL_DRIVERS_DETAIL)
+                                 for e in entry.evidence)
     return sorted(entries, key=lambda e: (e.kind, e.name)), needs
 
 

@@ -24,7 +24,7 @@ _BACKING: dict[BackingKind, tuple[str, ...]] = {
     "mysql": (
         "mysql", "mysql2", "pymysql", "mysqlclient", "aiomysql", "mysql-connector-python", "mysql:mysql-connector-java",
         "com.mysql:mysql-connector-j", "github.com/go-sql-driver/mysql", "gorm.io/driver/mysql", "github.com/jinzhu/gorm/dialects/mysql", "sqlx/mysql",
-        "diesel/mysql", "mysql_async", "myxql", "io.quarkus:quarkus-jdbc-mysql", "mysqlconnector", "pomelo.entityframeworkcore.mysql",
+        "diesel/mysql", "sea-orm/sqlx-mysql", "mysql_async", "myxql", "io.quarkus:quarkus-jdbc-mysql", "mysqlconnector", "pomelo.entityframeworkcore.mysql",
         "ext-pdo_mysql", "ext-mysqli",
     ),
     "mariadb": ("mariadb", "org.mariadb.jdbc:mariadb-java-client", "io.quarkus:quarkus-jdbc-mariadb"),
@@ -157,7 +157,7 @@ BACKING_MARKERS: tuple[tuple[re.Pattern[str], BackingKind], ...] = tuple(
          r"|provider\s*=\s*\"mysql\"|UseMySql\(|(?:type|dialect):\s*['\"]mysql['\"]", "mysql"),
         (r"\bmariadb://|jdbc:mariadb:|(?:type|dialect):\s*['\"]mariadb['\"]", "mariadb"),
         (r"\bsqlite(?:3)?:///?|jdbc:sqlite:|django\.db\.backends\.sqlite3|adapter:\s*sqlite3\b"
-         r"|provider\s*=\s*\"sqlite\"|UseSqlite\(|(?:type|dialect|driver):\s*['\"]sqlite3?['\"]", "sqlite"),
+         r"|provider\s*=\s*\"sqlite\"|UseSqlite\(|\bsqlite3\.connect\(|(?:type|dialect|driver):\s*['\"]sqlite3?['\"]", "sqlite"),
         (r"jdbc:sqlserver:|UseSqlServer\(|provider\s*=\s*\"sqlserver\"|\bmssql://|(?:type|dialect):\s*['\"]mssql['\"]",
          "mssql"),
         (r"\bDeno\.openKv\(", "deno-kv"),
@@ -193,6 +193,13 @@ ENV_NAME_TOKENS: dict[str, BackingKind] = {
     "OPENSEARCH": "opensearch", "MEMCACHED": "memcached", "MEMCACHIER": "memcached", "CLICKHOUSE": "clickhouse",
     "NATS": "nats",
 }
+
+
+# features that compile in every SQL driver: the app can use any of them, so each is an option, not a need
+ALL_DRIVER_PACKAGES: dict[str, tuple[BackingKind, ...]] = {
+    "sea-orm/sqlx-all": ("postgres", "mysql", "sqlite"), "sqlx/all-databases": ("postgres", "mysql", "sqlite"),
+}
+ALL_DRIVERS_DETAIL = "compiles in every SQL driver"
 
 
 def backing_for_package(name: str) -> Optional[BackingKind]:

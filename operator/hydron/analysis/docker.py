@@ -76,7 +76,9 @@ def parse(source: SourceText) -> Dockerfile:
             for token in argument.split():
                 port = _substitute(token.split("/")[0], variables)
                 if port.isdigit() and 1 <= int(port) <= 65535:
-                    result.exposed.append((int(port), line_number))
+                    # `EXPOSE ${LDAP_PORT} ${HTTP_PORT}`: the one named for HTTP is where the web app answers
+                    web = re.search(r"\$\{?\w*(?:HTTP(?!S)|WEB)\w*", token) is not None
+                    result.exposed.insert(0 if web else len(result.exposed), (int(port), line_number))
         if instruction in ("RUN", "CMD", "ENTRYPOINT") and len(result.mentions) < 2000:
             result.mentions.update(re.findall(r"[\w.-]+", argument.lower().replace("/", " ")))
         if instruction in ("COPY", "ADD"):

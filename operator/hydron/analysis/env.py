@@ -42,7 +42,7 @@ _GO = (
     rf"os\.(?:Getenv|LookupEnv)\(\s*\"{_NAME}\"\s*\)",
     rf"`[^`\n]*\b(?:env|envconfig):\"{_UPPER_NAME}[,\"]",  # struct tags of go-flags, envconfig, caarlos0/env
     rf"EnvVars?:\s*(?:\[\]string\{{\s*)?\"{_UPPER_NAME}\"",  # urfave/cli flags
-    rf"\bcli\.EnvVars\(\s*\"{_UPPER_NAME}\"",
+    rf"\bcli\.EnvVars?\(\s*\"{_UPPER_NAME}\"",  # urfave/cli v3: Sources: cli.EnvVars("X"), cli.EnvVar("X")
     rf"\b(?:viper\.)?BindEnv\(\s*\"[\w.-]+\"\s*,\s*\"{_UPPER_NAME}\"",
 )
 _PHP = (
@@ -172,9 +172,11 @@ class EnvCollector:
         self._max_evidence = max_evidence
         self._seen: dict[str, _Seen] = {}
         self.urls: list[UrlMention] = []
+        self._environ_dirs: set[str] = set()  # Go packages that parse os.Environ() themselves
+        self._go_option_keys: dict[str, list[tuple[str, Evidence]]] = {}  # "NAME": { ... } map entries per package
 
     def scan_source(self, source: SourceText) -> None:
-        extension = "." + source.path.rpartition(".")[2]
+        extension = _extension(source)
         for pattern in _PATTERNS_BY_EXTENSION.get(extension, ()):
             for match in source.matches(pattern):
                 self._reference(source, match)
@@ -186,6 +188,8 @@ class EnvCollector:
             self._pydantic_settings(source)
         elif extension == ".go":
             self._go_config(source)
+        elif extension == ".rs" and _RUST_PREFIX.search(source.text):
+            self._rust_settings(source)
 
     def scan_dotenv(self, source: SourceText) -> None:
         """Names from an env file. Only example files give defaults, and a secret's example value is a
@@ -220,8 +224,12 @@ class EnvCollector:
 
     def result(self, limit: int) -> tuple[list[EnvVar], int]:
         """The variables sorted by name, at most limit of them, and how many were left out."""
+        for directory in self._environ_dirs & set(self._go_option_keys):
+            for name, evidence in self._go_option_keys.pop(directory):
+                self.declare(name, evidence, None, has_default=True)  # a table of options parsed from os.Environ()
         variables = []
-        for name in sorted(self._seen)[:limit]:
+        # over the limit, keep the names met first: the entry point and the files nearest it are read first
+        for name in sorted(list(self._seen)[:limit]):
             seen = self._seen[name]
             secret = is_secret_name(name) or seen.secret_value
             variables.append(
@@ -278,7 +286,7 @@ class EnvCollector:
 
     def _pydantic_settings(self, source: SourceText) -> None:
         """Fields of a pydantic-settings class are read from env vars: prefix + field name, or the alias."""
-        for cls in source.matches(_SETTINGS_CLASS):
+        for cls in _settings_classes(source):
             body_start = cls.end()
             following = _NEXT_TOP_LEVEL.search(source.text, body_start)
             body = source.text[body_start: following.start() if following else len(source.text)]
@@ -295,13 +303,42 @@ class EnvCollector:
                 evidence = source.evidence(f"settings field {name}", body_start + field_match.start("field"))
                 self.declare(variable, evidence, None, has_default=has_default)
 
+    def _rust_settings(self, source: SourceText) -> None:
+        """config-rs `Environment::with_prefix("app")` and figment `Env::prefixed("APP_")` fill the fields of the
+        settings struct in the same file from PREFIX_FIELD."""
+        prefix = _RUST_PREFIX.search(source.text).group(1).upper().rstrip("_") + "_"
+        for struct in source.matches(_RUST_STRUCT):
+            body = struct.group("body")
+            for field_match in _RUST_FIELD.finditer(body):
+                name = field_match.group(1)
+                variable = prefix + name.upper()
+                self.declare(variable, source.evidence(f"settings field {name} read as {variable}",
+                                                       struct.start("body") + field_match.start(1)),
+                             None, has_default=True)
+
     def _go_config(self, source: SourceText) -> None:
         """viper with SetEnvPrefix and AutomaticEnv reads PREFIX_KEY for each key it knows; a loop over
-        os.Environ() with `case "NAME":` reads those names."""
+        os.Environ() with `case "NAME":` reads those names; envconfig's PrefixLookuper puts its prefix
+        before the names of the struct tags; constants named Env... hold variable names."""
         text = source.text
+        lookup_prefix = _GO_PREFIX_LOOKUPER.search(text)
+        if lookup_prefix:
+            for tag in source.matches(_GO_ENV_TAG):
+                variable = lookup_prefix.group(1) + tag.group(1)
+                self.declare(variable, source.evidence(f"envconfig reads {variable}", tag.start()), None,
+                             has_default=",default=" in tag.group(0))
+        for const in source.matches(_GO_ENV_CONST):
+            self.declare(const.group(2), source.evidence(f"constant {const.group(1)} names {const.group(2)}",
+                                                         const.start()), None, has_default=True)
+        directory = source.path.rpartition("/")[0]
+        if "os.Environ()" in text:
+            self._environ_dirs.add(directory)
+        for key in source.matches(_GO_OPTION_KEY):
+            self._go_option_keys.setdefault(directory, []).append(
+                (key.group(1), source.evidence(f"option {key.group(1)}", key.start(1))))
         prefix = _VIPER_PREFIX.search(text)
         if prefix and "AutomaticEnv" in text:
-            for key in source.matches(_VIPER_KEY):
+            for key in [*source.matches(_VIPER_KEY), *source.matches(_VIPER_GET)]:
                 variable = f"{prefix.group(1)}_{key.group(1)}".upper().replace(".", "_").replace("-", "_")
                 self.declare(variable, source.evidence(f"viper reads {variable}", key.start()), None,
                              has_default="SetDefault" in key.group(0))
@@ -311,13 +348,48 @@ class EnvCollector:
                     self.declare(name, source.evidence(f"reads {name}", case.start()), None)
 
 
-_ZOD_KEY = re.compile(r"^[ \t]+" + _UPPER_NAME + r"\s*:\s*z\.", re.MULTILINE)
-_SETTINGS_CLASS = re.compile(r"^class\s+\w+\([^)]*\bBaseSettings\b[^)]*\)\s*:", re.MULTILINE)
+_ZOD_KEY = re.compile(r"^[ \t]+" + _UPPER_NAME + r"\s*:\s*(?:[^,:\n]*\s*\?\s*)?z\.", re.MULTILINE)
+_ANY_CLASS = re.compile(r"^class\s+(?P<name>\w+)\((?P<bases>[^)]*)\)\s*:", re.MULTILINE)
 _NEXT_TOP_LEVEL = re.compile(r"^\S", re.MULTILINE)
 _ENV_PREFIX = re.compile(r"env_prefix\s*=\s*['\"](\w*)['\"]")
 _SETTINGS_FIELD = re.compile(r"^    (?P<field>[A-Za-z_]\w*)\s*:\s*[^=\n]+?(?:=\s*(?P<rest>[^\n]+))?$", re.MULTILINE)
 _FIELD_ALIAS = re.compile(r"\b(?:validation_)?alias\s*=\s*['\"]([A-Za-z_]\w*)['\"]")
 _VIPER_PREFIX = re.compile(r"SetEnvPrefix\(\s*\"(\w+)\"")
+_VIPER_GET = re.compile(r"\bviper\.Get\w*\(\s*\"([\w.-]+)\"")
+_GO_PREFIX_LOOKUPER = re.compile(r"PrefixLookuper\(\s*\"(\w+)\"")
+_GO_ENV_TAG = re.compile(r"`[^`\n]*\benv:\"([A-Z_][A-Z0-9_]*)[^\"]*\"")
+_GO_ENV_CONST = re.compile(r"^[ \t]*(Env\w*|\w+EnvVar?)\s*(?:string\s*)?=\s*\"([A-Z][A-Z0-9]*_[A-Z0-9_]+)\"", re.MULTILINE)
+_GO_OPTION_KEY = re.compile(r"^[ \t]*\"([A-Z][A-Z0-9]*_[A-Z0-9_]+)\":\s*\{", re.MULTILINE)
+_RUST_PREFIX = re.compile(r"(?:Environment::with_prefix|Env::prefixed)\(\s*\"(\w+)\"")
+_RUST_STRUCT = re.compile(r"#\[derive\([^\]]*Deserialize[^\]]*\)\]\s*(?:#\[[^\]]*\]\s*)*pub\s+struct\s+\w+\s*\{(?P<body>[^}]*)\}")
+_RUST_FIELD = re.compile(r"^[ \t]*(?:#\[[^\]]*\]\s*)*pub\s+([a-z_][a-z0-9_]*)\s*:", re.MULTILINE)
+_SHEBANG_EXTENSION = (("ruby", ".rb"), ("python", ".py"), ("node", ".js"), ("bun", ".ts"), ("deno", ".ts"))
+
+
+def _settings_classes(source: SourceText) -> list[re.Match[str]]:
+    """Classes deriving from BaseSettings, directly or through another settings class of the same file."""
+    names, found = {"BaseSettings"}, {}
+    classes = list(source.matches(_ANY_CLASS))
+    while True:
+        more = {c.group("name"): c for c in classes if c.group("name") not in names
+                and names & set(re.findall(r"\w+", c.group("bases")))}
+        if not more:
+            return sorted(found.values(), key=lambda c: c.start())
+        names |= set(more)
+        found.update(more)
+
+
+def _extension(source: SourceText) -> str:
+    """The file's extension; for an executable script without one, that of the language its #! line names."""
+    name = source.path.rpartition("/")[2]
+    if "." in name:
+        return "." + name.rpartition(".")[2]
+    if source.text.startswith("#!"):
+        first = source.text.split("\n", 1)[0]
+        return next((ext for word, ext in _SHEBANG_EXTENSION if word in first), "")
+    return ""
+
+
 _VIPER_KEY = re.compile(r"\b(?:SetDefault|BindEnv)\(\s*\"([\w.-]+)\"")
 _GO_CASE = re.compile(r"^\s*case\s+\"[A-Z][A-Z0-9_]+\"(?:\s*,\s*\"[A-Z][A-Z0-9_]+\")*\s*:", re.MULTILINE)
 

@@ -88,9 +88,16 @@ def _project(ctx: DirContext, gomod: SourceText, name: str, dependencies: list[D
 
 
 def _imports_framework(ctx: DirContext, entry: str, project: Project) -> bool:
-    module = next(d.name for d in project.dependencies if d.evidence == project.framework.evidence[0])
-    source = ctx.reader.source(entry)
-    return bool(source and re.sub(r"/v\d+$", "", module) in source.text)
+    """Whether the entry's package (any of its files: main.go may only call server.go) imports the framework."""
+    module = re.sub(r"/v\d+$", "", next(d.name for d in project.dependencies
+                                         if d.evidence == project.framework.evidence[0]))
+    folder = entry.rpartition("/")[0]
+    names = [n for n in ctx.tree.names(folder) if n.endswith(".go") and not n.endswith("_test.go")][:_MAX_GO_FILES]
+    for name in sorted(names, key=lambda n: f"{folder}/{n}" != entry):
+        source = ctx.reader.source(f"{folder}/{name}" if folder else name)
+        if source and module in source.text:
+            return True
+    return False
 
 
 def _go_directive(gomod: SourceText) -> Optional[Version]:

@@ -11,16 +11,17 @@ from .models import HealthCheck
 # in order of preference when a service defines several
 HEALTH_WORDS = (
     "health", "healthz", "healthcheck", "health-check", "_health", "livez", "live", "readyz", "ready", "up", "ping",
-    "liveness", "readiness", "alive", "heartbeat",
+    "liveness", "readiness", "alive", "heartbeat", "status",
 )
 # words that also name ordinary pages: a route with one is a likely, not a certain, health check
-_WEAK_WORDS = frozenset({"alive", "heartbeat"})
+_WEAK_WORDS = frozenset({"alive", "heartbeat", "status"})
 _WORDS = "|".join(re.escape(w) for w in HEALTH_WORDS)
 
 # a routing call or annotation, then on the same line a quoted path ending in a health word
 _ROUTE = re.compile(
     r"(?<![\w$])(?P<keyword>get|GET|Get|head|HEAD|all|route|Route|resource|HandleFunc|Handle|MapGet|MapHealthChecks"
-    r"|HttpGet|re_path|path|match|health|Controller|(?:Get|Request)Mapping)\b[^\n'\"`]{0,80}?"
+    r"|HttpGet|re_path|path|match|health|Controller|(?:Get|Request)Mapping|UseHealthChecks)\b"
+    r"(?:\(\s*|[^\n'\"`]{0,80}?)"
     r"['\"`](?:(?:GET|HEAD)\s+)?(?P<path>/?(?:[\w{}:.-]+/){0,3}(?:" + _WORDS + r"))/?['\"`]"
 )
 # a hand-written router: `req.url === "/health"`, `self.path == '/healthz'`,
@@ -39,14 +40,48 @@ def find_route(sources: Iterable[SourceText]) -> Optional[HealthCheck]:
         found = [(m, "medium" if m.group("keyword") == "Controller" else "high") for m in source.matches(_ROUTE)]
         found += [(m, "medium") for m in source.matches(_COMPARISON)]
         for match, confidence in found:
+            if (_commented(source.text, match.start()) or _lookup(source.text, match)
+                    or _not_a_status_route(source.text, match)):
+                continue
             path = "/" + match.group("path").lstrip("/")
             word = path.rsplit("/", 1)[1]
+            if match.group(0).endswith(("/'", '/"')) and match.groupdict().get("keyword") in ("path", "re_path"):
+                path += "/"  # Django routes keep their trailing slash (without it the app redirects)
             rank = HEALTH_WORDS.index(word)
             confidence = "medium" if word in _WEAK_WORDS else confidence
             if best is None or rank < best[0]:
                 evidence = [source.evidence(f"route {path}", match.start())]
                 best = (rank, HealthCheck(path=path, evidence=evidence, confidence=confidence))
     return best[1] if best else None
+
+
+def _commented(text: str, at: int) -> bool:
+    """The match sits on a comment line (`# config.x = ... "/up"`): documentation, not a route."""
+    line = text[text.rfind("\n", 0, at) + 1: at].lstrip()
+    return line.startswith(("#", "//", "/*", "* ", "--")) and not line.startswith(("#[", "#!"))
+
+
+def _not_a_status_route(text: str, match: re.Match[str]) -> bool:
+    """A status page is a health check only where a server routes it by a call to a handler named for it
+    (`path("api/status/", views.status)`, `Route::get('/status', [StatusController::class, ...])`); not a
+    front-end router entry (`path: "/status"`), a websocket, nor a page of statuses with a handler of its own."""
+    if not match.group("path").endswith("status"):
+        return False
+    if "keyword" not in match.re.groupindex:
+        return True
+    between = match.group(0)[len(match.group("keyword")):match.start("path") - match.start()]
+    called = re.search(r"\(\s*['\"`]$", between) is not None
+    line_end = text.find("\n", match.end())
+    handler = text[match.end(): line_end if line_end >= 0 else len(text)]
+    return (not called or "ws/" in match.group("path") or re.search(r"[:{<]", match.group("path")) is not None
+            or re.search(r"(?i)status|health", handler) is None)
+
+
+def _lookup(text: str, match: re.Match[str]) -> bool:
+    """`form.get("up")`, `dict.get("health")`: a method called get with a bare word is a lookup, not a route;
+    routes declared by a get method name a path starting with /."""
+    return ("keyword" in match.re.groupindex and match.group("keyword") in ("get", "Get") and text[match.start() - 1: match.start()] == "."
+            and not match.group("path").startswith("/"))
 
 
 def path_from_url(text: str) -> Optional[str]:

@@ -24,6 +24,8 @@ Verdict = Optional[tuple[NotServiceReason, str, list[Evidence], bool]]
 _DOC_DIRS = frozenset({"docs", "doc", "documentation"})
 _DOC_FRAMEWORKS = frozenset({"Docusaurus", "VitePress", "Nextra", "Starlight", "MkDocs", "Hugo", "mdBook", "Docsify"})
 _EXAMPLE_DIR = re.compile(r"^_?(?:examples?|samples?|demos?)$|-examples?$")
+_CLI_FOLDER = re.compile(r"^(?:cli|[\w-]+[-_]cli|\w*ctl)$")  # cmd/cli, cmd/woodpecker-cli, cmd/kubectl
+_INIT_DIR = re.compile(r"^[\w-]+\.init$")  # remix.init: run by create-remix, then deleted
 _TEST_DIR = re.compile(r"[-_.](?:e2e|tests?|specs?|integration|cypress|playwright)$")
 _TOOLING_DIRS = frozenset({"packaging", "devcontainer", ".devcontainer"})
 _DEV_DIRS = frozenset({"dev", "development", "devcontainer", ".devcontainer", "test", "tests", "e2e", "cypress",
@@ -147,6 +149,13 @@ def _path_class(draft: Draft, ctx: _Context) -> Verdict:
     if (_DOC_DIRS & set(parts) and not server) or framework in _DOC_FRAMEWORKS:
         return ("documentation", "a documentation site; deploy it only if you host the docs yourself",
                 [_where(draft)], False)
+    site = _hugo_site(draft, ctx)
+    if site:
+        return ("documentation", "a Hugo site beside the app (its website or docs); deploy it only if you host it "
+                "yourself", [Evidence(file=site, detail="Hugo configuration")], False)
+    if parts and _INIT_DIR.search(parts[-1]) and not _stated(draft):
+        return ("build-tooling", "a template initialiser that create-* runs once when the template is copied",
+                [_where(draft)], False)
     if any(_EXAMPLE_DIR.search(p) for p in parts):
         return ("example", "an example beside the app, not part of it", [_where(draft)], False)
     if any(_TEST_DIR.search(p) for p in parts):
@@ -156,6 +165,21 @@ def _path_class(draft: Draft, ctx: _Context) -> Verdict:
         return ("build-tooling", "packaging or development tooling (builds packages, not a running service)",
                 [_where(draft)], False)
     return None
+
+
+def _hugo_site(draft: Draft, ctx: _Context) -> Optional[str]:
+    """The Hugo configuration of a site in a subfolder (a repository that is itself a Hugo site stays a service)."""
+    if ctx.tree is None or not draft.path:
+        return None
+    names = set(ctx.tree.names(draft.path))
+    config = next((n for n in ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json") if n in names), None)
+    if config is None and "config.toml" in names and {"content", "layouts"} <= _subfolders(ctx.tree, draft.path):
+        config = "config.toml"
+    return f"{draft.path}/{config}" if config else None
+
+
+def _subfolders(tree: Tree, path: str) -> set[str]:
+    return {d[len(path) + 1:].split("/", 1)[0] for d in tree.files if d.startswith(path + "/")}
 
 
 def _library(draft: Draft, ctx: _Context) -> Verdict:
@@ -190,6 +214,11 @@ def _client_app(draft: Draft, ctx: _Context) -> Verdict:
     project = draft.project
     if project is None or draft.compose:
         return None
+    entry = project.entry_point.file if project.entry_point else ""
+    folder = entry.rpartition("/")[0].rpartition("/")[2]
+    if project.ecosystem == "go" and folder and _CLI_FOLDER.search(folder) and not _stated(draft):
+        return ("client-app", f"a command-line client ({entry}): people run it against the server, it serves nothing",
+                [project.entry_point.evidence[0]], False)
     names = {d.name for d in project.dependencies}
     hit = next((n for n in _CLIENT_DEPENDENCIES if n in names), None)
     if hit is None:

@@ -7,7 +7,7 @@ import re
 from typing import Optional
 
 from .evidence import SourceText, presence
-from .manifest import table, text_value, toml_document
+from .manifest import json_object, table, text_value, toml_document
 from .models import Command, EntryPoint, Evidence, Framework, PackageManager, Port, ServiceRole
 from .project import DeclaredDependency, DirContext, Project
 from .versions import Version, language, tool_version, version_file
@@ -146,6 +146,12 @@ def _dependencies(
     if pipfile_source:
         for name, spec in table(pipfile, "packages").items():
             add(pipfile_source, name, _spec(spec))
+        # the image installs the lock, which may hold packages the Pipfile no longer names (psycopg2 from source)
+        lock = ctx.source("Pipfile.lock")
+        default = json_object(lock).get("default")
+        for name, spec in (default.items() if isinstance(default, dict) else ()):
+            if isinstance(spec, dict) and isinstance(spec.get("version"), str):
+                add(lock, name, spec["version"])
     return found
 
 
@@ -198,7 +204,8 @@ def _install(ctx: DirContext, tool: PackageManager) -> Command:
     value = {
         "uv": "uv sync --frozen --no-dev" if locked else "uv sync --no-dev",
         "poetry": "poetry install --no-interaction --no-root --only main",
-        "pipenv": "pipenv install --deploy --system" if locked else "pipenv install --system",
+        # the lock, exactly, even when its Pipfile hash is stale (--deploy would refuse to build)
+        "pipenv": "pipenv install --system --ignore-pipfile" if locked else "pipenv install --system",
         "pdm": "pdm install --prod --frozen-lockfile",
         "pip": _pip_install(ctx),
     }[tool.name]

@@ -32,10 +32,14 @@ def detect(ctx: DirContext) -> list[Project]:
         language=language("rust", manifest, _toolchain(ctx), tool_version(ctx, "rust"), _rust_version(source, cargo)),
         source_extensions=SOURCE_EXTENSIONS,
     )
+    shared = _workspace_dependencies(ctx)
     for crate, spec in table(cargo, "dependencies").items():
         evidence = source.evidence(f"depends on {crate}", needle=crate)
         project.dependencies.append(DeclaredDependency(crate, evidence))
         features = spec.get("features", []) if isinstance(spec, dict) else []
+        if isinstance(spec, dict) and spec.get("workspace") is True:
+            inherited = shared.get(crate)  # `sea-orm = { workspace = true }`: the root names the features
+            features = [*features, *(inherited.get("features", []) if isinstance(inherited, dict) else [])]
         project.dependencies += [DeclaredDependency(f"{crate}/{f}", evidence) for f in features if isinstance(f, str)]
     lock = ctx.find_up("Cargo.lock")
     evidence = [presence(lock or source.path, "cargo")]
@@ -73,6 +77,19 @@ def _binary(ctx: DirContext, cargo: dict, name: str) -> Optional[str]:
     if isinstance(bins, list) and bins and isinstance(bins[0], dict) and isinstance(bins[0].get("name"), str):
         return bins[0]["name"]
     return name if ctx.exists("src/main.rs") else None
+
+
+def _workspace_dependencies(ctx: DirContext) -> dict:
+    """[workspace.dependencies] of the nearest workspace root above this crate."""
+    lock = ctx.find_up("Cargo.lock")
+    root = posixpath.dirname(lock) if lock else None
+    if root is None or root == ctx.path:
+        return {}
+    manifest = ctx.reader.source(posixpath.join(root, "Cargo.toml") if root else "Cargo.toml")
+    if manifest is None:
+        return {}
+    workspace = toml_document(manifest).get("workspace")
+    return workspace.get("dependencies", {}) if isinstance(workspace, dict) else {}
 
 
 def _toolchain(ctx: DirContext) -> Optional[Version]:

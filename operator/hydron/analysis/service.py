@@ -183,9 +183,13 @@ def _port(draft: Draft, sources: list[SourceText], usage: Usage, limits: Limits)
     if compose and compose.ports:
         stated.append(Port(value=compose.ports[0], evidence=[compose.evidence(
             compose.ports_line, f"compose container port {compose.ports[0]}")], confidence="high"))
-    if dockerfile:
+    aspnet = _aspnet_default_port(draft)
+    if aspnet:
+        stated.append(aspnet)
+    elif dockerfile:
         stated += [Port(value=p, evidence=[dockerfile.evidence(line, f"EXPOSE {p}")], confidence="high")
                    for p, line in dockerfile.exposed]
+    if dockerfile:
         stated += [Port(value=int(v), evidence=[dockerfile.evidence(line, f"ENV PORT={v}")], confidence="high")
                    for k, v, line in dockerfile.env if k == "PORT" and v and v.isdigit()]
     if compose:
@@ -212,6 +216,22 @@ def _port(draft: Draft, sources: list[SourceText], usage: Usage, limits: Limits)
     agreeing = [e for p in candidates if p.value == best.value for e in p.evidence]
     return Port(value=best.value, evidence=_unique(agreeing)[: limits.max_evidence_per_fact],
                 confidence=best.confidence)
+
+
+def _aspnet_default_port(draft: Draft) -> Optional[Port]:
+    """ASP.NET Core images of .NET 8 and later listen on 8080 (ASPNETCORE_HTTP_PORTS), whatever an EXPOSE
+    left over from the .NET 6 template says, unless the Dockerfile sets the listening URL itself."""
+    dockerfile, project = draft.dockerfile, draft.project
+    if not (dockerfile and project and project.framework and project.framework.name == "ASP.NET Core"):
+        return None
+    if any(k in ("ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "HTTP_PORTS") for k, _, _ in dockerfile.env):
+        return None
+    for image, line in dockerfile.base_images:
+        match = re.search(r"dotnet/aspnet:(\d+)", image)
+        if match and int(match.group(1)) >= 8:
+            return Port(value=8080, evidence=[dockerfile.evidence(
+                line, f"ASP.NET Core {match.group(1)} image listens on 8080 (ASPNETCORE_HTTP_PORTS)")], confidence="high")
+    return None
 
 
 def _commands(draft: Draft) -> list[tuple[str, Evidence]]:

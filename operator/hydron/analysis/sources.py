@@ -53,12 +53,18 @@ def scan_list(tree: Tree, ownership: Ownership, project: Project, limit: int) ->
             for name in tree.names(directory):
                 if len(chosen) >= limit:
                     return chosen
-                if name.endswith(project.source_extensions) and not any(m in name for m in _TEST_MARKERS):
+                if ((name.endswith(project.source_extensions) or _is_script(directory, name))
+                        and not any(m in name for m in _TEST_MARKERS)):
                     path = join(directory, name)
                     if path not in seen:
                         seen.add(path)
                         chosen.append(path)
     return chosen
+
+
+def _is_script(directory: str, name: str) -> bool:
+    """An executable without an extension in bin/ or exe/ (Ruby gems start there); its #! line names its language."""
+    return "." not in name and directory.rpartition("/")[2] in ("bin", "exe")
 
 
 def in_test_dir(directory: str) -> bool:

@@ -39,7 +39,7 @@ SERVICES = [
     ("bun-hono-api", "links-api", "web", ("bun", "1.1.4"), "Hono", "bun", 8787, "/health"),
     ("vite-react-static", "status-dashboard", "static", ("bun", None), "Vite + React", "bun", None, None),
     ("vite-vue-static", "marketing-site", "static", ("node", None), "Vite + Vue", "pnpm", None, None),
-    ("python-django", "mysite", "web", ("python", "3.12.2"), "Django", "poetry", 8000, "/healthz"),
+    ("python-django", "mysite", "web", ("python", "3.12.2"), "Django", "poetry", 8000, "/healthz/"),
     ("python-fastapi-uv", "assistant-api", "web", ("python", ">=3.12"), "FastAPI", "uv", 8000, "/healthz"),
     ("python-flask-procfile", "python-flask-procfile", "web", ("python", "3.11.9"), "Flask", "pip", 5000, "/health"),
     ("python-flask-procfile", "python-flask-procfile-worker", "worker", ("python", "3.11.9"), "Flask", "pip", None,
@@ -256,7 +256,7 @@ def test_lockfiles_select_commands_that_respect_them() -> None:
         "bun-hono-api": "bun install --frozen-lockfile",
         "python-fastapi-uv": "uv sync --frozen --no-dev",
         "python-django": "poetry install --no-interaction --no-root --only main",
-        "python-celery-worker": "pipenv install --deploy --system",
+        "python-celery-worker": "pipenv install --system --ignore-pipfile",
         "rust-axum": "cargo fetch --locked",
     }
 

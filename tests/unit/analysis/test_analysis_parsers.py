@@ -115,7 +115,7 @@ def test_ports_in_code(text: str, port) -> None:
 @pytest.mark.parametrize("text, path", [
     ('app.get("/healthz", handler)', "/healthz"),
     ('get "up" => "rails/health#show"', "/up"),
-    ('path("health/", views.health)', "/health"),
+    ('path("health/", views.health)', "/health/"),
     ('mux.HandleFunc("GET /readyz", ready)', "/readyz"),
     ("@GetMapping(\"/api/health\")", "/api/health"),
     ('fetch("/health")', None),  # calling a health endpoint is not serving one

@@ -78,3 +78,35 @@ def test_quarkus_extensions_name_their_datastores(tmp_path: Path) -> None:
                                 + "</dependencies></project>\n",
                      "src/main/java/Hero.java": "class Hero {}\n"})
     assert {d.kind for d in analyze(tmp_path).databases} == {"mariadb", "mongodb", "kafka"}
+
+
+def test_every_driver_feature_inherited_from_the_workspace_makes_each_database_optional(tmp_path: Path) -> None:
+    write(tmp_path, {"Cargo.toml": """
+                         [workspace]
+                         members = ["server"]
+
+                         [workspace.dependencies.sea-orm]
+                         version = "1"
+                         features = ["macros", "sqlx-all"]
+                         """,
+                     "Cargo.lock": "",
+                     "server/Cargo.toml": """
+                         [package]
+                         name = "server"
+                         version = "0.1.0"
+
+                         [dependencies]
+                         actix-web = "4"
+                         sea-orm = { workspace = true }
+                         """,
+                     "server/src/main.rs": "fn main() {}\n"})
+    stores = {d.kind: d.required for d in analyze(tmp_path).databases}
+    assert stores == {"postgres": False, "mysql": False, "sqlite": False}
+
+
+def test_python_standard_library_sqlite_is_a_file_database(tmp_path: Path) -> None:
+    write(tmp_path, {"requirements.txt": "flask\n",
+                     "app.py": "import sqlite3\nfrom flask import Flask\napp = Flask(__name__)\n"
+                               "db = sqlite3.connect('data/guestbook.db')\n"})
+    [store] = analyze(tmp_path).databases
+    assert (store.kind, store.file_database, store.file_path) == ("sqlite", True, "data/guestbook.db")

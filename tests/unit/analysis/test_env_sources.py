@@ -122,3 +122,103 @@ def test_a_service_with_more_sources_than_the_limit_says_so(tmp_path: Path) -> N
     analysis = analyze(write(tmp_path, files), limits=Limits(max_sources_per_service=4))
     assert len(analysis.services[0].env) == 4
     assert any("read only the first 4 source files" in w for w in analysis.warnings)
+
+
+GO_MOD = "module example.com/svc\n\ngo 1.22\n"
+GO_MAIN = 'package main\n\nimport "net/http"\n\nfunc main() { http.ListenAndServe(":8080", nil) }\n'
+
+
+def test_settings_class_derived_from_another_settings_class(tmp_path: Path) -> None:
+    write(tmp_path, {"requirements.txt": "fastapi\npydantic-settings\n",
+                     "main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+                     "settings.py": """
+                         from pydantic_settings import BaseSettings
+
+                         class LoggingSettings(BaseSettings):
+                             LOG_LEVEL: str = "info"
+
+                         class AppSettings(LoggingSettings):
+                             BASE_URL: str = "http://localhost:8080"
+                         """})
+    assert {"LOG_LEVEL", "BASE_URL"} <= set(env(tmp_path))
+
+
+def test_go_envconfig_prefix_lookuper_prefixes_the_struct_tags(tmp_path: Path) -> None:
+    write(tmp_path, {"go.mod": GO_MOD, "main.go": GO_MAIN, "config/config.go": """
+        package config
+
+        type HTTP struct {
+            Port int `env:"HTTP_PORT,default=8080"`
+        }
+
+        func Load() { envconfig.ProcessWith(ctx, &envconfig.Config{Lookuper: envconfig.PrefixLookuper("SHOP_", envconfig.OsLookuper())}) }
+        """})
+    assert env(tmp_path)["SHOP_HTTP_PORT"] is False
+
+
+def test_go_constants_named_env_hold_variable_names(tmp_path: Path) -> None:
+    write(tmp_path, {"go.mod": GO_MOD, "main.go": GO_MAIN, "config/keys.go": """
+        package config
+
+        const (
+            EnvDatabaseDialect = "SHOP_DATABASE_DIALECT"
+            DefaultName        = "NOT_AN_ENV_NAME"
+        )
+        """})
+    found = env(tmp_path)
+    assert "SHOP_DATABASE_DIALECT" in found and "NOT_AN_ENV_NAME" not in found
+
+
+def test_go_option_table_counts_only_where_the_package_parses_os_environ(tmp_path: Path) -> None:
+    table = 'package config\n\nvar options = map[string]*option{\n\t"LISTEN_ADDR": {\n\t\tvalue: "127.0.0.1:8080",\n\t},\n}\n'
+    write(tmp_path, {"go.mod": GO_MOD, "main.go": GO_MAIN, "config/options.go": table,
+                     "config/parser.go": "package config\n\nfunc parse() { parseLines(os.Environ()) }\n",
+                     "other/table.go": table.replace("config", "other").replace("LISTEN_ADDR", "HEADER_NAME")})
+    found = env(tmp_path)
+    assert "LISTEN_ADDR" in found and "HEADER_NAME" not in found
+
+
+def test_viper_get_calls_with_env_prefix_and_automatic_env(tmp_path: Path) -> None:
+    write(tmp_path, {"go.mod": GO_MOD, "main.go": GO_MAIN + """
+        func init() {
+            viper.SetEnvPrefix("memos")
+            viper.AutomaticEnv()
+            dsn := viper.GetString("dsn")
+        }
+        """})
+    assert "MEMOS_DSN" in env(tmp_path)
+
+
+def test_rust_settings_struct_read_with_an_environment_prefix(tmp_path: Path) -> None:
+    write(tmp_path, {"Cargo.toml": '[package]\nname = "svc"\nversion = "0.1.0"\n\n[dependencies]\naxum = "0.7"\nconfig = "0.14"\n',
+                     "src/main.rs": "fn main() {}\n", "src/settings.rs": """
+        #[derive(Clone, Debug, Deserialize)]
+        pub struct Settings {
+            pub host: String,
+            pub jwt_secret: Option<String>,
+        }
+
+        fn load() { Config::builder().add_source(Environment::with_prefix("shop").separator("__")); }
+        """})
+    assert {"SHOP_HOST", "SHOP_JWT_SECRET"} <= set(env(tmp_path))
+
+
+def test_zod_key_whose_schema_is_on_the_next_line(tmp_path: Path) -> None:
+    write(tmp_path, {"package.json": '{"name": "svc", "dependencies": {"express": "4"}, "scripts": {"start": "node env.js"}}',
+                     "env.js": """
+        export const env = createEnv({
+          server: {
+            AUTH_SECRET:
+              process.env.NODE_ENV === "production"
+                ? z.string().min(1)
+                : z.string().min(1).optional(),
+          },
+        });
+        """})
+    assert "AUTH_SECRET" in env(tmp_path)
+
+
+def test_extensionless_script_in_bin_is_read_by_its_shebang(tmp_path: Path) -> None:
+    write(tmp_path, {"Gemfile": "source 'https://rubygems.org'\ngem 'sinatra'\n", "app.rb": "require 'sinatra'\n",
+                     "bin/wiki": "#!/usr/bin/env ruby\nenvironment = ENV.fetch('APP_ENV', :production)\n"})
+    assert "APP_ENV" in env(tmp_path)

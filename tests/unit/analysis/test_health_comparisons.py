@@ -26,3 +26,46 @@ def test_path_comparison_is_a_health_route(tmp_path, case):
     assert services and services[0].health_check is not None, services
     assert services[0].health_check.path == EXPECTED[case]
     assert services[0].health_check.evidence[0].file == source
+
+
+def _health(tmp_path, files: dict[str, str]):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    services = analyze(tmp_path).services
+    return services[0].health_check.path if services and services[0].health_check else None
+
+
+def test_a_commented_out_path_comparison_is_not_a_route(tmp_path):
+    assert _health(tmp_path, {"package.json": '{"name": "svc", "dependencies": {"express": "4"}}',
+                              "server.js": 'const app = require("express")();\n'
+                                           '// exclude: (request) => request.path == "/up"\napp.listen(3000);\n'}) is None
+
+
+def test_a_dictionary_get_of_a_health_word_is_not_a_route(tmp_path):
+    assert _health(tmp_path, {"requirements.txt": "flask\n", "app.py": "from flask import Flask\napp = Flask(__name__)\n"
+                              "up = form.cleaned_data.get('up')\n"}) is None
+
+
+def test_a_route_whose_path_is_on_the_next_line(tmp_path):
+    assert _health(tmp_path, {"Cargo.toml": '[package]\nname = "svc"\nversion = "0.1.0"\n\n[dependencies]\nactix-web = "4"\n',
+                              "src/main.rs": 'fn main() {\n    App::new().route(\n        "/health",\n        web::get().to(ok),\n    ).bind(("0.0.0.0", 8080));\n}\n'}) == "/health"
+
+
+def test_server_status_route_is_a_health_check_but_not_a_front_end_one(tmp_path):
+    server = {"requirements.txt": "django\n", "manage.py": "", "urls.py": "urlpatterns = [path('api/status/', status)]\n"}
+    assert _health(tmp_path / "server", server) == "/api/status/"
+    front = {"package.json": '{"name": "svc", "dependencies": {"express": "4"}}',
+             "router.js": 'const routes = [{ path: "/status", component: Status }];\n'}
+    assert _health(tmp_path / "front", front) is None
+
+
+def test_asp_net_use_health_checks(tmp_path):
+    assert _health(tmp_path, {"Web.csproj": '<Project Sdk="Microsoft.NET.Sdk.Web"></Project>',
+                              "Program.cs": 'app.UseHealthChecks("/health");\napp.Run();\n'}) == "/health"
+
+
+def test_a_status_page_with_an_inline_handler_is_not_a_health_check(tmp_path):
+    assert _health(tmp_path, {"package.json": '{"name": "svc", "dependencies": {"express": "4"}}',
+                              "server.js": 'router.get("/status", cache("5 minutes"), async (request, response) => {\n'
+                                           '});\napp.listen(3001);\n'}) is None

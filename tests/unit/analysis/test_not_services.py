@@ -234,3 +234,40 @@ def test_a_workspace_package_nothing_starts_is_not_a_service(tmp_path: Path) -> 
     analysis = analyze(tmp_path)
     assert [s.path for s in analysis.services] == ["apps/web"]
     assert skipped(analysis) == {"eslint-config": "library"}
+
+
+GO_MOD = "module example.com/ci\n\ngo 1.22\n"
+
+
+def skipped_at(analysis: Analysis) -> dict[str, str]:
+    return {s.path: s.reason for s in analysis.skipped_services}
+
+
+def test_go_command_line_client_in_cmd_is_not_a_service(tmp_path: Path) -> None:
+    write(tmp_path, {"go.mod": GO_MOD, "cmd/server/main.go": 'package main\n\nfunc main() { http.ListenAndServe(":8000", nil) }\n',
+                     "cmd/cli/main.go": "package main\n\nfunc main() {}\n"})
+    analysis = analyze(tmp_path)
+    assert [s.name for s in analysis.services] == ["server"]
+    assert any(s.name == "cli" and s.reason == "client-app" for s in analysis.skipped_services)
+
+
+def test_hugo_site_in_a_subfolder_is_documentation(tmp_path: Path) -> None:
+    write(tmp_path, {"go.mod": GO_MOD, "main.go": 'package main\n\nfunc main() { http.ListenAndServe(":8080", nil) }\n',
+                     "site/hugo.toml": "title = 'x'\n", "site/content/_index.md": "# hi\n",
+                     "site/Dockerfile": "FROM nginx\nEXPOSE 80\nCOPY public /usr/share/nginx/html\n"})
+    analysis = analyze(tmp_path)
+    assert "site" not in services(analysis) and skipped_at(analysis)["site"] == "documentation"
+
+
+def test_hugo_site_at_the_root_stays_the_service(tmp_path: Path) -> None:
+    write(tmp_path, {"hugo.toml": "title = 'x'\n", "content/_index.md": "# hi\n", "index.html": "<h1>x</h1>\n",
+                     "Dockerfile": "FROM nginx\nCOPY public /usr/share/nginx/html\n"})
+    assert list(services(analyze(tmp_path))) == ["."]
+
+
+def test_template_initialiser_folder_is_not_a_service(tmp_path: Path) -> None:
+    write(tmp_path, {"package.json": package("stack", {"@remix-run/node": "2"}, {"start": "remix-serve build"}),
+                     "remix.init/package.json": package("remix.init", {"semver": "7"}, main="index.js"),
+                     "remix.init/index.js": "module.exports = async function main() {}\n"})
+    analysis = analyze(tmp_path)
+    assert "remix.init" not in services(analysis) and skipped_at(analysis)["remix.init"] == "build-tooling"

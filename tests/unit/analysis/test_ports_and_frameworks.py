@@ -237,3 +237,77 @@ def test_a_lone_bot_py_at_the_root_is_a_python_worker(tmp_path: Path) -> None:
     assert (service.path, service.language.name, service.role.value, service.start_command.value) == (
         ".", "python", "worker", "python bot.py")
     assert [v.name for v in service.env] == ["BOT_TOKEN"]
+
+
+GO_MOD_GIN = "module example.com/ci\n\ngo 1.22\n\nrequire github.com/gin-gonic/gin v1.10.0\n"
+
+
+def test_dotnet_8_image_listens_on_8080_despite_a_leftover_expose_80(tmp_path: Path) -> None:
+    write(tmp_path, {"Api.csproj": '<Project Sdk="Microsoft.NET.Sdk.Web"><PropertyGroup><TargetFramework>net8.0'
+                                   '</TargetFramework></PropertyGroup></Project>',
+                     "Program.cs": "var app = WebApplication.CreateBuilder(args).Build();\napp.Run();\n",
+                     "Dockerfile": "FROM mcr.microsoft.com/dotnet/aspnet:8.0 AS base\nWORKDIR /app\nEXPOSE 80\n"
+                                   'ENTRYPOINT ["dotnet", "Api.dll"]\n'})
+    assert only(tmp_path).port.value == 8080
+
+
+def test_dotnet_image_that_sets_its_urls_keeps_the_exposed_port(tmp_path: Path) -> None:
+    write(tmp_path, {"Api.csproj": '<Project Sdk="Microsoft.NET.Sdk.Web"></Project>',
+                     "Program.cs": "app.Run();\n",
+                     "Dockerfile": "FROM mcr.microsoft.com/dotnet/aspnet:8.0\nENV ASPNETCORE_URLS=http://+:80\nEXPOSE 80\n"})
+    assert only(tmp_path).port.value == 80
+
+
+def test_exposed_port_named_for_http_wins_over_another_protocol(tmp_path: Path) -> None:
+    write(tmp_path, {"Cargo.toml": '[package]\nname = "dir"\nversion = "0.1.0"\n\n[dependencies]\nactix-web = "4"\n',
+                     "src/main.rs": "fn main() {}\n",
+                     "Dockerfile": "FROM debian:bookworm-slim\nARG LDAP_PORT=3890\nARG HTTP_PORT=17170\n"
+                                   "EXPOSE ${LDAP_PORT} ${HTTP_PORT}\nCMD [\"/app/dir\"]\n"})
+    assert only(tmp_path).port.value == 17170
+
+
+def test_config_rs_default_port_beats_a_metrics_port(tmp_path: Path) -> None:
+    write(tmp_path, {"Cargo.toml": '[package]\nname = "sync"\nversion = "0.1.0"\n\n[dependencies]\naxum = "0.7"\n',
+                     "src/main.rs": "fn main() {}\n",
+                     "src/settings.rs": "impl Default for Metrics { fn default() -> Self { Self { port: 9001 } } }\n"
+                                        'fn load() { builder.set_default("port", 8888)?; }\n'})
+    assert only(tmp_path).port.value == 8888
+
+
+def test_gunicorn_config_bind_sets_the_port(tmp_path: Path) -> None:
+    write(tmp_path, {"requirements.txt": "django\ngunicorn\n", "manage.py": "",
+                     "contrib/gunicorn.py": "bind = '127.0.0.1:8001'\nworkers = 5\n"})
+    assert only(tmp_path).port.value == 8001
+
+
+def test_listen_addr_option_default_sets_the_port(tmp_path: Path) -> None:
+    write(tmp_path, {"go.mod": "module example.com/feeds\n\ngo 1.22\n",
+                     "main.go": "package main\n\nfunc main() { serve() }\n",
+                     "internal/config/options.go": 'package config\n\nvar defaults = map[string]*option{\n'
+                                                   '\t"LISTEN_ADDR": {\n\t\trawValue: "127.0.0.1:8080",\n\t},\n}\n',
+                     "internal/reader/request.go": "package reader\n\nvar port = 80\n"})
+    assert only(tmp_path).port.value == 8080
+
+
+def test_ruby_option_hash_port_beats_the_rack_default(tmp_path: Path) -> None:
+    write(tmp_path, {"Gemfile": "source 'https://rubygems.org'\ngem 'sinatra'\n", "config.ru": "run App\n",
+                     "bin/wiki": "#!/usr/bin/env ruby\noptions = {\n  :port => 4567,\n}\n"})
+    assert only(tmp_path).port.value == 4567
+
+
+def test_go_cli_listen_flag_default_makes_a_gin_server_web(tmp_path: Path) -> None:
+    write(tmp_path, {"go.mod": GO_MOD_GIN,
+                     "cmd/server/main.go": "package main\n\nfunc main() { run() }\n",
+                     "cmd/server/server.go": 'package main\n\nimport "github.com/gin-gonic/gin"\n\nfunc run() { gin.New() }\n',
+                     "cmd/server/flags.go": 'package main\n\nvar flags = []cli.Flag{\n\t&cli.StringFlag{\n'
+                                            '\t\tName:  "server-addr",\n\t\tValue: ":8000",\n\t},\n}\n'})
+    service = only(tmp_path)
+    assert (service.role.value, service.framework.name, service.port.value) == ("web", "Gin", 8000)
+
+
+def test_go_health_check_flag_does_not_make_a_worker_web(tmp_path: Path) -> None:
+    write(tmp_path, {"go.mod": "module example.com/ci\n\ngo 1.22\n",
+                     "cmd/agent/main.go": "package main\n\nfunc main() {}\n",
+                     "cmd/agent/flags.go": 'package main\n\nvar flags = []cli.Flag{\n\t&cli.StringFlag{\n'
+                                           '\t\tName:  "healthcheck-addr",\n\t\tValue: ":3000",\n\t},\n}\n'})
+    assert only(tmp_path).port is None

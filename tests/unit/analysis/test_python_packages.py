@@ -49,3 +49,16 @@ def test_poetry_constraints_are_reported_as_declared(tmp_path):
                             "main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
     pins = {p.name: p.version for p in analyze(repo).services[0].packages}
     assert pins == {"numpy": "^1.24", "fastapi": "0.110.0", "uvicorn": None}
+
+
+def test_pipfile_lock_packages_count_even_when_the_pipfile_no_longer_names_them(tmp_path):
+    """The image installs the lock; a stale lock's psycopg2 still needs libpq headers to build."""
+    import json as _json
+    (tmp_path / "Pipfile").write_text('[packages]\nflask = "==1.1.2"\n')
+    (tmp_path / "Pipfile.lock").write_text(_json.dumps({"default": {"flask": {"version": "==1.1.2"},
+                                                                    "psycopg2": {"version": "==2.8.4"}}}))
+    (tmp_path / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    from hydron.analysis import analyze as _analyze
+    [service] = _analyze(tmp_path).services
+    assert {p.name: p.version for p in service.packages}["psycopg2"] == "==2.8.4"
+    assert service.install_command.value == "pipenv install --system --ignore-pipfile"

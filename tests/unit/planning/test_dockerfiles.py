@@ -55,7 +55,7 @@ CASES = {
                                  lockfile="uv.lock", install="uv sync --frozen --no-dev",
                                  start="uvicorn app.main:app --host 0.0.0.0 --port 8000", port=8000),
     "python-pipenv-celery": service("worker", role="worker", language="python", version="3.11", framework="Celery",
-                                    pm="pipenv", lockfile="Pipfile.lock", install="pipenv install --deploy --system",
+                                    pm="pipenv", lockfile="Pipfile.lock", install="pipenv install --system --ignore-pipfile",
                                     start="celery -A tasks worker --loglevel=INFO", port=None, health=None),
     "ruby-rails": service("app", language="ruby", version="3.3.0", framework="Rails", pm="bundler",
                           lockfile="Gemfile.lock", build="bundle exec rails assets:precompile",
@@ -152,10 +152,17 @@ def test_base_image_follows_the_analysed_language_version(case, image):
 
 
 def test_lockfile_respecting_install_is_used():
-    assert "RUN npm ci\n" in generated("node-npm-express")
+    assert "RUN npm ci \\\n" in generated("node-npm-express")
     assert "pnpm install --frozen-lockfile" in generated("node-pnpm-nestjs")
     assert "uv sync --frozen --no-dev --no-install-project" in generated("python-uv-fastapi")
     assert "cargo build --release --locked" in generated("rust-axum")
+
+
+def test_a_lock_out_of_date_with_package_json_still_builds_and_says_so():
+    """Real repositories commit locks that no longer match package.json; a frozen install alone fails."""
+    text = generated("node-npm-express")
+    assert "RUN npm ci \\\n || (echo 'hydron: package-lock.json is out of date with package.json" in text
+    assert ">&2 && npm install)" in text
 
 
 def test_runtime_start_runs_scripts_through_npm_not_the_package_manager():

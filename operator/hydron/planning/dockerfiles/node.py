@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from . import images
@@ -44,10 +45,15 @@ def manager(ctx: Context) -> str:
 
 
 def install_command(ctx: Context, pm: str) -> str:
-    if ctx.install:
-        return ctx.install
+    """The frozen install of the lock; when the lock no longer matches package.json (real repositories
+    commit such locks), the build says so and resolves afresh rather than failing."""
     locked, unlocked = DEFAULT_INSTALL[pm]
-    return locked if ctx.lockfile else unlocked
+    command = ctx.install or (locked if ctx.lockfile else unlocked)
+    if command == locked and pm in ("npm", "yarn", "pnpm"):
+        lock = posixpath.basename(ctx.lockfile) if ctx.lockfile else "the lockfile"
+        return (f"{command} \\\n || (echo 'hydron: {lock} is out of date with package.json; updating it in the image "
+                f"(commit an updated lock for reproducible builds)' >&2 && {unlocked})")
+    return command
 
 
 def runtime_start(command: str, pm: str) -> str:

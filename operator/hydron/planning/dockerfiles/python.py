@@ -49,7 +49,7 @@ def _install_steps(ctx: Context, pm: str) -> str:
                 f"RUN {sync}\n")
     if pm == "pipenv":
         return ("COPY Pipfile Pipfile.lock* ./\n"
-                f"RUN {install or 'pipenv install --deploy --system'}\n"
+                f"RUN {install or 'pipenv install --system --ignore-pipfile'}\n"
                 "COPY . .\n")
     if install and "requirements" in install:
         return f"{_copy_requirements(ctx, install)}RUN {install}\n" "COPY . .\n"

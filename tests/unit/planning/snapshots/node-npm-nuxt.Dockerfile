@@ -5,7 +5,8 @@
 FROM node:20-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json* npm-shrinkwrap.json* .npmrc* ./
-RUN npm ci
+RUN npm ci \
+ || (echo 'hydron: package-lock.json is out of date with package.json; updating it in the image (commit an updated lock for reproducible builds)' >&2 && npm install)
 
 FROM node:20-slim AS build
 WORKDIR /app

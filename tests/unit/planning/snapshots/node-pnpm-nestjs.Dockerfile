@@ -6,7 +6,8 @@ FROM node:22-slim AS deps
 WORKDIR /app
 RUN corepack enable
 COPY package.json pnpm-lock.yaml* pnpm-workspace.yaml* .npmrc* ./
-RUN pnpm install --frozen-lockfile
+RUN pnpm install --frozen-lockfile \
+ || (echo 'hydron: pnpm-lock.yaml is out of date with package.json; updating it in the image (commit an updated lock for reproducible builds)' >&2 && pnpm install)
 
 FROM node:22-slim AS build
 WORKDIR /app

@@ -12,7 +12,7 @@ WORKDIR /app
 RUN python -m venv /opt/venv
 RUN python -m venv /opt/tools && /opt/tools/bin/pip install pipenv && ln -s /opt/tools/bin/pipenv /usr/local/bin/pipenv
 COPY Pipfile Pipfile.lock* ./
-RUN pipenv install --deploy --system
+RUN pipenv install --system --ignore-pipfile
 COPY . .
 
 FROM python:3.11-slim AS runtime

@@ -1,0 +1,345 @@
+"""Do the corpus apps' images build and answer? The real engine, the plan's own datastores beside them.
+
+    nice -n 10 python3 bench/realworld/images.py --checkouts DIR [--only NAME ...] [--results FILE] [--resume]
+
+For every truth file marked buildable_here, analyses the checkout, makes the rules-only plan,
+and for each planned web or static service: builds its Dockerfile (the repository's own or
+the generated one) with the local engine (classic builder, never pulling), starts the
+datastores the plan runs beside it on a private network with the plan's env and generated
+secrets, starts the service the way the plan says, and probes its health check from this
+machine until it answers (2xx/3xx), the container exits, or the deadline passes.
+
+Prints one line per service (passed, failed with the first error, or not runnable here:
+a base or datastore image this machine cannot make) and the pass rate over the services
+that could be tried. --results appends one JSON line per service; --resume skips the
+services already in that file. Everything it made (containers, network, volumes, images)
+is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import re
+import socket
+import sys
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Optional
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent / "operator"))
+sys.path.insert(0, str(HERE))
+
+import docker  # noqa: E402
+import docker.errors  # noqa: E402
+
+from hydron.analysis import analyze  # noqa: E402
+from hydron.api.application import ApplicationSpec  # noqa: E402
+from hydron.planning import PlanInputs, plan  # noqa: E402
+from hydron.planning.dockerfiles import build_context, generate_dockerfile, image_port  # noqa: E402
+from hydron.planning.secrets import password, secret_data  # noqa: E402
+from truth import load_all  # noqa: E402
+
+LABEL = "dev.hydron.bench.images"
+BUILD_TIMEOUT_S = 2400
+ANSWER_DEADLINE_S = 150.0
+CPU_SHARES = 256  # below the default 1024: the bench yields to everything else on the machine
+STRONG_ERROR = re.compile(r"^(?:error|err!|fatal|npm err!|E:)|\berror(?:\[\w+\])?:|ERR_|is out of date|No matching distribution"
+                          r"|Could not find|cannot find|not found:", re.I)
+ERROR_WORDS = re.compile(r"\b(error|err!|failed|fatal|cannot|could not|not found|no such|exception)\b", re.I)
+
+
+@dataclass
+class Outcome:
+    app: str
+    service: str
+    origin: str  # Repository / Generated
+    status: str  # passed / failed / not-here
+    stage: str = ""  # plan / build / start / answer
+    error: str = ""
+    seconds: float = 0.0
+
+
+def base_images(dockerfile: str, args: dict[str, str]) -> set[str]:
+    """The FROM images that are not earlier stages, with ARG defaults substituted."""
+    defaults = dict(args)
+    stages, bases = set(), set()
+    for line in dockerfile.splitlines():
+        words = line.strip().split()
+        if not words:
+            continue
+        if words[0].upper() == "ARG" and len(words) > 1 and "=" in words[1]:
+            name, _, value = words[1].partition("=")
+            defaults.setdefault(name, value.strip("\"'"))
+        if words[0].upper() != "FROM":
+            continue
+        rest = [w for w in words[1:] if not w.startswith("--")]
+        if not rest:
+            continue
+        image = re.sub(r"\$\{?(\w+)\}?", lambda m: defaults.get(m.group(1), m.group(0)), rest[0])
+        if len(rest) >= 3 and rest[1].upper() == "AS":
+            stages.add(rest[2].lower())
+        if image.lower() not in stages and image.lower() != "scratch":
+            bases.add(image)
+    return bases
+
+
+def first_error(log: str, limit: int = 400) -> str:
+    """The failing step and the first line of its output that reads like an error."""
+    steps = [m.start() for m in re.finditer(r"^Step \d+/\d+ : ", log, re.M)]
+    tail = log[steps[-1]:] if steps else log
+    lines = [line.strip() for line in tail.splitlines() if line.strip()]
+    if not lines:
+        return "(no build output)"
+    step = lines[0] if steps else ""
+    body = [line for line in lines[1:] if not line.startswith("The command '")]  # the engine's own summary
+    hit = (next((line for line in body if STRONG_ERROR.search(line)), None)
+           or next((line for line in body if ERROR_WORDS.search(line)), None) or (body or lines)[-1])
+    return (f"{step} -> {hit}" if step else hit)[:limit]
+
+
+def _exists(client, image: str) -> bool:
+    try:
+        client.images.get(image)
+        return True
+    except docker.errors.ImageNotFound:
+        return False
+    except docker.errors.APIError:
+        return False
+
+
+def _env(service, secrets: dict[str, dict[str, str]]) -> dict[str, str]:
+    env = {}
+    for var in service.env:
+        if var.value is not None:
+            env[var.name] = var.value
+        elif var.value_from is not None:
+            ref = var.value_from.secret_key_ref
+            env[var.name] = secrets.get(ref.name, {}).get(ref.key) or password(24)
+    return env
+
+
+def _secrets(spec) -> dict[str, dict[str, str]]:
+    """Values for every planned Secret: generated ones the way the controller makes them, user ones invented."""
+    made = {}
+    for planned in spec.secrets:
+        data = secret_data(planned)
+        for key in planned.keys:
+            data.setdefault(key.key, password(24))
+        made[planned.name] = data
+    return made
+
+
+def _probe(port: int, path: Optional[str]) -> Optional[str]:
+    """None when the service answered; else why not."""
+    if path is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=3).close()
+            return None
+        except OSError as error:
+            return f"TCP connect: {error}"
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", path, headers={"Host": "app.example.com"})
+        status = conn.getresponse().status
+        conn.close()
+    except (OSError, http.client.HTTPException) as error:
+        return f"GET {path}: {error or type(error).__name__}"
+    return None if status < 400 else f"GET {path}: HTTP {status}"
+
+
+class Runner:
+    def __init__(self, checkouts: Optional[Path] = None, keep_images: bool = False, labels: Optional[dict] = None):
+        self.checkouts = checkouts
+        self.keep_images = keep_images
+        self.labels = {LABEL: "1", **(labels or {})}  # on everything it makes, so a test run can find its leftovers
+        self.client = docker.from_env(timeout=BUILD_TIMEOUT_S)
+
+    def app(self, app) -> list[Outcome]:
+        return self.run(app.name, self.checkouts / app.checkout / (app.subdir or ""), f"https://github.com/{app.repo}.git")
+
+    def run(self, name: str, root: Path, git_url: str = "https://git.example.com/app.git") -> list[Outcome]:
+        """Analyse and plan the checkout at root, then build, start and probe each web or static service."""
+        started = time.monotonic()
+        try:
+            analysis = analyze(root)
+            spec = plan(PlanInputs(name, ApplicationSpec.model_validate({"source": {"git": {"url": git_url}}}),
+                                   analysis)).spec
+        except Exception as error:  # noqa: BLE001 - a crash is the finding
+            return [Outcome(name, "*", "", "failed", "plan", f"{type(error).__name__}: {error}")]
+        targets = [s for s in spec.services if s.context is not None and s.role in ("web", "static")]
+        if not targets:
+            return [Outcome(name, "*", "", "failed", "plan", "no web or static service with a build in the plan")]
+        stores = {s.name: s for s in spec.services if s.image and s.role in ("database", "cache", "broker")}
+        secrets = _secrets(spec)
+        return [self._service(name, root, service, spec, stores, secrets, started, analysis) for service in targets]
+
+    @staticmethod
+    def _generated(analysis, name: str) -> Optional[tuple[str, str, Optional[int]]]:
+        """(context, Dockerfile text, port) Hydron generates for the analysed service, if it can."""
+        found = next((s for s in analysis.services if s.name == name), None)
+        if found is None:
+            return None
+        bare = found.model_copy(update={"dockerfile": None, "build_context": None})
+        text = generate_dockerfile(bare, analysis)
+        return (build_context(bare), text, image_port(bare)) if text else None
+
+    def _service(self, app_name, root, service, spec, stores, secrets, started, analysis) -> Outcome:
+        out = Outcome(app_name, service.name, service.dockerfile_origin or "", "failed")
+        context = root / service.context
+        generated = service.dockerfile if service.dockerfile_origin == "Generated" else None
+        port, command = service.port, service.command or None
+        if generated is None:
+            dockerfile_name = service.dockerfile
+            text = (context / dockerfile_name).read_text(errors="replace")
+            absent = sorted(b for b in base_images(text, {}) if not _exists(self.client, b))
+            fallback = self._generated(analysis, service.name) if absent else None
+            if fallback:  # the repository's base images cannot be made here: try what Hydron would generate
+                context, generated, port = root / fallback[0], fallback[1], fallback[2] or port
+                command = None  # the generated image's own CMD: the plan's command fits the repository's image
+                out.origin = f"Generated (repository's needs {', '.join(absent)})"
+        if generated is not None:
+            dockerfile_name = f".hydron-bench-{uuid.uuid4().hex[:6]}.Dockerfile"
+            text = generated
+            (context / dockerfile_name).write_text(text)
+        needed = {name: stores[name] for name in service.depends_on if name in stores}
+        missing = sorted(b for b in base_images(text, {}) if not _exists(self.client, b))
+        missing += sorted(s.image for s in needed.values() if not _exists(self.client, s.image))
+        if missing:
+            out.status, out.stage, out.error = "not-here", "build", "no local image " + ", ".join(missing)
+            return self._done(out, started, context / dockerfile_name if generated is not None else None)
+        tag = f"hydron-bench/{app_name}-{service.name}:{uuid.uuid4().hex[:8]}".lower()
+        made: list = []
+        network = None
+        try:
+            out.stage = "build"
+            log = []
+            try:
+                for chunk in self.client.api.build(path=str(context), dockerfile=dockerfile_name, tag=tag, pull=False,
+                                                   rm=True, forcerm=True, decode=True, labels=self.labels,
+                                                   container_limits={"cpushares": CPU_SHARES}):
+                    log.append(str(chunk.get("stream") or chunk.get("error") or ""))
+                    if "error" in chunk:
+                        out.error = first_error("".join(log))
+                        return out
+            except (docker.errors.APIError, OSError) as error:
+                out.error = f"build: {error}"[:400]
+                return out
+            out.stage = "start"
+            network = self.client.networks.create(f"hydron-bench-{uuid.uuid4().hex[:8]}", labels=self.labels)
+            for name, store in needed.items():
+                made.append(self.client.containers.run(
+                    store.image, detach=True, environment=_env(store, secrets), labels=self.labels,
+                    network=network.name, name=f"{network.name}-{name}", hostname=name,
+                    command=store.command or None,
+                    networking_config={network.name: self.client.api.create_endpoint_config(aliases=[name])}))
+            container = self.client.containers.run(
+                tag, detach=True, environment=_env(service, secrets), labels=self.labels, network=network.name,
+                command=command, ports={f"{port}/tcp": ("127.0.0.1", None)} if port else {},
+                volumes={f"{network.name}-{v.name}": {"bind": v.path, "mode": "rw"} for v in service.volumes})
+            made.append(container)
+            out.stage = "answer"
+            health = service.health_check
+            path = health.path if health else None
+            deadline = time.monotonic() + ANSWER_DEADLINE_S
+            why = "no port planned"
+            while port and time.monotonic() < deadline:
+                container.reload()
+                if container.status in ("exited", "dead"):
+                    tail = container.logs(tail=15).decode(errors="replace").strip().splitlines()
+                    hit = next((line for line in tail if ERROR_WORDS.search(line)), tail[-1] if tail else "")
+                    why = f"exited {container.attrs['State'].get('ExitCode')}: {hit.strip()[:300]}"
+                    break
+                bound = (container.attrs["NetworkSettings"]["Ports"] or {}).get(f"{port}/tcp")
+                if bound:
+                    why = _probe(int(bound[0]["HostPort"]), path)
+                    if why is None:
+                        out.status, out.stage = "passed", ""
+                        return out
+                time.sleep(2)  # polling the app's startup, there is no event to wait on
+            out.error = why or "no answer"
+            if out.stage == "answer" and not out.error.startswith("exited"):
+                logs = container.logs(tail=8).decode(errors="replace").strip().splitlines()
+                hit = next((line for line in logs if ERROR_WORDS.search(line)), "")
+                out.error += f" (log: {hit.strip()[:200]})" if hit else ""
+            return out
+        except docker.errors.APIError as error:
+            out.error = str(error)[:400]
+            return out
+        finally:
+            self._cleanup(made, network, tag)
+            self._done(out, started, context / dockerfile_name if generated is not None else None)
+
+    def _done(self, out: Outcome, started: float, generated: Optional[Path]) -> Outcome:
+        out.seconds = round(time.monotonic() - started, 1)
+        if generated is not None:
+            generated.unlink(missing_ok=True)
+        return out
+
+    def _cleanup(self, containers, network, tag) -> None:
+        for container in containers:
+            try:
+                container.remove(force=True, v=True)
+            except docker.errors.APIError:
+                pass
+        if network is not None:
+            volumes = self.client.volumes.list(filters={"name": network.name})
+            try:
+                network.remove()
+            except docker.errors.APIError:
+                pass
+            for volume in volumes:
+                try:
+                    volume.remove(force=True)
+                except docker.errors.APIError:
+                    pass
+        if not self.keep_images:
+            try:
+                self.client.images.remove(tag, force=True)
+            except docker.errors.APIError:
+                pass
+
+
+def summary(outcomes: list[Outcome]) -> str:
+    tried = [o for o in outcomes if o.status != "not-here"]
+    passed = [o for o in tried if o.status == "passed"]
+    apps = {o.app for o in tried}
+    apps_passed = {a for a in apps if all(o.status == "passed" for o in tried if o.app == a)}
+    rate = f"{100 * len(passed) / len(tried):.1f}%" if tried else "n/a"
+    return (f"services: {len(passed)}/{len(tried)} build and answer ({rate}); "
+            f"{len(outcomes) - len(tried)} not runnable here; apps: {len(apps_passed)}/{len(apps)} with every service")
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkouts", required=True, type=Path)
+    parser.add_argument("--only", action="append", help="app name (repeatable)")
+    parser.add_argument("--results", type=Path, help="append one JSON line per service here")
+    parser.add_argument("--resume", action="store_true", help="skip the apps already in --results")
+    parser.add_argument("--keep-images", action="store_true")
+    args = parser.parse_args(argv)
+    done: list[Outcome] = []
+    if args.resume and args.results and args.results.exists():
+        done = [Outcome(**json.loads(line)) for line in args.results.read_text().splitlines() if line.strip()]
+    skip = {o.app for o in done}
+    apps = [a for a in load_all("apps", args.only) if a.buildable_here and a.name not in skip]
+    runner = Runner(args.checkouts, args.keep_images)
+    outcomes = list(done)
+    for app in apps:
+        for out in runner.app(app):
+            outcomes.append(out)
+            print(f"{out.app:28} {out.service:24} {out.origin or '-':10} {out.status:8} {out.seconds:7.1f}s "
+                  f"{out.stage + ': ' if out.stage else ''}{out.error}", flush=True)
+            if args.results:
+                with args.results.open("a") as handle:
+                    handle.write(json.dumps(asdict(out)) + "\n")
+    print(summary(outcomes))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
