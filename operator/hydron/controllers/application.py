@@ -14,6 +14,8 @@ branch when its poll interval is due), so the level-based timer costs one cheap
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -204,6 +206,22 @@ def planned_condition(name: str, plan_status: InfraPlanStatus | None) -> tuple[s
                " (or set spec.planning.autoApprove)")
         return "Unknown", "AwaitingApproval", f"Revision {revision} of InfraPlan {name} waits for approval: {how}."
     return "Unknown", "Planning", f"InfraPlan {name} is being made."
+
+
+def plan_view(name: str, plan: InfraPlan) -> str:
+    """What a pass reads from the app's InfraPlan (its spec and the Planned it yields), as
+    a short digest: when it changes, the Application should look again at once rather
+    than at its next resync."""
+    return _digest([plan.spec.to_api(), planned_condition(name, plan.status)])
+
+
+def deployment_view(name: str, deployment: Deployment) -> str:
+    """What a pass reads from the app's Deployment (Deployed and the URL), as a digest."""
+    return _digest(deployed_condition(name, deployment))
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 # --- git ---------------------------------------------------------------------------
