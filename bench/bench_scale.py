@@ -104,6 +104,17 @@ def wait_all_planned(api: Api, count: int, limit: float = 3600) -> float:
     raise SystemExit(f"not all {count} Planned after {limit}s")
 
 
+def planned_delays(items: list[dict]) -> list[float]:
+    """Per app: its Planned turning True after its creation (the API's 1 s resolution)."""
+    from datetime import datetime
+
+    def at(text: str) -> float:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+    return sorted(at(next(c["lastTransitionTime"] for c in a["status"]["conditions"] if c["type"] == "Planned"))
+                  - at(a["metadata"]["creationTimestamp"]) for a in items)
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -181,12 +192,14 @@ def change_latency(api: Api, i: int) -> float:
 
 def measure(api: Api, op: Operator, count: int, t_create: float, idle: float) -> dict:
     done = wait_all_planned(api, count)
+    delays = planned_delays(api.apps())
     time.sleep(5)  # let the last status writes land before idling
     rate, detail = idle_rate(api, idle)
     rss = rss_mb(op.proc.pid)
     latencies = sorted(change_latency(api, i) for i in (1, count // 2, count - 1))
     return {"count": count, "planned_s": done - t_create, "rss_mb": rss, "idle_rpm": rate,
-            "idle_detail": dict(detail.most_common(8)), "change_s": latencies}
+            "idle_detail": dict(detail.most_common(8)), "change_s": latencies,
+            "delays": (delays[len(delays) // 2], delays[int(len(delays) * 0.9)], delays[-1])}
 
 
 def main(small: int, large: int, idle: float) -> None:
@@ -214,6 +227,7 @@ def main(small: int, large: int, idle: float) -> None:
             print(f"{target} apps: all Planned {r['planned_s']:.1f}s after the first create of this batch; "
                   f"RSS {r['rss_mb']:.0f} MB ({(r['rss_mb'] - base) * 1000 / target:.1f} MB per 1,000 beyond base); "
                   f"idle {r['idle_rpm']:.0f} requests/min {r['idle_detail']}; "
+                  f"create→Planned per app median/p90/max {r['delays']} s; "
                   f"one change handled in {', '.join(f'{s:.2f}' for s in r['change_s'])} s")
         op.stop()
         t0 = op.start()

@@ -53,8 +53,10 @@ from hydron.webhook_server import Tracked
 
 FINALIZER = "hydron.dev/finalizer"
 ANNOTATION_PREFIX = "hydron.dev"
-INPUTS_ANNOTATION = "hydron.dev/inputs"
-"""Set by an Application on its InfraPlan; a new value makes the plan look again."""
+INPUTS_ANNOTATION = "inputs.hydron.dev/application"
+"""Set by an Application on its InfraPlan; a new value makes the plan look again. Not
+under `hydron.dev/`: kopf leaves its storage prefix out of the diff, so a change there
+would run no handler."""
 
 SETTINGS = OperatorSettings()
 """Read once at import: the timers' intervals are fixed when the handlers register."""
@@ -317,7 +319,7 @@ def track_git_source(type: str, body: kopf.Body, memo: kopf.Memo, **_: Any) -> N
         views[key] = {k: annotations[k] for k in VIEW_ANNOTATIONS.values() if k in annotations}
 
 
-VIEW_ANNOTATIONS = {InfraPlan.plural: "hydron.dev/plan-view", Deployment.plural: "hydron.dev/deployment-view"}
+VIEW_ANNOTATIONS = {InfraPlan.plural: "views.hydron.dev/plan", Deployment.plural: "views.hydron.dev/deployment"}
 """On the Application: a digest of what it reads from each child. A child's change
 that the Application would see rewrites it, and that edit runs the Application's
 handler at once instead of at its next resync."""
