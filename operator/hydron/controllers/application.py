@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from hydron import metrics
 from hydron.analysis import Analysis, analyze
 from hydron.analysis.models import Port, Service, ServiceRole
 from hydron.api.application import Application, ApplicationStatus, GitSource, SourceStatus
@@ -268,7 +269,10 @@ async def _git_source(
         if _source_changed(spec, recorded) or not ctx.checkout.exists():
             fetched = await _fetch(spec, credentials, ctx)
         elif _poll_due(spec, recorded, at) or _refresh_asked(ctx.refresh, recorded):
-            head = await asyncio.to_thread(resolve_ref, spec.url, spec.ref, credentials, limits=ctx.fetch_limits)
+            if _refresh_asked(ctx.refresh, recorded):
+                _observe_refresh_delay(ctx.refresh, at)
+            with metrics.stage("ls-remote"):
+                head = await asyncio.to_thread(resolve_ref, spec.url, spec.ref, credentials, limits=ctx.fetch_limits)
             if head == recorded.commit:
                 seen = recorded.model_copy(update={"fetched_at": at, "refresh": ctx.refresh})
                 return await _analysed(status.model_copy(update={"source": seen}), generation, ctx), None
@@ -304,7 +308,19 @@ async def _git_source(
 
 async def _fetch(spec: GitSource, credentials: GitCredentials | None, ctx: ApplicationDeps) -> FetchedSource:
     fetch_spec = FetchSpec(url=spec.url, ref=spec.ref, path=spec.path, submodules=spec.submodules)
-    return await asyncio.to_thread(fetch_source, fetch_spec, ctx.checkout, credentials, ctx.fetch_limits)
+    with metrics.stage("fetch"):
+        return await asyncio.to_thread(fetch_source, fetch_spec, ctx.checkout, credentials, ctx.fetch_limits)
+
+
+def _observe_refresh_delay(refresh: str | None, at: datetime) -> None:
+    """From the push webhook stamping the refresh request (its value is that time) to
+    this pass acting on it: the API round trip and kopf's dispatch."""
+    try:
+        asked = datetime.fromisoformat(refresh or "")
+    except ValueError:  # set by hand (`date +%s`): no time to compare
+        return
+    if asked.tzinfo is not None:
+        metrics.STAGE_SECONDS.labels("webhook-to-handler").observe(max((at - asked).total_seconds(), 0.0))
 
 
 def _ref_name(ref: str) -> str:
@@ -321,7 +337,8 @@ async def _analysed(
     if source.analyzed_commit == source.commit and status.analysis is not None:
         return status
     directory = checkout or (ctx.checkout / source.path if source.path else ctx.checkout)
-    analysis = await asyncio.to_thread(analyze, directory)
+    with metrics.stage("analysis"):
+        analysis = await asyncio.to_thread(analyze, directory)
     status = status.model_copy(
         update={"analysis": analysis, "source": source.model_copy(update={"analyzed_commit": source.commit})}
     )
