@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT / "operator"))
 
 from hydron_testbed import TestBedUnavailable  # noqa: E402
 from hydron_testbed.controlplane import ControlPlane, control_plane_bins  # noqa: E402
+from hydron_testbed.operator_process import wait_live  # noqa: E402
 from hydron_testbed.ports import free_port  # noqa: E402
 
 NAMESPACE = "scale"
@@ -44,11 +45,12 @@ TEMPLATES = ("static-site", "node-api", "umami")
 
 
 def application(i: int) -> dict:
-    """Every third app an image, the others a template: no fetch, real analysis and plan."""
-    if i % 3 == 0:
+    """Two in three apps an image, every third a gallery template (with its databases'
+    generated Secrets): no fetch, a real analysis and plan."""
+    if i % 3:
         source = {"image": {"name": f"traefik/whoami:v1.{i % 10}", "port": 80}}
     else:
-        source = {"template": {"name": TEMPLATES[i % len(TEMPLATES)]}}
+        source = {"template": {"name": TEMPLATES[(i // 3) % len(TEMPLATES)]}}
     return {"apiVersion": "hydron.dev/v1alpha1", "kind": "Application",
             "metadata": {"name": f"app-{i:05d}", "namespace": NAMESPACE},
             "spec": {"source": source, "domains": [f"app-{i}.example.com"],
@@ -115,6 +117,12 @@ def planned_delays(items: list[dict]) -> list[float]:
                   - at(a["metadata"]["creationTimestamp"]) for a in items)
 
 
+def cpu_s(pid: int) -> float:
+    """The process's user + system CPU seconds: its cost apart from the shared machine's load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -122,15 +130,20 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def idle_rate(api: Api, seconds: float) -> tuple[float, Counter]:
-    """Requests per minute over `seconds` of idling, without the bench's own scrapes."""
+def idle_rate(api: Api, seconds: float, pid: int | None = None) -> tuple[float, Counter]:
+    """Requests per minute over `seconds` of idling, without the bench's own scrapes
+    (and the operator's CPU seconds per idle minute, under the key "cpu")."""
     before = api.requests_total()
+    cpu = cpu_s(pid) if pid else 0
     time.sleep(seconds)
     after = api.requests_total()
+    idle_cpu = (cpu_s(pid) - cpu) * 60 / seconds if pid else 0
     delta = Counter({k: after[k] - before[k] for k in after if after[k] - before[k] > 0})
     delta[("GET", "")] -= 1  # the first scrape itself
     delta = +delta
-    return sum(delta.values()) * 60 / seconds, delta
+    rate = sum(delta.values()) * 60 / seconds
+    delta[("cpu s/min", "")] = round(idle_cpu, 2)
+    return rate, delta
 
 
 class Operator:
@@ -144,7 +157,7 @@ class Operator:
     def start(self) -> float:
         env = {**os.environ, **self.plane.env(), "PYTHONPATH": str(ROOT / "operator"),
                "HYDRON_WORKDIR": str(self.work / "work")}
-        live = free_port()
+        self.live = live = free_port()
         log = open(self.work / "operator.log", "ab")
         t0 = time.monotonic()
         self.proc = subprocess.Popen(
@@ -190,14 +203,15 @@ def change_latency(api: Api, i: int) -> float:
     raise SystemExit("change never handled")
 
 
-def measure(api: Api, op: Operator, count: int, t_create: float, idle: float) -> dict:
+def measure(api: Api, op: Operator, count: int, t_create: float, idle: float, cpu0: float) -> dict:
     done = wait_all_planned(api, count)
+    busy_cpu = cpu_s(op.proc.pid) - cpu0
     delays = planned_delays(api.apps())
     time.sleep(5)  # let the last status writes land before idling
-    rate, detail = idle_rate(api, idle)
+    rate, detail = idle_rate(api, idle, op.proc.pid)
     rss = rss_mb(op.proc.pid)
     latencies = sorted(change_latency(api, i) for i in (1, count // 2, count - 1))
-    return {"count": count, "planned_s": done - t_create, "rss_mb": rss, "idle_rpm": rate,
+    return {"count": count, "planned_s": done - t_create, "busy_cpu": busy_cpu, "rss_mb": rss, "idle_rpm": rate,
             "idle_detail": dict(detail.most_common(8)), "change_s": latencies,
             "delays": (delays[len(delays) // 2], delays[int(len(delays) * 0.9)], delays[-1])}
 
@@ -212,19 +226,22 @@ def main(small: int, large: int, idle: float) -> None:
         plane.kubectl_run("create", "namespace", NAMESPACE)
         api = Api(plane)
         op.start()
-        time.sleep(3)
+        wait_live(op.proc, op.live, work / "operator.log")
+        time.sleep(5)  # the first watch lists land
         base = rss_mb(op.proc.pid)
-        base_rate, base_detail = idle_rate(api, idle)
+        base_rate, base_detail = idle_rate(api, idle, op.proc.pid)
         print(f"base: operator RSS {base:.0f} MB, idle {base_rate:.0f} requests/min with 0 objects {dict(base_detail)}")
         results = []
         done = 0
         for target in (small, large):
-            t0 = time.monotonic()
+            t0, cpu0 = time.monotonic(), cpu_s(op.proc.pid)
             create_all(api, range(done, target))
+            new = target - done
             done = target
-            results.append(measure(api, op, target, t0, idle))
+            results.append(measure(api, op, target, t0, idle, cpu0))
             r = results[-1]
-            print(f"{target} apps: all Planned {r['planned_s']:.1f}s after the first create of this batch; "
+            print(f"{target} apps: the {new} new all Planned {r['planned_s']:.1f}s after the first create "
+                  f"(operator CPU {r['busy_cpu']:.1f}s = {r['busy_cpu'] * 1000 / new:.0f} ms per app); "
                   f"RSS {r['rss_mb']:.0f} MB ({(r['rss_mb'] - base) * 1000 / target:.1f} MB per 1,000 beyond base); "
                   f"idle {r['idle_rpm']:.0f} requests/min {r['idle_detail']}; "
                   f"create→Planned per app median/p90/max {r['delays']} s; "
@@ -234,12 +251,14 @@ def main(small: int, large: int, idle: float) -> None:
         while op.reconciled("Application") < large:
             time.sleep(0.2)
         resumed = time.monotonic() - t0
-        print(f"restart with {large} present: every Application reconciled {resumed:.1f}s after the process started")
+        print(f"restart with {large} present: every Application reconciled {resumed:.1f}s after the process started "
+              f"(operator CPU {cpu_s(op.proc.pid):.1f}s, imports included)")
         a, b = results
         per_app_rss = (b["rss_mb"] - a["rss_mb"]) / (large - small)
         print(f"growth {small}→{large}: RSS {per_app_rss * 1000:.1f} MB per 1,000 "
               f"(10,000 on paper: {b['rss_mb'] + per_app_rss * (10000 - large):.0f} MB); "
               f"idle requests/min {a['idle_rpm']:.0f} → {b['idle_rpm']:.0f}; "
+              f"idle CPU s/min {a['idle_detail'].get(('cpu s/min', ''))} → {b['idle_detail'].get(('cpu s/min', ''))}; "
               f"time to Planned per app {a['planned_s'] / small * 1000:.0f} → "
               f"{b['planned_s'] / (large - small) * 1000:.0f} ms")
     finally:

@@ -64,3 +64,13 @@ def test_the_children_are_owned_and_labelled_and_the_plan_is_the_planners():
     assert plan.create_only and plan.inputs == "c1/2" and plan.labels == {application.APPLICATION_LABEL: "shop"}
     deployment = application.deployment_child("shop", {"serverRef": {"name": "s"}})
     assert not deployment.create_only and deployment.keep == ("rollbackTo",)
+
+
+def test_a_template_app_is_expanded_alike_every_time_and_apart():
+    """The gallery is parsed once per process: expansions stay equal and independent."""
+    from hydron.templates import expand_template
+
+    first, second = expand_template("umami"), expand_template("umami")
+    assert first == second and first is not second
+    first.services[0].name = "changed"
+    assert expand_template("umami").services[0].name == second.services[0].name
