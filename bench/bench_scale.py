@@ -37,7 +37,6 @@ sys.path.insert(0, str(ROOT / "operator"))
 
 from hydron_testbed import TestBedUnavailable  # noqa: E402
 from hydron_testbed.controlplane import ControlPlane, control_plane_bins  # noqa: E402
-from hydron_testbed.operator_process import wait_live  # noqa: E402
 from hydron_testbed.ports import free_port  # noqa: E402
 
 NAMESPACE = "scale"
@@ -167,6 +166,17 @@ class Operator:
             env=env, stdout=log, stderr=subprocess.STDOUT)
         return t0
 
+    def wait_live(self, limit: float = 600) -> None:
+        """Until its liveness endpoint answers (imports alone take a minute on a loaded machine)."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.live}/healthz", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.5)
+        raise SystemExit("operator never came live")
+
     def reconciled(self, kind: str) -> float:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5) as r:
@@ -226,7 +236,7 @@ def main(small: int, large: int, idle: float) -> None:
         plane.kubectl_run("create", "namespace", NAMESPACE)
         api = Api(plane)
         op.start()
-        wait_live(op.proc, op.live, work / "operator.log")
+        op.wait_live()
         time.sleep(5)  # the first watch lists land
         base = rss_mb(op.proc.pid)
         base_rate, base_detail = idle_rate(api, idle, op.proc.pid)

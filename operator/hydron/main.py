@@ -20,6 +20,7 @@ import logging
 import shutil
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
@@ -57,6 +58,11 @@ INPUTS_ANNOTATION = "inputs.hydron.dev/application"
 """Set by an Application on its InfraPlan; a new value makes the plan look again. Not
 under `hydron.dev/`: kopf leaves its storage prefix out of the diff, so a change there
 would run no handler."""
+
+IO_THREADS = 64
+"""Threads for blocking I/O (the Kubernetes client, image exports, git). asyncio's
+default is cores + 4: six here, so seven servers' base-image transfers would queue
+behind each other and every API call behind them."""
 
 SETTINGS = OperatorSettings()
 """Read once at import: the timers' intervals are fixed when the handlers register."""
@@ -147,7 +153,9 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, logger: lo
     settings.networking.request_timeout = 60
     # Bounded exponential backoff for retries of transient failures.
     settings.networking.error_backoffs = [1, 2, 5, 10, 30, 60]
-    settings.batching.error_delays = [1, 2, 5, 10, 30, 60, 120]
+    settings.queueing.error_delays = [1, 2, 5, 10, 30, 60, 120]
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="hydron-io"))
     runtime = _runtime(memo)
     if runtime.webhook:
         secret = runtime.settings.webhook_secret.get_secret_value()

@@ -103,3 +103,15 @@ def test_annotations_meant_to_run_a_handler_are_in_kopfs_diff(annotation):
         f"{main.ANNOTATION_PREFIX}/kopf-managed": "yes", annotation: "v2"}}, "spec": {}})
     essence = storage.build(body=body)
     assert essence["metadata"]["annotations"] == {annotation: "v2"}
+
+
+async def test_twenty_servers_blocking_transfers_run_side_by_side():
+    """Blocking I/O (image exports, API calls) must not queue behind a pool sized for
+    the CPU count: twenty transfers in flight at once all make progress."""
+    import asyncio
+    import threading
+
+    await main.configure(settings=kopf.OperatorSettings(), memo=kopf.Memo(runtime=main.Runtime(OperatorSettings())),
+                         logger=__import__("logging").getLogger("test"))
+    barrier = threading.Barrier(20, timeout=30)  # breaks unless all twenty run at the same time
+    await asyncio.gather(*(asyncio.to_thread(barrier.wait) for _ in range(20)))
