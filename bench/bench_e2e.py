@@ -95,15 +95,16 @@ def push(webhook_url: str, url: str) -> None:
         response.read()
 
 
-def floor(host, greeting: str, tag: str) -> float:
-    """Build, run and health-check the changed app with the docker CLI on the server."""
+def floor(host, greeting: str, tag: str, dockerfile: str) -> float:
+    """Build (with the Dockerfile Hydron's plan generated), run and health-check the
+    changed app with the docker CLI on the server: the same work, no Hydron."""
     buffer = io.BytesIO()
+    files = {path.name: path.read_bytes() for path in HELLO.iterdir()}
+    files["Dockerfile"] = dockerfile.encode()
+    files["server.js"] = files["server.js"].replace(b"Hello from Hydron", greeting.encode())
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for path in HELLO.iterdir():
-            data = path.read_bytes()
-            if path.name == "server.js":
-                data = data.replace(b"Hello from Hydron", greeting.encode())
-            info = tarfile.TarInfo(f"floor-ctx/{path.name}")
+        for name, data in files.items():
+            info = tarfile.TarInfo(f"floor-ctx/{name}")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     host.sh("rm -rf /tmp/floor-ctx")
@@ -161,11 +162,13 @@ def main(rounds: int, skip_poll: bool) -> None:
             kube.wait("applications", "hello", "condition=Ready", timeout=1200)
             print(f"first deploy (provisioning included): {time.monotonic() - t0:.0f}s")
             root = server.pebble_root()
+            spec = kube.get("deployments.hydron.dev", "hello")["spec"]
+            dockerfile = spec["services"][0]["build"]["dockerfile"]
             served_text(host.ip, root, "Hello from Hydron")
             floors: list[float] = []
             results: dict[str, list[Round]] = {"webhook": [], "poll": [], "env": []}
             for i in range(rounds):
-                floors.append(floor(host, f"floor {i}", f"r{i}"))
+                floors.append(floor(host, f"floor {i}", f"r{i}", dockerfile))
                 for kind in ("webhook", "poll", "env"):
                     if kind == "poll" and skip_poll:
                         continue

@@ -73,7 +73,7 @@ def test_a_view_changes_with_what_the_application_reads_and_only_that():
     approved = InfraPlan.model_validate({"spec": plan_body(approval={"revision": 1})["spec"],
                                          "status": plan_body("True", 1)["status"]})
     assert application.plan_view("shop", pending) != application.plan_view("shop", ready)
-    assert application.plan_view("shop", ready) != application.plan_view("shop", approved)  # the spec is read too
+    assert application.plan_view("shop", ready) == application.plan_view("shop", approved)  # no Deployment in it
     assert application.plan_view("shop", ready) == application.plan_view("shop", ready.model_copy(deep=True))
 
 
@@ -115,3 +115,16 @@ async def test_twenty_servers_blocking_transfers_run_side_by_side():
                          logger=__import__("logging").getLogger("test"))
     barrier = threading.Barrier(20, timeout=30)  # breaks unless all twenty run at the same time
     await asyncio.gather(*(asyncio.to_thread(barrier.wait) for _ in range(20)))
+
+
+def test_a_plan_that_names_a_server_changes_the_view():
+    """Once the plan hands a Deployment spec over, a change to it nudges the Application."""
+    status = plan_body("True", 1)["status"]
+    web = {"name": "web", "role": "web", "image": "traefik/whoami:v1.10", "port": 80}
+    bare = InfraPlan.model_validate({"spec": {**plan_body()["spec"], "services": [web]}, "status": status})
+    on_server = bare.model_copy(update={"spec": InfraPlan.model_validate(
+        {"spec": {**plan_body()["spec"], "services": [web], "server": {"serverRef": {"name": "fra-1"}}}}).spec})
+    moved_port = InfraPlan.model_validate({"spec": {**on_server.spec.to_api(), "services": [{**web, "port": 8080}]},
+                                           "status": status})
+    views = {application.plan_view("shop", plan) for plan in (bare, on_server, moved_port)}
+    assert len(views) == 3

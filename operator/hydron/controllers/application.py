@@ -210,10 +210,12 @@ def planned_condition(name: str, plan_status: InfraPlanStatus | None) -> tuple[s
 
 
 def plan_view(name: str, plan: InfraPlan) -> str:
-    """What a pass reads from the app's InfraPlan (its spec and the Planned it yields), as
-    a short digest: when it changes, the Application should look again at once rather
-    than at its next resync."""
-    return _digest([plan.spec.to_api(), planned_condition(name, plan.status)])
+    """What a pass reads from the app's InfraPlan (the Planned it yields and the
+    Deployment spec it makes), as a short digest: when it changes, the Application
+    should look again at once rather than at its next resync. Nothing else: each
+    nudge costs two writes."""
+    handed = deployment_spec(plan.spec, name, None)
+    return _digest([planned_condition(name, plan.status), handed.to_api() if handed else None])
 
 
 def deployment_view(name: str, deployment: Deployment) -> str:
