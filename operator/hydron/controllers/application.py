@@ -270,9 +270,12 @@ async def _git_source(
         credentials = await _credentials(spec, ctx)
         if _source_changed(spec, recorded) or not ctx.checkout.exists():
             fetched = await _fetch(spec, credentials, ctx)
-        elif _poll_due(spec, recorded, at) or _refresh_asked(ctx.refresh, recorded):
-            if _refresh_asked(ctx.refresh, recorded):
-                _observe_refresh_delay(ctx.refresh, at)
+        elif _refresh_asked(ctx.refresh, recorded):
+            # A push said the branch moved: fetch at once (an ls-remote first is one
+            # more round trip to the Git host on the hot path).
+            _observe_refresh_delay(ctx.refresh, at)
+            fetched = await _fetch(spec, credentials, ctx)
+        elif _poll_due(spec, recorded, at):
             with metrics.stage("ls-remote"):
                 head = await asyncio.to_thread(resolve_ref, spec.url, spec.ref, credentials, limits=ctx.fetch_limits)
             if head == recorded.commit:

@@ -74,3 +74,29 @@ def test_a_template_app_is_expanded_alike_every_time_and_apart():
     assert first == second and first is not second
     first.services[0].name = "changed"
     assert expand_template("umami").services[0].name == second.services[0].name
+
+
+async def test_a_push_fetches_at_once_without_asking_the_host_first(tmp_path, monkeypatch):
+    """The webhook's refresh means the branch moved: one fetch, no ls-remote round trip."""
+    from hydron.source import FetchedSource
+
+    def no_ls_remote(*_, **__):
+        raise AssertionError("ls-remote on the push path")
+
+    async def fetch(spec, credentials, ctx):
+        return FetchedSource(commit="b" * 40, ref="refs/heads/main", root=ctx.checkout, checkout_dir=ctx.checkout,
+                             bytes=1, files=1)
+
+    async def analysed(status, generation, ctx, checkout=None):
+        return status
+
+    monkeypatch.setattr(application, "resolve_ref", no_ls_remote)
+    monkeypatch.setattr(application, "_fetch", fetch)
+    monkeypatch.setattr(application, "_analysed", analysed)
+    deps = application.ApplicationDeps("ns", "shop", tmp_path, None, refresh="2026-01-01T00:00:00+00:00")
+    deps.checkout.mkdir(parents=True)
+    spec = GitSource(url="https://example.test/r.git", ref="main")
+    seen = SourceStatus(url=spec.url, requested_ref="main", commit="a" * 40, fetched_at=now())
+    status, retry = await application._git_source(spec, application.ApplicationStatus(source=seen), 1, deps)
+    assert retry is None and status.source.commit == "b" * 40
+    assert status.source.refresh == deps.refresh  # the request is answered, not acted on twice
