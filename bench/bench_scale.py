@@ -71,7 +71,7 @@ class Api:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.base + path, data=data, method=method, headers={"Content-Type": content_type})
         self.own[method] += 1
-        with urllib.request.urlopen(req, context=self.context, timeout=60) as response:
+        with urllib.request.urlopen(req, context=self.context, timeout=300) as response:  # a loaded machine
             text = response.read().decode()
         return json.loads(text) if text.startswith("{") else {"text": text}
 
