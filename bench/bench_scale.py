@@ -98,7 +98,12 @@ def planned(app: dict) -> bool:
 def wait_all_planned(api: Api, count: int, limit: float = 3600) -> float:
     t0 = time.monotonic()
     while time.monotonic() - t0 < limit:
-        items = api.apps()
+        try:
+            items = api.apps()
+        except OSError as error:  # the apiserver timed the LIST out (504) on a loaded machine: ask again
+            print(f"  (list failed: {error}; again)", flush=True)
+            time.sleep(5)
+            continue
         if len(items) >= count and sum(planned(a) for a in items) >= count:
             return time.monotonic()
         time.sleep(1)
