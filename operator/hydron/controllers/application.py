@@ -19,7 +19,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hydron import metrics
@@ -273,7 +273,7 @@ async def _git_source(
         elif _refresh_asked(ctx.refresh, recorded):
             # A push said the branch moved: fetch at once (an ls-remote first is one
             # more round trip to the Git host on the hot path).
-            _observe_refresh_delay(ctx.refresh, at)
+            _observe_refresh_delay(ctx.refresh, datetime.now(UTC))  # `at` is cut to whole seconds
             fetched = await _fetch(spec, credentials, ctx)
         elif _poll_due(spec, recorded, at):
             with metrics.stage("ls-remote"):

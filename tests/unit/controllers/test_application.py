@@ -100,3 +100,21 @@ async def test_a_push_fetches_at_once_without_asking_the_host_first(tmp_path, mo
     status, retry = await application._git_source(spec, application.ApplicationStatus(source=seen), 1, deps)
     assert retry is None and status.source.commit == "b" * 40
     assert status.source.refresh == deps.refresh  # the request is answered, not acted on twice
+
+
+def test_the_push_to_handler_delay_is_measured_to_the_millisecond():
+    from datetime import UTC, datetime
+
+    from hydron import metrics
+
+    def observed() -> tuple[float, float]:
+        sample = {s.name: s.value for m in metrics.STAGE_SECONDS.collect() for s in m.samples
+                  if s.labels.get("stage") == "webhook-to-handler"}
+        return sample.get("hydron_stage_duration_seconds_count", 0), sample.get("hydron_stage_duration_seconds_sum", 0)
+
+    count, total = observed()
+    asked = datetime(2026, 1, 1, 12, 0, 0, 250000, tzinfo=UTC)
+    application._observe_refresh_delay(asked.isoformat(), asked.replace(microsecond=330000))
+    application._observe_refresh_delay("1767268800", asked)  # set by hand (`date +%s`): nothing to measure
+    after_count, after_total = observed()
+    assert after_count == count + 1 and round(after_total - total, 3) == 0.08
