@@ -100,7 +100,7 @@ def wait_all_planned(api: Api, count: int, limit: float = 3600) -> float:
     while time.monotonic() - t0 < limit:
         try:
             items = api.apps()
-        except OSError as error:  # the apiserver timed the LIST out (504) on a loaded machine: ask again
+        except Exception as error:  # the loaded apiserver timed the LIST out (504, a cut body): ask again
             print(f"  (list failed: {error}; again)", flush=True)
             time.sleep(5)
             continue
