@@ -20,6 +20,7 @@ import logging
 import shutil
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
@@ -37,7 +38,8 @@ from hydron.controllers.common import (
     status_model, with_invalid_spec,
 )
 from hydron.kube.resources import (
-    annotate, apply_spec, child_manifest, ensure_object, get_object, owner_reference, patch_status, upsert_secret,
+    annotate, apply_spec, child_manifest, ensure_object, get_object, owner_reference, patch_status, up_to_date,
+    upsert_secret,
 )
 from hydron.dns.records import DnsError
 from hydron.kube.dnsendpoints import DnsEndpoints
@@ -55,8 +57,15 @@ from hydron.webhook_server import Tracked
 
 FINALIZER = "hydron.dev/finalizer"
 ANNOTATION_PREFIX = "hydron.dev"
-INPUTS_ANNOTATION = "hydron.dev/inputs"
-"""Set by an Application on its InfraPlan; a new value makes the plan look again."""
+INPUTS_ANNOTATION = "inputs.hydron.dev/application"
+"""Set by an Application on its InfraPlan; a new value makes the plan look again. Not
+under `hydron.dev/`: kopf leaves its storage prefix out of the diff, so a change there
+would run no handler."""
+
+IO_THREADS = 64
+"""Threads for blocking I/O (the Kubernetes client, image exports, git). asyncio's
+default is cores + 4: six here, so seven servers' base-image transfers would queue
+behind each other and every API call behind them."""
 
 SETTINGS = OperatorSettings()
 """Read once at import: the timers' intervals are fixed when the handlers register."""
@@ -76,6 +85,11 @@ class Runtime:
     webhook: dict[str, Any] = field(default_factory=dict)
     """port and address of the push webhook, when `hydron run --webhook-port` asks for it."""
     webhook_runner: Any = None
+    children: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    """(plural, namespace, name) → the latest body of each InfraPlan and Deployment, as
+    kopf's watches deliver them: reads and no-op writes of children cost no request."""
+    views: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    """(namespace, app) → the child-view annotations the Application carries now."""
 
     @property
     def image_source(self) -> ImageSource:
@@ -142,7 +156,9 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, logger: lo
     settings.networking.request_timeout = 60
     # Bounded exponential backoff for retries of transient failures.
     settings.networking.error_backoffs = [1, 2, 5, 10, 30, 60]
-    settings.batching.error_delays = [1, 2, 5, 10, 30, 60, 120]
+    settings.queueing.error_delays = [1, 2, 5, 10, 30, 60, 120]
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="hydron-io"))
     runtime = _runtime(memo)
     if runtime.webhook:
         secret = runtime.settings.webhook_secret.get_secret_value()
@@ -165,10 +181,12 @@ async def stop(memo: kopf.Memo, **_: Any) -> None:
 # --- the one way a handler runs a reconcile and applies its outcome -----------------
 
 
-def _applier(body: kopf.Body, model: type) -> Callable[[Effect], Awaitable[None]]:
+def _applier(body: kopf.Body, model: type, runtime: Runtime | None = None) -> Callable[[Effect], Awaitable[None]]:
     """Apply one effect for the object `body`: the same for every kind and for effects
-    emitted mid-pass or returned at the end."""
+    emitted mid-pass or returned at the end. A child the watches show up to date is
+    not written (nor read) again."""
     namespace, name = body.metadata.namespace, body.metadata.name
+    children = runtime.children if runtime is not None else {}
 
     async def apply(effect: Effect) -> None:
         if isinstance(effect, Event):
@@ -182,8 +200,12 @@ def _applier(body: kopf.Body, model: type) -> Callable[[Effect], Awaitable[None]
                 logging.getLogger(__name__).debug("live status of %s/%s not written: %s", namespace, name, error)
         elif isinstance(effect, ApplyChild):
             manifest = child_manifest(body, effect.kind, effect.name, effect.spec, effect.labels)
+            known = children.get((effect.plural, namespace, effect.name))
+            inputs = {INPUTS_ANNOTATION: effect.inputs or ""}
+            if up_to_date(known, effect.spec, effect.keep, inputs if effect.create_only else None):
+                return
             if effect.create_only:
-                await ensure_object(effect.plural, namespace, manifest, {INPUTS_ANNOTATION: effect.inputs or ""})
+                await ensure_object(effect.plural, namespace, manifest, inputs)
             else:
                 await apply_spec(effect.plural, namespace, manifest, keep=effect.keep)
         elif isinstance(effect, EnsureSecret):
@@ -202,7 +224,7 @@ async def _reconcile(model: type, body: kopf.Body, patch: kopf.Patch, logger: lo
     """Parse, reconcile under the object's lock, write status, apply effects; retry what can heal."""
     generation = body.get("metadata", {}).get("generation")
     key = f"{model.kind}/{body.metadata.namespace}/{body.metadata.name}"
-    apply = _applier(body, model)
+    apply = _applier(body, model, runtime)
     async with runtime.locks[key]:
         with metrics.RECONCILE_SECONDS.labels(model.kind).time():
             try:
@@ -223,16 +245,25 @@ async def _reconcile(model: type, body: kopf.Body, patch: kopf.Patch, logger: lo
             except Exception:
                 metrics.RECONCILES.labels(model.kind, "error").inc()
                 raise
-    patch.status.update(outcome.status.to_api())
+    # Only what changed: an unchanged status (every idle resync) costs no PATCH.
+    patch.status.update(status_changes(body.get("status") or {}, outcome.status.to_api()))
     if outcome.retry is not None:
         metrics.RECONCILES.labels(model.kind, "retry").inc()
         raise kopf.TemporaryError(outcome.retry.message, delay=outcome.retry.delay)
     metrics.RECONCILES.labels(model.kind, "ok").inc()
 
 
-async def _read(model: type, namespace: str, name: str):
-    """Another Hydron object as its model (None when missing or unreadable)."""
-    body = await get_object(model.plural, namespace, name)
+def status_changes(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
+    """The top-level status fields whose value differs (a merge patch of just those)."""
+    return {key: value for key, value in desired.items() if current.get(key) != value}
+
+
+async def _read(model: type, namespace: str, name: str, runtime: Runtime | None = None):
+    """Another Hydron object as its model (None when missing or unreadable): the watched
+    copy when there is one, else one GET."""
+    body = runtime.children.get((model.plural, namespace, name)) if runtime is not None else None
+    if body is None:
+        body = await get_object(model.plural, namespace, name)
     if body is None:
         return None
     try:
@@ -253,8 +284,8 @@ def _application_deps(body: kopf.Body, runtime: Runtime) -> application.Applicat
         name=body.metadata.name,
         workdir=runtime.settings.workdir,
         read_secret_data=lambda secret: read_secret_data(namespace, secret),
-        get_plan=partial(_read, InfraPlan, namespace),
-        get_deployment=partial(_read, Deployment, namespace),
+        get_plan=partial(_read, InfraPlan, namespace, runtime=runtime),
+        get_deployment=partial(_read, Deployment, namespace, runtime=runtime),
         get_server_body=partial(get_object, Server.plural, namespace),
         fetch_limits=FetchLimits(allowed_schemes=runtime.settings.git_schemes),
         refresh=body.metadata.annotations.get(REFRESH_ANNOTATION),
@@ -292,6 +323,55 @@ def track_git_source(type: str, body: kopf.Body, memo: kopf.Memo, **_: Any) -> N
         tracked.pop(key, None)
     else:
         tracked[key] = Tracked(*key, git["url"], git.get("ref"))
+    views = _runtime(memo).views
+    if type == "DELETED":
+        views.pop(key, None)
+    else:
+        annotations = body.metadata.annotations
+        views[key] = {k: annotations[k] for k in VIEW_ANNOTATIONS.values() if k in annotations}
+
+
+VIEW_ANNOTATIONS = {InfraPlan.plural: "views.hydron.dev/plan", Deployment.plural: "views.hydron.dev/deployment"}
+"""On the Application: a digest of what it reads from each child. A child's change
+that the Application would see rewrites it, and that edit runs the Application's
+handler at once instead of at its next resync."""
+
+
+async def _watch_child(model: type, type: str, body: kopf.Body, runtime: Runtime) -> None:
+    """Keep the watched copy of an InfraPlan or Deployment; nudge its Application when
+    what the Application reads from it changed."""
+    namespace, name = body.metadata.namespace, body.metadata.name
+    key = (model.plural, namespace, name)
+    if type == "DELETED":
+        runtime.children.pop(key, None)
+        return
+    runtime.children[key] = dict(body)
+    app = ((body.get("spec") or {}).get("applicationRef") or {}).get("name")
+    if not app or (namespace, app) not in runtime.views:
+        return
+    try:
+        child = parse(model, body)
+    except InvalidSpec:
+        return
+    view = (application.plan_view if model is InfraPlan else application.deployment_view)(app, child)
+    annotation = VIEW_ANNOTATIONS[model.plural]
+    if runtime.views[(namespace, app)].get(annotation) == view:
+        return
+    runtime.views[(namespace, app)][annotation] = view
+    try:
+        await annotate(Application.plural, namespace, app, {annotation: view})
+    except Exception as error:  # gone meanwhile, or the API hiccuped: its resync looks anyway
+        logging.getLogger(__name__).debug("Application %s/%s not nudged: %s", namespace, app, error)
+
+
+@kopf.on.event(GROUP, VERSION, "infraplans")
+async def watch_infraplan(type: str, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    await _watch_child(InfraPlan, type, body, _runtime(memo))
+
+
+@kopf.on.event(GROUP, VERSION, "deployments")
+async def watch_deployment(type: str, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    await _watch_child(Deployment, type, body, _runtime(memo))
 
 
 async def _refresh(namespace: str, name: str) -> None:

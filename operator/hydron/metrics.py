@@ -6,6 +6,11 @@ operator serves them on /metrics (`hydron run --metrics-port`).
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 RECONCILES = Counter("hydron_reconciles_total", "Reconciles by kind and result.", ["kind", "result"])
@@ -20,6 +25,12 @@ PROVISIONING_STEP_SECONDS = Histogram(
 DEPLOY_SECONDS = Histogram(
     "hydron_deploy_duration_seconds", "Apply-to-healthy time of a release.", ["result"],
     buckets=(1, 5, 15, 30, 60, 120, 300, 900),
+)
+STAGE_SECONDS = Histogram(
+    "hydron_stage_duration_seconds",
+    "Time in each stage of the path from a push to the new version serving (webhook-to-handler, ls-remote, "
+    "fetch, analysis, planning, base-images, build, start, health, switch, drain, https-check).", ["stage"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300),
 )
 RELEASES = Counter("hydron_releases_total", "Releases rolled out, by outcome.", ["result"])
 ROLLBACKS = Counter("hydron_rollbacks_total", "Releases rolled back, automatically or on request.", ["trigger"])
@@ -40,6 +51,18 @@ SSH_CONNECTIONS = Gauge("hydron_ssh_connections", "Open SSH connections to serve
 LLM_CALLS = Counter("hydron_llm_calls_total", "Calls to the LLM, by outcome.", ["result"])
 LLM_TOKENS = Counter("hydron_llm_tokens_total", "LLM tokens used.", ["direction"])
 LLM_SECONDS = Histogram("hydron_llm_latency_seconds", "LLM call latency.", buckets=(0.5, 1, 2, 5, 10, 30, 60, 120))
+
+
+@contextmanager
+def stage(name: str) -> Iterator[None]:
+    """Time one stage into STAGE_SECONDS and a debug line: where a redeploy's time goes."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds = time.perf_counter() - started
+        STAGE_SECONDS.labels(name).observe(seconds)
+        logging.getLogger(__name__).debug("stage %s took %.3f s", name, seconds)
 
 
 def forget_service(namespace: str, app: str, service: str) -> None:

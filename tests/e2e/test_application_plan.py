@@ -33,6 +33,16 @@ def test_auto_approved_plan_marks_the_application_planned(kube, operator):
     assert any(r["domain"] == "whoami.example.com" for r in plan["spec"]["routes"])
     assert kube.get("applications", "whoami")["status"]["planRef"] == {"name": "whoami"}
 
+    # An edit of the Application is planned again by itself (the plan has no timer: the
+    # Application's inputs annotation must run its handler), and Planned follows.
+    edited = json.loads(app("whoami", {"image": {"name": "traefik/whoami:v1.10", "port": 80}}, auto_approve=True))
+    edited["spec"]["domains"].append("www.whoami.example.com")
+    kube.apply(json.dumps(edited))
+    kube.wait("infraplans", "whoami", "jsonpath={.status.approvedRevision}=2", timeout=90)
+    plan = kube.get("infraplans", "whoami")
+    assert any(r["domain"] == "www.whoami.example.com" for r in plan["spec"]["routes"])
+    kube.wait("applications", "whoami", "condition=Planned", timeout=60)
+
 
 def test_a_person_approves_the_revision_named_in_the_hint(kube, operator):
     kube.apply(app("whoami", {"image": {"name": "traefik/whoami:v1.10", "port": 80}}, auto_approve=False))

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hydron import metrics
 from hydron.analysis import Analysis, analyze
 from hydron.analysis.models import Port, Service, ServiceRole
 from hydron.api.application import (
@@ -263,6 +265,24 @@ def planned_condition(name: str, plan_status: InfraPlanStatus | None) -> tuple[s
     return "Unknown", "Planning", f"InfraPlan {name} is being made."
 
 
+def plan_view(name: str, plan: InfraPlan) -> str:
+    """What a pass reads from the app's InfraPlan (the Planned it yields and the
+    Deployment spec it makes), as a short digest: when it changes, the Application
+    should look again at once rather than at its next resync. Nothing else: each
+    nudge costs two writes."""
+    handed = deployment_spec(plan.spec, name, None)
+    return _digest([planned_condition(name, plan.status), handed.to_api() if handed else None])
+
+
+def deployment_view(name: str, deployment: Deployment) -> str:
+    """What a pass reads from the app's Deployment (Deployed and the URL), as a digest."""
+    return _digest(deployed_condition(name, deployment))
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
 # --- git ---------------------------------------------------------------------------
 
 
@@ -306,8 +326,14 @@ async def _git_source(
         credentials = await _credentials(spec, ctx)
         if _source_changed(spec, recorded) or not ctx.checkout.exists():
             fetched = await _fetch(spec, credentials, ctx)
-        elif _poll_due(spec, recorded, at) or _refresh_asked(ctx.refresh, recorded):
-            head = await asyncio.to_thread(resolve_ref, spec.url, spec.ref, credentials, limits=ctx.fetch_limits)
+        elif _refresh_asked(ctx.refresh, recorded):
+            # A push said the branch moved: fetch at once (an ls-remote first is one
+            # more round trip to the Git host on the hot path).
+            _observe_refresh_delay(ctx.refresh, datetime.now(UTC))  # `at` is cut to whole seconds
+            fetched = await _fetch(spec, credentials, ctx)
+        elif _poll_due(spec, recorded, at):
+            with metrics.stage("ls-remote"):
+                head = await asyncio.to_thread(resolve_ref, spec.url, spec.ref, credentials, limits=ctx.fetch_limits)
             if head == recorded.commit:
                 seen = recorded.model_copy(update={"fetched_at": at, "refresh": ctx.refresh})
                 return await _analysed(status.model_copy(update={"source": seen}), generation, ctx), None
@@ -343,7 +369,19 @@ async def _git_source(
 
 async def _fetch(spec: GitSource, credentials: GitCredentials | None, ctx: ApplicationDeps) -> FetchedSource:
     fetch_spec = FetchSpec(url=spec.url, ref=spec.ref, path=spec.path, submodules=spec.submodules)
-    return await asyncio.to_thread(fetch_source, fetch_spec, ctx.checkout, credentials, ctx.fetch_limits)
+    with metrics.stage("fetch"):
+        return await asyncio.to_thread(fetch_source, fetch_spec, ctx.checkout, credentials, ctx.fetch_limits)
+
+
+def _observe_refresh_delay(refresh: str | None, at: datetime) -> None:
+    """From the push webhook stamping the refresh request (its value is that time) to
+    this pass acting on it: the API round trip and kopf's dispatch."""
+    try:
+        asked = datetime.fromisoformat(refresh or "")
+    except ValueError:  # set by hand (`date +%s`): no time to compare
+        return
+    if asked.tzinfo is not None:
+        metrics.STAGE_SECONDS.labels("webhook-to-handler").observe(max((at - asked).total_seconds(), 0.0))
 
 
 def _ref_name(ref: str) -> str:
@@ -360,7 +398,8 @@ async def _analysed(
     if source.analyzed_commit == source.commit and status.analysis is not None:
         return status
     directory = checkout or (ctx.checkout / source.path if source.path else ctx.checkout)
-    analysis = await asyncio.to_thread(analyze, directory)
+    with metrics.stage("analysis"):
+        analysis = await asyncio.to_thread(analyze, directory)
     status = status.model_copy(
         update={"analysis": analysis, "source": source.model_copy(update={"analyzed_commit": source.commit})}
     )

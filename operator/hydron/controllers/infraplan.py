@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hydron import metrics
 from hydron.api.base import Condition
 from hydron.api.conditions import now as utc_now
 from hydron.api.conditions import APPROVED, VALID, set_condition, summarize_ready
@@ -81,7 +82,8 @@ def planner_owned_fields(spec: InfraPlanSpec) -> dict[str, Any]:
 async def _remake(plan: InfraPlan, context: PlanContext, assistant: Assistant | None
                   ) -> tuple[InfraPlanSpec, list[Finding], bool, AssistantReply | None]:
     """The plan made afresh from the inputs (rules, then the LLM when configured)."""
-    draft = planner.plan(context)
+    with metrics.stage("planning"):
+        draft = planner.plan(context)
     requests = list(plan.spec.change_requests)
     applied_before = plan.spec.basis.change_requests if plan.spec.basis else 0
     findings = list(draft.findings)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import docker
 
+from hydron import metrics
 from hydron.api.deployment import BaseImagePin, DeployService, Release
 from hydron.build.delivery import ImageSources, ensure_base_images, images_for_builds
 from hydron.build.services import BuildLine, Note, service_images
@@ -97,12 +98,14 @@ async def deploy(inputs: Inputs, client: docker.DockerClient, run: CommandRunner
     images = inputs.images
     base: list[BaseImagePin] = []
     if images is None:
-        base = await _base_images(inputs, run)
-        images = await service_images(
-            client, run, inputs.app, inputs.services, inputs.revision, inputs.archive,
-            image_source=inputs.image_source, on_line=inputs.on_build_line, note=inputs.note,
-            pull_logins=inputs.pull_logins, refresh=inputs.refresh_images,
-        )
+        with metrics.stage("base-images"):
+            base = await _base_images(inputs, run)
+        with metrics.stage("build"):
+            images = await service_images(
+                client, run, inputs.app, inputs.services, inputs.revision, inputs.archive,
+                image_source=inputs.image_source, on_line=inputs.on_build_line, note=inputs.note,
+                pull_logins=inputs.pull_logins, refresh=inputs.refresh_images,
+            )
     plans = plan_rollout(inputs.app, inputs.services, images, inputs.secrets, inputs.revision, inputs.secret_versions)
     digest = releases.digest(plans)
     done = Pass(images, plans, digest, base, known_failure=releases.known_failure(inputs.history, digest))
@@ -120,7 +123,8 @@ async def deploy(inputs: Inputs, client: docker.DockerClient, run: CommandRunner
         done.moved = [volume for plan in plans for volume, _ in plan.volumes]
     done.changes = containers.changes + (["caddy routes loaded"] if done.rollout.routes_changed else [])
     if done.rollout.failure is None and not done.rollout.unhealthy:
-        done.https = await answers_over_https(inputs.address, routed, inputs.probe)
+        with metrics.stage("https-check"):
+            done.https = await answers_over_https(inputs.address, routed, inputs.probe)
     return done
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from hydron import metrics
 from hydron.deploy import routes
 from hydron.deploy.containers import Containers, Observed
 from hydron.deploy.health import wait_healthy
@@ -122,9 +123,11 @@ async def roll_out(
                     await engine.stop(o.name, grace=drain_grace)
                     step.paused.append(o.name)
         say("Normal", "Starting", f"starting {plan.name} for service {plan.service}")
-        await engine.start(plan)
+        with metrics.stage("start"):
+            await engine.start(plan)
         outcome.started.append(plan.name)
-        verdict = await wait_healthy(plan, engine, run)
+        with metrics.stage("health"):
+            verdict = await wait_healthy(plan, engine, run)
         seen = await engine.get(plan.name, network) if verdict.healthy else None
         if seen is None or (plan.domains and plan.port and seen.ip is None):
             tail = await engine.log_tail(plan.name, LOG_LINES)
@@ -141,11 +144,13 @@ async def roll_out(
         step.plan.service: routes.route(app, step.plan.service, step.plan.domains, f"{step.current.ip}:{step.plan.port}")
         for step in steps if step.plan.domains and step.plan.port and step.current.ip
     }
-    if await proxy.apply(routes.merged(await proxy.config(), app, wanted_routes)):
-        outcome.routes_changed = True
+    with metrics.stage("switch"):
+        if await proxy.apply(routes.merged(await proxy.config(), app, wanted_routes)):
+            outcome.routes_changed = True
     # 3. drain what the new release replaced, and the containers of services gone from the spec
     for step in steps:
-        await _stop_all(engine, step.old, drain_grace, outcome)
+        with metrics.stage("drain"):
+            await _stop_all(engine, step.old, drain_grace, outcome)
         outcome.services.append(ServiceState(
             step.plan.service, step.current.name, step.plan.image, step.healthy, step.current.restarts, url_for(step.plan),
         ))

@@ -64,3 +64,57 @@ def test_the_children_are_owned_and_labelled_and_the_plan_is_the_planners():
     assert plan.create_only and plan.inputs == "c1/2" and plan.labels == {application.APPLICATION_LABEL: "shop"}
     deployment = application.deployment_child("shop", {"serverRef": {"name": "s"}})
     assert not deployment.create_only and deployment.keep == ("rollbackTo",)
+
+
+def test_a_template_app_is_expanded_alike_every_time_and_apart():
+    """The gallery is parsed once per process: expansions stay equal and independent."""
+    from hydron.templates import expand_template
+
+    first, second = expand_template("umami"), expand_template("umami")
+    assert first == second and first is not second
+    first.services[0].name = "changed"
+    assert expand_template("umami").services[0].name == second.services[0].name
+
+
+async def test_a_push_fetches_at_once_without_asking_the_host_first(tmp_path, monkeypatch):
+    """The webhook's refresh means the branch moved: one fetch, no ls-remote round trip."""
+    from hydron.source import FetchedSource
+
+    def no_ls_remote(*_, **__):
+        raise AssertionError("ls-remote on the push path")
+
+    async def fetch(spec, credentials, ctx):
+        return FetchedSource(commit="b" * 40, ref="refs/heads/main", root=ctx.checkout, checkout_dir=ctx.checkout,
+                             bytes=1, files=1)
+
+    async def analysed(status, generation, ctx, checkout=None):
+        return status
+
+    monkeypatch.setattr(application, "resolve_ref", no_ls_remote)
+    monkeypatch.setattr(application, "_fetch", fetch)
+    monkeypatch.setattr(application, "_analysed", analysed)
+    deps = application.ApplicationDeps("ns", "shop", tmp_path, None, refresh="2026-01-01T00:00:00+00:00")
+    deps.checkout.mkdir(parents=True)
+    spec = GitSource(url="https://example.test/r.git", ref="main")
+    seen = SourceStatus(url=spec.url, requested_ref="main", commit="a" * 40, fetched_at=now())
+    status, retry = await application._git_source(spec, application.ApplicationStatus(source=seen), 1, deps)
+    assert retry is None and status.source.commit == "b" * 40
+    assert status.source.refresh == deps.refresh  # the request is answered, not acted on twice
+
+
+def test_the_push_to_handler_delay_is_measured_to_the_millisecond():
+    from datetime import UTC, datetime
+
+    from hydron import metrics
+
+    def observed() -> tuple[float, float]:
+        sample = {s.name: s.value for m in metrics.STAGE_SECONDS.collect() for s in m.samples
+                  if s.labels.get("stage") == "webhook-to-handler"}
+        return sample.get("hydron_stage_duration_seconds_count", 0), sample.get("hydron_stage_duration_seconds_sum", 0)
+
+    count, total = observed()
+    asked = datetime(2026, 1, 1, 12, 0, 0, 250000, tzinfo=UTC)
+    application._observe_refresh_delay(asked.isoformat(), asked.replace(microsecond=330000))
+    application._observe_refresh_delay("1767268800", asked)  # set by hand (`date +%s`): nothing to measure
+    after_count, after_total = observed()
+    assert after_count == count + 1 and round(after_total - total, 3) == 0.08

@@ -1,0 +1,293 @@
+"""Scale of one operator: N Applications (template and image sources, planned, no
+servers) against the real API server and a running `hydron run`.
+
+Measured in one run, first with --small objects, then with --large present:
+- time until all are Planned (from the first create);
+- the operator's RSS (and its growth per 1,000 objects beyond the base, idle);
+- API requests per minute while idle, counted by the apiserver itself
+  (`apiserver_request_total` on its /metrics, by verb and resource; the bench's own
+  scrapes are left out);
+- one object's change latency: a spec edit until its status says the new generation
+  was handled, with all the others present;
+- restart-resume: a new operator process until it has reconciled every object once.
+
+Nothing asserts on time; the report prints the numbers.
+
+    nice -n 10 python3 bench/bench_scale.py [--small 100] [--large 1000] [--idle 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "operator"))
+
+from hydron_testbed import TestBedUnavailable  # noqa: E402
+from hydron_testbed.controlplane import ControlPlane, control_plane_bins  # noqa: E402
+from hydron_testbed.ports import free_port  # noqa: E402
+
+NAMESPACE = "scale"
+TEMPLATES = ("static-site", "node-api", "umami")
+
+
+def application(i: int) -> dict:
+    """Two in three apps an image, every third a gallery template (with its databases'
+    generated Secrets): no fetch, a real analysis and plan."""
+    if i % 3:
+        source = {"image": {"name": f"traefik/whoami:v1.{i % 10}", "port": 80}}
+    else:
+        source = {"template": {"name": TEMPLATES[(i // 3) % len(TEMPLATES)]}}
+    return {"apiVersion": "hydron.dev/v1alpha1", "kind": "Application",
+            "metadata": {"name": f"app-{i:05d}", "namespace": NAMESPACE},
+            "spec": {"source": source, "domains": [f"app-{i}.example.com"],
+                     "planning": {"autoApprove": True, "monthlyBudget": 40}}}
+
+
+class Api:
+    """The apiserver over HTTPS with the admin client certificate (no client library,
+    so the bench's own requests are few and known)."""
+
+    def __init__(self, plane: ControlPlane) -> None:
+        pki = plane.directory / "pki"
+        self.base = plane.server
+        self.context = ssl.create_default_context(cafile=str(pki / "ca.crt"))
+        self.context.load_cert_chain(str(pki / "admin.crt"), str(pki / "admin.key"))
+        self.own = Counter()
+
+    def request(self, method: str, path: str, body: dict | None = None, content_type: str = "application/json") -> dict:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers={"Content-Type": content_type})
+        self.own[method] += 1
+        with urllib.request.urlopen(req, context=self.context, timeout=300) as response:  # a loaded machine
+            text = response.read().decode()
+        return json.loads(text) if text.startswith("{") else {"text": text}
+
+    def requests_total(self) -> Counter:
+        """apiserver_request_total summed by (verb, resource) for what is not /metrics."""
+        text = self.request("GET", "/metrics")["text"]
+        totals: Counter = Counter()
+        for line in text.splitlines():
+            if not line.startswith("apiserver_request_total{"):
+                continue
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', line))
+            key = (labels.get("verb", ""), labels.get("resource", "") or labels.get("component", ""))
+            totals[key] += float(line.rsplit(" ", 1)[1])
+        return totals
+
+    def apps(self) -> list[dict]:
+        return self.request("GET", f"/apis/hydron.dev/v1alpha1/namespaces/{NAMESPACE}/applications")["items"]
+
+
+def planned(app: dict) -> bool:
+    return any(c["type"] == "Planned" and c["status"] == "True" for c in (app.get("status") or {}).get("conditions", []))
+
+
+def wait_all_planned(api: Api, count: int, limit: float = 3600) -> float:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        try:
+            items = api.apps()
+        except Exception as error:  # the loaded apiserver timed the LIST out (504, a cut body): ask again
+            print(f"  (list failed: {error}; again)", flush=True)
+            time.sleep(5)
+            continue
+        if len(items) >= count and sum(planned(a) for a in items) >= count:
+            return time.monotonic()
+        time.sleep(1)
+    raise SystemExit(f"not all {count} Planned after {limit}s")
+
+
+def planned_delays(items: list[dict]) -> list[float]:
+    """Per app: its Planned turning True after its creation (the API's 1 s resolution)."""
+    from datetime import datetime
+
+    def at(text: str) -> float:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+    return sorted(at(next(c["lastTransitionTime"] for c in a["status"]["conditions"] if c["type"] == "Planned"))
+                  - at(a["metadata"]["creationTimestamp"]) for a in items)
+
+
+def cpu_s(pid: int) -> float:
+    """The process's user + system CPU seconds: its cost apart from the shared machine's load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def idle_rate(api: Api, seconds: float, pid: int | None = None) -> tuple[float, Counter]:
+    """Requests per minute over `seconds` of idling, without the bench's own scrapes
+    (and the operator's CPU seconds per idle minute, under the key "cpu")."""
+    before = api.requests_total()
+    cpu = cpu_s(pid) if pid else 0
+    time.sleep(seconds)
+    after = api.requests_total()
+    idle_cpu = (cpu_s(pid) - cpu) * 60 / seconds if pid else 0
+    delta = Counter({k: after[k] - before[k] for k in after if after[k] - before[k] > 0})
+    delta[("GET", "")] -= 1  # the first scrape itself
+    delta = +delta
+    rate = sum(delta.values()) * 60 / seconds
+    delta[("cpu s/min", "")] = round(idle_cpu, 2)
+    return rate, delta
+
+
+class Operator:
+    """`hydron run` with production intervals, scoped to the bench's namespace."""
+
+    def __init__(self, plane: ControlPlane, work: Path) -> None:
+        self.plane, self.work = plane, work
+        self.proc: subprocess.Popen | None = None
+        self.metrics_port = free_port()
+
+    def start(self) -> float:
+        env = {**os.environ, **self.plane.env(), "PYTHONPATH": str(ROOT / "operator"),
+               "HYDRON_WORKDIR": str(self.work / "work")}
+        self.live = live = free_port()
+        log = open(self.work / "operator.log", "ab")
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hydron", "run", "--namespace", NAMESPACE,
+             "--liveness", f"http://127.0.0.1:{live}/healthz",
+             "--metrics-port", str(self.metrics_port), "--metrics-address", "127.0.0.1"],
+            env=env, stdout=log, stderr=subprocess.STDOUT)
+        return t0
+
+    def wait_live(self, limit: float = 600) -> None:
+        """Until its liveness endpoint answers (imports alone take a minute on a loaded machine)."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.live}/healthz", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.5)
+        raise SystemExit("operator never came live")
+
+    def reconciled(self, kind: str) -> float:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5) as r:
+                text = r.read().decode()
+        except OSError:
+            return 0
+        return sum(float(v) for v in re.findall(
+            rf'hydron_reconciles_total{{kind="{kind}",result="[a-z]+"}} ([0-9.e+]+)', text))
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=60)
+
+
+def create_all(api: Api, indexes: range) -> None:
+    path = f"/apis/hydron.dev/v1alpha1/namespaces/{NAMESPACE}/applications"
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: api.request("POST", path, application(i)), indexes))
+
+
+def change_latency(api: Api, i: int) -> float:
+    """A spec edit of one app until its status reports handling that generation."""
+    path = f"/apis/hydron.dev/v1alpha1/namespaces/{NAMESPACE}/applications/app-{i:05d}"
+    t0 = time.monotonic()
+    changed = api.request("PATCH", path, {"spec": {"domains": [f"app-{i}.example.com", f"x{int(t0)}.example.com"]}},
+                          content_type="application/merge-patch+json")
+    generation = changed["metadata"]["generation"]
+    while time.monotonic() - t0 < 600:
+        status = api.request("GET", path).get("status") or {}
+        if status.get("observedGeneration") == generation:
+            return time.monotonic() - t0
+        time.sleep(0.02)
+    raise SystemExit("change never handled")
+
+
+def measure(api: Api, op: Operator, count: int, t_create: float, idle: float, cpu0: float) -> dict:
+    done = wait_all_planned(api, count)
+    busy_cpu = cpu_s(op.proc.pid) - cpu0
+    delays = planned_delays(api.apps())
+    time.sleep(5)  # let the last status writes land before idling
+    rate, detail = idle_rate(api, idle, op.proc.pid)
+    rss = rss_mb(op.proc.pid)
+    latencies = sorted(change_latency(api, i) for i in (1, count // 2, count - 1))
+    return {"count": count, "planned_s": done - t_create, "busy_cpu": busy_cpu, "rss_mb": rss, "idle_rpm": rate,
+            "idle_detail": dict(detail.most_common(8)), "change_s": latencies,
+            "delays": (delays[len(delays) // 2], delays[int(len(delays) * 0.9)], delays[-1])}
+
+
+def main(small: int, large: int, idle: float) -> None:
+    work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    plane = ControlPlane(work / "plane", control_plane_bins())
+    plane.start()
+    op = Operator(plane, work)
+    try:
+        plane.install_crds()
+        plane.kubectl_run("create", "namespace", NAMESPACE)
+        api = Api(plane)
+        op.start()
+        op.wait_live()
+        time.sleep(5)  # the first watch lists land
+        base = rss_mb(op.proc.pid)
+        base_rate, base_detail = idle_rate(api, idle, op.proc.pid)
+        print(f"base: operator RSS {base:.0f} MB, idle {base_rate:.0f} requests/min with 0 objects {dict(base_detail)}")
+        results = []
+        done = 0
+        for target in (small, large):
+            t0, cpu0 = time.monotonic(), cpu_s(op.proc.pid)
+            create_all(api, range(done, target))
+            new = target - done
+            done = target
+            results.append(measure(api, op, target, t0, idle, cpu0))
+            r = results[-1]
+            print(f"{target} apps: the {new} new all Planned {r['planned_s']:.1f}s after the first create "
+                  f"(operator CPU {r['busy_cpu']:.1f}s = {r['busy_cpu'] * 1000 / new:.0f} ms per app); "
+                  f"RSS {r['rss_mb']:.0f} MB ({(r['rss_mb'] - base) * 1000 / target:.1f} MB per 1,000 beyond base); "
+                  f"idle {r['idle_rpm']:.0f} requests/min {r['idle_detail']}; "
+                  f"create→Planned per app median/p90/max {r['delays']} s; "
+                  f"one change handled in {', '.join(f'{s:.2f}' for s in r['change_s'])} s")
+        op.stop()
+        t0 = op.start()
+        while op.reconciled("Application") < large:
+            time.sleep(0.2)
+        resumed = time.monotonic() - t0
+        print(f"restart with {large} present: every Application reconciled {resumed:.1f}s after the process started "
+              f"(operator CPU {cpu_s(op.proc.pid):.1f}s, imports included)")
+        a, b = results
+        per_app_rss = (b["rss_mb"] - a["rss_mb"]) / (large - small)
+        print(f"growth {small}→{large}: RSS {per_app_rss * 1000:.1f} MB per 1,000 "
+              f"(10,000 on paper: {b['rss_mb'] + per_app_rss * (10000 - large):.0f} MB); "
+              f"idle requests/min {a['idle_rpm']:.0f} → {b['idle_rpm']:.0f}; "
+              f"idle CPU s/min {a['idle_detail'].get(('cpu s/min', ''))} → {b['idle_detail'].get(('cpu s/min', ''))}; "
+              f"time to Planned per app {a['planned_s'] / small * 1000:.0f} → "
+              f"{b['planned_s'] / (large - small) * 1000:.0f} ms")
+    finally:
+        op.stop()
+        plane.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--small", type=int, default=100)
+    parser.add_argument("--large", type=int, default=1000)
+    parser.add_argument("--idle", type=float, default=60)
+    args = parser.parse_args()
+    try:
+        main(args.small, args.large, args.idle)
+    except TestBedUnavailable as error:
+        raise SystemExit(str(error)) from None
