@@ -9,16 +9,19 @@ Dockerfile is already there.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from urllib.parse import urlencode
 
 import docker
 import docker.errors
 
 from hydron.api.deployment import DeployService
 from hydron.build.buildlog import BuildLogWriter, build_log_path
-from hydron.build.context import ContextError, context_from_archive
-from hydron.build.image import build_image
+from hydron.build import sources
+from hydron.build.context import GENERATED_DOCKERFILE, ContextError, context_from_archive, is_dockerfile_text, safe_subdir
+from hydron.build.image import BuildOutput, build_image
 from hydron.remote.images import ImageSource
 from hydron.remote.runner import CommandRunner
 
@@ -31,10 +34,13 @@ Note = Callable[[str, str], Awaitable[None]]
 async def service_images(
     client: docker.DockerClient, run: CommandRunner, app: str, services: Sequence[DeployService],
     revision: str | None, archive: Path | None, *, image_source: ImageSource | None = None,
-    on_line: BuildLine | None = None, note: Note | None = None,
+    on_line: BuildLine | None = None, note: Note | None = None, on_server: bool = True,
 ) -> dict[str, str]:
-    """service → image to run: the verified built tag, or the spec's image."""
+    """service → image to run: the verified built tag, or the spec's image. With
+    `on_server` the source tree is kept on the server and only its changes travel
+    (hydron.build.sources); without, each build sends its whole context."""
     images: dict[str, str] = {}
+    trees: dict[str, str] = {}
     for service in services:
         if service.build is None:
             images[service.name] = service.image or ""
@@ -43,20 +49,41 @@ async def service_images(
                 if note is not None:
                     await note("ImageDelivered", f"{service.image} {image_source.description}")
             continue
-        images[service.name] = await _build(client, run, app, service, revision, archive, on_line, note)
+        images[service.name] = await _build(client, run, app, service, revision, archive, on_line, note,
+                                            trees if on_server else None)
     return images
 
 
 async def _build(client, run: CommandRunner, app: str, service: DeployService, revision: str | None,
-                 archive: Path | None, on_line: BuildLine | None, note: Note | None) -> str:
+                 archive: Path | None, on_line: BuildLine | None, note: Note | None,
+                 trees: dict[str, str] | None) -> str:
     build = service.build
     assert build is not None
 
-    def make_context() -> tuple[bytes, str]:
+    def source() -> Path:
         if archive is None:
             raise ContextError(f"the source of {revision or 'this revision'} has not been handed over by the "
                                "Application yet; the build starts once it is")
-        return context_from_archive(archive, build.context, build.dockerfile, build.origin)
+        return archive
+
+    def make_context() -> tuple[bytes, str]:
+        return context_from_archive(source(), build.context, build.dockerfile, build.origin)
+
+    async def build_on_server(tag: str, labels: dict[str, str], output: BuildOutput) -> None:
+        commit = revision or "latest"
+        if commit not in trees:  # type: ignore[operator]
+            trees[commit] = (await sources.ensure(run, app, commit, source())).path  # type: ignore[index]
+        generated = build.origin == "Generated" if build.origin is not None else is_dockerfile_text(build.dockerfile)
+        query = urlencode({"t": tag, "dockerfile": GENERATED_DOCKERFILE if generated else build.dockerfile or "Dockerfile",
+                           "labels": json.dumps(labels), "rm": 1, "forcerm": 1})
+        command = sources.build(trees[commit], safe_subdir(build.context), query,  # type: ignore[index]
+                                GENERATED_DOCKERFILE if generated else None)
+        result = await run.run(command, input=(build.dockerfile or "").encode() if generated else b"",
+                               on_line=lambda _, line: _feed(output, line), timeout=3600, check=False)
+        if result.exit_status == sources.CONTEXT_MISSING:
+            raise ContextError(f"build context {build.context!r} is not a directory in the source")
+        if result.exit_status != 0 and output.error is None:
+            output.feed({"error": (result.stderr or result.stdout).strip()[-400:] or f"exit status {result.exit_status}"})
 
     kept = BuildLogWriter(run, build_log_path(app, service.name))
 
@@ -69,12 +96,25 @@ async def _build(client, run: CommandRunner, app: str, service: DeployService, r
         built = await build_image(
             client, app=app, service=service.name, revision=revision, context=build.context,
             dockerfile=build.dockerfile, make_context=make_context, on_line=each_line,
+            build_on_server=build_on_server if trees is not None else None,
         )
     finally:
         await kept.close()
     if built.built and note is not None:
         await note("Built", f"built {built.tag}")
     return built.tag
+
+
+def _feed(output: BuildOutput, line: str) -> None:
+    """One line of the engine's JSON stream (anything else is shown as it is)."""
+    line = line.strip()
+    if not line:
+        return
+    try:
+        chunk = json.loads(line)
+    except ValueError:
+        chunk = {"stream": line}
+    output.feed(chunk if isinstance(chunk, dict) else {"stream": line})
 
 
 async def _present(client, image: str) -> bool:
