@@ -72,7 +72,11 @@ async def _build(client, run: CommandRunner, app: str, service: DeployService, r
     async def build_on_server(tag: str, labels: dict[str, str], output: BuildOutput) -> None:
         commit = revision or "latest"
         if commit not in trees:  # type: ignore[operator]
-            trees[commit] = (await sources.ensure(run, app, commit, source())).path  # type: ignore[index]
+            sent = await sources.ensure(run, app, commit, source())
+            trees[commit] = sent.path  # type: ignore[index]
+            if sent.sent and note is not None:
+                since = f"the changes since {sent.base[:12]}" if sent.base else "the whole tree (the server held none)"
+                await note("SourceSent", f"sent {sent.sent:,} bytes of source for {commit[:12]}: {since}")
         generated = build.origin == "Generated" if build.origin is not None else is_dockerfile_text(build.dockerfile)
         query = urlencode({"t": tag, "dockerfile": GENERATED_DOCKERFILE if generated else build.dockerfile or "Dockerfile",
                            "labels": json.dumps(labels), "rm": 1, "forcerm": 1})

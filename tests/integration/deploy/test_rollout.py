@@ -123,6 +123,12 @@ async def test_redeploy_under_load_fails_no_request(provisioned, app):
     assert "Hello two" in served(host)
     assert [r.state for r in result.status.releases] == ["Superseded", "Active"]
     assert host.sh("docker ps -q --filter label=dev.hydron.app=hello").split().__len__() == 1
+    # The switch was an upstream change, not a Caddy load; only the changed file travelled:
+    # the new source tree on the server shares every other file with the previous one.
+    assert "caddy routes loaded" not in result.changes and "upstream of web switched" in result.changes
+    tree = f"/var/lib/hydron/sources/hello/{revision}"
+    assert "Hello two" in host.sh(f"cat {tree}/server.js")
+    assert host.sh(f"stat -c %h {tree}/package.json").strip() == "2" and host.sh(f"stat -c %h {tree}/server.js").strip() == "1"
     State.deployment = new.model_copy(update={"status": result.status})
     State.revisions.append(revision)
 
