@@ -70,7 +70,7 @@ async def _build(client, run: CommandRunner, app: str, service: DeployService, r
         return context_from_archive(source(), build.context, build.dockerfile, build.origin)
 
     async def build_on_server(tag: str, labels: dict[str, str], output: BuildOutput) -> None:
-        commit = revision or "latest"
+        commit = revision or ""
         if commit not in trees:  # type: ignore[operator]
             sent = await sources.ensure(run, app, commit, source())
             trees[commit] = sent.path  # type: ignore[index]
@@ -100,7 +100,7 @@ async def _build(client, run: CommandRunner, app: str, service: DeployService, r
         built = await build_image(
             client, app=app, service=service.name, revision=revision, context=build.context,
             dockerfile=build.dockerfile, make_context=make_context, on_line=each_line,
-            build_on_server=build_on_server if trees is not None else None,
+            build_on_server=build_on_server if trees is not None and revision else None,
         )
     finally:
         await kept.close()
