@@ -60,3 +60,19 @@ def test_a_base_gone_from_the_server_is_refused_not_half_applied(tmp_path):
     done = apply_here(tmp_path / "server", "shop", "c2", "c1", sources.delta(second, first).data)
     assert done.returncode == sources.BASE_GONE
     assert not (tmp_path / "server" / "shop" / "c2").exists()
+
+
+def test_the_engines_json_lines_from_the_server_become_build_lines_and_errors():
+    import pytest
+
+    from hydron.build.image import BuildFailed, BuildOutput
+    from hydron.build.services import _feed
+
+    lines: list[str] = []
+    output = BuildOutput("hydron/shop-web:c2", lines.append)
+    for line in ['{"stream":"Step 1/2 : FROM node:18-slim\\n"}\r', '{"aux":{"ID":"sha256:abc"}}', "curl: (7) oops"]:
+        _feed(output, line)
+    assert lines == ["Step 1/2 : FROM node:18-slim", "curl: (7) oops"] and output.result() == "sha256:abc"
+    _feed(output, '{"error":"COPY failed: no such file"}')
+    with pytest.raises(BuildFailed, match="COPY failed"):
+        output.result()
