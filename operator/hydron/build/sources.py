@@ -83,7 +83,7 @@ def delta(new: Path, base: Path | None) -> Delta:
     gone = [n for n in gone if not any(n.startswith(g + "/") for g in gone if g != n)]
     out = io.BytesIO()
     changed = 0
-    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as zipped, \
+    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0, compresslevel=1) as zipped, \
             tarfile.open(fileobj=zipped, mode="w") as sent, tarfile.open(new, mode="r") as source:
         listing = "\0".join(gone).encode()
         info = tarfile.TarInfo(REMOVED)
