@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "operator"))
 
-from hydron.api.deployment import DeployService  # noqa: E402
+from hydron.api.deployment import Deployment, DeployService  # noqa: E402
 from hydron.build.services import service_images  # noqa: E402
 from hydron.build.tunnel import docker_client  # noqa: E402
 from hydron.controllers.deployment import reconcile  # noqa: E402
@@ -87,7 +87,9 @@ async def routes_part(host, server, runtime, fresh, redeploys: int, rate: float)
         env = [{"name": "API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "hello-secrets", "key": "token"}}},
                {"name": "ROUND", "value": str(i)}]
         extra = {} if name == "hello" else {"domains": [f"{name}.localhost"]}
-        d = deployment(revision, env=env, **extra)
+        spec = deployment(revision, env=env, **extra).spec.to_api()
+        spec["applicationRef"]["name"] = name  # three apps, not one fought over
+        d = Deployment.model_validate({"spec": spec})
         if name in statuses:
             d = d.model_copy(update={"status": statuses[name]})
         t0 = time.monotonic()
@@ -113,6 +115,8 @@ async def routes_part(host, server, runtime, fresh, redeploys: int, rate: float)
         for i in range(1, redeploys + 1):
             took = await asyncio.gather(*(deploy(name, i) for name in names))
             times.append(took[0])
+            if i % 10 == 0:
+                print(f"  {i} redeploys: {load.ok} OK, {len(load.failures)} failed, {time.monotonic() - t0:.0f}s", flush=True)
         elapsed = time.monotonic() - t0
     same = host.sh(SOCKETS) == listener
     print(f"{redeploys} redeploys of hello (each alongside a redeploy of 2 other apps on the server) under "
@@ -133,7 +137,7 @@ async def main(part: str, redeploys: int, rate: float, megabytes: int) -> None:
         server = host.server(baseImages=["node:18-slim"])
         started = time.monotonic()
         first = await run_reconcile(host, server, runtime)
-        print(f"provisioned in {time.monotonic() - started:.1f}s")
+        print(f"provisioned in {time.monotonic() - started:.1f}s", flush=True)
         server = with_status(server, first)
         session = await runtime.pool.session(Target(fresh.address, fresh.port, fresh.user), fresh.client_key,
                                              server.status.host_key)
