@@ -27,7 +27,7 @@ def is_dockerfile_text(dockerfile: str | None) -> bool:
     return "\n" in dockerfile or head in ("FROM", "ARG", "#", "#SYNTAX=DOCKER/DOCKERFILE:1")
 
 
-def safe_subdir(context: str) -> str:
+def _safe_subdir(context: str) -> str:
     path = PurePosixPath(context or ".")
     if path.is_absolute() or ".." in path.parts:
         raise ContextError(f"build context {context!r} must be a path inside the repository")
@@ -78,7 +78,7 @@ def context_from_archive(archive: Path, context: str = ".", dockerfile: str | No
     """(tar bytes, dockerfile name inside it) for one service's build. `origin` is the
     plan's word for what `dockerfile` is (Generated text, a Repository path); only a
     hand-written spec without it is told apart by content."""
-    subdir = safe_subdir(context)
+    subdir = _safe_subdir(context)
     try:
         data = archive.read_bytes()
     except OSError as error:
@@ -96,7 +96,7 @@ def dockerfile_text(archive: Path, context: str = ".", dockerfile: str | None = 
     generated = origin == "Generated" if origin is not None else is_dockerfile_text(dockerfile)
     if generated:
         return dockerfile or ""
-    path = str(PurePosixPath(safe_subdir(context)) / safe_subdir(dockerfile or "Dockerfile"))
+    path = str(PurePosixPath(_safe_subdir(context)) / _safe_subdir(dockerfile or "Dockerfile"))
     try:
         with tarfile.open(archive, mode="r") as tar:
             member = next((m for m in tar.getmembers() if m.name.removeprefix("./") == path and m.isfile()), None)
@@ -105,3 +105,6 @@ def dockerfile_text(archive: Path, context: str = ".", dockerfile: str | None = 
             return tar.extractfile(member).read().decode(errors="replace")  # type: ignore[union-attr]
     except (OSError, tarfile.TarError) as error:
         raise ContextError(f"the source archive {archive.name} cannot be read: {error}") from None
+
+safe_subdir = _safe_subdir
+"""A service's context folder, checked to stay inside the repository (builds on the server use it too)."""
