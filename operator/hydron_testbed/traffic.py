@@ -32,6 +32,7 @@ class Load:
     limit: int = 20000
     rate: float = 100.0
     """Requests per second (at most)."""
+    host: str = DOMAIN
     ok: int = 0
     failures: list[str] = field(default_factory=list)
     bodies: set[str] = field(default_factory=set)
@@ -50,7 +51,7 @@ class Load:
                 return
             next_at += 1 / self.rate
             try:
-                status, body = get(self.address)
+                status, body = get(self.address, self.host)
             except OSError as error:
                 self.failures.append(f"{type(error).__name__}: {error}")
                 continue

@@ -105,3 +105,7 @@ def dockerfile_text(archive: Path, context: str = ".", dockerfile: str | None = 
             return tar.extractfile(member).read().decode(errors="replace")  # type: ignore[union-attr]
     except (OSError, tarfile.TarError) as error:
         raise ContextError(f"the source archive {archive.name} cannot be read: {error}") from None
+
+
+safe_subdir = _safe_subdir
+"""A service's context folder, checked to stay inside the repository (builds on the server use it too)."""

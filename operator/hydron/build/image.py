@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import docker
@@ -74,32 +74,60 @@ def _existing(client: docker.DockerClient, tag: str, digest: str, revision: str 
     return None
 
 
+class BuildOutput:
+    """The engine's build stream, chunk by chunk: lines to `on_line`, the image id, the
+    first error. The same for a build through the SDK and one run on the server."""
+
+    def __init__(self, tag: str, on_line: BuildLine | None) -> None:
+        self.tag = tag
+        self.on_line = on_line
+        self.tail: list[str] = []
+        self.image_id: str | None = None
+        self.error: BuildFailed | None = None
+
+    def feed(self, chunk: dict) -> None:
+        if "error" in chunk:
+            message = str(chunk.get("error", "")).strip()
+            self.tail.append(message)
+            self.error = self.error or BuildFailed(f"docker build of {self.tag} failed: {message[-400:]}",
+                                                   "\n".join(self.tail[-20:]))
+            return
+        text = chunk.get("stream")
+        if text:
+            for line in text.rstrip("\n").splitlines():
+                self.tail.append(line)
+                del self.tail[:-40]
+                if self.on_line is not None:
+                    self.on_line(line)
+        aux = chunk.get("aux") or {}
+        if aux.get("ID"):
+            self.image_id = aux["ID"]
+
+    def result(self) -> str:
+        """The image id; BuildFailed for an error or no image."""
+        if self.error is not None:
+            raise self.error
+        if self.image_id is None and not any(line.startswith("Successfully built") for line in self.tail):
+            raise BuildFailed(f"docker build of {self.tag} produced no image", "\n".join(self.tail[-20:]))
+        return self.image_id or ""
+
+
+BuildOnServer = Callable[[str, dict[str, str], BuildOutput], Awaitable[None]]
+"""build(tag, labels, output): run the build where the context already is, feeding `output`."""
+
+
 def _build(client: docker.DockerClient, context_tar: bytes, dockerfile: str, tag: str, labels: dict[str, str],
            on_line: BuildLine | None, args: dict[str, str] | None = None) -> str:
-    tail: list[str] = []
-    image_id = None
+    output = BuildOutput(tag, on_line)
     stream = client.api.build(
         fileobj=io.BytesIO(context_tar), custom_context=True, dockerfile=dockerfile, tag=tag, labels=labels,
         pull=False, rm=True, forcerm=True, decode=True, buildargs=args or None,
     )
     for chunk in stream:
-        if "error" in chunk:
-            message = str(chunk.get("error", "")).strip()
-            tail.append(message)
-            raise BuildFailed(f"docker build of {tag} failed: {message[-400:]}", "\n".join(tail[-20:]))
-        text = chunk.get("stream")
-        if text:
-            for line in text.rstrip("\n").splitlines():
-                tail.append(line)
-                del tail[:-40]
-                if on_line is not None:
-                    on_line(line)
-        aux = chunk.get("aux") or {}
-        if aux.get("ID"):
-            image_id = aux["ID"]
-    if image_id is None and not any(line.startswith("Successfully built") for line in tail):
-        raise BuildFailed(f"docker build of {tag} produced no image", "\n".join(tail[-20:]))
-    return image_id or ""
+        output.feed(chunk)
+        if output.error is not None:
+            raise output.error
+    return output.result()
 
 
 def _verify(client: docker.DockerClient, tag: str, labels: dict[str, str]) -> str:
@@ -125,19 +153,25 @@ async def build_image(
     make_context: Callable[[], tuple[bytes, str]],
     on_line: BuildLine | None = None,
     args: dict[str, str] | None = None,
+    build_on_server: BuildOnServer | None = None,
 ) -> BuiltImage:
     """Build (unless the same inputs were built before) and verify the labels.
     `make_context()` returns (context tar, Dockerfile name) and is called only when a
-    build is needed."""
+    build is needed and no `build_on_server` is given."""
     tag = image_tag(app, service, revision)
     digest = build_digest(revision, context, dockerfile, args)
     labels = {REVISION_LABEL: revision or "", SERVICE_LABEL: service, APP_LABEL: app, BUILD_DIGEST_LABEL: digest}
     existing = await asyncio.to_thread(_existing, client, tag, digest, revision)
     if existing is not None:
         return BuiltImage(tag, existing.id, built=False)
-    context_tar, dockerfile_name = await asyncio.to_thread(make_context)
     try:
-        await asyncio.to_thread(_build, client, context_tar, dockerfile_name, tag, labels, on_line, args)
+        if build_on_server is not None:
+            output = BuildOutput(tag, on_line)
+            await build_on_server(tag, labels, output)
+            output.result()
+        else:
+            context_tar, dockerfile_name = await asyncio.to_thread(make_context)
+            await asyncio.to_thread(_build, client, context_tar, dockerfile_name, tag, labels, on_line, args)
     except docker.errors.APIError as error:
         raise BuildFailed(f"docker build of {tag} failed: {error.explanation or error}") from None
     image_id = await asyncio.to_thread(_verify, client, tag, labels)

@@ -121,7 +121,8 @@ async def deploy(inputs: Inputs, client: docker.DockerClient, run: CommandRunner
     elif old is not None:
         await rollout.tear_down(inputs.app, network_name(inputs.app), old.containers, Proxy(old.run))
         done.moved = [volume for plan in plans for volume, _ in plan.volumes]
-    done.changes = containers.changes + (["caddy routes loaded"] if done.rollout.routes_changed else [])
+    done.changes = (containers.changes + (["caddy routes loaded"] if done.rollout.routes_changed else [])
+                    + [f"upstream of {s} switched" for s in done.rollout.switched])
     if done.rollout.failure is None and not done.rollout.unhealthy:
         with metrics.stage("https-check"):
             done.https = await answers_over_https(inputs.address, routed, inputs.probe)

@@ -1,6 +1,7 @@
 """The rollout executor: new containers in dependency order, each healthy before the
-next; routes switched only once the whole release is healthy, in one proxy load; the
-old containers stopped only after the switch. A release with a service that fails
+next; upstreams switched only once the whole release is healthy (an nftables change per
+service; Caddy's configuration is loaded only when routes themselves change, see
+hydron.deploy.upstreams); the old containers stopped only after the switch. A release with a service that fails
 its health check is rolled back on the spot: every container it started is removed,
 and the old ones never stopped serving.
 
@@ -17,11 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from hydron import metrics
-from hydron.deploy import routes
+from hydron.deploy import routes, upstreams
 from hydron.deploy.containers import Containers, Observed
 from hydron.deploy.health import wait_healthy
 from hydron.deploy.plan import ContainerPlan
-from hydron.deploy.proxy import Proxy
+from hydron.deploy.proxy import Proxy, Upstreams
 from hydron.remote.runner import CommandRunner
 
 DRAIN_GRACE = 10
@@ -56,6 +57,9 @@ class Outcome:
     started: list[str] = field(default_factory=list)
     stopped: list[str] = field(default_factory=list)
     routes_changed: bool = False
+    """Caddy's configuration was loaded (a route or domain appeared, changed or went)."""
+    switched: list[str] = field(default_factory=list)
+    """Services whose upstream now leads to another container."""
     unhealthy: list[Failure] = field(default_factory=list)
     """Containers already running this release that do not pass their check (stuck,
     or restarted and failing). They are left as they are; the rest rolls out."""
@@ -139,14 +143,10 @@ async def roll_out(
             outcome.failure = Failure(plan.service, verdict.reason if not verdict.healthy else "NoAddress", message)
             return outcome
         step.current = seen
-    # 2. every service is ready: switch all routes at once (and drop routes of services gone from the spec)
-    wanted_routes = {
-        step.plan.service: routes.route(app, step.plan.service, step.plan.domains, f"{step.current.ip}:{step.plan.port}")
-        for step in steps if step.plan.domains and step.plan.port and step.current.ip
-    }
+    # 2. every service is ready: switch the upstreams, then load routes only if they changed
+    # (and drop routes of services gone from the spec)
     with metrics.stage("switch"):
-        if await proxy.apply(routes.merged(await proxy.config(), app, wanted_routes)):
-            outcome.routes_changed = True
+        await _switch(app, steps, proxy, Upstreams(run), outcome)
     # 3. drain what the new release replaced, and the containers of services gone from the spec
     for step in steps:
         with metrics.stage("drain"):
@@ -157,6 +157,31 @@ async def roll_out(
     names = {p.service for p in plans}
     await _stop_all(engine, [o for o in observed if o.service not in names], drain_grace, outcome)
     return outcome
+
+
+async def _switch(app: str, steps: Sequence[_Step], proxy: Proxy, ups: Upstreams, outcome: Outcome) -> None:
+    """Point each public service's virtual address at its container, then load Caddy's
+    routes if (only if) a route, domain or port changed; forget addresses of routes gone."""
+    config = await proxy.config()
+    current = routes.app_routes(config, app)
+    taken = routes.upstream_hosts(config)
+    wanted: dict[str, routes.Config] = {}
+    for step in steps:
+        plan = step.plan
+        if not (plan.domains and plan.port and step.current.ip):
+            continue
+        virtual = routes.upstream_host(current.get(plan.service))
+        if not upstreams.is_virtual(virtual):  # new, or routed straight to a container before
+            virtual = upstreams.allocate(app, plan.service, taken)
+            taken.add(virtual)
+        if await ups.point(app, plan.service, virtual, step.current.ip):  # type: ignore[arg-type]
+            outcome.switched.append(plan.service)
+        wanted[plan.service] = routes.route(app, plan.service, plan.domains, f"{virtual}:{plan.port}")
+    if await proxy.apply(routes.merged(config, app, wanted)):
+        outcome.routes_changed = True
+    for service, route_config in current.items():
+        if service not in wanted and upstreams.is_virtual(virtual := routes.upstream_host(route_config)):
+            await ups.forget(app, service, virtual)  # type: ignore[arg-type]
 
 
 async def _undo(engine: Containers, steps: Sequence[_Step]) -> None:
@@ -177,7 +202,12 @@ async def _stop_all(engine: Containers, containers: Sequence[Observed], grace: f
 
 
 async def tear_down(app: str, network: str, engine: Containers, proxy: Proxy) -> None:
-    """Remove the app's routes and containers (deletionPolicy Delete)."""
-    await proxy.apply(routes.merged(await proxy.config(), app, {}))
+    """Remove the app's routes, upstream addresses and containers (deletionPolicy Delete)."""
+    config = await proxy.config()
+    await proxy.apply(routes.merged(config, app, {}))
+    ups = Upstreams(proxy.run)
+    for service, route_config in routes.app_routes(config, app).items():
+        if upstreams.is_virtual(virtual := routes.upstream_host(route_config)):
+            await ups.forget(app, service, virtual)  # type: ignore[arg-type]
     for container in await engine.containers(app, network):
         await engine.remove(container.name, grace=DRAIN_GRACE)

@@ -4,10 +4,12 @@ Each route carries an `@id` naming its app and service, so a merge replaces exac
 our route in place (the switch of upstream is one atomic `POST /load`) and keeps every
 other route: other apps', and anything a person added.
 
-Upstreams are the container's address on the app network (`IP:port`): Caddy runs on
-the host, which reaches every bridge network directly, so no port is published, not
-even on loopback; the address is re-read on every reconcile, so a container that got
-a new address after a daemon restart gets its route repaired.
+A route dials its service's stable virtual address (`hydron.deploy.upstreams`), never
+a container: the host's nftables send it on to the container that serves now, across
+the bridge network (no port is published, not even on loopback). So a rollout leaves
+the route, and Caddy's configuration, as they are. Upstream connections are not kept
+alive (a pooled one would outlive the switch), and a failed dial is retried for a
+while: a connection refused mid-switch is tried again, never answered with a 502.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from hydron.remote.builders.caddy_config import SERVER, with_http
 
 Config = dict[str, Any]
 
-
+RETRY_DIALS_FOR = "5s"
 
 def route(app: str, service: str, domains: list[str] | tuple[str, ...], upstream: str) -> Config:
     return {
@@ -30,6 +32,8 @@ def route(app: str, service: str, domains: list[str] | tuple[str, ...], upstream
         "handle": [{
             "handler": "reverse_proxy",
             "upstreams": [{"dial": upstream}],
+            "transport": {"protocol": "http", "keep_alive": {"enabled": False}},
+            "load_balancing": {"try_duration": RETRY_DIALS_FOR},
         }],
         "terminal": True,
     }
@@ -51,6 +55,17 @@ def upstream_of(route_config: Config | None) -> str | None:
         return route_config["handle"][0]["upstreams"][0]["dial"]  # type: ignore[index]
     except (KeyError, IndexError, TypeError):
         return None
+
+
+def upstream_host(route_config: Config | None) -> str | None:
+    """The address part of a route's upstream (`198.18.0.7` of `198.18.0.7:3000`)."""
+    dial = upstream_of(route_config)
+    return dial.rsplit(":", 1)[0] if dial and ":" in dial else None
+
+
+def upstream_hosts(config: Config | None) -> set[str]:
+    """Every route's upstream address, all apps: the virtual addresses already taken."""
+    return {host for r in _routes(config) if (host := upstream_host(r))}
 
 
 def merged(config: Config | None, app: str, wanted: Mapping[str, Config], keep: set[str] = frozenset()) -> Config:

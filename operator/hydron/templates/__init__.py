@@ -15,9 +15,9 @@ gives the files, the template the stack.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
-import functools
 from importlib import resources
 from typing import Any
 

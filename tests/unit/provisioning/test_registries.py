@@ -8,7 +8,7 @@ import shlex
 
 import pytest
 
-from hydron.api.server import RegistrySource, ServerSpec
+from hydron.api.server import ServerSpec
 from hydron.provisioning.failures import StepError
 from hydron.provisioning.registries import login_for, merged_mirrors
 from hydron.provisioning.steps.registries import DOCKER_CONFIG, Registries
