@@ -38,6 +38,7 @@ from hydron.controllers.common import (
 from hydron.kube.resources import (
     annotate, apply_spec, child_manifest, ensure_object, get_object, owner_reference, patch_status, upsert_secret,
 )
+from hydron.kube.live import write_live_status
 from hydron.kube.secrets import read_secret_data, read_secret_key, read_secret_version
 from hydron.llm.assist import Assistant
 from hydron.providers import connect as connect_provider
@@ -171,12 +172,8 @@ def _applier(body: kopf.Body, model: type) -> Callable[[Effect], Awaitable[None]
         if isinstance(effect, Event):
             kopf.event(body, type=effect.type, reason=effect.reason, message=effect.message)
         elif isinstance(effect, LiveStatus):
-            try:  # progress is best effort; the final status is written anyway
-                await patch_status(model.plural, namespace, name, effect.status.to_api())
-            except Exception as error:
-                if effect.durable:
-                    raise
-                logging.getLogger(__name__).debug("live status of %s/%s not written: %s", namespace, name, error)
+            await write_live_status(patch_status, model.kind, model.plural, namespace, name, effect.status.to_api(),
+                                    durable=effect.durable)
         elif isinstance(effect, ApplyChild):
             manifest = child_manifest(body, effect.kind, effect.name, effect.spec, effect.labels)
             if effect.create_only:

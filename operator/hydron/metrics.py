@@ -28,6 +28,9 @@ SERVICE_UP = Gauge("hydron_service_up", "1 when the service's container is runni
 SERVICE_RESTARTS = Gauge("hydron_service_restarts", "Restarts of the service's current container.", SERVICE_LABELS)
 SERVICE_CPU = Gauge("hydron_service_cpu_percent", "CPU use of the service, percent of one CPU.", SERVICE_LABELS)
 SERVICE_MEMORY = Gauge("hydron_service_memory_bytes", "Memory in use by the service, page cache excluded.", SERVICE_LABELS)
+LIVE_STATUS_ERRORS = Counter(
+    "hydron_live_status_write_errors_total", "Live progress (status written mid-pass) that could not be written.", ["kind"],
+)
 SSH_CONNECTIONS = Gauge("hydron_ssh_connections", "Open SSH connections to servers.")
 LLM_CALLS = Counter("hydron_llm_calls_total", "Calls to the LLM, by outcome.", ["result"])
 LLM_TOKENS = Counter("hydron_llm_tokens_total", "LLM tokens used.", ["direction"])
