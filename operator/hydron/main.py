@@ -38,6 +38,7 @@ from hydron.controllers.common import (
 from hydron.kube.resources import (
     annotate, apply_spec, child_manifest, ensure_object, get_object, owner_reference, patch_status, upsert_secret,
 )
+from hydron.kube.configmaps import read_config_map_key
 from hydron.kube.live import write_live_status
 from hydron.kube.secrets import read_secret_data, read_secret_key, read_secret_version
 from hydron.llm.assist import Assistant
@@ -93,7 +94,7 @@ def image_source(settings: OperatorSettings) -> ImageSource:
 def make_runtime(settings: OperatorSettings, webhook: dict[str, Any] | None = None) -> Runtime:
     return Runtime(
         settings=settings,
-        provisioning=ProvisioningSettings(image_source=image_source(settings)),
+        provisioning=ProvisioningSettings(image_source=image_source(settings), compose=settings.server_compose),
         assistant=Assistant.from_settings(settings.llm()),
         webhook=dict(webhook or {}),
     )
@@ -334,6 +335,7 @@ SERVER_USAGE = SETTINGS.server_usage_seconds
 def _server_deps(body: kopf.Body, runtime: Runtime) -> server.ServerDeps:
     return server.ServerDeps(
         read_secret=partial(read_secret_key, body.metadata.namespace), emit=_applier(body, Server),
+        read_config_map=partial(read_config_map_key, body.metadata.namespace),
         pool=runtime.pool, settings=runtime.provisioning,
         owner=server.Owner(body.metadata.namespace, body.metadata.name, body.metadata.uid),
         providers=partial(connect_provider, endpoint=runtime.settings.hetzner_endpoint),

@@ -40,4 +40,7 @@ create/patch (generated database credentials), never list or watch. */}}
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get, create, patch]
+- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [get]
 {{- end -}}
