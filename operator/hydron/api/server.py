@@ -204,6 +204,11 @@ class ServerSpec(ApiModel):
         json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["host"]},
     )
     proxy: ProxySettings = Field(default_factory=ProxySettings, description="Reverse proxy and certificates.")
+    log_retention_days: int = Field(
+        default=7, ge=1, le=3650,
+        description="Days the logs of replaced containers are kept on the server (/var/log/hydron/containers), "
+                    "for `kubectl hydron logs APP --previous`. A running container's own log is rotated by Docker.",
+    )
     authorized_keys: list[KeysSource] = Field(
         default_factory=list,
         max_length=16,

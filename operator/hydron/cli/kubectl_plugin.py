@@ -36,6 +36,7 @@ from hydron.cli.plugin_deploy import (
     build_logs_command,
     choose_release,
     describe_release,
+    kept_logs_command,
     pick_service,
     rollback_patch,
     service_logs_command,
@@ -109,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--tail", type=int, metavar="N", help="only the last N lines (default: all)")
     logs.add_argument("--since", metavar="WHEN", help="service logs since a time or duration, e.g. 10m (docker logs --since)")
     logs.add_argument("--timestamps", action="store_true", help="prefix each service log line with its time")
+    logs.add_argument("--previous", action="store_true",
+                      help="the kept logs of containers a redeploy replaced (Server spec.logRetentionDays)")
     logs.set_defaults(func=cmd_logs)
 
     rollback = sub.add_parser("rollback", help="run an earlier release again (images and config), or --clear the pin")
@@ -224,6 +227,10 @@ def cmd_logs(args: argparse.Namespace, session: Session, io: Io) -> int:
     user = server["spec"].get("user", "root")
     if args.build:
         command = build_logs_command(app_label(deployment), service, follow=args.follow, tail=args.tail, user=user)
+    elif args.previous:
+        if args.follow or args.since:
+            raise PluginError("--previous reads the kept logs of replaced containers: use --tail, not -f or --since")
+        command = kept_logs_command(app_label(deployment), service, tail=args.tail, user=user)
     else:
         command = service_logs_command(app_label(deployment), service, follow=args.follow, tail=args.tail,
                                        since=args.since, timestamps=args.timestamps, user=user)

@@ -151,6 +151,7 @@ async def reconcile(deployment: Deployment, generation: int | None, deps: Deploy
         archive=deps.source_archive(target.revision) if deps.source_archive and target.images is None else None,
         image_source=deps.image_source, base_sources=ImageSources.for_server(server.spec, deps.image_source),
         on_build_line=deps.on_build_line, note=note, drain_grace=deps.drain_grace,
+        log_retention_days=server.spec.log_retention_days,
     )
     try:
         session = await open_session(server.spec, server.status, deps.read_secret, deps.pool)

@@ -18,7 +18,7 @@ import docker
 from hydron.api.deployment import BaseImagePin, DeployService, Release
 from hydron.build.delivery import ImageSources, ensure_base_images, images_for_builds
 from hydron.build.services import BuildLine, Note, service_images
-from hydron.deploy import releases, rollout
+from hydron.deploy import keptlogs, releases, rollout
 from hydron.deploy.containers import Containers
 from hydron.deploy.health import Verdict
 from hydron.deploy.move import copy_volume
@@ -62,6 +62,8 @@ class Inputs:
     on_build_line: BuildLine | None = None
     note: Note | None = None
     drain_grace: float = rollout.DRAIN_GRACE
+    log_retention_days: int = keptlogs.DEFAULT_RETENTION_DAYS
+    """How long replaced containers' logs are kept on the server."""
 
 
 @dataclass
@@ -87,7 +89,7 @@ async def deploy(inputs: Inputs, client: docker.DockerClient, run: CommandRunner
     """Run one pass. Raises BuildFailed/ContextError when an image cannot be built and
     RemoteError/ProxyUnavailable when the server fails; the old server keeps serving
     (and keeps its data) whenever the new one fails."""
-    containers = Containers(client)
+    containers = Containers(client, before_remove=keptlogs.keeper(run, inputs.log_retention_days))
     images = inputs.images
     base: list[BaseImagePin] = []
     if images is None:

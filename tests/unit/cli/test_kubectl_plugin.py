@@ -182,7 +182,7 @@ def test_logs_default_to_the_public_service_and_read_docker_on_its_server(ssh_ca
     assert code == 0
     ((server, (command,)),) = ssh_calls
     assert server == "fra-1"
-    assert "dev.hydron.app shop dev.hydron.service web --tail 50 --follow" in command
+    assert "dev.hydron.app shop dev.hydron.service web follow '' --tail 50" in command
 
 
 def test_build_logs_follow_the_file_the_operator_writes(ssh_calls):
