@@ -43,9 +43,13 @@ class DockerEngine(Step):
                 "/var/log/hydron/docker.log on the server",
                 retryable=True,
             )
-        if ctx.settings.compose and (await ctx.run.run(compose.version(), check=False)).exit_status != 0:
-            await _add_compose_plugin(ctx)
-        return f"Installed {', '.join(installed)} and started Docker." if installed else "Started Docker."
+        done = f"Installed {', '.join(installed)} and started Docker." if installed else "Started Docker."
+        if ctx.settings.compose:
+            if (await ctx.run.run(compose.version(), check=False)).exit_status != 0:
+                await _add_compose_plugin(ctx)
+            found = await ctx.run.run(compose.version(), check=False)
+            done += f" Docker Compose {found.stdout.strip()} answers to `docker compose`." if found.exit_status == 0 else ""
+        return done
 
     async def verify(self, ctx: StepContext) -> Observation:
         result = await ctx.run.run(docker_cmd.info(), check=False)
