@@ -226,3 +226,9 @@ def test_context_namespace_comes_from_the_kubeconfig(tmp_path):
     assert context_namespace(str(path), "b") == ("b", "default")
     with pytest.raises(PluginError, match="context 'x' is not in .* \\(it has: a, b\\)"):
         context_namespace(str(path), "x")
+
+
+@pytest.mark.parametrize("argv", [["status", "-w"], ["status", "shop", "-w", "-o", "json"]])
+def test_status_watch_follows_one_app_as_text(argv):
+    code, _, err, _ = run(argv, FakeSession(objects()))
+    assert code == 1 and "status -w follows one app as text: kubectl hydron status APP -w" in err
