@@ -312,6 +312,12 @@ class Followed:
     def has(self, text: str) -> bool:
         return any(text in line for line in self.lines)
 
+    async def until(self, check, timeout: float = 60) -> None:
+        try:
+            await eventually(check, timeout=timeout)
+        except AssertionError:
+            raise AssertionError(f"not seen while following; lines: {self.lines[-20:]}") from None
+
 
 async def test_logs_follow_new_lines_across_a_redeploy_and_replaced_logs_are_kept(provisioned, app):
     from hydron.cli.plugin_deploy import kept_logs_command
@@ -327,16 +333,15 @@ async def test_logs_follow_new_lines_across_a_redeploy_and_replaced_logs_are_kep
     host.sh(f"mkdir -p {kept} && echo old | gzip > {kept}/20200101T000000Z-gone.log.gz "
             f"&& touch -d '30 days ago' {kept}/20200101T000000Z-gone.log.gz")
 
-    follow = service_logs_command("hello", "web", follow=True, tail=0, since=None, timestamps=False)[0]
+    follow = service_logs_command("hello", "web", follow=True, tail=1, since=None, timestamps=False)[0]
     async with host.fresh.connect() as conn, Followed(conn, follow) as followed:
-        get(host.ip, "/while-following-1")
-        await eventually(lambda: followed.has("served /while-following-1"), timeout=30)
+        await followed.until(lambda: followed.lines)  # attached: the last line so far is out
+        await followed.until(lambda: get(host.ip, "/while-following") and followed.has("served /while-following"))
         second = chatty(app, "Hello chatty two")
         result = await reconcile(deployment(second).model_copy(update={"status": result.status}), 6,
                                  io(provisioned, source_dir=app.path, drain_grace=1))
         assert cond(result, "Ready").status == "True", result.status.conditions
-        get(host.ip, "/after-redeploy")
-        await eventually(lambda: followed.has("served /after-redeploy"), timeout=60)
+        await followed.until(lambda: get(host.ip, "/after-redeploy") and followed.has("served /after-redeploy"))
     assert followed.has("listening on 3000")  # the new container's start, as it followed it
     State.deployment = deployment(second).model_copy(update={"status": result.status})
     State.revisions += [first, second]
@@ -351,7 +356,7 @@ async def test_logs_follow_new_lines_across_a_redeploy_and_replaced_logs_are_kep
 
     # The replaced container's logs outlive it; files past the retention are gone.
     previous = host.sh(kept_logs_command("hello", "web", tail=None)[0])
-    assert "served /while-following-1" in previous and "served /after-redeploy" not in previous
+    assert "served /while-following" in previous and "served /after-redeploy" not in previous
     assert "20200101T000000Z-gone" not in host.sh(f"ls {kept}")
 
 
