@@ -45,7 +45,9 @@ def test_a_change_request_makes_revision_2_and_revision_1_can_no_longer_be_appro
         "spec": {"source": {"image": {"name": "traefik/whoami:v1.10", "port": 80}},
                  "domains": ["whoami.example.com"], "planning": {"autoApprove": False}},
     }))
-    kube.wait("infraplans", "whoami", "jsonpath={.status.revision}=1", timeout=90)
+    kube.wait("applications", "whoami",
+              'jsonpath={.status.conditions[?(@.type=="Planned")].reason}=AwaitingApproval', timeout=90)
+    assert kube.get("infraplans", "whoami")["status"]["revision"] == 1
     assert kube.get("infraplans", "whoami")["spec"]["server"]["offer"] == "CX23"
 
     llm.queue(recorded("bigger_server"))
