@@ -49,7 +49,7 @@ async def main(latencies: Latencies) -> None:
     api = HetznerApi(factory, token="bench-token", latencies=latencies).start()
 
     def runtime() -> ServerDeps:
-        return ServerDeps(pool=ConnectionPool(), settings=ProvisioningSettings(image_source=LocalEngine(client)))
+        return ServerDeps(pool=ConnectionPool(), settings=ProvisioningSettings(image_source=LocalEngine(client), compose=False))
 
     byo_deps, ordered_deps = runtime(), runtime()
 

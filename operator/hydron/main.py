@@ -43,6 +43,8 @@ from hydron.kube.resources import (
 )
 from hydron.dns.records import DnsError
 from hydron.kube.dnsendpoints import DnsEndpoints
+from hydron.kube.configmaps import read_config_map_key
+from hydron.kube.live import write_live_status
 from hydron.kube.secrets import read_secret_data, read_secret_key, read_secret_version
 from hydron.llm.assist import Assistant
 from hydron.providers import connect as connect_provider
@@ -109,7 +111,7 @@ def image_source(settings: OperatorSettings) -> ImageSource:
 def make_runtime(settings: OperatorSettings, webhook: dict[str, Any] | None = None) -> Runtime:
     return Runtime(
         settings=settings,
-        provisioning=ProvisioningSettings(image_source=image_source(settings)),
+        provisioning=ProvisioningSettings(image_source=image_source(settings), compose=settings.server_compose),
         assistant=Assistant.from_settings(settings.llm()),
         webhook=dict(webhook or {}),
     )
@@ -192,12 +194,8 @@ def _applier(body: kopf.Body, model: type, runtime: Runtime | None = None) -> Ca
         if isinstance(effect, Event):
             kopf.event(body, type=effect.type, reason=effect.reason, message=effect.message)
         elif isinstance(effect, LiveStatus):
-            try:  # progress is best effort; the final status is written anyway
-                await patch_status(model.plural, namespace, name, effect.status.to_api())
-            except Exception as error:
-                if effect.durable:
-                    raise
-                logging.getLogger(__name__).debug("live status of %s/%s not written: %s", namespace, name, error)
+            await write_live_status(patch_status, model.kind, model.plural, namespace, name, effect.status.to_api(),
+                                    durable=effect.durable)
         elif isinstance(effect, ApplyChild):
             manifest = child_manifest(body, effect.kind, effect.name, effect.spec, effect.labels)
             known = children.get((effect.plural, namespace, effect.name))
@@ -421,6 +419,7 @@ SERVER_USAGE = SETTINGS.server_usage_seconds
 def _server_deps(body: kopf.Body, runtime: Runtime) -> server.ServerDeps:
     return server.ServerDeps(
         read_secret=partial(read_secret_key, body.metadata.namespace), emit=_applier(body, Server),
+        read_config_map=partial(read_config_map_key, body.metadata.namespace),
         pool=runtime.pool, settings=runtime.provisioning,
         owner=server.Owner(body.metadata.namespace, body.metadata.name, body.metadata.uid),
         providers=partial(connect_provider, endpoints={"hetzner": runtime.settings.hetzner_endpoint,

@@ -47,6 +47,9 @@ SERVER_MEMORY_USED = Gauge("hydron_server_memory_used_bytes", "Memory in use on 
 SERVER_MEMORY_TOTAL = Gauge("hydron_server_memory_total_bytes", "Memory installed in the server.", SERVER_LABELS)
 SERVER_DISK_USED = Gauge("hydron_server_disk_used_percent", "Root disk in use on the server, percent.", SERVER_LABELS)
 SERVER_LOAD = Gauge("hydron_server_load", "Load average of the server.", [*SERVER_LABELS, "window"])
+LIVE_STATUS_ERRORS = Counter(
+    "hydron_live_status_write_errors_total", "Live progress (status written mid-pass) that could not be written.", ["kind"],
+)
 SSH_CONNECTIONS = Gauge("hydron_ssh_connections", "Open SSH connections to servers.")
 LLM_CALLS = Counter("hydron_llm_calls_total", "Calls to the LLM, by outcome.", ["result"])
 LLM_TOKENS = Counter("hydron_llm_tokens_total", "LLM tokens used.", ["direction"])

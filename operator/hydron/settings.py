@@ -36,6 +36,8 @@ class OperatorSettings(BaseSettings):
     ovh_endpoint: str | None = Field(default=None, description="OVHcloud API: a region name (ovh-eu, ovh-ca, "
                                                                "kimsufi-eu, soyoustart-eu...) or a URL (a proxy, a "
                                                                "test bed's stand-in). Default ovh-eu.")
+    server_compose: bool = Field(default=True, description="Install Docker Compose (`docker compose`) with the engine "
+                                                           "on the servers Hydron provisions.")
     server_repair_seconds: float = Field(default=300.0, gt=0, description="How often a Server is checked for drift.")
     server_usage_seconds: float = Field(default=60.0, gt=0, description="How often a Server's CPU, memory and disk are read.")
     deployment_resync_seconds: float = Field(default=60.0, gt=0, description="How often a Deployment is reconciled again.")

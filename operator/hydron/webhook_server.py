@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from hydron.webhook import MAX_BODY, WebhookError, follows, parse_push, verify
+from hydron.webhook import MAX_BODY, PING_EVENTS, PUSH_EVENTS, WebhookError, event_of, follows, parse_push, verify
 
 log = logging.getLogger(__name__)
 PATH = "/hooks/git"
@@ -38,10 +38,11 @@ def make_app(secret: str, tracked: Callable[[], Iterable[Tracked]], refresh: Ref
             if len(body) > MAX_BODY:
                 raise WebhookError(413, f"the payload is larger than {MAX_BODY} bytes")
             verify(request.headers, body, secret)
-            event = request.headers.get("X-GitHub-Event") or request.headers.get("X-Gitea-Event") or \
-                request.headers.get("X-Gitlab-Event") or "push"
-            if event.lower() == "ping":
+            event = event_of(request.headers)
+            if event in PING_EVENTS:
                 return web.json_response({"refreshed": [], "message": "pong"})
+            if event not in PUSH_EVENTS:
+                return web.json_response({"refreshed": [], "message": f"{event} is not a push: nothing to do"})
             push = parse_push(body)
         except WebhookError as error:
             log.info("webhook refused (%s): %s", error.status, error.message)
@@ -51,7 +52,7 @@ def make_app(secret: str, tracked: Callable[[], Iterable[Tracked]], refresh: Ref
             if follows(push, app.url, app.ref):
                 await refresh(app.namespace, app.name)
                 names.append(f"{app.namespace}/{app.name}")
-        log.info("push to %s on %s: refreshed %s", push.branch, sorted(push.urls)[0], names or "nothing")
+        log.info("push to %s on %s: refreshed %s", ", ".join(sorted(push.branches)) or "no branch", sorted(push.urls)[0], names or "nothing")
         return web.json_response({"refreshed": names}, status=202 if names else 200)
 
     app = web.Application(client_max_size=MAX_BODY)

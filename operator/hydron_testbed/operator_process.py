@@ -50,6 +50,9 @@ def start_operator(plane: ControlPlane, log_path: Path, kubeconfig: Path | None 
         "HYDRON_SERVER_USAGE_SECONDS": "5",
         "HYDRON_DEPLOYMENT_RESYNC_SECONDS": "5",
         "HYDRON_BASE_IMAGES_FROM": "local-docker",  # no registry here: base images come from this engine
+        # Compose on Debian 12 is Compose v1 with ~40 Python packages: a minute or more per
+        # server on these machines. The suite installs it once, in the provisioning tests.
+        "HYDRON_SERVER_COMPOSE": "false",
     }
     if kubeconfig is not None:
         env["KUBECONFIG"] = str(kubeconfig)

@@ -32,10 +32,12 @@ class Events(list):
         return [reason for _, reason, _ in self]
 
 
-def make_runtime(docker_client: docker.DockerClient) -> ServerDeps:
+def make_runtime(docker_client: docker.DockerClient, compose: bool = False) -> ServerDeps:
     """Server deps whose base images come from this machine's engine (no registry
-    here), with their own connection pool; close it when done."""
-    return ServerDeps(pool=ConnectionPool(), settings=ProvisioningSettings(image_source=LocalEngine(docker_client)))
+    here), with their own connection pool; close it when done. Compose only when asked:
+    on Debian 12 it costs a minute or more per server here (see operator_process)."""
+    settings = ProvisioningSettings(image_source=LocalEngine(docker_client), compose=compose)
+    return ServerDeps(pool=ConnectionPool(), settings=settings)
 
 
 async def run_reconcile(host: Host, server: Server, runtime: ServerDeps, events: Events | None = None) -> Outcome:

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from hydron_testbed.hello_app import DOMAIN
 
 
-def get(address: str, host: str = DOMAIN, timeout: float = 10) -> tuple[int, str]:
-    """GET / on port 80 of `address` for the site `host`: (status, body)."""
+def get(address: str, path: str = "/", host: str = DOMAIN, timeout: float = 10) -> tuple[int, str]:
+    """GET `path` on port 80 of `address` for the site `host`: (status, body)."""
     conn = http.client.HTTPConnection(address, 80, timeout=timeout)
     try:
-        conn.request("GET", "/", headers={"Host": host})
+        conn.request("GET", path, headers={"Host": host})
         response = conn.getresponse()
         return response.status, response.read().decode(errors="replace")
     finally:

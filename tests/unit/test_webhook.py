@@ -115,3 +115,78 @@ async def test_the_server_refreshes_followers_and_refuses_forgeries():
     assert ok == (202, {"refreshed": ["shop/web"]}) and refreshed == [("shop", "web")]
     assert forged[0] == 401
     assert ping[0] == 200
+
+
+# Bitbucket Cloud's repo:push (push.changes[].new) and Data Center's repo:refs_changed
+# (changes[].ref), signed as `sha256=<hex>` in X-Hub-Signature.
+BITBUCKET = json.dumps({
+    "actor": {"display_name": "Ann"},
+    "repository": {"type": "repository", "full_name": "acme/shop", "name": "shop",
+                   "links": {"html": {"href": "https://bitbucket.org/acme/shop"}}},
+    "push": {"changes": [
+        {"new": {"type": "branch", "name": "main", "target": {"hash": "a" * 40}}, "old": {"type": "branch", "name": "main"}},
+        {"new": {"type": "branch", "name": "release"}, "old": None},
+        {"new": {"type": "tag", "name": "v1"}, "old": None},
+        {"new": None, "old": {"type": "branch", "name": "gone"}},
+    ]},
+}).encode()
+BITBUCKET_DC = json.dumps({
+    "eventKey": "repo:refs_changed",
+    "repository": {"slug": "shop", "links": {"clone": [{"href": "ssh://git@bitbucket.example:7999/acme/shop.git", "name": "ssh"},
+                                                        {"href": "https://bitbucket.example/scm/acme/shop.git", "name": "http"}]}},
+    "changes": [{"ref": {"id": "refs/heads/main", "displayId": "main", "type": "BRANCH"}, "type": "UPDATE"},
+                {"ref": {"id": "refs/heads/old", "type": "BRANCH"}, "type": "DELETE"}],
+}).encode()
+
+
+def bitbucket_headers(body: bytes, secret: str = SECRET, event: str = "repo:push") -> dict:
+    return {"X-Event-Key": event, "X-Hook-UUID": "{5a1f0c6e-0000-4000-8000-000000000001}",
+            "X-Request-UUID": "b3f1d2a0-0000-4000-8000-000000000002", "Content-Type": "application/json",
+            "X-Hub-Signature": github_signature(body, secret)}
+
+
+def test_a_bitbucket_cloud_push_names_its_repository_and_every_branch_it_moved():
+    verify(bitbucket_headers(BITBUCKET), BITBUCKET, SECRET)
+    push = parse_push(BITBUCKET)
+    assert push.urls == {"bitbucket.org/acme/shop"} and push.branches == {"main", "release"}
+    assert follows(push, "git@bitbucket.org:acme/shop.git", "release")
+    assert follows(push, "https://bitbucket.org/acme/shop", None)  # no default branch in the payload: look again
+    assert not follows(push, "https://bitbucket.org/acme/shop", "gone")
+
+
+def test_a_bitbucket_data_center_push_is_read_from_its_clone_links():
+    push = parse_push(BITBUCKET_DC)
+    assert push.branches == {"main"} and follows(push, "https://bitbucket.example/scm/acme/shop.git", "main")
+
+
+@pytest.mark.parametrize(("signature", "words"), [
+    (github_signature(BITBUCKET, "other"), "does not match"),
+    ("sha1=" + hmac.new(SECRET.encode(), BITBUCKET, hashlib.sha1).hexdigest(), "only sha256"),
+])
+def test_a_forged_or_weak_bitbucket_signature_is_refused(signature, words):
+    with pytest.raises(WebhookError) as caught:
+        verify({**bitbucket_headers(BITBUCKET), "X-Hub-Signature": signature}, BITBUCKET, SECRET)
+    assert caught.value.status == 401 and words in caught.value.message
+
+
+async def test_the_server_takes_bitbucket_pushes_and_ignores_its_other_events():
+    refreshed = []
+    apps = [Tracked("shop", "web", "git@bitbucket.org:acme/shop.git", "main"),
+            Tracked("shop", "next", "https://bitbucket.org/acme/shop", "next")]
+
+    async def refresh(namespace: str, name: str) -> None:
+        refreshed.append((namespace, name))
+
+    port = free_port()
+    runner = await serve(port, "127.0.0.1", SECRET, lambda: apps, refresh)
+    url = f"http://127.0.0.1:{port}{PATH}"
+    try:
+        pushed = await asyncio.to_thread(post, url, BITBUCKET, bitbucket_headers(BITBUCKET))
+        other = await asyncio.to_thread(post, url, BITBUCKET, bitbucket_headers(BITBUCKET, event="pullrequest:created"))
+        unsigned = await asyncio.to_thread(post, url, BITBUCKET, {"X-Event-Key": "repo:push"})
+    finally:
+        await runner.cleanup()
+    assert pushed == (202, {"refreshed": ["shop/web"]})
+    assert other[0] == 200 and "not a push" in other[1]["message"]
+    assert unsigned[0] == 401
+    assert refreshed == [("shop", "web")]

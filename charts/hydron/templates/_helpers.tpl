@@ -44,4 +44,7 @@ create/patch (generated database credentials), never list or watch. */}}
 - apiGroups: [externaldns.k8s.io]
   resources: [dnsendpoints]
   verbs: [get, create, update, delete]
+- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [get]
 {{- end -}}

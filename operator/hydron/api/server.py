@@ -89,6 +89,35 @@ class RegistrySource(ApiModel):
 OFFER_NAME = r"^[a-z0-9][a-z0-9._-]{0,62}$"
 
 
+class KeysSource(ApiModel):
+    """Where people's SSH public keys come from (one key per line, as in authorized_keys):
+    exactly one of a ConfigMap key or a Secret key."""
+
+    model_config = ConfigDict(json_schema_extra=validations(
+        cel("[has(self.configMapKeyRef), has(self.secretKeyRef)].filter(x, x).size() == 1",
+            "set exactly one of configMapKeyRef or secretKeyRef"),
+    ))
+
+    config_map_key_ref: SecretKeyReference | None = Field(
+        default=None, description="A key of a ConfigMap in the same namespace (name, key)."
+    )
+    secret_key_ref: SecretKeyReference | None = Field(
+        default=None, description="A key of a Secret in the same namespace (name, key)."
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> KeysSource:
+        if (self.config_map_key_ref is None) == (self.secret_key_ref is None):
+            raise ValueError("set exactly one of configMapKeyRef or secretKeyRef")
+        return self
+
+    def describe(self) -> str:
+        if self.config_map_key_ref is not None:
+            return f"ConfigMap {self.config_map_key_ref.name} key {self.config_map_key_ref.key}"
+        assert self.secret_key_ref is not None
+        return f"Secret {self.secret_key_ref.name} key {self.secret_key_ref.key}"
+
+
 class MachineOrder(ApiModel):
     """What to rent from the provider, and with which account. Hydron orders the machine
     once (idempotent by a label on it), installs the image with the SSH key and a host
@@ -195,6 +224,18 @@ class ServerSpec(ApiModel):
         json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["host"]},
     )
     proxy: ProxySettings = Field(default_factory=ProxySettings, description="Reverse proxy and certificates.")
+    log_retention_days: int = Field(
+        default=7, ge=1, le=3650,
+        description="Days the logs of replaced containers are kept on the server (/var/log/hydron/containers), "
+                    "for `kubectl hydron logs APP --previous`. A running container's own log is rotated by Docker.",
+    )
+    authorized_keys: list[KeysSource] = Field(
+        default_factory=list,
+        max_length=16,
+        description="People's own SSH public keys, kept in the SSH user's authorized_keys beside Hydron's key "
+                    "(a key removed here is removed there; Hydron's own key is never removed). Re-read at each "
+                    "pass and at the drift check.",
+    )
 
     _rejected_firewall: tuple[RejectedRule, ...] = PrivateAttr(default=())
 

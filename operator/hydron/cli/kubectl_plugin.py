@@ -36,10 +36,12 @@ from hydron.cli.plugin_deploy import (
     build_logs_command,
     choose_release,
     describe_release,
+    kept_logs_command,
     pick_service,
     rollback_patch,
     service_logs_command,
 )
+from hydron.cli.plugin_watch import follow, snapshot, summary_of
 from hydron.cli.plugin_ssh import remote_line, run_ssh
 from hydron.cli.render import Style, dump, utcnow, wants_colour
 
@@ -69,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(status, suppress=True)
     status.add_argument("app", nargs="?", metavar="APP", help="Application name; omit for a table of all apps")
     status.add_argument("-A", "--all-namespaces", action="store_true", help="list apps in every namespace")
+    status.add_argument("-w", "--watch", action="store_true",
+                        help="after the status, print each change as it happens (steps, conditions, releases)")
     _output(status)
     status.set_defaults(func=cmd_status)
 
@@ -106,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--tail", type=int, metavar="N", help="only the last N lines (default: all)")
     logs.add_argument("--since", metavar="WHEN", help="service logs since a time or duration, e.g. 10m (docker logs --since)")
     logs.add_argument("--timestamps", action="store_true", help="prefix each service log line with its time")
+    logs.add_argument("--previous", action="store_true",
+                      help="the kept logs of containers a redeploy replaced (Server spec.logRetentionDays)")
     logs.set_defaults(func=cmd_logs)
 
     rollback = sub.add_parser("rollback", help="run an earlier release again (images and config), or --clear the pin")
@@ -136,6 +142,8 @@ class Io:
 
 def cmd_status(args: argparse.Namespace, session: Session, io: Io) -> int:
     now = utcnow()
+    if args.watch:
+        return watch_status(args, session, io)
     if args.app is None:
         apps = session.list("Application", args.all_namespaces)
         plans = session.list("InfraPlan", args.all_namespaces)
@@ -152,6 +160,26 @@ def cmd_status(args: argparse.Namespace, session: Session, io: Io) -> int:
     server = session.get("Server", server_, missing_ok=True) if server_ else None
     summary = summarize(app, plan, server, deployment, now)
     io.emit(dump(summary, args.output) if args.output != "table" else render_app(summary, io.style))
+    return 0
+
+
+def watch_status(args: argparse.Namespace, session: Session, io: Io) -> int:
+    """The status once, then a line per change, until Ctrl-C."""
+    if args.app is None or args.output != "table":
+        raise PluginError("status -w follows one app as text: kubectl hydron status APP -w")
+    objects, versions = snapshot(session)
+    first = summary_of(objects, args.app, utcnow())
+    if first is None:
+        session.get("Application", args.app)  # not found: says where it looked
+        raise PluginError(f"Application {args.app!r} not found in namespace {session.namespace!r}", status=404)
+    io.emit(render_app(first, io.style) + "\n")
+
+    def emit(text: str) -> None:
+        io.emit(text)
+        io.out.flush()
+
+    io.out.flush()
+    follow(session, args.app, emit, utcnow, objects, versions, io.style)
     return 0
 
 
@@ -199,6 +227,10 @@ def cmd_logs(args: argparse.Namespace, session: Session, io: Io) -> int:
     user = server["spec"].get("user", "root")
     if args.build:
         command = build_logs_command(app_label(deployment), service, follow=args.follow, tail=args.tail, user=user)
+    elif args.previous:
+        if args.follow or args.since:
+            raise PluginError("--previous reads the kept logs of replaced containers: use --tail, not -f or --since")
+        command = kept_logs_command(app_label(deployment), service, tail=args.tail, user=user)
     else:
         command = service_logs_command(app_label(deployment), service, follow=args.follow, tail=args.tail,
                                        since=args.since, timestamps=args.timestamps, user=user)

@@ -17,6 +17,7 @@ from typing import Any
 
 from hydron.build.buildlog import build_log_path
 from hydron.cli.plugin_kube import PluginError
+from hydron.deploy.keptlogs import KEPT_DIR
 from hydron.deploy.plan import APP_LABEL, SERVICE_LABEL
 
 Obj = Mapping[str, Any]
@@ -26,8 +27,32 @@ _SERVICE_LOGS = """\
 c=$(docker ps -q --filter "label=$1=$2" --filter "label=$3=$4" | head -n 1)
 [ -n "$c" ] || c=$(docker ps -aq --latest --filter "label=$1=$2" --filter "label=$3=$4")
 [ -n "$c" ] || { echo "no container for service $4 of $2 on this server (yet)" >&2; exit 3; }
-shift 4
-exec docker logs "$@" "$c"
+app_label=$1 app=$2 service_label=$3 service=$4 follow=$5 later=$6
+shift 6
+[ "$follow" = follow ] || exec docker logs "$@" "$c"
+docker logs --follow "$@" "$c"
+while :; do
+  ended=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  n=""
+  while [ -z "$n" ]; do
+    running=$(docker ps -q --no-trunc --filter "label=$app_label=$app" --filter "label=$service_label=$service")
+    n=$(echo "$running" | grep -v "^$c" | head -n 1)
+    [ -n "$n" ] || n=$(echo "$running" | head -n 1)
+    [ -n "$n" ] || sleep 1
+  done
+  case "$n" in
+    "$c"*) docker logs --follow --since "$ended" $later "$c" ;;
+    *) echo "hydron: $service was redeployed; following its new container" >&2; c=$n
+       docker logs --follow $later "$c" ;;
+  esac
+done
+"""
+
+_KEPT_LOGS = """\
+d="$1/$2/$3"
+files=$(ls "$d"/*.log.gz 2>/dev/null | sort)
+[ -n "$files" ] || { echo "no logs of a replaced container of service $3 are kept on this server" >&2; exit 3; }
+for f in $files; do echo "==> ${f##*/} <=="; gzip -dc "$f"; done | tail -n "$4"
 """
 
 _BUILD_LOG = """\
@@ -64,15 +89,21 @@ def _remote(argv: Sequence[str], user: str) -> list[str]:
 
 def service_logs_command(app: str, service: str, *, follow: bool, tail: int | None, since: str | None,
                          timestamps: bool, user: str = "root") -> list[str]:
-    """docker logs of the service's running container (else its newest one)."""
+    """docker logs of the service's running container (else its newest one); following,
+    it moves on to the container a redeploy starts, and to the same one after a restart."""
     options = ["--tail", str(tail) if tail is not None else "all"]
-    if follow:
-        options.append("--follow")
     if since:
         options += ["--since", since]
     if timestamps:
         options.append("--timestamps")
-    return _remote(["sh", "-c", _SERVICE_LOGS, "sh", APP_LABEL, app, SERVICE_LABEL, service, *options], user)
+    later = "--timestamps" if timestamps else ""
+    return _remote(["sh", "-c", _SERVICE_LOGS, "sh", APP_LABEL, app, SERVICE_LABEL, service,
+                    "follow" if follow else "once", later, *options], user)
+
+
+def kept_logs_command(app: str, service: str, *, tail: int | None, user: str = "root") -> list[str]:
+    """The kept logs of the service's replaced containers, oldest first (see hydron.deploy.keptlogs)."""
+    return _remote(["sh", "-c", _KEPT_LOGS, "sh", KEPT_DIR, app, service, "+1" if tail is None else str(tail)], user)
 
 
 def build_logs_command(app: str, service: str, *, follow: bool, tail: int | None, user: str = "root") -> list[str]:

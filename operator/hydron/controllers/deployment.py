@@ -170,6 +170,7 @@ async def reconcile(deployment: Deployment, generation: int | None, deps: Deploy
         image_source=deps.image_source, base_sources=ImageSources.for_server(server.spec, deps.image_source),
         on_build_line=deps.on_build_line, note=note, drain_grace=deps.drain_grace, pull_logins=logins,
         refresh_images=spec.image_refresh is not None and spec.image_refresh != status.image_refresh,
+        log_retention_days=server.spec.log_retention_days,
     )
     try:
         session = await open_session(server.spec, server.status, deps.read_secret, deps.pool)

@@ -63,7 +63,8 @@ def needs_planning(spec: InfraPlanSpec, context: PlanContext) -> bool:
         return True
     if context.application.source.image is not None:
         return (basis.application_digest != application_digest(context.application)
-                or basis.source_revision != context.application.source.image.name)
+                or basis.source_revision != context.application.source.image.name
+                or basis.change_requests < len(spec.change_requests))
     return (basis.source_revision != context.source_revision
             or basis.analysis_digest != (digest(context.analysis) if context.analysis else None)
             or basis.application_digest != application_digest(context.application)

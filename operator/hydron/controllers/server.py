@@ -68,6 +68,8 @@ class ServerDeps:
     pool (and the per-server locks in it), provisioning settings, and where effects go."""
 
     read_secret: ReadSecret | None = None
+    read_config_map: ReadSecret | None = None
+    """read_config_map(name, key): people's SSH keys may come from a ConfigMap."""
     emit: Emit | None = None
     pool: ConnectionPool = field(default_factory=ConnectionPool)
     settings: ProvisioningSettings = field(default_factory=ProvisioningSettings)
@@ -360,6 +362,7 @@ async def _pass(server: Server, generation: int | None, deps: ServerDeps, repair
     ctx = StepContext(
         run=runner, facts=facts, os=os, services=manager_for(facts.systemd), spec=spec, settings=deps.settings,
         check_new_login=session.probe_new_connection, acme_root_pem=acme_root, read_secret=deps.read_secret,
+        read_config_map=deps.read_config_map,
     )
 
     async def publish(records) -> None:

@@ -9,6 +9,7 @@ command line, label or log. Every call that changes the engine is recorded in
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import docker
@@ -37,6 +38,8 @@ class Observed:
 class Containers:
     client: docker.DockerClient
     changes: list[str] = field(default_factory=list)
+    before_remove: Callable[[str, str, str], Awaitable[None]] | None = None
+    """Called with (name, app, service) before a replaced container is removed: its logs are kept."""
 
     async def _call(self, fn, *args, **kwargs):
         return await asyncio.to_thread(fn, *args, **kwargs)
@@ -84,6 +87,9 @@ class Containers:
             return False
         if record:
             self.changes.append(f"remove {name}")
+            if self.before_remove is not None:
+                labels = container.labels or {}
+                await self.before_remove(name, labels.get(APP_LABEL, ""), labels.get(SERVICE_LABEL, ""))
         if container.status == "running":
             await self._call(container.stop, timeout=int(grace))
         await self._call(container.remove, force=True)

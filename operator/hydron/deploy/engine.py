@@ -19,7 +19,7 @@ from hydron import metrics
 from hydron.api.deployment import BaseImagePin, DeployService, Release
 from hydron.build.delivery import ImageSources, ensure_base_images, images_for_builds
 from hydron.build.services import BuildLine, Note, service_images
-from hydron.deploy import releases, rollout
+from hydron.deploy import keptlogs, releases, rollout
 from hydron.deploy.containers import Containers
 from hydron.deploy.health import Verdict
 from hydron.deploy.move import copy_volume
@@ -69,6 +69,8 @@ class Inputs:
     drain_grace: float = rollout.DRAIN_GRACE
     held_domains: frozenset[str] = frozenset()
     """Domains kept off the proxy (and so off the ACME CA) until their DNS record answers."""
+    log_retention_days: int = keptlogs.DEFAULT_RETENTION_DAYS
+    """How long replaced containers' logs are kept on the server."""
 
 
 @dataclass
@@ -94,7 +96,7 @@ async def deploy(inputs: Inputs, client: docker.DockerClient, run: CommandRunner
     """Run one pass. Raises BuildFailed/ContextError when an image cannot be built and
     RemoteError/ProxyUnavailable when the server fails; the old server keeps serving
     (and keeps its data) whenever the new one fails."""
-    containers = Containers(client)
+    containers = Containers(client, before_remove=keptlogs.keeper(run, inputs.log_retention_days))
     images = inputs.images
     base: list[BaseImagePin] = []
     if images is None:

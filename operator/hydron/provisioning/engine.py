@@ -9,7 +9,9 @@ part, and the later steps run. Under ObserveOnly every step only observes; what 
 reported, nothing is changed (the runner refuses changing commands as well).
 
 Events: only steps that change or fail post one, so a timer re-checking a healthy
-server every few minutes does not flood the event stream.
+server every few minutes does not flood the event stream. The progress table goes out
+(on_progress) whenever a step starts changing and whenever any step ends, so a person
+watching sees each state as it happens.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ async def run_steps(
         skip = step.skip_reason(ctx)
         if skip:
             outcome.steps = progress.finish(outcome.steps, name, "Skipped", clock(), changed=False, message=skip)
+            await publish()
             continue
         try:
             if observe_only:
@@ -90,6 +93,7 @@ async def run_steps(
                 if not found.ok:
                     outcome.differs.append((name, found.detail))
                 await _report_spec_problems(ctx, step, outcome, post_event, clock)
+                await publish()
                 continue
             done = await _converge(ctx, step, post_event, publish, outcome, clock)
         except asyncio.CancelledError:
@@ -144,6 +148,7 @@ async def _converge(ctx: StepContext, step: Step, post_event, publish, outcome: 
         if resumed:
             await ctx.run.run(markers.clear(name))
         outcome.steps = progress.finish(outcome.steps, name, "Succeeded", clock(), changed=resumed, message=found.detail)
+        await publish()
         return None
     outcome.steps = progress.start(outcome.steps, name, clock(), message=f"Changing: {found.detail}")
     await call(post_event, NORMAL, "StepStarted", f"{name}: {found.detail}")

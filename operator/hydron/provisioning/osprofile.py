@@ -2,7 +2,9 @@
 
 Debian 12 (bookworm), Ubuntu 22.04 (jammy) and Ubuntu 24.04 (noble):
 - Docker: `docker.io` on all three (Debian main; Ubuntu universe, enabled on
-  Ubuntu's cloud images).
+  Ubuntu's cloud images). Compose: Ubuntu packages the `docker compose` CLI plugin
+  (`docker-compose-v2`); Debian 12 only the standalone Compose v1 (`docker-compose`
+  1.29), which Hydron makes answer to `docker compose` as well.
 - Caddy: in Debian 12 and Ubuntu 24.04 (universe); Ubuntu 22.04 has none, so the
   proxy step stops there with what to do instead of installing something else.
 - nftables: same package everywhere; Ubuntu may also run ufw, whose iptables-nft
@@ -25,6 +27,8 @@ class OsProfile:
     version: str
     codename: str
     docker_package: str = "docker.io"
+    compose_package: str = "docker-compose-v2"
+    """Docker Compose: the CLI plugin where the release packages it."""
     caddy_package: str | None = "caddy"
     nftables_package: str = "nftables"
     node_exporter_package: str = "prometheus-node-exporter"
@@ -37,7 +41,7 @@ class OsProfile:
 
 
 KNOWN = {
-    ("debian", "12"): OsProfile("debian", "12", "bookworm"),
+    ("debian", "12"): OsProfile("debian", "12", "bookworm", compose_package="docker-compose"),
     ("ubuntu", "22.04"): OsProfile("ubuntu", "22.04", "jammy", caddy_package=None),
     ("ubuntu", "24.04"): OsProfile("ubuntu", "24.04", "noble"),
 }

@@ -16,6 +16,8 @@ class ProvisioningSettings:
     security updates; a fresh cloud image often has none at all."""
     min_free_disk_mib: int = 1024
     """Below this much free space on / nothing is installed: Provisioned=False, DiskFull."""
+    compose: bool = True
+    """Install Docker Compose with the engine, for people who SSH in and use it."""
     log_max_size: str = "10m"
     log_max_files: int = 5
     daemon_start_timeout: float = 60.0

@@ -45,6 +45,8 @@ class StepContext:
     acme_root_pem: str | None = None
     read_secret: ReadSecret | None = None
     """Reads a key of a Secret in the Server's namespace (registry logins and CAs)."""
+    read_config_map: ReadSecret | None = None
+    """Reads a key of a ConfigMap in the Server's namespace (people's SSH keys)."""
     memo: dict[str, Any] = field(default_factory=dict)
     """Per-run scratch shared by steps (e.g. apt lists already refreshed)."""
 

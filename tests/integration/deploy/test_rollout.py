@@ -4,6 +4,7 @@ rollback to a kept release. The tests run in file order on one server."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -284,6 +285,85 @@ async def test_observed_usage_and_health_follow_the_running_container(provisione
     back = await reconcile(State.deployment.model_copy(update={"status": stuck.status}), 4, io(provisioned, source_dir=None))
     assert cond(back, "Ready").status == "True", back.status.conditions
     assert host.sh("docker ps -q --filter label=dev.hydron.app=hello --format '{{.Names}}'").split() == [name]
+
+
+def chatty(app, greeting: str) -> str:
+    """A release of hello-node that writes a log line for every page it serves."""
+    js = app.server_js.replace('"Hello from Hydron"', f'"{greeting}"').replace(
+        'res.writeHead(200, { "content-type": "text/html',
+        'console.log(`served ${req.url}`);\n  res.writeHead(200, { "content-type": "text/html')
+    assert "served ${req.url}" in js
+    return app.release(greeting, server_js=js)
+
+
+class Followed:
+    """`kubectl hydron logs -f`'s remote command over a real SSH session; its lines as they come."""
+
+    def __init__(self, conn, command: str) -> None:
+        self.conn, self.command, self.lines = conn, command, []
+
+    async def __aenter__(self):
+        self.process = await self.conn.create_process(self.command, term_type="dumb")
+        self.reader = asyncio.create_task(self._read())
+        return self
+
+    async def _read(self) -> None:
+        async for line in self.process.stdout:
+            self.lines.append(line.rstrip("\r\n"))
+
+    async def __aexit__(self, *exc) -> None:
+        self.process.close()  # the pty hangs up: the remote follow ends
+        self.reader.cancel()
+
+    def has(self, text: str) -> bool:
+        return any(text in line for line in self.lines)
+
+    async def until(self, check, timeout: float = 60) -> None:
+        try:
+            await eventually(check, timeout=timeout)
+        except AssertionError:
+            raise AssertionError(f"not seen while following; lines: {self.lines[-20:]}") from None
+
+
+async def test_logs_follow_new_lines_across_a_redeploy_and_replaced_logs_are_kept(provisioned, app):
+    from hydron.cli.plugin_deploy import kept_logs_command
+    from hydron.deploy.keptlogs import KEPT_DIR
+
+    host = provisioned.host
+    first = chatty(app, "Hello chatty")
+    base = State.deployment.status
+    result = await reconcile(deployment(first).model_copy(update={"status": base}), 5, io(provisioned, source_dir=app.path))
+    assert cond(result, "Ready").status == "True", result.status.conditions
+    State.deployment = deployment(first).model_copy(update={"status": result.status})
+    kept = f"{KEPT_DIR}/hello/web"
+    host.sh(f"mkdir -p {kept} && echo old | gzip > {kept}/20200101T000000Z-gone.log.gz "
+            f"&& touch -d '30 days ago' {kept}/20200101T000000Z-gone.log.gz")
+
+    follow = service_logs_command("hello", "web", follow=True, tail=1, since=None, timestamps=False)[0]
+    async with host.fresh.connect() as conn, Followed(conn, follow) as followed:
+        await followed.until(lambda: followed.lines)  # attached: the last line so far is out
+        await followed.until(lambda: get(host.ip, "/while-following") and followed.has("served /while-following"))
+        second = chatty(app, "Hello chatty two")
+        result = await reconcile(deployment(second).model_copy(update={"status": result.status}), 6,
+                                 io(provisioned, source_dir=app.path, drain_grace=1))
+        assert cond(result, "Ready").status == "True", result.status.conditions
+        await followed.until(lambda: get(host.ip, "/after-redeploy") and followed.has("served /after-redeploy"))
+    assert followed.has("listening on 3000")  # the new container's start, as it followed it
+    State.deployment = deployment(second).model_copy(update={"status": result.status})
+    State.revisions += [first, second]
+
+    # --tail and --since, as docker logs reads them.
+    get(host.ip, "/last")
+    tail = host.sh(service_logs_command("hello", "web", follow=False, tail=1, since=None, timestamps=False)[0])
+    assert tail.strip() == "served /last"
+    since = host.sh(service_logs_command("hello", "web", follow=False, tail=None, since="2100-01-01T00:00:00Z",
+                                         timestamps=False)[0])
+    assert since.strip() == ""
+
+    # The replaced container's logs outlive it; files past the retention are gone.
+    previous = host.sh(kept_logs_command("hello", "web", tail=None)[0])
+    assert "served /while-following" in previous and "served /after-redeploy" not in previous
+    assert "20200101T000000Z-gone" not in host.sh(f"ls {kept}")
 
 
 CACHE = "require('net').createServer(s => s.end('pong')).listen(6379, () => console.log('cache up'))"

@@ -65,7 +65,7 @@ async def test_cancelled_image_delivery_resumes_with_only_the_missing_image(host
     server = host.server(baseImages=images)
     stalling = StallsAfterTheFirstImage(LocalEngine(docker_client))
     first_pool = ConnectionPool()
-    first = ServerDeps(read_secret=host.read_secret, pool=first_pool, settings=ProvisioningSettings(image_source=stalling))
+    first = ServerDeps(read_secret=host.read_secret, pool=first_pool, settings=ProvisioningSettings(image_source=stalling, compose=False))
     task = asyncio.create_task(reconcile(server, 1, first))
     await asyncio.wait_for(stalling.stalled.wait(), 600)
     task.cancel()
@@ -77,7 +77,7 @@ async def test_cancelled_image_delivery_resumes_with_only_the_missing_image(host
 
     events = Events()
     restarted = ServerDeps(read_secret=host.read_secret, emit=events, pool=ConnectionPool(),
-                           settings=ProvisioningSettings(image_source=LocalEngine(docker_client)))
+                           settings=ProvisioningSettings(image_source=LocalEngine(docker_client), compose=False))
     result = await reconcile(server, 1, restarted)
     await restarted.pool.close()
     assert condition(result, "Ready").status == "True", result.status.conditions
@@ -94,7 +94,8 @@ async def test_cancelled_package_install_converges_on_the_next_run(hosts, docker
     (host,) = hosts(1)
     server = host.server()
     pool = ConnectionPool()
-    task = asyncio.create_task(reconcile(server, 1, ServerDeps(read_secret=host.read_secret, pool=pool)))
+    task = asyncio.create_task(reconcile(server, 1, ServerDeps(read_secret=host.read_secret, pool=pool,
+                                                           settings=ProvisioningSettings(compose=False))))
 
     def installing_docker() -> bool:
         return "docker.io" in host.sh("ps -eo args | grep -E '^(/usr/bin/)?(apt-get|dpkg)' || true")
@@ -108,7 +109,7 @@ async def test_cancelled_package_install_converges_on_the_next_run(hosts, docker
 
     events = Events()
     restarted = ServerDeps(read_secret=host.read_secret, emit=events, pool=ConnectionPool(),
-                           settings=ProvisioningSettings(image_source=LocalEngine(docker_client)))
+                           settings=ProvisioningSettings(image_source=LocalEngine(docker_client), compose=False))
     result = await reconcile(server, 1, restarted)
     await restarted.pool.close()
     assert condition(result, "Ready").status == "True", result.status.conditions

@@ -15,7 +15,7 @@ import pytest
 from hydron.api.infraplan import FirewallRule, SshHardening
 from hydron.api.server import Server
 from hydron.controllers.common import parse
-from hydron.controllers.server import ServerDeps, repair, usage
+from hydron.controllers.server import ServerDeps, reconcile, repair, usage
 from hydron.provisioning import steps
 from hydron.provisioning.steps.ssh_hardening import DROP_IN
 from hydron.remote import hostkeys
@@ -44,7 +44,7 @@ class Provisioned:
 @pytest.fixture(scope="module")
 async def provisioned(server_factory, docker_client):
     (host,) = server_factory.hosts(1)
-    runtime = make_runtime(docker_client)
+    runtime = make_runtime(docker_client, compose=True)  # the suite's one server with Compose (slow to install)
     server = host.server(baseImages=[BASE_IMAGE], firewall=[FirewallRule(port=OPEN_PORT).to_api()])
     events = Events()
     first = await run_reconcile(host, server, runtime, events)
@@ -277,3 +277,55 @@ async def test_the_servers_sshd_settings_from_the_plan_are_enforced_by_sshd(prov
     assert "maxauthtries 2" in effective and "x11forwarding no" in effective and "passwordauthentication no" in effective
     again = await run_reconcile(host, with_status(server, result), provisioned.runtime, Events())
     assert not step(again, "ssh-hardening").changed
+
+
+PROJECT = "services:\n  app:\n    image: debian:bookworm-slim\n    command: sleep infinity\n"
+
+
+async def test_people_ssh_in_use_docker_compose_and_log_in_with_their_own_keys(provisioned):
+    host = provisioned.host
+    # Compose came with the engine: a person runs a project with `docker compose` over SSH.
+    async with host.fresh.connect() as conn:
+        up = await conn.run("mkdir -p /root/demo && cat > /root/demo/compose.yaml && cd /root/demo && "
+                            "docker compose up -d && docker compose ps", input=PROJECT)
+        assert up.exit_status == 0, up.stderr
+        running = await conn.run("docker ps --filter label=com.docker.compose.project=demo --format '{{.State}}'")
+        assert running.stdout.strip() == "running", running.stdout + running.stderr
+        down = await conn.run("cd /root/demo && docker compose down")
+        assert down.exit_status == 0, down.stderr
+    assert "Docker Compose" in step(provisioned.first, "docker-engine").message
+
+    ann, bob = (asyncssh.generate_private_key("ssh-ed25519") for _ in range(2))
+    maps = {}
+
+    def read_config_map(name: str, key: str) -> str:
+        return maps[(name, key)]
+
+    async def keys_pass(*keys: asyncssh.SSHKey, listed: bool = True):
+        maps[("team", "keys")] = "\n".join(k.export_public_key("openssh").decode().strip() for k in keys)
+        spec = provisioned.server.spec.to_api()
+        spec["authorizedKeys"] = [{"configMapKeyRef": {"name": "team", "key": "keys"}}] if listed else []
+        server = parse(Server, {"spec": spec}).model_copy(update={"status": provisioned.server.status})
+        deps = replace(provisioned.runtime, read_secret=host.read_secret, read_config_map=read_config_map)
+        return await reconcile(server, 1, deps)
+
+    async def logs_in(key) -> bool:
+        try:
+            async with host.fresh.connect(client_keys=[key]) as conn:
+                return (await conn.run("true")).exit_status == 0
+        except asyncssh.PermissionDenied:
+            return False
+
+    added = await keys_pass(ann, bob)
+    assert step(added, "authorized-keys").changed and "2 person key(s)" in step(added, "authorized-keys").message
+    assert await logs_in(ann) and await logs_in(bob)
+
+    removed = await keys_pass(bob)
+    assert step(removed, "authorized-keys").changed
+    assert not await logs_in(ann) and await logs_in(bob)
+    assert await logs_in(host.fresh.client_key)  # Hydron's key stays
+
+    cleared = await keys_pass(listed=False)
+    assert step(cleared, "authorized-keys").changed and not await logs_in(bob)
+    kept = host.sh("cat /root/.ssh/authorized_keys")
+    assert host.fresh.public_key.split()[1] in kept and "Hydron" not in kept

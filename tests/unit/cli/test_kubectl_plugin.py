@@ -182,7 +182,7 @@ def test_logs_default_to_the_public_service_and_read_docker_on_its_server(ssh_ca
     assert code == 0
     ((server, (command,)),) = ssh_calls
     assert server == "fra-1"
-    assert "dev.hydron.app shop dev.hydron.service web --tail 50 --follow" in command
+    assert "dev.hydron.app shop dev.hydron.service web follow '' --tail 50" in command
 
 
 def test_build_logs_follow_the_file_the_operator_writes(ssh_calls):
@@ -234,3 +234,9 @@ def test_the_servers_usage_from_its_node_exporter_reads_in_one_line():
                               "load1": 0.52, "load5": 0.31, "load15": 0.2, "source": "node-exporter"})
     assert line == "cpu 12.5%  memory 900/4096 MiB  disk 40%  load 0.52 0.31 0.2 (node-exporter)"
     assert server_usage_text({}) == "cpu -  memory -  disk -"
+
+
+@pytest.mark.parametrize("argv", [["status", "-w"], ["status", "shop", "-w", "-o", "json"]])
+def test_status_watch_follows_one_app_as_text(argv):
+    code, _, err, _ = run(argv, FakeSession(objects()))
+    assert code == 1 and "status -w follows one app as text: kubectl hydron status APP -w" in err

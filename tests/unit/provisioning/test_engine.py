@@ -143,10 +143,10 @@ async def test_skip_reason_skips():
     assert (outcome.steps[0].state, outcome.steps[0].message) == ("Skipped", "nothing to do here")
 
 
-async def test_progress_is_published_when_a_step_starts_and_ends_a_change():
+async def test_progress_is_published_when_a_step_starts_a_change_and_when_any_step_ends():
     seen = []
     await run(context(), [Toggle("a", ok=True), Toggle("b")], on_progress=lambda steps: seen.append([s.state for s in steps]))
-    assert seen == [["Succeeded", "Running"], ["Succeeded", "Succeeded"]]
+    assert seen == [["Succeeded", "Pending"], ["Succeeded", "Running"], ["Succeeded", "Succeeded"]]
 
 
 class SetsAside(Toggle):

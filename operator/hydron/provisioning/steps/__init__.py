@@ -5,6 +5,7 @@ listens, Caddy before its certificates)."""
 from __future__ import annotations
 
 from hydron.provisioning.step import Step
+from hydron.provisioning.steps.authorized_keys import AuthorizedKeys
 from hydron.provisioning.steps.base_images import BaseImages
 from hydron.provisioning.steps.certificates import Certificates
 from hydron.provisioning.steps.docker_engine import DockerEngine
@@ -30,6 +31,7 @@ ALL: tuple[Step, ...] = (
     ReverseProxy(),
     Certificates(),
     MonitoringAgent(),
+    AuthorizedKeys(),
 )
 
 NAMES: tuple[str, ...] = (FACTS, *(s.name for s in ALL))
