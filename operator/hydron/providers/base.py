@@ -8,6 +8,8 @@ without knowing which provider spoke."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -135,3 +137,24 @@ class MachineNotBooting(ProviderError):
     reason = "MachineNotBooting"
     retryable = True
     delay = 60.0
+
+
+async def wait_until_running(get: Callable[[str], Awaitable[Machine | None]], id: str, on_state: OnState | None,
+                             timeout: float, poll_interval: float, gone: str) -> Machine:
+    """Poll a provider's machine until it runs, reporting each new state; MachineNotBooting
+    when it disappears (`gone` says how, in the provider's words) or the timeout passes.
+    Polling is the providers' own contract: neither API pushes state changes."""
+    deadline = time.monotonic() + timeout
+    last: State | None = None
+    while True:
+        current = await get(id)
+        if current is None:
+            raise MachineNotBooting(gone)
+        if current.state != last and on_state is not None:
+            await on_state(current)
+        last = current.state
+        if current.state == "running":
+            return current
+        if time.monotonic() > deadline:
+            raise MachineNotBooting(f"server {id} is still {current.state} after {timeout:.0f} s.")
+        await asyncio.sleep(poll_interval)

@@ -9,7 +9,6 @@ error `code` (https://docs.hetzner.cloud/reference/cloud#errors)."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Mapping
 
 import asyncssh
@@ -22,8 +21,8 @@ from hcloud.servers import Server
 
 from hydron.providers import cloudinit
 from hydron.providers.base import (
-    InvalidToken, LocationFull, Machine, MachineNotBooting, OfferUnavailable, OnState, ProviderError,
-    ProviderUnavailable, QuotaExceeded, RateLimited, State, UnknownOffer,
+    InvalidToken, LocationFull, Machine, OfferUnavailable, OnState, ProviderError,
+    ProviderUnavailable, QuotaExceeded, RateLimited, State, UnknownOffer, wait_until_running,
 )
 
 ENDPOINT = "https://api.hetzner.cloud/v1"
@@ -127,20 +126,8 @@ class HetznerCloud:
             raise translate(error, "read the server") from None
 
     async def wait_running(self, id: str, on_state: OnState | None = None, timeout: float = 600.0) -> Machine:
-        deadline = time.monotonic() + timeout
-        last: State | None = None
-        while True:
-            current = await self.get(id)
-            if current is None:
-                raise MachineNotBooting(f"server {id} disappeared from Hetzner Cloud while it was starting.")
-            if current.state != last and on_state is not None:
-                await on_state(current)
-            last = current.state
-            if current.state == "running":
-                return current
-            if time.monotonic() > deadline:
-                raise MachineNotBooting(f"server {id} is still {current.state} after {timeout:.0f} s.")
-            await asyncio.sleep(self.poll_interval)  # polling the provider, at its documented pace
+        return await wait_until_running(self.get, id, on_state, timeout, self.poll_interval,
+                                        f"server {id} disappeared from Hetzner Cloud while it was starting.")
 
     async def delete(self, id: str) -> None:
         try:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,7 +28,7 @@ import requests
 
 from hydron.providers.base import (
     InvalidToken, Machine, MachineNotBooting, OfferUnavailable, OnState, ProviderError, ProviderUnavailable,
-    RateLimited, State, UnknownOffer,
+    RateLimited, State, UnknownOffer, wait_until_running,
 )
 
 ENDPOINT = "ovh-eu"
@@ -169,20 +168,8 @@ class OvhDedicated:
                        location=server.get("datacenter"), ipv4=server.get("ip"), labels=dict(tags))
 
     async def wait_running(self, id: str, on_state: OnState | None = None, timeout: float = 3600.0) -> Machine:
-        deadline = time.monotonic() + timeout
-        last: State | None = None
-        while True:
-            current = await self.get(id)
-            if current is None:
-                raise MachineNotBooting(f"server {id} is no longer in the OVHcloud account.")
-            if current.state != last and on_state is not None:
-                await on_state(current)
-            last = current.state
-            if current.state == "running":
-                return current
-            if time.monotonic() > deadline:
-                raise MachineNotBooting(f"server {id} is still {current.state} after {timeout:.0f} s.")
-            await asyncio.sleep(self.poll_interval)  # polling the provider's install task
+        return await wait_until_running(self.get, id, on_state, timeout, self.poll_interval,
+                                        f"server {id} is no longer in the OVHcloud account.")
 
     async def delete(self, id: str) -> None:
         """Ask for termination: OVHcloud e-mails the account owner, who confirms it."""
