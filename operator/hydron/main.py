@@ -92,6 +92,8 @@ class Runtime:
     kopf's watches deliver them: reads and no-op writes of children cost no request."""
     views: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     """(namespace, app) → the child-view annotations the Application carries now."""
+    dns_written: dict[str, Any] = field(default_factory=dict)
+    """namespace/name → the DNS status each Deployment's pass last wrote (see DeploymentDeps)."""
 
     @property
     def image_source(self) -> ImageSource:
@@ -501,6 +503,7 @@ def _deployment_deps(body: kopf.Body, runtime: Runtime) -> deployment.Deployment
         read_secret=partial(read_secret_key, namespace), secret_version=partial(read_secret_version, namespace),
         source_archive=source_archive, pool=runtime.pool, image_source=runtime.image_source,
         emit=_applier(body, Deployment), dns_endpoints=DnsEndpoints(namespace, owner_reference(body)),
+        dns_written=runtime.dns_written,
     )
 
 

@@ -36,6 +36,7 @@ from hydron.build.image import BuildFailed
 from hydron.build.pull import ImagePullFailed
 from hydron.build.services import BuildLine
 from hydron.build.tunnel import docker_client
+from hydron.api.dns import DnsStatus
 from hydron.controllers import deployment_dns
 from hydron.controllers.common import Emit, Event, LiveStatus, Outcome, Retry, conclude, emit, with_condition
 from hydron.deploy import https, releases, rollout
@@ -95,6 +96,10 @@ class DeploymentDeps:
     namespace: str = ""
     dns_endpoints: Endpoints | None = None
     """Writes external-dns's DNSEndpoints (spec.dns.externalDNS)."""
+    dns_written: dict[str, DnsStatus] | None = None
+    """namespace/name → the DNS status this process last wrote. A pass queued behind
+    another reads a body from before that pass; without this it would forget the records
+    the other pass published, and never remove them."""
 
 
 def app_name(deployment: Deployment, name: str) -> str:
@@ -159,9 +164,12 @@ async def reconcile(deployment: Deployment, generation: int | None, deps: Deploy
         await event("Normal", reason, message)
 
     address = server.spec.public_address or server.spec.address
+    status = _with_dns_written(status, deps)
     dns_pass = await deployment_dns.publish(deployment, target.services, address, status, generation,
                                             _dns_context(deps, status))
     status, dns_wait = dns_pass.status, dns_pass.retry
+    if deps.dns_written is not None and status.dns is not None:
+        deps.dns_written[_key(deps)] = status.dns
     inputs = Inputs(
         app=app, services=target.services, revision=target.revision, history=status.releases, secrets=secrets,
         secret_versions=versions, address=address, held_domains=dns_pass.held,
@@ -340,7 +348,10 @@ async def tear_down(deployment: Deployment, deps: DeploymentDeps) -> bool:
     server refusing to remove the records raises DnsError: the caller retries."""
     if deployment.spec.deletion_policy == "Orphan":
         return True
-    await deployment_dns.withdraw(deployment, _dns_context(deps, deployment.status))
+    current = _with_dns_written(deployment.status or DeploymentStatus(), deps)
+    await deployment_dns.withdraw(deployment.model_copy(update={"status": current}), _dns_context(deps, current))
+    if deps.dns_written is not None:
+        deps.dns_written.pop(_key(deps), None)
     server = await deps.get_server(deployment.spec.server_ref.name)
     if server is None:
         return False
@@ -356,12 +367,24 @@ async def tear_down(deployment: Deployment, deps: DeploymentDeps) -> bool:
 # --- helpers -----------------------------------------------------------------------
 
 
+def _key(deps: DeploymentDeps) -> str:
+    return f"{deps.namespace}/{deps.name}"
+
+
+def _with_dns_written(status: DeploymentStatus, deps: DeploymentDeps) -> DeploymentStatus:
+    """The status with the DNS part this process wrote last, when the body predates it."""
+    written = deps.dns_written.get(_key(deps)) if deps.dns_written is not None else None
+    return status if written is None else status.model_copy(update={"dns": written})
+
+
 def _dns_context(deps: DeploymentDeps, status: DeploymentStatus | None) -> DnsContext:
     """How the DNS part reads the TSIG Secret, writes DNSEndpoints and records what it
     is about to write (durably: the update must not go out unrecorded)."""
 
     async def record(dns_status) -> None:
         current = status or DeploymentStatus()
+        if deps.dns_written is not None:
+            deps.dns_written[_key(deps)] = dns_status
         await emit(deps.emit, LiveStatus(current.model_copy(update={"dns": dns_status}), durable=True))
 
     return DnsContext(deps.name, deps.read_secret, deps.dns_endpoints, record)
