@@ -51,7 +51,7 @@ class Load:
                 return
             next_at += 1 / self.rate
             try:
-                status, body = get(self.address, self.host)
+                status, body = get(self.address, host=self.host)
             except OSError as error:
                 self.failures.append(f"{type(error).__name__}: {error}")
                 continue
