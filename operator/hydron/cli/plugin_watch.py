@@ -65,12 +65,22 @@ def _server_changes(before: Summary, after: Summary, style: Style) -> list[str]:
     if before.get("found") and _ready_word(before.get("ready")) != _ready_word(after.get("ready")):
         lines.append(_transition(f"{label} Ready", _ready_word(before.get("ready")), _ready_word(after.get("ready")),
                                  (after.get("ready") or {}).get("message"), style))
-    old_steps = {s["name"]: s for s in before.get("steps") or []} if before.get("name") == after["name"] else {}
-    for step in after.get("steps") or []:
-        old = old_steps.get(step["name"])
-        if old is None or old["state"] != step["state"]:
-            lines.append(_transition(f"{label} step {step['name']}", old["state"] if old else None, step["state"],
-                                     step.get("message"), style))
+    same_server = before.get("name") == after["name"]
+    lines += _state_changes(f"{label} step", before.get("steps") if same_server else None, after.get("steps"),
+                            "name", style)
+    return lines
+
+
+def _state_changes(label: str, before: list[Summary] | None, after: list[Summary] | None, key: str,
+                   style: Style) -> list[str]:
+    """A line for each item (step, release, service) that is new or whose state moved."""
+    old_items = {item.get(key): item for item in before or []}
+    lines = []
+    for item in after or []:
+        old = old_items.get(item.get(key))
+        if old is None or old.get("state") != item.get("state"):
+            lines.append(_transition(f"{label} {item.get(key)}", old.get("state") if old else None,
+                                     item.get("state") or "", item.get("message"), style))
     return lines
 
 
@@ -82,18 +92,8 @@ def _deployment_changes(before: Summary, after: Summary, style: Style) -> list[s
     if _ready_word(before.get("ready")) != _ready_word(after.get("ready")):
         lines.append(_transition(f"{label} Ready", _ready_word(before.get("ready")) if before else None,
                                  _ready_word(after.get("ready")), (after.get("ready") or {}).get("message"), style))
-    old_releases = {r.get("number"): r for r in before.get("releases") or []}
-    for release in after.get("releases") or []:
-        old = old_releases.get(release.get("number"))
-        if old is None or old.get("state") != release.get("state"):
-            lines.append(_transition(f"{label} release {release.get('number')}", old.get("state") if old else None,
-                                     release.get("state") or "", release.get("message"), style))
-    old_services = {s.get("name"): s for s in before.get("services") or []}
-    for service in after.get("services") or []:
-        old = old_services.get(service.get("name"))
-        if old is None or old.get("state") != service.get("state"):
-            lines.append(_transition(f"{label} service {service.get('name')}", old.get("state") if old else None,
-                                     service.get("state") or "", service.get("message"), style))
+    lines += _state_changes(f"{label} release", before.get("releases"), after.get("releases"), "number", style)
+    lines += _state_changes(f"{label} service", before.get("services"), after.get("services"), "name", style)
     return lines
 
 
