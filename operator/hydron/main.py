@@ -19,7 +19,7 @@ import asyncio
 import logging
 import shutil
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -27,6 +27,7 @@ from functools import partial
 from typing import Any
 
 import kopf
+from kubernetes.client.exceptions import ApiException
 
 from hydron import metrics, webhook_server
 from hydron.api import GROUP, VERSION, Application, Deployment, InfraPlan, Server
@@ -221,18 +222,33 @@ Reconcile = Callable[[Any, int | None], Awaitable[Outcome]]
 
 async def _reconcile(model: type, body: kopf.Body, patch: kopf.Patch, logger: logging.Logger,
                      runtime: Runtime, reconcile: Reconcile) -> None:
-    """Parse, reconcile under the object's lock, write status, apply effects; retry what can heal."""
+    """Parse, reconcile under the object's lock, write status, apply effects; retry what can heal.
+
+    The status is written before the lock is let go, and a pass that had to wait for the
+    lock reads the object again: kopf's body was read before the pass it waited for
+    wrote its status, and reconciling from it would write older facts over newer ones
+    (a resync timer queued behind a rollout)."""
     generation = body.get("metadata", {}).get("generation")
-    key = f"{model.kind}/{body.metadata.namespace}/{body.metadata.name}"
+    namespace, name = body.metadata.namespace, body.metadata.name
+    lock = runtime.locks[f"{model.kind}/{namespace}/{name}"]
     apply = _applier(body, model, runtime)
-    async with runtime.locks[key]:
+    waited = lock.locked()
+    async with lock:
+        current: Mapping[str, Any] = body
+        if waited:
+            fresh = await get_object(model.plural, namespace, name)
+            if fresh is None:  # deleted while this pass waited
+                return
+            current = fresh
+            generation = fresh.get("metadata", {}).get("generation")
+        stored = current.get("status") or {}
         with metrics.RECONCILE_SECONDS.labels(model.kind).time():
             try:
-                resource = parse(model, body)
+                resource = parse(model, current)
             except InvalidSpec as error:
                 logger.warning("Invalid spec: %s", error.message)
-                current = status_from(status_model(model), body)
-                patch.status.update(with_invalid_spec(current, generation, error.message).to_api())
+                invalid = with_invalid_spec(status_from(status_model(model), current), generation, error.message)
+                await _write_status(model, namespace, name, stored, invalid.to_api())
                 metrics.RECONCILES.labels(model.kind, "invalid").inc()
                 return
             try:
@@ -245,12 +261,24 @@ async def _reconcile(model: type, body: kopf.Body, patch: kopf.Patch, logger: lo
             except Exception:
                 metrics.RECONCILES.labels(model.kind, "error").inc()
                 raise
-    # Only what changed: an unchanged status (every idle resync) costs no PATCH.
-    patch.status.update(status_changes(body.get("status") or {}, outcome.status.to_api()))
+        await _write_status(model, namespace, name, stored, outcome.status.to_api())
     if outcome.retry is not None:
         metrics.RECONCILES.labels(model.kind, "retry").inc()
         raise kopf.TemporaryError(outcome.retry.message, delay=outcome.retry.delay)
     metrics.RECONCILES.labels(model.kind, "ok").inc()
+
+
+async def _write_status(model: type, namespace: str, name: str, stored: Mapping[str, Any],
+                        desired: dict[str, Any]) -> None:
+    """Only what changed: an unchanged status (every idle resync) costs no PATCH."""
+    changes = status_changes(dict(stored), desired)
+    if not changes:
+        return
+    try:
+        await patch_status(model.plural, namespace, name, changes)
+    except ApiException as error:
+        if error.status != 404:  # deleted meanwhile: nothing left to describe
+            raise
 
 
 def status_changes(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
@@ -459,15 +487,21 @@ async def repair_server(body: kopf.Body, patch: kopf.Patch, logger: logging.Logg
 async def server_usage(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, memo: kopf.Memo, **_: Any) -> None:
     """CPU, memory, disk and load (from the node exporter) for `kubectl get -o wide`, the
     pressure conditions and the operator's metrics (people's dashboards and alerts)."""
-    try:
-        resource = parse(Server, body)
-        usage = await server.usage(resource, _server_deps(body, _runtime(memo)))
-    except Exception as error:  # unreachable now: Reachable says why; try again next time
-        logger.debug("usage not read: %s", error)
+    runtime = _runtime(memo)
+    namespace, name = body.metadata.namespace, body.metadata.name
+    lock = runtime.locks[f"{Server.kind}/{namespace}/{name}"]
+    if lock.locked():  # a pass is running: its conditions are newer than this body's
         return
-    status = server.pressure_conditions(resource.status or ServerStatus(), usage, body.metadata.get("generation"))
-    patch.status["usage"] = usage.to_api()
-    patch.status["conditions"] = [c.to_api() for c in status.conditions]
+    async with lock:
+        try:
+            resource = parse(Server, body)
+            usage = await server.usage(resource, _server_deps(body, runtime))
+        except Exception as error:  # unreachable now: Reachable says why; try again next time
+            logger.debug("usage not read: %s", error)
+            return
+        status = server.pressure_conditions(resource.status or ServerStatus(), usage, body.metadata.get("generation"))
+        await _write_status(Server, namespace, name, body.get("status") or {},
+                            {"usage": usage.to_api(), "conditions": [c.to_api() for c in status.conditions]})
     metrics.server_usage(body.metadata.namespace, body.metadata.name, usage)
 
 
@@ -547,8 +581,9 @@ async def deployment_usage(body: kopf.Body, patch: kopf.Patch, logger: logging.L
         if services is None or resource.status is None:
             return
         status = deployment.health_condition(resource.status, services, body.metadata.get("generation"))
-        patch.status["services"] = [s.to_api() for s in status.services]
-        patch.status["conditions"] = [c.to_api() for c in status.conditions]
+        await _write_status(Deployment, body.metadata.namespace, body.metadata.name, body.get("status") or {},
+                            {"services": [s.to_api() for s in status.services],
+                             "conditions": [c.to_api() for c in status.conditions]})
 
 
 @kopf.on.delete(GROUP, VERSION, "deployments", id="cleanup")

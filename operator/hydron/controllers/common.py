@@ -4,7 +4,8 @@ back an Outcome.
 Every kind has one shape: `reconcile(resource, generation, deps) -> Outcome`. `deps`
 carries what the pass reads from outside (other objects, Secrets, connections) and an
 `emit` sink for what must be seen while it runs; everything else it wants done is in
-`Outcome.effects`, which `hydron.main` applies after writing the status."""
+`Outcome.effects`, which `hydron.main` applies before writing the status, both
+under the object's lock."""
 
 from __future__ import annotations
 
