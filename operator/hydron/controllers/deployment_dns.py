@@ -39,9 +39,12 @@ async def publish(deployment: Deployment, services, address: str, status: Deploy
             await dns.withdraw(before.published_with, before, ctx)  # type: ignore[arg-type]
         except DnsError as error:  # still named in status.dns; tried again
             message = f"The records written with the former spec.dns are still there: {error.message}"
-            if settings is not None:
-                status = with_condition(status, DNS_READY, "False", error.reason, message, generation)
-            return DnsPass(status, frozenset(domains_of(services)) if settings else frozenset(), message)
+            if settings is None:
+                return DnsPass(status, frozenset(), message)
+            # The old records still answer: domains resolved through them keep their routes.
+            held = frozenset(d for d in domains_of(services) if d not in before.resolved)
+            status = with_condition(status, DNS_READY, "False", error.reason, _waiting_routes(message, held), generation)
+            return DnsPass(status, held, message)
         before = DnsStatus()
         status = status.model_copy(update={"dns": None if settings is None else before})
     if settings is None:
