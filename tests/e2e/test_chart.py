@@ -151,6 +151,18 @@ def test_the_push_webhook_is_wired_only_with_its_secret(control_plane):
     assert service["spec"]["ports"][0]["targetPort"] == "webhook"
 
 
+def test_provider_endpoints_reach_the_operator_only_when_set(control_plane):
+    def env(*sets: str) -> dict[str, str]:
+        docs = render(control_plane, *sets)
+        container = next(d for d in docs if d["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][0]
+        return {e["name"]: e.get("value") for e in container["env"]}
+
+    unset = env()
+    assert "HYDRON_HETZNER_ENDPOINT" not in unset and "HYDRON_OVH_ENDPOINT" not in unset
+    both = env("providers.hetznerEndpoint=http://hetzner.proxy/v1", "providers.ovhEndpoint=kimsufi-eu")
+    assert both["HYDRON_HETZNER_ENDPOINT"] == "http://hetzner.proxy/v1" and both["HYDRON_OVH_ENDPOINT"] == "kimsufi-eu"
+
+
 def test_operator_runs_with_the_charts_service_account(control_plane, tmp_path):
     install = helm(control_plane, "install", "hydron", str(CHART), "--namespace", "hydron-system", "--create-namespace", check=False)
     assert install.returncode == 0, install.stderr
