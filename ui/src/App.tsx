@@ -12,21 +12,24 @@ export function App() {
   useEffect(() => {
     get("/api/whoami").then(setWho, () => setWho(null));
   }, []);
-  const match = hash.match(/^#\/apps\/([^/]+)(?:\/(\w+))?/);
+  const match = hash.match(/^#\/(?:ns\/([^/]+)\/)?apps\/([^/]+)(?:\/(\w+))?/);
   return (
     <div className="page">
       <header>
         <a href="#/" className="brand">Hydron</a>
         {who && (
           <span className="who" data-testid="identity">
-            {who.user} · namespace {who.namespace}
+            {who.user} · {who.allNamespaces ? "all namespaces you may read" : `namespace ${who.namespace}`}
             {who.context ? ` · ${who.context}` : ""}
           </span>
         )}
       </header>
       {problem && <div className="banner warn" data-testid="live-problem">{problem}</div>}
       <main>
-        {match ? <AppDetail name={decodeURIComponent(match[1])} panel={match[2] ?? "runs"} /> : <AppList />}
+        {match ? (
+          <AppDetail namespace={match[1] ? decodeURIComponent(match[1]) : null} name={decodeURIComponent(match[2])}
+                     panel={match[3] ?? "runs"} />
+        ) : <AppList />}
       </main>
     </div>
   );

@@ -1,6 +1,6 @@
 // The Infrastructure panel: the plan as a person reads it, and approval of exactly the shown revision.
 import { useState } from "react";
-import { ApiError, Json, post } from "./api";
+import { ApiError, Json, appUrl, post } from "./api";
 import { ErrorBox, State } from "./App";
 
 function Env({ env }: { env: Json[] }) {
@@ -30,7 +30,7 @@ export function Infrastructure({ app, reload }: { app: Json; reload: () => void 
     setError(null);
     setNote(null);
     try {
-      setNote((await post(`/api/apps/${encodeURIComponent(app.name)}/approve`, { revision: shown })).message);
+      setNote((await post(appUrl(app.name, app.namespace, "/approve"), { revision: shown })).message);
     } catch (e) {
       setError(e as ApiError);
     }

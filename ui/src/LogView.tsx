@@ -1,12 +1,12 @@
 // A log read on the server over ssh, line by line as it arrives (fetch, not EventSource,
 // so a refusal before the stream starts shows the backend's message).
 import { useEffect, useRef, useState } from "react";
-import { ApiError } from "./api";
+import { ApiError, appUrl } from "./api";
 import { ErrorBox } from "./App";
 
 const MAX_LINES = 5000;
 
-export function LogView({ app, service, build }: { app: string; service: string | null; build: boolean }) {
+export function LogView({ app, namespace, service, build }: { app: string; namespace: string | null; service: string | null; build: boolean }) {
   const [lines, setLines] = useState<string[]>([]);
   const [end, setEnd] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -17,10 +17,10 @@ export function LogView({ app, service, build }: { app: string; service: string 
     setLines([]);
     setEnd(null);
     setError(null);
-    const query = new URLSearchParams({ follow: "1", tail: build ? "" : "500", build: build ? "1" : "0" });
-    if (service) query.set("service", service);
+    const query: Record<string, string> = { follow: "1", tail: build ? "" : "500", build: build ? "1" : "0" };
+    if (service) query.service = service;
     (async () => {
-      const response = await fetch(`/api/apps/${encodeURIComponent(app)}/logs?${query}`, { signal: abort.signal });
+      const response = await fetch(appUrl(app, namespace, "/logs", query), { signal: abort.signal });
       if (!response.ok || !response.body) {
         const body = await response.json().catch(() => ({}));
         setError(new ApiError(response.status, body.error ?? `HTTP ${response.status}`));
@@ -49,7 +49,7 @@ export function LogView({ app, service, build }: { app: string; service: string 
       if (!abort.signal.aborted) setError(new ApiError(0, `the log stream broke: ${e}`));
     });
     return () => abort.abort();
-  }, [app, service, build]);
+  }, [app, namespace, service, build]);
 
   useEffect(() => {
     if (box.current) box.current.scrollTop = box.current.scrollHeight;

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from hydron.cli.plugin_kube import PluginError, Session
 from hydron.cli.plugin_plan import PlanRefused, approval_patch, change_request_patch
 from hydron.cli.plugin_status import deployment_name, plan_name, server_name
 from hydron.cli.render import utcnow
+from hydron.web.events import events_view
 from hydron.web.logs import stream_log
 from hydron.web.views import detail_view, list_view
 from hydron.web.watch import Hub
@@ -41,6 +43,8 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 SESSION: web.AppKey[Session] = web.AppKey("session", Session)
 HUB: web.AppKey[Hub] = web.AppKey("hub", Hub)
 IDENTITY: web.AppKey[dict[str, str]] = web.AppKey("identity", dict)
+ALL_NAMESPACES: web.AppKey[bool] = web.AppKey("all_namespaces", bool)
+NAMESPACE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 MISSING_ASSETS = """<!doctype html><meta charset="utf-8"><title>Hydron</title>
 <body style="font-family:sans-serif;max-width:40em;margin:3em auto">
@@ -126,20 +130,45 @@ async def identity(app: web.Application) -> dict[str, str]:
     if not known:
         session = app[SESSION]
         known.update(user=await asyncio.to_thread(session.whoami), namespace=session.namespace,
-                     context=session.context or "")
+                     context=session.context or "", allNamespaces=app[ALL_NAMESPACES])
     return known
 
 
-async def list_apps(request: web.Request) -> web.Response:
+def session_for(request: web.Request) -> Session:
+    """The session for the app's namespace: `?namespace=` (as the list named it), else the default."""
     session = request.app[SESSION]
+    namespace = request.query.get("namespace")
+    if not namespace or namespace == session.namespace:
+        return session
+    if not NAMESPACE_NAME.match(namespace):
+        raise ApiError(400, f"{namespace!r} is not a namespace name")
+    return session.in_namespace(namespace)
 
-    def read() -> dict[str, Any]:
-        apps = session.list("Application")
-        plans = session.list("InfraPlan")
-        deployments = session.list("Deployment")
-        return {"namespace": session.namespace, "items": list_view(apps, plans, deployments, utcnow())}
 
-    return web.json_response(await asyncio.to_thread(read))
+def read_list(session: Session, all_namespaces: bool) -> dict[str, Any]:
+    """Every app the user may list: in all namespaces when asked and allowed (RBAC decides),
+    else in the session's namespace, saying why."""
+    note = None
+    if all_namespaces:
+        try:
+            apps = session.list("Application", all_namespaces=True)
+            plans = session.list("InfraPlan", all_namespaces=True)
+            deployments = session.list("Deployment", all_namespaces=True)
+            return {"namespace": None, "allNamespaces": True, "items": list_view(apps, plans, deployments, utcnow())}
+        except PluginError as error:
+            if error.status != 403:
+                raise
+            note = (f"You may not list Hydron's resources in all namespaces, so this shows namespace "
+                    f"{session.namespace} (pick another with -n). {error.message}")
+    apps = session.list("Application")
+    plans = session.list("InfraPlan")
+    deployments = session.list("Deployment")
+    return {"namespace": session.namespace, "allNamespaces": False, "note": note,
+            "items": list_view(apps, plans, deployments, utcnow())}
+
+
+async def list_apps(request: web.Request) -> web.Response:
+    return web.json_response(await asyncio.to_thread(read_list, request.app[SESSION], request.app[ALL_NAMESPACES]))
 
 
 def read_detail(session: Session, name: str) -> dict[str, Any]:
@@ -150,11 +179,14 @@ def read_detail(session: Session, name: str) -> dict[str, Any]:
     deployment = session.get("Deployment", deployment_name(app), missing_ok=True)
     server_ = server_name(app, plan, deployment)
     server = session.get("Server", server_, missing_ok=True) if server_ else None
-    return detail_view(app, plan, server, deployment, utcnow())
+    detail = detail_view(app, plan, server, deployment, utcnow())
+    if deployment is not None:
+        detail["deployment"]["events"] = events_view(session, "Deployment", deployment["metadata"]["name"])
+    return detail
 
 
 async def get_app(request: web.Request) -> web.Response:
-    return web.json_response(await asyncio.to_thread(read_detail, request.app[SESSION], request.match_info["name"]))
+    return web.json_response(await asyncio.to_thread(read_detail, session_for(request), request.match_info["name"]))
 
 
 async def approve(request: web.Request) -> web.Response:
@@ -163,7 +195,7 @@ async def approve(request: web.Request) -> web.Response:
     revision = body.get("revision")
     if not isinstance(revision, int) or isinstance(revision, bool):
         raise ApiError(400, "say which revision to approve: {\"revision\": N}, the one shown")
-    session, who = request.app[SESSION], (await identity(request.app))["user"]
+    session, who = session_for(request), (await identity(request.app))["user"]
 
     def act() -> dict[str, Any]:
         plan = plan_for(session, request.match_info["name"])
@@ -179,7 +211,7 @@ async def change_request(request: web.Request) -> web.Response:
     message = body.get("message")
     if not isinstance(message, str):
         raise ApiError(400, "say what to change: {\"message\": \"...\"}")
-    session, who = request.app[SESSION], (await identity(request.app))["user"]
+    session, who = session_for(request), (await identity(request.app))["user"]
 
     def act() -> dict[str, Any]:
         plan = plan_for(session, request.match_info["name"])
@@ -197,7 +229,7 @@ async def rollback(request: web.Request) -> web.Response:
     wanted = body.get("release")
     if wanted is not None and (not isinstance(wanted, int) or isinstance(wanted, bool)):
         raise ApiError(400, "say which release: {\"release\": N}, or null to follow new commits again")
-    session = request.app[SESSION]
+    session = session_for(request)
 
     def act() -> dict[str, Any]:
         deployment = deployment_for(session, request.match_info["name"])
@@ -230,7 +262,8 @@ async def events(request: web.Request) -> web.StreamResponse:
     queue = hub.subscribe()
     response = await _sse_start(request)
     try:
-        await _send(response, "hello", {"namespace": request.app[SESSION].namespace})
+        await _send(response, "hello", {"namespace": request.app[SESSION].namespace,
+                                        "allNamespaces": request.app[ALL_NAMESPACES]})
         while True:
             try:
                 event = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
@@ -257,7 +290,7 @@ async def logs(request: web.Request) -> web.StreamResponse:
     """A log as server-sent events: `line` per line, `end` with why it ended. Problems
     found before the stream starts (no deployment, no such service) are JSON errors."""
     query = request.query
-    stream = stream_log(request.app[SESSION], request.match_info["name"], query.get("service") or None,
+    stream = stream_log(session_for(request), request.match_info["name"], query.get("service") or None,
                         build=query.get("build") in ("1", "true"), follow=query.get("follow", "1") in ("1", "true"),
                         tail=_int(query.get("tail"), "tail"))
     first = await anext(stream)
@@ -287,14 +320,16 @@ async def api_not_found(request: web.Request) -> web.Response:
     return error_response(404, f"no API endpoint {request.method} {request.path}")
 
 
-def make_app(session: Session, hub: Hub | None = None) -> web.Application:
-    """The web application for one session; `hub` None starts the watches with the app."""
+def make_app(session: Session, hub: Hub | None = None, all_namespaces: bool = False) -> web.Application:
+    """The web application for one session; `hub` None starts the watches with the app.
+    `all_namespaces`: list apps in every namespace the user may list them in."""
     app = web.Application(middlewares=[same_origin, errors])
     app[SESSION] = session
     app[IDENTITY] = {}
+    app[ALL_NAMESPACES] = all_namespaces
 
     async def start_hub(app_: web.Application) -> None:
-        app_[HUB] = hub or Hub(session, asyncio.get_running_loop())
+        app_[HUB] = hub or Hub(session, asyncio.get_running_loop(), all_namespaces)
         if hub is None:
             app_[HUB].start()
 

@@ -25,9 +25,9 @@ def has_browser(environ: dict[str, str] | os._Environ = os.environ, platform: st
     return any(environ.get(k) for k in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"))
 
 
-async def start(session: Session, port: int) -> tuple[web.AppRunner, str]:
+async def start(session: Session, port: int, all_namespaces: bool = False) -> tuple[web.AppRunner, str]:
     """Serve on HOST:port (0: a free port) and return the runner and the URL."""
-    runner = web.AppRunner(make_app(session), access_log=None)
+    runner = web.AppRunner(make_app(session, all_namespaces=all_namespaces), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, HOST, port)
     try:
@@ -40,10 +40,12 @@ async def start(session: Session, port: int) -> tuple[web.AppRunner, str]:
 
 
 def serve(session: Session, port: int, open_browser: bool, out: TextIO,
-          opener: Callable[[str], object] = webbrowser.open) -> int:
+          opener: Callable[[str], object] = webbrowser.open, all_namespaces: bool = False) -> int:
+    """`all_namespaces`: the list shows every namespace the user may list apps in."""
     async def main() -> None:
-        runner, url = await start(session, port)
-        out.write(f"Hydron's web view for namespace {session.namespace} is at {url}\n"
+        runner, url = await start(session, port, all_namespaces)
+        where = "all namespaces you may read" if all_namespaces else f"namespace {session.namespace}"
+        out.write(f"Hydron's web view for {where} is at {url}\n"
                   f"(acting as your kubeconfig user; Ctrl-C stops it)\n")
         out.flush()
         if open_browser and has_browser():

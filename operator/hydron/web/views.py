@@ -79,14 +79,26 @@ def _service_view(service: Obj) -> dict[str, Any]:
     return out
 
 
+def assistant_problem(plan: Obj | None) -> str | None:
+    """Why no model will answer the change requests now, as the planner said it in a
+    finding: no LLM is configured (no API key), or the LLM step failed. None otherwise."""
+    for finding in _status(plan).get("findings") or []:
+        if finding.get("source") == "LLM" and (finding.get("field") == "changeRequests"
+                                               or "LLM step failed" in (finding.get("message") or "")):
+            return finding.get("message") or None
+    return None
+
+
 def chat_view(plan: Obj) -> list[dict[str, Any]]:
     """The change requests, oldest first, each with the reply that answered it.
 
     A reply answers the first N requests; a request the planner took in (basis counts
     it) that no reply covers was answered by the rules alone: no LLM is configured, or
-    it failed. One beyond the basis still waits for the planner."""
+    it failed. One beyond the basis waits for the planner, unless the planner already
+    said that no model will read it (then the chat says so instead of waiting)."""
     requests = _spec(plan).get("changeRequests") or []
     status = _status(plan)
+    problem = assistant_problem(plan)
     replies = sorted(status.get("assistant") or [], key=lambda r: r.get("changeRequests", 0))
     taken = ((status.get("basis") or _spec(plan).get("basis") or {}).get("changeRequests") or 0)
     entries = []
@@ -102,6 +114,9 @@ def chat_view(plan: Obj) -> list[dict[str, Any]]:
             entry["state"] = "NoAssistant"
             entry["note"] = ("The plan was remade by the rules alone: no LLM is configured for Hydron "
                              "(or it did not answer), so this request was not read by a model.")
+        elif problem is not None:
+            entry["state"] = "NoAssistant"
+            entry["note"] = f"No model will answer this request: {problem}"
         else:
             entry["state"] = "Waiting"
         entries.append(entry)
@@ -135,6 +150,7 @@ def plan_view(plan: Obj | None) -> dict[str, Any] | None:
         "findings": [_pick(f, ("severity", "source", "field", "message")) for f in status.get("findings") or []],
         "planner": ((status.get("basis") or {}).get("planner")),
         "chat": chat_view(plan),
+        "assistantProblem": assistant_problem(plan),
         "conditions": [_pick(c, ("type", "status", "reason", "message")) for c in status.get("conditions") or []],
     }
 
@@ -160,6 +176,10 @@ def detail_view(app: Obj, plan: Obj | None, server: Obj | None, deployment: Obj 
 def event_view(kind: str, type_: str, obj: Obj) -> dict[str, Any]:
     """What a watch event tells the browser: which object changed (it re-reads what it shows)."""
     meta = obj.get("metadata") or {}
+    if kind == "Event":  # an Event names the object it is about
+        about = obj.get("involvedObject") or {}
+        return {"kind": kind, "type": type_, "name": about.get("name"), "about": about.get("kind"),
+                "namespace": meta.get("namespace"), "app": None, "resourceVersion": meta.get("resourceVersion")}
     out: dict[str, Any] = {"kind": kind, "type": type_, "name": meta.get("name"),
                            "namespace": meta.get("namespace"), "resourceVersion": meta.get("resourceVersion")}
     spec = obj.get("spec") or {}
