@@ -1,17 +1,29 @@
 // Routes by the URL's hash: #/ lists the apps, #/apps/NAME/PANEL shows one.
 import { useEffect, useState } from "react";
-import { Json, get } from "./api";
+import { ApiError, Json, get, post } from "./api";
 import { useHash, useProblem } from "./live";
 import { AppList } from "./AppList";
 import { AppDetail } from "./AppDetail";
+import { Login } from "./Login";
 
 export function App() {
   const hash = useHash();
-  const problem = useProblem();
   const [who, setWho] = useState<Json | null>(null);
+  const [whoError, setWhoError] = useState<ApiError | null>(null);
+  const [asked, setAsked] = useState(0);
   useEffect(() => {
-    get("/api/whoami").then(setWho, () => setWho(null));
-  }, []);
+    get("/api/whoami").then((w) => { setWho(w); setWhoError(null); }, (e) => { setWho(null); setWhoError(e); });
+  }, [asked]);
+  if (whoError?.status === 401) {
+    return <div className="page"><main><Login reason={whoError.message} onLogin={() => setAsked(asked + 1)} /></main></div>;
+  }
+  if (!who && !whoError) return <div className="page"><p className="muted">Loading…</p></div>;
+  return <Shell who={who} hash={hash} onLogout={() => post("/api/logout", {}).finally(() => window.location.reload())} />;
+}
+
+// The page once it is known who acts: live updates start only then (a login comes first).
+function Shell({ who, hash, onLogout }: { who: Json | null; hash: string; onLogout: () => void }) {
+  const problem = useProblem();
   const match = hash.match(/^#\/(?:ns\/([^/]+)\/)?apps\/([^/]+)(?:\/(\w+))?/);
   return (
     <div className="page">
@@ -21,6 +33,7 @@ export function App() {
           <span className="who" data-testid="identity">
             {who.user} · {who.allNamespaces ? "all namespaces you may read" : `namespace ${who.namespace}`}
             {who.context ? ` · ${who.context}` : ""}
+            {who.inCluster && <> · <button onClick={onLogout} data-testid="logout">Log out</button></>}
           </span>
         )}
       </header>

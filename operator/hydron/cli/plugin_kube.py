@@ -97,6 +97,17 @@ class Session:
             raise self._explain(error, "Event", None) from None
         return list(json.loads(listed.data).get("items") or [])
 
+    def secret_data(self, name: str) -> dict[str, str]:
+        """A Secret's data, base64 as stored (the Server's SSH key, for ssh and logs)."""
+        from kubernetes import client
+
+        try:
+            secret = client.CoreV1Api(self.api_client).read_namespaced_secret(name, self.namespace)
+        except Exception as error:  # noqa: BLE001 - said plainly below
+            raise PluginError(f"cannot read Secret {self.namespace}/{name}: {getattr(error, 'reason', error)}",
+                              status=_status_of(error) or 502) from None
+        return dict(secret.data or {})
+
     def whoami(self) -> str:
         """The user the API server sees (SelfSubjectReview), else the local $USER."""
         try:

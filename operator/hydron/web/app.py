@@ -30,6 +30,7 @@ from hydron.cli.plugin_plan import PlanRefused, approval_patch, change_request_p
 from hydron.cli.plugin_status import deployment_name, plan_name, server_name
 from hydron.cli.render import utcnow
 from hydron.web.events import events_view
+from hydron.web.incluster import COOKIE, GuardedSession, Logins
 from hydron.web.logs import stream_log
 from hydron.web.views import detail_view, list_view
 from hydron.web.watch import Hub
@@ -44,6 +45,9 @@ SESSION: web.AppKey[Session] = web.AppKey("session", Session)
 HUB: web.AppKey[Hub] = web.AppKey("hub", Hub)
 IDENTITY: web.AppKey[dict[str, str]] = web.AppKey("identity", dict)
 ALL_NAMESPACES: web.AppKey[bool] = web.AppKey("all_namespaces", bool)
+LOGINS: web.AppKey[Logins | None] = web.AppKey("logins", object)  # type: ignore[arg-type]
+"""Set in the cluster only (hydron.web.incluster): who is logged in."""
+OPEN_PATHS = ("/api/login", "/api/logout")
 NAMESPACE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 MISSING_ASSETS = """<!doctype html><meta charset="utf-8"><title>Hydron</title>
@@ -98,8 +102,9 @@ def host_allowed(host: str | None) -> bool:
 
 @web.middleware
 async def same_origin(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
-    """Only the page served here may use the API (see the module's docstring)."""
-    if not host_allowed(request.host):
+    """Only the page served here may use the API (see the module's docstring). In the
+    cluster the Host is the Ingress's name: there a login, not the address, says who acts."""
+    if request.app[LOGINS] is None and not host_allowed(request.host):
         return error_response(403, f"this server answers only on loopback, not for host {request.host!r}")
     if request.method not in ("GET", "HEAD"):
         origin = request.headers.get("Origin")
@@ -108,6 +113,67 @@ async def same_origin(request: web.Request, handler: Callable[[web.Request], Awa
         if request.content_type != "application/json":
             return error_response(415, "send changes as application/json")
     return await handler(request)
+
+
+def _bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() or None if header.lower().startswith("bearer ") else None
+
+
+@web.middleware
+async def authenticate(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    """In the cluster: every API call needs a logged-in person, and then acts through a
+    session that asks the API server whether that person may (hydron.web.incluster)."""
+    logins = request.app[LOGINS]
+    if logins is None or not request.path.startswith("/api/") or request.path in OPEN_PATHS:
+        return await handler(request)
+    token, session_id = _bearer(request), request.cookies.get(COOKIE)
+    if token:
+        user = await asyncio.to_thread(logins.user_for_token, token)
+    elif session_id:
+        user = await asyncio.to_thread(logins.user_for_session, session_id)
+    else:
+        user = None
+    if user is None:
+        return web.json_response({"error": "log in with a Kubernetes bearer token (kubectl create token NAME, or your "
+                                           "OIDC id-token)" if not (token or session_id) else
+                                           "the login expired or the token is no longer accepted: log in again",
+                                  "status": 401, "login": True}, status=401)
+    guarded = GuardedSession(request.app[SESSION], user, logins.reviews)
+    if request.app[ALL_NAMESPACES] and user.home_namespace:  # a ServiceAccount's default is its own namespace
+        guarded = guarded.in_namespace(user.home_namespace)
+    request["session"] = guarded
+    return await handler(request)
+
+
+async def login(request: web.Request) -> web.Response:
+    """Check a bearer token with the API server (TokenReview); keep it under a session cookie."""
+    logins = request.app[LOGINS]
+    if logins is None:
+        raise ApiError(404, "no login here: this server acts as the kubeconfig user that started it")
+    token = (await _body(request)).get("token")
+    if not isinstance(token, str) or not token.strip():
+        raise ApiError(400, "paste a Kubernetes bearer token: {\"token\": \"...\"}")
+    try:
+        accepted = await asyncio.to_thread(logins.login, token.strip())
+    except Exception as error:  # noqa: BLE001 (said to the person logging in)
+        raise ApiError(502, f"cannot ask the API server about the token: {getattr(error, 'reason', None) or error}") from None
+    if accepted is None:
+        raise ApiError(401, "the API server did not accept this token (TokenReview): expired, revoked or not a token")
+    session_id, user = accepted
+    response = web.json_response({"user": user.name, "message": f"Logged in as {user.name}."})
+    secure = request.secure or request.headers.get("X-Forwarded-Proto", "") == "https"
+    response.set_cookie(COOKIE, session_id, httponly=True, samesite="Strict", secure=secure, path="/")
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    logins = request.app[LOGINS]
+    if logins is not None and (session_id := request.cookies.get(COOKIE)):
+        logins.logout(session_id)
+    response = web.json_response({"message": "Logged out."})
+    response.del_cookie(COOKIE, path="/")
+    return response
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -121,11 +187,17 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 
 async def whoami(request: web.Request) -> web.Response:
-    return web.json_response(await identity(request.app))
+    return web.json_response(await identity(request))
 
 
-async def identity(app: web.Application) -> dict[str, str]:
-    """Who the API server sees, asked once (a kubeconfig's user does not change)."""
+async def identity(request: web.Request) -> dict[str, Any]:
+    """Who acts: the logged-in person in the cluster; else who the API server sees,
+    asked once (a kubeconfig's user does not change)."""
+    app = request.app
+    guarded = request.get("session")
+    if isinstance(guarded, GuardedSession):
+        return {"user": guarded.user.name, "namespace": guarded.namespace, "context": "in-cluster",
+                "allNamespaces": app[ALL_NAMESPACES], "inCluster": True}
     known = app[IDENTITY]
     if not known:
         session = app[SESSION]
@@ -136,7 +208,7 @@ async def identity(app: web.Application) -> dict[str, str]:
 
 def session_for(request: web.Request) -> Session:
     """The session for the app's namespace: `?namespace=` (as the list named it), else the default."""
-    session = request.app[SESSION]
+    session = request.get("session") or request.app[SESSION]
     namespace = request.query.get("namespace")
     if not namespace or namespace == session.namespace:
         return session
@@ -168,7 +240,7 @@ def read_list(session: Session, all_namespaces: bool) -> dict[str, Any]:
 
 
 async def list_apps(request: web.Request) -> web.Response:
-    return web.json_response(await asyncio.to_thread(read_list, request.app[SESSION], request.app[ALL_NAMESPACES]))
+    return web.json_response(await asyncio.to_thread(read_list, session_for(request), request.app[ALL_NAMESPACES]))
 
 
 def read_detail(session: Session, name: str) -> dict[str, Any]:
@@ -195,7 +267,7 @@ async def approve(request: web.Request) -> web.Response:
     revision = body.get("revision")
     if not isinstance(revision, int) or isinstance(revision, bool):
         raise ApiError(400, "say which revision to approve: {\"revision\": N}, the one shown")
-    session, who = session_for(request), (await identity(request.app))["user"]
+    session, who = session_for(request), (await identity(request))["user"]
 
     def act() -> dict[str, Any]:
         plan = plan_for(session, request.match_info["name"])
@@ -211,7 +283,7 @@ async def change_request(request: web.Request) -> web.Response:
     message = body.get("message")
     if not isinstance(message, str):
         raise ApiError(400, "say what to change: {\"message\": \"...\"}")
-    session, who = session_for(request), (await identity(request.app))["user"]
+    session, who = session_for(request), (await identity(request))["user"]
 
     def act() -> dict[str, Any]:
         plan = plan_for(session, request.match_info["name"])
@@ -259,22 +331,41 @@ async def events(request: web.Request) -> web.StreamResponse:
     """Server-sent events: one `change` per watch event of the four kinds (the page re-reads
     what it shows), `problem` when a watch is refused."""
     hub = request.app[HUB]
+    scope = await asyncio.to_thread(watch_scope, request)
     queue = hub.subscribe()
     response = await _sse_start(request)
     try:
-        await _send(response, "hello", {"namespace": request.app[SESSION].namespace,
-                                        "allNamespaces": request.app[ALL_NAMESPACES]})
+        await _send(response, "hello", {"namespace": scope, "allNamespaces": scope is None})
         while True:
             try:
                 event = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
             except TimeoutError:
                 await response.write(b": keepalive\n\n")
                 continue
+            if scope is not None and event.get("namespace") not in (None, scope):
+                continue  # a namespace this person may not watch
             await _send(response, "problem" if event.get("type") == "ERROR" else "change", event)
     except ConnectionResetError:  # the page went away
         return response
     finally:
         hub.unsubscribe(queue)
+
+
+def watch_scope(request: web.Request) -> str | None:
+    """The namespace whose changes this page hears of, None for all. In the cluster the
+    person must be allowed to watch Applications there (SubjectAccessReview)."""
+    session = session_for(request)
+    everywhere = request.app[ALL_NAMESPACES]
+    if not isinstance(session, GuardedSession):
+        return None if everywhere else session.namespace
+    if everywhere:
+        try:
+            session.require("watch", "applications", everywhere=True)
+            return None
+        except PluginError:
+            pass
+    session.require("watch", "applications")
+    return session.namespace
 
 
 def _int(value: str | None, name: str) -> int | None:
@@ -320,13 +411,16 @@ async def api_not_found(request: web.Request) -> web.Response:
     return error_response(404, f"no API endpoint {request.method} {request.path}")
 
 
-def make_app(session: Session, hub: Hub | None = None, all_namespaces: bool = False) -> web.Application:
+def make_app(session: Session, hub: Hub | None = None, all_namespaces: bool = False,
+             logins: Logins | None = None) -> web.Application:
     """The web application for one session; `hub` None starts the watches with the app.
-    `all_namespaces`: list apps in every namespace the user may list them in."""
-    app = web.Application(middlewares=[same_origin, errors])
+    `all_namespaces`: list apps in every namespace the user may list them in. `logins`:
+    run in the cluster, each person logged in and checked (hydron.web.incluster)."""
+    app = web.Application(middlewares=[same_origin, errors, authenticate])
     app[SESSION] = session
     app[IDENTITY] = {}
     app[ALL_NAMESPACES] = all_namespaces
+    app[LOGINS] = logins
 
     async def start_hub(app_: web.Application) -> None:
         app_[HUB] = hub or Hub(session, asyncio.get_running_loop(), all_namespaces)
@@ -339,6 +433,8 @@ def make_app(session: Session, hub: Hub | None = None, all_namespaces: bool = Fa
     app.on_startup.append(start_hub)
     app.on_cleanup.append(stop_hub)
     app.router.add_get("/api/whoami", whoami)
+    app.router.add_post("/api/login", login)
+    app.router.add_post("/api/logout", logout)
     app.router.add_get("/api/apps", list_apps)
     app.router.add_get("/api/apps/{name}", get_app)
     app.router.add_post("/api/apps/{name}/approve", approve)
