@@ -2,8 +2,9 @@
 logs in with a Kubernetes bearer token that the API server checks (TokenReview), and
 each action is put to the API server as a SubjectAccessReview for that person. Against
 the real API server, with the tokens of a ServiceAccount that may approve plans and one
-that may only read them; the server itself runs with an admin identity, as the chart's
-ServiceAccount would, so only the reviews stand between a visitor and a change."""
+that may only read them. The server runs as the chart's own ServiceAccount with the
+ClusterRole the chart renders (so that role is enough, and its rights, wider than
+either person's, are held back by the reviews alone)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+import yaml
 from playwright.sync_api import expect
 
 from hydron_testbed import REPO
+from hydron_testbed.controlplane import kubeconfig_text
 from tests.ui.objects import SECRET_VALUE, application, plan
 
 READ = ["get", "list", "watch"]
@@ -37,14 +40,32 @@ def service_account_token(kube, name: str, infraplan_verbs: list[str]) -> str:
     return kube.run("create", "token", name).stdout.strip()
 
 
+def chart_identity(kube, tmp_path) -> str:
+    """A kubeconfig for the ServiceAccount the chart gives the web view, with its ClusterRole."""
+    plane = kube.plane
+    rendered = subprocess.run(
+        [str(plane.bins / "helm"), "template", kube.namespace, str(REPO / "charts" / "hydron"),
+         "--namespace", kube.namespace, "--set", "ui.enabled=true"],
+        env=plane.env(), capture_output=True, text=True, check=True).stdout
+    docs = [d for d in yaml.safe_load_all(rendered) if d and d["metadata"]["name"].endswith("-ui")
+            and d["kind"] in ("ServiceAccount", "ClusterRole", "ClusterRoleBinding")]
+    assert len(docs) == 3, docs
+    plane.kubectl_run("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", "items": docs}))
+    account = next(d for d in docs if d["kind"] == "ServiceAccount")["metadata"]["name"]
+    token = kube.run("create", "token", account).stdout.strip()
+    path = tmp_path / "ui-server.kubeconfig"
+    path.write_text(kubeconfig_text(plane.server, plane.directory / "pki" / "ca.crt", token=token))
+    return str(path)
+
+
 @pytest.fixture
-def ui_server(kube) -> Iterator[str]:
-    """`hydron ui-server` as the chart runs it, with all namespaces and an admin identity."""
+def ui_server(kube, tmp_path) -> Iterator[str]:
+    """`hydron ui-server` as the chart runs it: all namespaces, the chart's ServiceAccount."""
     env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
     env["PYTHONPATH"] = str(REPO / "operator")
     process = subprocess.Popen(
         [sys.executable, "-m", "hydron.cli.main", "ui-server", "--address", "127.0.0.1", "--port", "0",
-         "--kubeconfig", str(kube.plane.kubeconfig)],
+         "--kubeconfig", chart_identity(kube, tmp_path)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first = process.stdout.readline()
     if " is at " not in first:
