@@ -132,3 +132,21 @@ def test_a_user_without_patch_on_infraplans_sees_the_api_servers_refusal(kube, p
 def test_an_app_that_does_not_exist_is_a_message_not_a_blank_page(kube, ui, page):
     page.goto(f"{ui.url}#/apps/nope/runs")
     expect(page.get_by_test_id("error")).to_contain_text("Application 'nope' not found")
+
+
+def test_any_two_kept_revisions_of_the_plan_can_be_compared(kube, ui, page, shot):
+    application(kube, "shop")
+    plan(kube, "shop")
+    base = ["server.offer=hetzner/CX22", "server.location=hel1", "services[web].port=80"]
+    patch_status(kube, "infraplans", "shop", {"revision": 3, "history": [
+        {"revision": 1, "why": "Revision 1: the first plan.", "material": base},
+        {"revision": 2, "why": "Revision 2: a change request", "material": [base[0], "server.location=fsn1", base[2]]},
+        {"revision": 3, "why": "Revision 3: edited in the spec",
+         "material": ["server.offer=hetzner/CX32", "server.location=fsn1", base[2]]}]})
+    page.goto(f"{ui.url}#/apps/shop/infra")
+    diff = page.get_by_test_id("revision-diff")
+    expect(diff).to_have_text("server.offer: hetzner/CX22 → hetzner/CX32")  # the last two, at first
+    page.get_by_test_id("diff-from").select_option("1")
+    expect(diff).to_contain_text("server.location: hel1 → fsn1")
+    expect(diff).to_contain_text("server.offer: hetzner/CX22 → hetzner/CX32")
+    shot("revision-diff")

@@ -2,6 +2,7 @@
 import { useState } from "react";
 import { ApiError, Json, appUrl, post } from "./api";
 import { ErrorBox, State } from "./App";
+import { RevisionDiff } from "./RevisionDiff";
 
 function Env({ env }: { env: Json[] }) {
   if (!env?.length) return <span className="muted">none</span>;
@@ -53,6 +54,7 @@ export function Infrastructure({ app, reload }: { app: Json; reload: () => void 
           <ul data-testid="plan-changes">{plan.changes.map((c: string) => <li key={c}>{c}</li>)}</ul>
         </>
       )}
+      <RevisionDiff app={app} plan={plan} />
       {plan.pendingEdits.length > 0 && (
         <><h3>Edited since, not yet a revision</h3><ul>{plan.pendingEdits.map((c: string) => <li key={c}>{c}</li>)}</ul></>
       )}

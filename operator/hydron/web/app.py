@@ -32,7 +32,7 @@ from hydron.cli.render import utcnow
 from hydron.web.events import events_view
 from hydron.web.incluster import COOKIE, GuardedSession, Logins
 from hydron.web.logs import stream_log
-from hydron.web.views import detail_view, list_view
+from hydron.web.views import RevisionNotKept, detail_view, list_view, revision_diff
 from hydron.web.watch import Hub
 
 log = logging.getLogger(__name__)
@@ -278,6 +278,22 @@ async def approve(request: web.Request) -> web.Response:
     return web.json_response(await asyncio.to_thread(act))
 
 
+async def plan_diff(request: web.Request) -> web.Response:
+    """The difference between any two kept revisions: ?from=N&to=M."""
+    before, after = _int(request.query.get("from"), "from"), _int(request.query.get("to"), "to")
+    if before is None or after is None:
+        raise ApiError(400, "say which revisions to compare: ?from=N&to=M")
+    session = session_for(request)
+
+    def read() -> dict[str, Any]:
+        try:
+            return revision_diff(plan_for(session, request.match_info["name"]), before, after)
+        except RevisionNotKept as error:
+            raise ApiError(404, str(error)) from None
+
+    return web.json_response(await asyncio.to_thread(read))
+
+
 async def change_request(request: web.Request) -> web.Response:
     body = await _body(request)
     message = body.get("message")
@@ -439,6 +455,7 @@ def make_app(session: Session, hub: Hub | None = None, all_namespaces: bool = Fa
     app.router.add_get("/api/apps/{name}", get_app)
     app.router.add_post("/api/apps/{name}/approve", approve)
     app.router.add_post("/api/apps/{name}/change-requests", change_request)
+    app.router.add_get("/api/apps/{name}/plan-diff", plan_diff)
     app.router.add_post("/api/apps/{name}/rollback", rollback)
     app.router.add_get("/api/apps/{name}/logs", logs)
     app.router.add_get("/api/events", events)

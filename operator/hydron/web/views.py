@@ -123,6 +123,48 @@ def chat_view(plan: Obj) -> list[dict[str, Any]]:
     return entries
 
 
+def secret_env_names(plan: Obj | None) -> set[str]:
+    """Env names the plan marks secret (their plain values are withheld everywhere)."""
+    return {d.get("name") for s in _spec(plan).get("services") or [] for d in s.get("envDefinitions") or []
+            if d.get("secret")}
+
+
+def masked(changes: Sequence[str], secret_names: set[str]) -> list[str]:
+    """Change lines with the values of secret env variables withheld: a fingerprint line
+    `services[web].env[API_TOKEN]: a → b` carries the plain value."""
+    out = []
+    for line in changes:
+        name = line.split(".env[", 1)[1].split("]", 1)[0] if ".env[" in line else None
+        if name in secret_names and ": " in line:
+            line = line.split(": ", 1)[0] + ": (secret value changed, not shown)"
+        out.append(line)
+    return out
+
+
+class RevisionNotKept(LookupError):
+    pass
+
+
+def revision_diff(plan: Obj, before: int, after: int) -> dict[str, Any]:
+    """What differs between two kept revisions (any two, either order), secrets withheld."""
+    from hydron.planning.revisions import diff
+
+    kept = {h.get("revision"): h for h in _status(plan).get("history") or []}
+    for wanted in (before, after):
+        if wanted not in kept:
+            numbers = sorted(kept)
+            have = f"revisions {numbers[0]} to {numbers[-1]}" if numbers else "no revisions yet"
+            raise RevisionNotKept(f"revision {wanted} of InfraPlan {(plan.get('metadata') or {}).get('name')} "
+                                  f"is not kept; the plan keeps {have}.")
+    changes = diff(kept[before].get("material") or [], kept[after].get("material") or [])
+    return {"from": before, "to": after, "changes": masked(changes, secret_env_names(plan))}
+
+
+def revisions_view(plan: Obj) -> list[dict[str, Any]]:
+    """The kept revisions, oldest first, without their fingerprints."""
+    return [_pick(h, ("revision", "revisedAt", "why")) for h in _status(plan).get("history") or []]
+
+
 def plan_view(plan: Obj | None) -> dict[str, Any] | None:
     """The InfraPlan as a reviewer reads it, secrets shown as references only."""
     if plan is None:
@@ -137,8 +179,9 @@ def plan_view(plan: Obj | None) -> dict[str, Any] | None:
         "approvedBy": status.get("approvedBy"),
         "approval": approval_state(plan),
         "revisedAt": status.get("revisedAt"),
-        "changes": diff["changes"],
-        "pendingEdits": diff["pendingEdits"],
+        "changes": masked(diff["changes"], secret_env_names(plan)),
+        "pendingEdits": masked(diff["pendingEdits"], secret_env_names(plan)),
+        "revisions": revisions_view(plan),
         "server": _pick(spec.get("server") or {}, SERVER_FIELDS),
         "services": [_service_view(s) for s in spec.get("services") or []],
         "routes": [_pick(r, ("domain", "path", "service", "port", "tls")) for r in spec.get("routes") or []],

@@ -245,3 +245,28 @@ async def test_an_apps_reads_and_actions_go_to_the_namespace_the_list_named(ever
     assert session.patches == []
     bad = await client.get("/api/apps/blog?namespace=Not_A_Namespace")
     assert bad.status == 400
+
+
+async def test_any_two_kept_revisions_are_compared_and_secret_values_withheld(served):
+    client, session, _ = served
+    plan = session.objects[("InfraPlan", "shop")]
+    plan["status"]["history"] = [
+        {"revision": 1, "why": "Revision 1: the first plan.",
+         "material": ["server.location=gra", f"services[web].env[API_TOKEN]={SECRET_VALUE}", "services[web].port=3000"]},
+        {"revision": 2, "why": "Revision 2: change request", "material": ["server.location=hel1",
+         "services[web].env[API_TOKEN]=rotated", "services[web].port=3000"]},
+        {"revision": 3, "why": "Revision 3: edited", "material": ["server.location=hel1",
+         "services[web].env[API_TOKEN]=rotated", "services[web].port=8080"]}]
+    detail = await (await client.get("/api/apps/shop")).json()
+    assert [r["revision"] for r in detail["planView"]["revisions"]] == [1, 2, 3]
+    assert "material" not in detail["planView"]["revisions"][0]
+    response = await client.get("/api/apps/shop/plan-diff?from=1&to=3")
+    body = await response.json()
+    assert body["changes"] == ["server.location: gra → hel1",
+                               "services[web].env[API_TOKEN]: (secret value changed, not shown)",
+                               "services[web].port: 3000 → 8080"]
+    assert SECRET_VALUE not in await response.text()
+    backwards = await (await client.get("/api/apps/shop/plan-diff?from=3&to=2")).json()
+    assert backwards["changes"] == ["services[web].port: 8080 → 3000"]
+    gone = await client.get("/api/apps/shop/plan-diff?from=0&to=3")
+    assert gone.status == 404 and "keeps revisions 1 to 3" in (await gone.json())["error"]
