@@ -84,6 +84,17 @@ def test_a_change_request_appears_on_the_plan_with_the_reply(kube, ui, page, sho
     expect(page.locator("text=Revision 2 changed: server.location: hel1 -> fsn1")).to_be_visible()
     shot("chat")
 
+    # Once the operator runs without an LLM API key, a request says so instead of waiting.
+    page.get_by_test_id("chat-input").fill("add a redis cache")
+    page.get_by_test_id("chat-send").click()
+    expect(page.get_by_test_id("chat-2").get_by_test_id("waiting")).to_be_visible()
+    patch_status(kube, "infraplans", "shop", {"findings": [{
+        "severity": "Warning", "source": "LLM", "field": "changeRequests",
+        "message": "1 change request(s) wait for the LLM, which is not configured (ANTHROPIC_API_KEY is unset)"}]})
+    expect(page.get_by_test_id("chat-2").get_by_test_id("no-assistant")).to_contain_text("ANTHROPIC_API_KEY is unset")
+    expect(page.get_by_test_id("no-llm")).to_contain_text("no model reads them")
+    shot("chat-without-llm")
+
 
 def test_runs_and_services_panels_show_steps_releases_and_usage_and_roll_back(kube, ui, page, shot):
     application(kube, "shop")

@@ -10,18 +10,17 @@ export function App() {
   const hash = useHash();
   const [who, setWho] = useState<Json | null>(null);
   const [whoError, setWhoError] = useState<ApiError | null>(null);
-  const [asked, setAsked] = useState(0);
   useEffect(() => {
     get("/api/whoami").then((w) => { setWho(w); setWhoError(null); }, (e) => { setWho(null); setWhoError(e); });
-  }, [asked]);
+  }, []);
   if (whoError?.status === 401) {
-    return <div className="page"><main><Login reason={whoError.message} onLogin={() => setAsked(asked + 1)} /></main></div>;
+    // After the login the page starts afresh, its live updates with the new cookie.
+    return <div className="page"><main><Login reason={whoError.message} onLogin={() => window.location.reload()} /></main></div>;
   }
-  if (!who && !whoError) return <div className="page"><p className="muted">Loading…</p></div>;
   return <Shell who={who} hash={hash} onLogout={() => post("/api/logout", {}).finally(() => window.location.reload())} />;
 }
 
-// The page once it is known who acts: live updates start only then (a login comes first).
+// The page, read at once (not after asking who acts: that would delay the first paint).
 function Shell({ who, hash, onLogout }: { who: Json | null; hash: string; onLogout: () => void }) {
   const problem = useProblem();
   const match = hash.match(/^#\/(?:ns\/([^/]+)\/)?apps\/([^/]+)(?:\/(\w+))?/);
