@@ -161,3 +161,23 @@ def test_any_two_kept_revisions_of_the_plan_can_be_compared(kube, ui, page, shot
     expect(diff).to_contain_text("server.location: hel1 → fsn1")
     expect(diff).to_contain_text("server.offer: hetzner/CX22 → hetzner/CX32")
     shot("revision-diff")
+
+
+def test_without_a_namespace_the_list_spans_all_namespaces_and_each_app_opens_in_its_own(kube, page, shot):
+    application(kube, "shop")
+    plan(kube, "shop")
+    everywhere = start_ui(kube.plane.kubeconfig, None)
+    try:
+        page.goto(everywhere.url)
+        expect(page.get_by_test_id("identity")).to_contain_text("all namespaces you may read")
+        row = page.locator(f'[data-testid="app-row-shop"][data-namespace="{kube.namespace}"]')
+        expect(row).to_contain_text(kube.namespace)
+        shot("list-all-namespaces")
+        row.get_by_role("link", name="shop").click()
+        expect(page).to_have_url(re.compile(f"#/ns/{kube.namespace}/apps/shop/runs$"))
+        page.get_by_test_id("tab-infra").click()
+        page.get_by_test_id("approve").click()
+        expect(page.get_by_test_id("approve-note")).to_contain_text("Approved revision 1")
+    finally:
+        stop_ui(everywhere)
+    assert kube.get("infraplans", "shop")["spec"]["approval"]["revision"] == 1
