@@ -200,3 +200,15 @@ spec:
     handled = [line for line in text.splitlines() if f"{kube.namespace}/rbac-check" in line and "succeeded" in line]
     assert any("'reconcile" in line for line in handled), text[-4000:]
     assert any("'cleanup'" in line for line in handled), text[-4000:]
+
+
+def test_the_in_cluster_web_view_is_off_by_default_and_never_lists_secrets(control_plane):
+    assert not [d for d in render(control_plane) if d["metadata"]["name"].endswith("-ui")]
+    docs = render(control_plane, "ui.enabled=true")
+    ui = {d["kind"]: d for d in docs if d["metadata"]["name"].endswith("-ui")}
+    assert set(ui) == {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service"}
+    assert ui["Deployment"]["spec"]["template"]["spec"]["containers"][0]["args"][0] == "ui-server"
+    assert [r["verbs"] for r in ui["ClusterRole"]["rules"] if "secrets" in r["resources"]] == [["get"]]
+    operator = next(d for d in docs if d["kind"] == "Deployment" and d is not ui["Deployment"])
+    labels = ui["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    assert not all(labels.get(k) == v for k, v in operator["spec"]["selector"]["matchLabels"].items())
