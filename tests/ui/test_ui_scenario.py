@@ -1,5 +1,6 @@
-"""The web view against the real thing: the session's operator provisions a fresh test-bed
-server and builds an app from Git on it while the page watches. Nothing is written into
+"""The web view against the real thing: the session's operator provisions the shared
+test-bed server (this test runs first in the session, while that happens) and builds an
+app from Git on it while the page watches. Nothing is written into
 the API server by the test but the Server and the Application a person would write, so
 what the page shows is what Hydron did: the Server's steps advance without a reload,
 the build's lines arrive while the build runs, and the release, its rollout events and
@@ -7,20 +8,17 @@ the healthy service follow. One provisioning for all of it."""
 
 from __future__ import annotations
 
-import json
-import uuid
-
 import pytest
 from playwright.sync_api import expect
 
 from hydron_testbed import REPO
-from hydron_testbed.acme import DOMAIN, acme_server
-from hydron_testbed.cluster import Kube, git_application
+from hydron_testbed.cluster import git_application
 from hydron_testbed.git_server import served_app
 from tests.ui.conftest import start_ui, stop_ui
 
 pytestmark = pytest.mark.docker
 HELLO = REPO / "examples" / "apps" / "hello-node"
+APP = "watched"  # not "hello": test_end_to_end deploys that one on the same server
 
 # Records, on every change of the page, what each step's state cell said and how many
 # lines the build log had, so the test sees what changed while it happened.
@@ -45,28 +43,19 @@ RECORD = """() => {
 
 
 @pytest.fixture
-def watched(control_plane) -> Kube:
-    """A namespace the session's operator watches (t-*), unlike the other ui tests'."""
-    namespace = f"t-{uuid.uuid4().hex[:8]}"
-    control_plane.kubectl_run("create", "namespace", namespace)
-    return Kube(control_plane, namespace)
-
-
-@pytest.fixture
 def hello_repo(tmp_path):
     with served_app(tmp_path, HELLO, "hello") as served:
         yield served
 
 
-def test_the_page_follows_a_real_server_and_build_as_hydron_runs_them(watched, operator, hosts, hello_repo,
-                                                                     page, shot):
+def test_the_page_follows_a_real_server_and_build_as_hydron_runs_them(shared_site, hello_repo, page, shot):
     _, daemon = hello_repo
+    watched, server = shared_site.kube, shared_site.server  # a namespace the session's operator watches
     ui = start_ui(watched.plane.kubeconfig, watched.namespace)
     try:
-        page.goto(f"{ui.url}#/apps/hello/runs")
+        page.goto(f"{ui.url}#/apps/{APP}/runs")
         page.evaluate(RECORD)
-        server = acme_server(watched, hosts(1)[0], base_images=["node:18-slim"])
-        watched.apply(git_application("hello", daemon.url("hello.git"), DOMAIN, server.name))
+        watched.apply(git_application(APP, daemon.url("hello.git"), shared_site.domain(APP), server.name))
 
         # The Server's steps, live: each seen before it succeeded, then Succeeded.
         steps = page.get_by_test_id("steps")
@@ -78,7 +67,7 @@ def test_the_page_follows_a_real_server_and_build_as_hydron_runs_them(watched, o
         log = page.get_by_test_id("build-log")
         expect(log).to_contain_text("Step", timeout=600_000)
         shot("runs-building")
-        watched.wait("applications", "hello", "condition=Ready", timeout=900)
+        watched.wait("applications", APP, "condition=Ready", timeout=900)
         expect(log).to_contain_text("Successfully built", timeout=60_000)
 
         seen = page.evaluate("() => window.seen")
@@ -103,7 +92,7 @@ def test_the_page_follows_a_real_server_and_build_as_hydron_runs_them(watched, o
         expect(page.get_by_test_id("plan-heading")).to_contain_text("revision 1")
         shot("infrastructure-real")
         page.goto(ui.url)
-        expect(page.get_by_test_id("app-row-hello").get_by_test_id("ready")).to_have_text("True")
+        expect(page.get_by_test_id(f"app-row-{APP}").get_by_test_id("ready")).to_have_text("True")
         shot("list-real")
         key = server.host.fresh.private_key_pem.strip().splitlines()[1]
         assert key not in page.content()
@@ -112,5 +101,5 @@ def test_the_page_follows_a_real_server_and_build_as_hydron_runs_them(watched, o
         raise
     finally:
         stop_ui(ui)
-        watched.run("delete", "applications", "hello", "--timeout=120s", check=False)
-        watched.run("delete", "deployments.hydron.dev", "hello", "--timeout=120s", check=False)
+        watched.run("delete", "applications", APP, "--timeout=120s", check=False)
+        watched.run("delete", "deployments.hydron.dev", APP, "--timeout=120s", check=False)
