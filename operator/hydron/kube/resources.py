@@ -37,6 +37,15 @@ def child_manifest(owner: Mapping[str, Any], kind: str, name: str, spec: dict[st
     }
 
 
+def watched_copy(body: Mapping[str, Any], annotations: tuple[str, ...] = ()) -> dict[str, Any]:
+    """What the operator keeps of a watched object for as long as the object lives: its
+    spec, status and the named annotations. Not its managedFields nor kopf's copy of
+    the last handled spec, which are most of a body and never read from here."""
+    current = (body.get("metadata") or {}).get("annotations") or {}
+    return {"metadata": {"annotations": {k: current[k] for k in annotations if k in current}},
+            "spec": body.get("spec") or {}, "status": body.get("status") or {}}
+
+
 def annotated(existing: Mapping[str, Any], annotations: Mapping[str, str]) -> bool:
     """The object already carries these annotation values."""
     current = (existing.get("metadata") or {}).get("annotations") or {}
