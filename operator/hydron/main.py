@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -101,6 +102,17 @@ class Runtime:
     def image_source(self) -> ImageSource:
         return self.provisioning.image_source
 
+    def entries(self) -> Counter:
+        """(table, namespace) → entries kept per object: each must go with its object."""
+        tally: Counter = Counter()
+        for table, namespaces in (("children", (key[1] for key in self.children)),
+                                  ("views", (key[0] for key in self.views)),
+                                  ("tracked", (key[0] for key in self.tracked)),
+                                  ("locks", (key.split("/")[1] for key in self.locks)),
+                                  ("dns", (key.split("/")[0] for key in self.dns_written))):
+            tally.update((table, namespace) for namespace in namespaces)
+        return tally
+
 
 def image_source(settings: OperatorSettings) -> ImageSource:
     """Servers pull their base images; a local demo or test bed without a registry
@@ -166,6 +178,7 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, logger: lo
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="hydron-io"))
     runtime = _runtime(memo)
+    metrics.PER_OBJECT_ENTRIES.count = runtime.entries
     if runtime.webhook:
         secret = runtime.settings.webhook_secret.get_secret_value()
         if not secret:
