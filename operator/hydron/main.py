@@ -379,6 +379,12 @@ that the Application would see rewrites it, and that edit runs the Application's
 handler at once instead of at its next resync."""
 
 
+CHILD_STATUS_READ = ("conditions", "revision", "urls")
+"""All the Application reads of its children's status (application.planned_condition
+and deployed_condition): a Deployment's releases and a plan's material stay out of the
+copy held for each child. A new field read from a child must be named here."""
+
+
 async def _watch_child(model: type, type: str, body: kopf.Body, runtime: Runtime) -> None:
     """Keep the watched copy of an InfraPlan or Deployment; nudge its Application when
     what the Application reads from it changed."""
@@ -387,7 +393,7 @@ async def _watch_child(model: type, type: str, body: kopf.Body, runtime: Runtime
     if type == "DELETED":
         runtime.children.pop(key, None)
         return
-    runtime.children[key] = watched_copy(body, (INPUTS_ANNOTATION,))
+    runtime.children[key] = watched_copy(body, (INPUTS_ANNOTATION,), CHILD_STATUS_READ)
     app = ((body.get("spec") or {}).get("applicationRef") or {}).get("name")
     if not app or (namespace, app) not in runtime.views:
         return
