@@ -11,9 +11,18 @@ Measured in one run, first with --small objects, then with --large present:
   was handled, with all the others present;
 - restart-resume: a new operator process until it has reconciled every object once.
 
-Nothing asserts on time; the report prints the numbers.
+Nothing asserts on time; the report prints the numbers. The RSS beyond the idle base
+includes a one-off cost of the first work (imports the first analysis and plan make,
+the I/O threads' stacks and malloc arenas: about 100 MB, whatever N); the cost per
+object is the slope between the two counts.
+
+--profile PREFIX runs the operator under tracemalloc (bench/scale_probe.py, slower) and
+prints, between the two counts, what grew per object: the source lines that allocated
+it and the types of the live objects. --operator DIR runs another tree's operator
+package (a worktree of an older commit: before and after on the same machine).
 
     nice -n 10 python3 bench/bench_scale.py [--small 100] [--large 1000] [--idle 60]
+        [--profile /tmp/scale] [--operator ../before/operator]
 """
 
 from __future__ import annotations
@@ -22,11 +31,13 @@ import argparse
 import json
 import os
 import re
+import signal
 import ssl
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -40,7 +51,8 @@ from hydron_testbed.controlplane import ControlPlane, control_plane_bins  # noqa
 from hydron_testbed.ports import free_port  # noqa: E402
 
 NAMESPACE = "scale"
-TEMPLATES = ("static-site", "node-api", "umami")
+TEMPLATES = ("umami", "ghost", "wordpress")  # gallery templates that need no parameter
+PAGE = 200
 
 
 def application(i: int) -> dict:
@@ -88,7 +100,16 @@ class Api:
         return totals
 
     def apps(self) -> list[dict]:
-        return self.request("GET", f"/apis/hydron.dev/v1alpha1/namespaces/{NAMESPACE}/applications")["items"]
+        """Every Application, in pages: one LIST of a thousand bodies is what the loaded
+        apiserver cut short."""
+        path = f"/apis/hydron.dev/v1alpha1/namespaces/{NAMESPACE}/applications?limit={PAGE}"
+        items, token = [], ""
+        while True:
+            page = self.request("GET", path + (f"&continue={urllib.parse.quote(token)}" if token else ""))
+            items += page["items"]
+            token = page["metadata"].get("continue") or ""
+            if not token:
+                return items
 
 
 def planned(app: dict) -> bool:
@@ -106,7 +127,7 @@ def wait_all_planned(api: Api, count: int, limit: float = 3600) -> float:
             continue
         if len(items) >= count and sum(planned(a) for a in items) >= count:
             return time.monotonic()
-        time.sleep(1)
+        time.sleep(2)
     raise SystemExit(f"not all {count} Planned after {limit}s")
 
 
@@ -153,19 +174,24 @@ def idle_rate(api: Api, seconds: float, pid: int | None = None) -> tuple[float, 
 class Operator:
     """`hydron run` with production intervals, scoped to the bench's namespace."""
 
-    def __init__(self, plane: ControlPlane, work: Path) -> None:
-        self.plane, self.work = plane, work
+    def __init__(self, plane: ControlPlane, work: Path, tree: Path, profile: str | None = None) -> None:
+        self.plane, self.work, self.tree, self.profile = plane, work, tree, profile
         self.proc: subprocess.Popen | None = None
         self.metrics_port = free_port()
+        self.snapshots = 0
 
     def start(self) -> float:
-        env = {**os.environ, **self.plane.env(), "PYTHONPATH": str(ROOT / "operator"),
+        env = {**os.environ, **self.plane.env(), "PYTHONPATH": str(self.tree),
                "HYDRON_WORKDIR": str(self.work / "work")}
+        command = [sys.executable, "-m", "hydron"]
+        if self.profile:
+            env["HYDRON_PROBE"] = self.profile
+            command = [sys.executable, "-X", "tracemalloc=12", str(ROOT / "bench" / "scale_probe.py")]
         self.live = live = free_port()
         log = open(self.work / "operator.log", "ab")
         t0 = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hydron", "run", "--namespace", NAMESPACE,
+            [*command, "run", "--namespace", NAMESPACE,
              "--liveness", f"http://127.0.0.1:{live}/healthz",
              "--metrics-port", str(self.metrics_port), "--metrics-address", "127.0.0.1"],
             env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -190,6 +216,15 @@ class Operator:
             return 0
         return sum(float(v) for v in re.findall(
             rf'hydron_reconciles_total{{kind="{kind}",result="[a-z]+"}} ([0-9.e+]+)', text))
+
+    def snapshot(self) -> int:
+        """With --profile: the probe's snapshot of now (its number), after a full GC."""
+        self.snapshots += 1
+        done = Path(f"{self.profile}-{self.snapshots}.done")
+        self.proc.send_signal(signal.SIGUSR1)
+        while not done.exists():
+            time.sleep(0.5)
+        return self.snapshots
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -218,6 +253,35 @@ def change_latency(api: Api, i: int) -> float:
     raise SystemExit("change never handled")
 
 
+def growth(prefix: str, before: int, after: int, objects: int, top: int = 25) -> None:
+    """What the operator allocated and still holds, per object added between two probe
+    snapshots: by source line (the newest frame in Hydron or kopf when there is one),
+    and the live objects by type."""
+    import tracemalloc
+
+    old, new = (tracemalloc.Snapshot.load(f"{prefix}-{n}.snap") for n in (before, after))
+    total = sum(s.size_diff for s in new.compare_to(old, "filename"))
+    print(f"  traced growth {total / 2**20:.1f} MB = {total / objects / 1024:.1f} KiB per object")
+    by_place: Counter = Counter()
+    for stat in new.compare_to(old, "traceback"):
+        frames = list(reversed(stat.traceback))  # the most recent first
+        ours = next((f for f in frames if "/hydron/" in f.filename and "site-packages" not in f.filename), None)
+        theirs = next((f for f in frames if "/kopf/" in f.filename), None)
+        where = frames[0]
+        label = f"{where.filename.split('site-packages/')[-1]}:{where.lineno}"
+        for owner in (ours, theirs):
+            if owner is not None and owner is not where:
+                label += f" ← {owner.filename.split('/operator/')[-1].split('site-packages/')[-1]}:{owner.lineno}"
+                break
+        by_place[label] += stat.size_diff
+    for label, size in by_place.most_common(top):
+        print(f"  {size / objects / 1024:7.2f} KiB/object  {label}")
+    counts = [json.loads(Path(f"{prefix}-{n}.types.json").read_text()) for n in (before, after)]
+    grown = Counter({k: v - counts[0].get(k, 0) for k, v in counts[1].items()})
+    print("  live objects per object added: " + ", ".join(
+        f"{k} {v / objects:.1f}" for k, v in grown.most_common(20) if v > 0))
+
+
 def measure(api: Api, op: Operator, count: int, t_create: float, idle: float, cpu0: float) -> dict:
     done = wait_all_planned(api, count)
     busy_cpu = cpu_s(op.proc.pid) - cpu0
@@ -231,11 +295,12 @@ def measure(api: Api, op: Operator, count: int, t_create: float, idle: float, cp
             "delays": (delays[len(delays) // 2], delays[int(len(delays) * 0.9)], delays[-1])}
 
 
-def main(small: int, large: int, idle: float) -> None:
+def main(small: int, large: int, idle: float, tree: Path, profile: str | None) -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     plane = ControlPlane(work / "plane", control_plane_bins())
     plane.start()
-    op = Operator(plane, work)
+    op = Operator(plane, work, tree, profile)
+    print(f"operator from {tree}" + (" under tracemalloc" if profile else ""))
     try:
         plane.install_crds()
         plane.kubectl_run("create", "namespace", NAMESPACE)
@@ -246,6 +311,7 @@ def main(small: int, large: int, idle: float) -> None:
         base = rss_mb(op.proc.pid)
         base_rate, base_detail = idle_rate(api, idle, op.proc.pid)
         print(f"base: operator RSS {base:.0f} MB, idle {base_rate:.0f} requests/min with 0 objects {dict(base_detail)}")
+        snaps = [op.snapshot()] if profile else []
         results = []
         done = 0
         for target in (small, large):
@@ -257,10 +323,14 @@ def main(small: int, large: int, idle: float) -> None:
             r = results[-1]
             print(f"{target} apps: the {new} new all Planned {r['planned_s']:.1f}s after the first create "
                   f"(operator CPU {r['busy_cpu']:.1f}s = {r['busy_cpu'] * 1000 / new:.0f} ms per app); "
-                  f"RSS {r['rss_mb']:.0f} MB ({(r['rss_mb'] - base) * 1000 / target:.1f} MB per 1,000 beyond base); "
+                  f"RSS {r['rss_mb']:.0f} MB ({(r['rss_mb'] - base) * 1000 / target:.1f} MB per 1,000 beyond base, "
+                  f"the first pass's one-off cost included: the growth line's slope is the cost per object); "
                   f"idle {r['idle_rpm']:.0f} requests/min {r['idle_detail']}; "
                   f"create→Planned per app median/p90/max {r['delays']} s; "
-                  f"one change handled in {', '.join(f'{s:.2f}' for s in r['change_s'])} s")
+                  f"one change handled in {', '.join(f'{s:.2f}' for s in r['change_s'])} s", flush=True)
+            if profile:
+                snaps.append(op.snapshot())
+                growth(profile, snaps[-2], snaps[-1], new)
         op.stop()
         t0 = op.start()
         while op.reconciled("Application") < large:
@@ -286,8 +356,10 @@ if __name__ == "__main__":
     parser.add_argument("--small", type=int, default=100)
     parser.add_argument("--large", type=int, default=1000)
     parser.add_argument("--idle", type=float, default=60)
+    parser.add_argument("--operator", type=Path, default=ROOT / "operator", help="the tree whose hydron package runs")
+    parser.add_argument("--profile", help="path prefix for the operator's tracemalloc snapshots")
     args = parser.parse_args()
     try:
-        main(args.small, args.large, args.idle)
+        main(args.small, args.large, args.idle, args.operator.resolve(), args.profile)
     except TestBedUnavailable as error:
         raise SystemExit(str(error)) from None

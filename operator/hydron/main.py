@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
@@ -41,7 +41,7 @@ from hydron.controllers.common import (
 )
 from hydron.kube.resources import (
     annotate, apply_spec, child_manifest, ensure_object, get_object, owner_reference, patch_status, up_to_date,
-    upsert_secret,
+    upsert_secret, watched_copy,
 )
 from hydron.dns.records import DnsError
 from hydron.kube.dnsendpoints import DnsEndpoints
@@ -49,6 +49,7 @@ from hydron.kube.configmaps import read_config_map_key
 from hydron.kube.live import write_live_status
 from hydron.kube.secrets import read_secret_data, read_secret_key, read_secret_version
 from hydron.llm.assist import Assistant
+from hydron.locks import ObjectLocks
 from hydron.providers import connect as connect_provider
 from hydron.remote.images import LocalEngine, RegistryPull
 from hydron.provisioning.settings import ProvisioningSettings
@@ -85,7 +86,8 @@ class Runtime:
     assistant: Assistant | None = None
     tracked: dict[tuple[str, str], Tracked] = field(default_factory=dict)
     """Which Applications follow which repository and branch, for the push webhook."""
-    locks: defaultdict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+    locks: ObjectLocks = field(default_factory=ObjectLocks)
+    """One per object while a pass holds or waits for it (none for an idle object)."""
     webhook: dict[str, Any] = field(default_factory=dict)
     """port and address of the push webhook, when `hydron run --webhook-port` asks for it."""
     webhook_runner: Any = None
@@ -100,6 +102,17 @@ class Runtime:
     @property
     def image_source(self) -> ImageSource:
         return self.provisioning.image_source
+
+    def entries(self) -> Counter:
+        """(table, namespace) → entries kept per object: each must go with its object."""
+        tally: Counter = Counter()
+        for table, namespaces in (("children", (key[1] for key in self.children)),
+                                  ("views", (key[0] for key in self.views)),
+                                  ("tracked", (key[0] for key in self.tracked)),
+                                  ("locks", (key.split("/")[1] for key in self.locks)),
+                                  ("dns", (key.split("/")[0] for key in self.dns_written))):
+            tally.update((table, namespace) for namespace in namespaces)
+        return tally
 
 
 def image_source(settings: OperatorSettings) -> ImageSource:
@@ -166,6 +179,7 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, logger: lo
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="hydron-io"))
     runtime = _runtime(memo)
+    metrics.PER_OBJECT_ENTRIES.count = runtime.entries
     if runtime.webhook:
         secret = runtime.settings.webhook_secret.get_secret_value()
         if not secret:
@@ -241,10 +255,10 @@ async def _reconcile(model: type, body: kopf.Body, patch: kopf.Patch, logger: lo
     (a resync timer queued behind a rollout)."""
     generation = body.get("metadata", {}).get("generation")
     namespace, name = body.metadata.namespace, body.metadata.name
-    lock = runtime.locks[f"{model.kind}/{namespace}/{name}"]
+    key = f"{model.kind}/{namespace}/{name}"
     apply = _applier(body, model, runtime)
-    waited = lock.locked()
-    async with lock:
+    waited = runtime.locks.locked(key)
+    async with runtime.locks.hold(key):
         live_written: dict[str, Any] = {}
         _LIVE_WRITTEN.set(live_written)  # this handler's task only
         current: Mapping[str, Any] = body
@@ -378,6 +392,12 @@ that the Application would see rewrites it, and that edit runs the Application's
 handler at once instead of at its next resync."""
 
 
+CHILD_STATUS_READ = ("conditions", "revision", "urls")
+"""All the Application reads of its children's status (application.planned_condition
+and deployed_condition): a Deployment's releases and a plan's material stay out of the
+copy held for each child. A new field read from a child must be named here."""
+
+
 async def _watch_child(model: type, type: str, body: kopf.Body, runtime: Runtime) -> None:
     """Keep the watched copy of an InfraPlan or Deployment; nudge its Application when
     what the Application reads from it changed."""
@@ -386,7 +406,7 @@ async def _watch_child(model: type, type: str, body: kopf.Body, runtime: Runtime
     if type == "DELETED":
         runtime.children.pop(key, None)
         return
-    runtime.children[key] = dict(body)
+    runtime.children[key] = watched_copy(body, (INPUTS_ANNOTATION,), CHILD_STATUS_READ)
     app = ((body.get("spec") or {}).get("applicationRef") or {}).get("name")
     if not app or (namespace, app) not in runtime.views:
         return
@@ -502,10 +522,10 @@ async def server_usage(body: kopf.Body, patch: kopf.Patch, logger: logging.Logge
     pressure conditions and the operator's metrics (people's dashboards and alerts)."""
     runtime = _runtime(memo)
     namespace, name = body.metadata.namespace, body.metadata.name
-    lock = runtime.locks[f"{Server.kind}/{namespace}/{name}"]
-    if lock.locked():  # a pass is running: its conditions are newer than this body's
+    key = f"{Server.kind}/{namespace}/{name}"
+    if runtime.locks.locked(key):  # a pass is running: its conditions are newer than this body's
         return
-    async with lock:
+    async with runtime.locks.hold(key):
         try:
             resource = parse(Server, body)
             usage = await server.usage(resource, _server_deps(body, runtime))
@@ -581,10 +601,10 @@ async def deployment_usage(body: kopf.Body, patch: kopf.Patch, logger: logging.L
                            **_: Any) -> None:
     """Each service's state, restarts, CPU and memory; Available drops while one is unhealthy."""
     runtime = _runtime(memo)
-    lock = runtime.locks[f"{Deployment.kind}/{body.metadata.namespace}/{body.metadata.name}"]
-    if lock.locked():  # a rollout is running: its status is newer than this body
+    key = f"{Deployment.kind}/{body.metadata.namespace}/{body.metadata.name}"
+    if runtime.locks.locked(key):  # a rollout is running: its status is newer than this body
         return
-    async with lock:
+    async with runtime.locks.hold(key):
         try:
             resource = parse(Deployment, body)
             services = await deployment.observe(resource, _deployment_deps(body, runtime))

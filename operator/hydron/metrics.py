@@ -9,9 +9,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from collections import Counter as Tally
+from collections.abc import Callable
 from contextlib import contextmanager
 
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.core import GaugeMetricFamily
 
 RECONCILES = Counter("hydron_reconciles_total", "Reconciles by kind and result.", ["kind", "result"])
 RECONCILE_SECONDS = Histogram(
@@ -54,6 +57,26 @@ SSH_CONNECTIONS = Gauge("hydron_ssh_connections", "Open SSH connections to serve
 LLM_CALLS = Counter("hydron_llm_calls_total", "Calls to the LLM, by outcome.", ["result"])
 LLM_TOKENS = Counter("hydron_llm_tokens_total", "LLM tokens used.", ["direction"])
 LLM_SECONDS = Histogram("hydron_llm_latency_seconds", "LLM call latency.", buckets=(0.5, 1, 2, 5, 10, 30, 60, 120))
+
+
+class _PerObjectEntries:
+    """hydron_operator_entries{table, namespace}: what the operator keeps per object in its
+    own tables, counted when scraped. It follows the objects: a count that stays up after
+    a namespace's objects are gone is a leak (RSS that grows with objects ever seen)."""
+
+    count: Callable[[], Tally] | None = None
+    """() -> Tally of (table, namespace): set by the running operator."""
+
+    def collect(self):
+        family = GaugeMetricFamily("hydron_operator_entries", "Entries the operator keeps per object, by table "
+                                   "and namespace.", labels=["table", "namespace"])
+        for (table, namespace), entries in sorted((self.count() if self.count else Tally()).items()):
+            family.add_metric([table, namespace], entries)
+        yield family
+
+
+PER_OBJECT_ENTRIES = _PerObjectEntries()
+REGISTRY.register(PER_OBJECT_ENTRIES)
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 
 import pytest
 
@@ -68,3 +69,35 @@ def test_generated_database_credentials_land_in_a_secret_not_the_plan(kube, oper
     assert passwords, list(values)
     assert all(p not in json.dumps(plan) for p in passwords)
     assert secret["metadata"]["ownerReferences"][0]["kind"] == "InfraPlan"
+
+
+def entries(operator, namespace: str) -> dict[str, float]:
+    """hydron_operator_entries of one namespace, by table (tables with none left out)."""
+    found = {}
+    for line in operator.metrics().splitlines():
+        if line.startswith("hydron_operator_entries{") and f'namespace="{namespace}"' in line:
+            table = line.split('table="')[1].split('"')[0]
+            if float(line.rsplit(" ", 1)[1]):
+                found[table] = float(line.rsplit(" ", 1)[1])
+    return found
+
+
+def test_the_operator_keeps_nothing_of_objects_once_they_are_deleted(kube, operator):
+    """What the operator holds per object (watched children, views, locks) follows the
+    objects: entries that outlived them would make its memory grow with every object
+    ever created. No namespace controller or garbage collector runs here, so the plans
+    are deleted by hand."""
+    names = [f"tiny-{i}" for i in range(3)]
+    for name in names:
+        kube.apply(app(name, {"image": {"name": "traefik/whoami:v1.10", "port": 80}}, auto_approve=True))
+    for name in names:
+        kube.wait("applications", name, "condition=Planned", timeout=120)
+    held = entries(operator, kube.namespace)
+    assert held.get("children") == 3 and held.get("views") == 3  # the gauge sees them while they live
+
+    kube.run("delete", "applications", *names, "--timeout=120s")
+    kube.run("delete", "infraplans", *names, "--ignore-not-found", "--timeout=120s")
+    deadline = time.monotonic() + 60
+    while (left := entries(operator, kube.namespace)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert left == {}, f"kept after deletion: {left}"

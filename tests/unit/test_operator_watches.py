@@ -128,3 +128,19 @@ def test_a_plan_that_names_a_server_changes_the_view():
                                            "status": status})
     views = {application.plan_view("shop", plan) for plan in (bare, on_server, moved_port)}
     assert len(views) == 3
+
+
+async def test_a_watched_child_is_kept_without_what_nothing_reads(runtime):
+    body = plan_body("True", 1)
+    read = dict(body["status"])
+    body["status"]["material"] = {"files": ["Dockerfile"]}  # the plan's own, not the Application's
+    body["metadata"]["managedFields"] = [{"manager": "hydron", "fieldsV1": {"f:spec": {}}}]
+    body["metadata"]["annotations"] = {main.INPUTS_ANNOTATION: "k1", "hydron.dev/last-handled-configuration": "{}"}
+    await main._watch_child(InfraPlan, "ADDED", kopf.Body(body), runtime)
+
+    kept = runtime.children[("infraplans", "ns", "shop")]
+    assert kept == {"metadata": {"annotations": {main.INPUTS_ANNOTATION: "k1"}}, "spec": body["spec"], "status": read}
+    assert up_to_date(kept, body["spec"]) and up_to_date(kept, {}, annotations={main.INPUTS_ANNOTATION: "k1"})
+    plan = await main._read(InfraPlan, "ns", "shop", runtime)
+    assert application.planned_condition("shop", plan.status)[:2] == ("True", "Approved")
+    assert runtime.entries() == {("children", "ns"): 1, ("views", "ns"): 1}

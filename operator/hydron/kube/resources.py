@@ -37,6 +37,19 @@ def child_manifest(owner: Mapping[str, Any], kind: str, name: str, spec: dict[st
     }
 
 
+def watched_copy(body: Mapping[str, Any], annotations: tuple[str, ...] = (),
+                 status: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """What the operator keeps of a watched object for as long as the object lives: its
+    spec, the named annotations and status fields (all of status when None). Not its
+    managedFields nor kopf's copy of the last handled spec, which are most of a body
+    and never read from here."""
+    current = (body.get("metadata") or {}).get("annotations") or {}
+    observed = body.get("status") or {}
+    return {"metadata": {"annotations": {k: current[k] for k in annotations if k in current}},
+            "spec": body.get("spec") or {},
+            "status": dict(observed) if status is None else {k: observed[k] for k in status if k in observed}}
+
+
 def annotated(existing: Mapping[str, Any], annotations: Mapping[str, str]) -> bool:
     """The object already carries these annotation values."""
     current = (existing.get("metadata") or {}).get("annotations") or {}
