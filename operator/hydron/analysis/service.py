@@ -84,7 +84,7 @@ def build(draft: Draft, name: str, tree: Tree, reader: SourceReader, ownership: 
         entry_point=project.entry_point if project and not _runs_other_command(draft) else None,
         static_root=project.static_root if project else None,
         port=port,
-        health_check=_health(draft, sources) if role.value == "web" else None,
+        health_check=_health(draft, sources, tree, reader) if role.value == "web" else None,
         env=variables,
         dockerfile=draft.dockerfile.path if draft.dockerfile else None,
         compose_service=draft.compose.name if draft.compose else None,
@@ -302,7 +302,7 @@ def _build_command(draft: Draft) -> Optional[Command]:
     return project.build if project else None
 
 
-def _health(draft: Draft, sources: list[SourceText]) -> Optional[HealthCheck]:
+def _health(draft: Draft, sources: list[SourceText], tree: Tree, reader: SourceReader) -> Optional[HealthCheck]:
     if draft.compose and draft.compose.health_path:
         return HealthCheck(path=draft.compose.health_path, evidence=[draft.compose.evidence(
             draft.compose.health_line, "compose healthcheck")], confidence="high")
@@ -310,9 +310,38 @@ def _health(draft: Draft, sources: list[SourceText]) -> Optional[HealthCheck]:
         path, line = draft.dockerfile.health_path
         return HealthCheck(path=path, evidence=[draft.dockerfile.evidence(line, "Dockerfile HEALTHCHECK")],
                            confidence="high")
+    if draft.dockerfile and draft.dockerfile.health_script:
+        found = _health_from_script(draft, tree, reader)
+        if found:
+            return found
     if draft.project and draft.project.health:
         return draft.project.health
     return health.find_route(sources)
+
+
+def _health_from_script(draft: Draft, tree: Tree, reader: SourceReader) -> Optional[HealthCheck]:
+    """The path probed by the script the Dockerfile's HEALTHCHECK runs, found in the build context by
+    what the Dockerfile copies (healthchecks: COPY docker/fetchstatus.py) or by the script's own path
+    (mealie: $MEALIE_HOME/mealie/scripts/healthcheck.py)."""
+    script, line = draft.dockerfile.health_script
+    context = draft.build_context if draft.build_context is not None else draft.path
+    context = "" if context in (".", "./") else context
+    base = script.rsplit("/", 1)[-1]
+    candidates = [join(context, source.rstrip("/")) for source, _ in draft.dockerfile.copies
+                  if source.rstrip("/").rsplit("/", 1)[-1] == base]
+    parts = [p for p in script.split("/") if p and p != "." and "$" not in p and "{" not in p]
+    candidates += [join(context, "/".join(parts[i:])) for i in range(len(parts))]
+    for rel in candidates:
+        if not tree.has_file(rel):
+            continue
+        source = reader.source(rel)
+        found = health.path_from_script(source.text) if source else None
+        if found:
+            path, offset = found
+            evidence = [draft.dockerfile.evidence(line, f"Dockerfile HEALTHCHECK runs {script}"),
+                        source.evidence(f"requests {path}", offset)]
+            return HealthCheck(path=path, evidence=evidence, confidence="high")
+    return None
 
 
 def _language(draft: Draft) -> Optional[Language]:
