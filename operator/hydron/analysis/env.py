@@ -92,6 +92,8 @@ _JS_DESTRUCTURE = re.compile(r"\{(?P<names>[^{}]*)\}\s*=\s*process\.env\b")
 _VITE_BUILTINS = frozenset({"MODE", "DEV", "PROD", "SSR", "BASE_URL"})
 
 _DOTENV_LINE = re.compile(r"^[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.]*)[ \t]*=[ \t]*(?P<value>.*)$", re.M)
+# `# DOMAIN=https://vw.example.com` in an example file: a documented setting, optional (the file ships it off)
+_COMMENTED_DOTENV_LINE = re.compile(r"^[ \t]*#+[ \t]?(?:export[ \t]+)?(?P<name>[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)=\S", re.M)
 EXAMPLE_ENV_FILES = (".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults", "example.env",
                      ".env.local.example", ".env.example.local")
 LIVE_ENV_FILES = (".env", ".env.local", ".env.production", ".env.development", ".env.staging", ".env.test")
@@ -174,6 +176,7 @@ class EnvCollector:
         self.urls: list[UrlMention] = []
         self._environ_dirs: set[str] = set()  # Go packages that parse os.Environ() themselves
         self._go_option_keys: dict[str, list[tuple[str, Evidence]]] = {}  # "NAME": { ... } map entries per package
+        self._documented: dict[str, Evidence] = {}  # commented out in an example env file: only where nothing else says
 
     def scan_source(self, source: SourceText) -> None:
         extension = _extension(source)
@@ -205,6 +208,10 @@ class EnvCollector:
                 self.declare(name, evidence, None, secret_value=looks_secret_value(value))
             else:
                 self.declare(name, evidence, value or None)
+        if example:
+            for match in source.matches(_COMMENTED_DOTENV_LINE):
+                self._documented.setdefault(match.group("name"), source.evidence(
+                    "commented out in example env file (optional)", match.start()))
 
     def declare(
         self, name: str, evidence: Evidence, value: Optional[str], *, has_default: bool = False,
@@ -227,6 +234,10 @@ class EnvCollector:
         for directory in self._environ_dirs & set(self._go_option_keys):
             for name, evidence in self._go_option_keys.pop(directory):
                 self.declare(name, evidence, None, has_default=True)  # a table of options parsed from os.Environ()
+        for name, evidence in self._documented.items():
+            if name not in self._seen:  # the code's own reading (required or not) wins over a commented example
+                self.declare(name, evidence, None, has_default=True)
+        self._documented = {}
         variables = []
         # over the limit, keep the names met first: the entry point and the files nearest it are read first
         for name in sorted(list(self._seen)[:limit]):
