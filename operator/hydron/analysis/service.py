@@ -62,7 +62,10 @@ def build(draft: Draft, name: str, tree: Tree, reader: SourceReader, ownership: 
         usage.warnings.append(f"{name}: read only the first {limits.max_sources_per_service} source files (nearest "
                               "first); env vars, ports and datastores named only in the others are missing")
     role = _stated_role(draft)
-    port = _port(draft, sources, usage, limits) if role is None or role.value == "web" else None
+    # the repository's own image of a static site is a file server: the port it listens on is its route's
+    # (it-tools, astrowind: nginx on the EXPOSEd port)
+    serves_own_image = role is not None and role.value == "static" and draft.dockerfile is not None
+    port = _port(draft, sources, usage, limits) if role is None or role.value == "web" or serves_own_image else None
     role = role or _role_from_port(draft, port)
     start_command = _start_command(draft, port)
     variables, left_out = env.result(limits.max_env_per_service)
@@ -150,6 +153,8 @@ def _stated_role(draft: Draft) -> Optional[ServiceRole]:
         if draft.compose.command and _WORKER_COMMAND.search(draft.compose.command) and not draft.compose.ports:
             evidence = [draft.compose.evidence(draft.compose.command_line, "compose command runs a queue worker")]
             return ServiceRole(value="worker", evidence=evidence, confidence="high")
+        if draft.compose.ports and project and project.role and project.role.value == "static":
+            return project.role  # astrowind: the published port is that of the server of the built files
         if draft.compose.ports:
             evidence = [draft.compose.evidence(draft.compose.ports_line, "compose publishes ports")]
             return ServiceRole(value="web", evidence=evidence, confidence="high")

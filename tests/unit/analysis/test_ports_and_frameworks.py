@@ -311,3 +311,31 @@ def test_go_health_check_flag_does_not_make_a_worker_web(tmp_path: Path) -> None
                      "cmd/agent/flags.go": 'package main\n\nvar flags = []cli.Flag{\n\t&cli.StringFlag{\n'
                                            '\t\tName:  "healthcheck-addr",\n\t\tValue: ":3000",\n\t},\n}\n'})
     assert only(tmp_path).port is None
+
+
+ASTRO_SITE = {
+    "package.json": json.dumps({"name": "site", "scripts": {"dev": "astro dev", "start": "astro dev", "build": "astro build"},
+                                "dependencies": {"astro": "^5.0.0"}}),
+    "astro.config.mjs": "import { defineConfig } from 'astro/config';\nexport default defineConfig({\n  output: 'static',\n});\n",
+    "src/pages/index.astro": "<h1>hi</h1>\n",
+    "Dockerfile": "FROM node:lts AS build\nWORKDIR /app\nCOPY . .\nRUN npm install && npm run build\n\n"
+                  "FROM nginx:stable-alpine AS deploy\nCOPY --from=build /app/dist /usr/share/nginx/html\nEXPOSE 8080\n",
+}
+
+
+def test_a_static_site_whose_compose_publishes_its_file_servers_port_stays_static(tmp_path: Path) -> None:
+    """astrowind: output 'static', an nginx image of the built files, compose publishing 8080:8080.
+    The published port is the file server's; the repository's image keeps it as the route's port."""
+    service = only(write(tmp_path, ASTRO_SITE | {"docker-compose.yml": "services:\n  site:\n    build: .\n"
+                                                                         "    ports:\n      - 8080:8080\n"}))
+
+    assert service.role.value == "static"
+    assert service.port is not None and service.port.value == 8080
+
+
+def test_a_static_site_with_its_own_file_server_image_listens_where_the_image_exposes(tmp_path: Path) -> None:
+    """it-tools: a Vite SPA built into nginx (EXPOSE 80), no compose; without the port the plan had no route."""
+    service = only(write(tmp_path, ASTRO_SITE))
+
+    assert service.role.value == "static"
+    assert service.port is not None and service.port.value == 8080
