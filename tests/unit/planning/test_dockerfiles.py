@@ -222,3 +222,15 @@ def test_runtime_working_directory_is_writable_by_the_user_the_service_runs_as(n
     workdir = next(line.split()[1] for line in runtime.splitlines() if line.startswith("WORKDIR "))
     user = next(line.split()[1] for line in runtime.splitlines() if line.startswith("USER "))
     assert f"RUN chown {user}:{user} {workdir}\n" in runtime
+
+
+def test_a_build_that_starts_by_installing_again_does_not_lose_the_dev_dependencies():
+    """realworld-express: the analysed build is `npm ci && npx nx build api`; under the build stage's
+    NODE_ENV=production a second `npm ci` removed Nx (a dev dependency) and the build failed. The deps
+    stage installed everything already; an install of another folder stays."""
+    text = generate_dockerfile(service(build="npm ci && npx nx build api && npm run build"), analysis())
+    assert "RUN npx nx build api && npm run build\n" in text
+    assert "RUN npm ci && npx" not in text
+
+    other = generate_dockerfile(service(build="npm ci --prefix client && npm run build --prefix client"), analysis())
+    assert "RUN npm ci --prefix client && npm run build --prefix client\n" in other

@@ -86,7 +86,8 @@ def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> s
     else:
         copy_manifests = f"COPY {copy_optional(*MANIFESTS[pm])} ./\n"
         workdir = ""
-    build = f"RUN {ctx.build}\n" if ctx.build else ""
+    build_command = _without_repeated_install(ctx.build) if ctx.build else None
+    build = f"RUN {build_command}\n" if build_command else ""
     # Dev dependencies go after the build; yarn and bun have no lockfile-respecting prune, so they stay.
     prune_step = f"RUN {PRUNE[pm]}\n" if prune and pm in PRUNE and not _is_workspace_member(ctx) else ""
     build_env = env_lines({"NODE_ENV": "production", **BUILD_ENV.get(ctx.framework or "", {})}) if ctx.build else ""
@@ -107,6 +108,17 @@ def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> s
         f"{build}"
         f"{prune_step}"
     )
+
+
+_ROOT_INSTALL = re.compile(r"^\s*(?:npm (?:ci|install|i)|yarn(?: install)?|pnpm (?:install|i)|bun (?:install|i))"
+                           r"(?:\s+--?[\w-]+(?:=\S+)?)*\s*(?:&&\s*|$)")
+
+
+def _without_repeated_install(build: str) -> str:
+    """The build without a leading install of the root package: the deps stage installed it already, with
+    dev dependencies, while here NODE_ENV=production would make `npm ci` leave out the build tools
+    (realworld-express: `npm ci && npx nx build api` found no Nx). An install elsewhere (`cd web && npm ci`) stays."""
+    return _ROOT_INSTALL.sub("", build, count=1).strip()
 
 
 def _member_path(ctx: Context) -> str:
