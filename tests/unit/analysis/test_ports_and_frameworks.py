@@ -339,3 +339,23 @@ def test_a_static_site_with_its_own_file_server_image_listens_where_the_image_ex
 
     assert service.role.value == "static"
     assert service.port is not None and service.port.value == 8080
+
+
+def test_an_nx_app_whose_build_is_inferred_from_its_rsbuild_config_is_a_static_site(tmp_path: Path) -> None:
+    """nx-examples' cart: project.json has no build executor (the @nx/rsbuild plugin infers it from
+    rsbuild.config.ts) and declares its output; the dev server's port is no reason to plan a web app."""
+    write(tmp_path, {
+        "nx.json": json.dumps({"plugins": [{"plugin": "@nx/rsbuild/plugin"}]}),
+        "package.json": json.dumps({"name": "shop", "private": True, "devDependencies": {
+            "nx": "20", "@nx/rsbuild": "20", "@rsbuild/core": "1.1", "react": "18"}}),
+        "yarn.lock": "",
+        "apps/cart/project.json": json.dumps({"name": "cart", "projectType": "application", "targets": {
+            "build": {"outputs": ["{workspaceRoot}/dist/apps/cart"]}}}),
+        "apps/cart/rsbuild.config.ts": "import { defineConfig } from '@rsbuild/core';\n"
+                                       "export default defineConfig({ server: { port: 4201 }, output: { target: 'web' } });\n",
+        "apps/cart/src/main.tsx": "import React from 'react';\n",
+    })
+
+    service = only(tmp_path)
+
+    assert (service.role.value, service.framework.name, service.static_root) == ("static", "Rsbuild", "dist/apps/cart")
