@@ -93,6 +93,9 @@ _CONFIG_FILES = ("prisma/schema.prisma", "next.config.js", "next.config.mjs", "n
 _NEXT_EXPORT = re.compile(r"""output\s*:\s*['"]export['"]""")
 
 
+_DENO_START = re.compile(r"^(?:\s*[A-Za-z_][A-Za-z0-9_]*=\S*)*\s*deno\s+(?:run|task|serve)\b")
+
+
 def detect(ctx: DirContext) -> list[Project]:
     source = ctx.source("package.json")
     package = json_object(source)
@@ -112,9 +115,13 @@ def detect(ctx: DirContext) -> list[Project]:
         _bun_release(source, package) if runtime == "bun" else None,
     )
     lang.runtime = runtime
+    start_script = text_value(package, "scripts", "start") or ""
     if deno_config:  # package.json beside deno.json: Deno runs it, with npm packages
         lang.name = lang.runtime = "deno"
         lang.evidence.append(Evidence(file=ctx.rel(deno_config), detail=f"{deno_config}: runs on Deno"))
+    elif _DENO_START.search(start_script):  # openstatus' workflows: "start": "NODE_ENV=production deno run -A src/serve.ts"
+        lang.name = lang.runtime = "deno"
+        lang.evidence.append(source.evidence("scripts.start runs deno", needle='"start"'))
     project = Project(
         path=ctx.path,
         name=text_value(package, "name") or ctx.basename(),

@@ -359,3 +359,15 @@ def test_an_nx_app_whose_build_is_inferred_from_its_rsbuild_config_is_a_static_s
     service = only(tmp_path)
 
     assert (service.role.value, service.framework.name, service.static_root) == ("static", "Rsbuild", "dist/apps/cart")
+
+
+def test_a_package_json_whose_start_script_runs_deno_is_a_deno_service(tmp_path: Path) -> None:
+    """openstatus' workflows: no deno.json, but "start": "NODE_ENV=production deno run -A src/serve.ts"."""
+    service = only(write(tmp_path, {
+        "package.json": json.dumps({"name": "workflows", "scripts": {
+            "dev": "deno run -A --watch src/serve.ts", "start": "NODE_ENV=production deno run -A src/serve.ts"},
+            "dependencies": {"hono": "4"}}),
+        "src/serve.ts": "Deno.serve({ port: 3000 }, app.fetch);\n",
+    }))
+
+    assert (service.language.name, service.language.runtime) == ("deno", "deno")
