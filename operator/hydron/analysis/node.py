@@ -30,6 +30,7 @@ _SERVER_FRAMEWORKS = (
     ("@tanstack/start", "TanStack Start", 3000),
     ("@react-router/node", "React Router", 3000),
     ("@astrojs/node", "Astro", 4321),
+    ("nitropack", "Nitro", 3000),  # a bare Nitro server (nuxt-movies' proxy) builds .output/server like Nuxt
     ("express", "Express", 3000),
     ("fastify", "Fastify", 3000),
     ("koa", "Koa", 3000),
@@ -50,6 +51,7 @@ _UI_LIBRARIES = (("react", "React"), ("vue", "Vue"), ("svelte", "Svelte"), ("sol
 _FRAMEWORK_STARTS = {
     "Next.js": "{exec} next start",
     "Nuxt": "node .output/server/index.mjs",
+    "Nitro": "node .output/server/index.mjs",
     "Remix": "{exec} remix-serve ./build/server/index.js",
     "React Router": "{exec} react-router-serve ./build/server/index.js",
     "SvelteKit": "node build",

@@ -371,3 +371,18 @@ def test_a_package_json_whose_start_script_runs_deno_is_a_deno_service(tmp_path:
     }))
 
     assert (service.language.name, service.language.runtime) == ("deno", "deno")
+
+
+def test_a_bare_nitro_server_is_a_web_service_started_from_its_build_output(tmp_path: Path) -> None:
+    """nuxt-movies' proxy: nitropack as a dev dependency, `nitropack build`, no start script; Nitro writes
+    .output/server/index.mjs, which listens on PORT (3000 by default; the 3001 of `dev` is the dev server's)."""
+    service = only(write(tmp_path, {
+        "package.json": json.dumps({"private": True, "scripts": {"dev": "PORT=3001 nitropack dev",
+                                                                "build": "nitropack build"},
+                                    "devDependencies": {"nitropack": "^2.9.6", "ofetch": "^1.3.4"}}),
+        "nitro.config.ts": "export default defineNitroConfig({ runtimeConfig: { tmdbApiKey: process.env.TMDB_API_KEY } });\n",
+        "routes/[...path].ts": "export default defineEventHandler(() => 'ok');\n",
+    }))
+
+    assert (service.role.value, service.framework.name, service.port.value) == ("web", "Nitro", 3000)
+    assert service.start_command.value == "node .output/server/index.mjs"
