@@ -16,7 +16,9 @@ class Limits:
     max_files: int = 300_000
     max_depth: int = 48
     max_file_bytes: int = 1024 * 1024
-    max_total_read_bytes: int = 64 * 1024 * 1024
+    # the largest real repository of the corpus (midday) reads 5.8 MB in 1,252 files at about 0.2 s of CPU per MB:
+    # this leaves it 5x room and keeps a hostile checkout (32 MiB of dense matches) to about 9 s of CPU
+    max_total_read_bytes: int = 32 * 1024 * 1024
     max_directories: int = 100_000
     max_files_opened: int = 20_000
     max_sources_per_service: int = 300
