@@ -75,8 +75,9 @@ def _is_workspace_member(ctx: Context) -> bool:
 
 def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> str:
     """deps (install from manifests only) and build (sources, build, prune) stages."""
-    corepack = "RUN corepack enable\n" if pm in ("yarn", "pnpm") else ""
-    install = install_command(ctx, pm)
+    # Node 25 and images built without it ship no corepack: fetch it with npm then (it-tools' pnpm build)
+    corepack = "RUN corepack enable || (npm install -g corepack && corepack enable)\n" if pm in ("yarn", "pnpm") else ""
+    install = _or_build_tools(install_command(ctx, pm))
     if _is_workspace_member(ctx):
         # The lockfile belongs to a workspace root: install there, with every member's manifest.
         copy_manifests = ("# A workspace member: the whole workspace is the build context, so install needs\n"
@@ -108,6 +109,16 @@ def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> s
         f"{build}"
         f"{prune_step}"
     )
+
+
+def _or_build_tools(install: str) -> str:
+    """The install, and where it fails, again with node-gyp's tools: a native module without a prebuilt
+    binary for this Node compiles (realworld-nestjs' argon2 0.26: "Could not find any Python installation")."""
+    if "\n" in install:
+        install = f"({install})"
+    return (f"{install} \\\n || (echo 'hydron: a native module compiles (no prebuilt binary for this Node); installing "
+            "python3, make and g++ and retrying' >&2 \\\n     && apt-get update && apt-get install -y "
+            f"--no-install-recommends python3 make g++ \\\n     && {install})")
 
 
 _ROOT_INSTALL = re.compile(r"^\s*(?:npm (?:ci|install|i)|yarn(?: install)?|pnpm (?:install|i)|bun (?:install|i))"
