@@ -101,6 +101,7 @@ def first_error(log: str, limit: int = 400) -> str:
             and not re.sub(r"\x1b\[[0-9;]*m", "", line).startswith("hydron:")]
     hit = (next((line for line in body if STRONG_ERROR.search(line)), None)
            or next((line for line in body if ERROR_WORDS.search(line)), None) or (body or lines)[-1])
+    step = step if len(step) <= 120 else step[:117] + "..."  # a long RUN line must leave room for the error itself
     return (f"{step} -> {hit}" if step else hit)[:limit]
 
 
