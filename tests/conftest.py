@@ -32,7 +32,9 @@ from hydron_testbed.cluster import Kube
 from hydron_testbed.controlplane import ControlPlane, control_plane_bins
 from hydron_testbed.operator_process import RunningOperator, start_operator, stop_operator, wait_live
 from hydron_testbed.ports import free_port
+from hydron_testbed.acme import acme_server
 from hydron_testbed.secret_scan import SecretLedger
+from hydron_testbed.shared_site import SHARED_BASE_IMAGES, SharedSite
 from hydron_testbed.servers import (
     FreshServer,
     FreshServers,
@@ -178,13 +180,42 @@ def hosts(server_factory: FreshServers) -> Iterator[Callable[[int], list[Host]]]
         server_factory.remove(host)
 
 
+_shared_hosts: list[Host] = []  # the shared site's server, once a test asked for it
+
+
+@pytest.fixture(scope="session")
+def shared_site(control_plane, operator, server_factory: FreshServers) -> Iterator[SharedSite]:
+    """One provisioned server the tests of deployed apps share (hydron_testbed.shared_site).
+    Its Server is applied here and provisioned by the operator while the first test
+    that asked for it runs (RUNS_FIRST: the web view watches that)."""
+    namespace = f"t-site-{uuid.uuid4().hex[:6]}"  # t-*: the session operator watches it
+    control_plane.kubectl_run("create", "namespace", namespace)
+    kube = Kube(control_plane, namespace)
+    (host,) = server_factory.hosts(1)
+    _shared_hosts.append(host)
+    yield SharedSite(kube, acme_server(kube, host, base_images=SHARED_BASE_IMAGES))
+    _shared_hosts.remove(host)
+    server_factory.remove(host)
+
+
+@pytest.fixture
+def shared_servers_scanned(secret_ledger: SecretLedger) -> None:
+    """The shared server outlives the last test, so the secret scan (which runs last)
+    greps its state folder now rather than when it is removed; none started, no cost."""
+    for host in _shared_hosts:
+        secret_ledger.scan_server(host.container)
+
+
+# Watches the shared server's steps advance, so it must be the first to ask for it.
+RUNS_FIRST = "test_the_page_follows_a_real_server_and_build_as_hydron_runs_them"
 RUNS_LAST = "test_no_secret_value_outside_its_secret"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test under tests/e2e carries the `e2e` marker, so `-m e2e` (or `-m "not e2e"`)
-    selects that layer alone. The secret scan runs last, over what every other test left."""
+    selects that layer alone. The secret scan runs last, over what every other test left;
+    the web view's scenario first, while the shared server is being provisioned."""
     for item in items:
         if "/tests/e2e/" in str(item.path):
             item.add_marker(pytest.mark.e2e)
-    items.sort(key=lambda item: item.name == RUNS_LAST)
+    items.sort(key=lambda item: (item.name != RUNS_FIRST, item.name == RUNS_LAST))
