@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "operator"))
 
-from hydron.analysis import Limits, analyze  # noqa: E402
+from hydron.analysis import analyze  # noqa: E402
 
 SERVICES = {
     "apps/web/package.json": '{"name": "web", "scripts": {"build": "next build", "start": "next start"},'
@@ -87,7 +87,7 @@ def time_git_ls_files(root: Path) -> float:
 
 def time_analysis(root: Path) -> tuple[float, int, int]:
     start = time.perf_counter()
-    analysis = analyze(root, limits=Limits(max_seconds=60))
+    analysis = analyze(root)
     elapsed = time.perf_counter() - start
     assert not analysis.truncated, "the benchmark must measure a complete analysis"
     return elapsed, analysis.files_scanned, len(analysis.services)

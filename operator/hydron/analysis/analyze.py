@@ -9,7 +9,7 @@ from typing import Optional
 from . import backing, links, monorepo
 from .discover import discover
 from .drafts import plan
-from .limits import Deadline, Limits
+from .limits import Limits
 from .models import Analysis, Service
 from .reader import SourceReader
 from .service import Usage, build
@@ -24,11 +24,10 @@ def analyze(root: Path, *, limits: Limits = Limits(), name: Optional[str] = None
     name is what to call a service at the root that no manifest names (the repository's name); by
     default the folder's own name, unless that is a scratch folder (tmpab12cd, a checkout dir).
     """
-    deadline = Deadline(limits.max_seconds)
     skips = SkipLog(limits.max_skipped_examples)
-    tree = walk(str(root), limits, skips, deadline)
+    tree = walk(str(root), limits, skips)
     tree.name = root_name(name, Path(tree.root))
-    reader = SourceReader(tree.root, limits, skips, deadline)
+    reader = SourceReader(tree.root, limits, skips)
     found = discover(tree, reader)
     arrangement = plan(found, tree.name, tree)
     ownership = Ownership(tree, {p.path for p in found.projects} | {p.source_root for p in found.projects

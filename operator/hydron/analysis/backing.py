@@ -118,6 +118,9 @@ def resolve(
             entry.file_path = _database_file([u for u in usages if u.service in entry.used_by])
         entry.required = not all(_optional_place(e.file) or e.detail.endswith(catalog.ALL_DRIVERS_DETAIL)
                                  for e in entry.evidence)
+        if entry.kind in SEARCH_ENGINES and entry not in compose_entries and _switched_off_when_unset(
+                [u for u in usages if u.service in entry.used_by]):
+            entry.required = False
     return sorted(entries, key=lambda e: (e.kind, e.name)), needs
 
 
@@ -126,6 +129,22 @@ _DATABASE_FILE = re.compile(r"""sqlite3?:/{2,4}([\w.~${}/-]{1,200})|['"]([\w./-]
 _OPTIONAL_CONFIG = re.compile(r"(?:^|/)(?:application|config|settings)[-_.](?!prod|production|default|base|common)"
                               r"[a-z0-9]+\.(?:properties|ya?ml|py|json|toml)$|(?:^|/)settings/(?:dev|development|"
                               r"test|testing|local|ci)\.py$|\.env\.(?:test|testing|development|dev|local)$")
+# Search indexes data another store keeps: where the variable pointing at it has no default (microblog's
+# `os.environ.get('ELASTICSEARCH_URL')`, bakerydemo's `os.getenv("ELASTICSEARCH_ENDPOINT", "")`) the app runs
+# without search; a default URL, a `environ["X"]` read or a compose file running one beside the app makes it required.
+SEARCH_ENGINES = frozenset({"elasticsearch", "opensearch"})
+_SEARCH_NAME = r"['\"](?P<name>[A-Z_]*(?:ELASTIC|OPENSEARCH)[A-Z_]*(?:URL|URI|HOST|HOSTS|ENDPOINT|ADDRESS|ADDR))['\"]"
+_SEARCH_READ = re.compile(r"(?:environ\.get|getenv)\(\s*" + _SEARCH_NAME + r"\s*(?P<rest>,\s*(?:['\"]['\"]|None)\s*)?"
+                          r"(?P<end>[,)]?)")
+
+
+def _switched_off_when_unset(usages: list[Usage]) -> bool:
+    """Every read of a variable naming the search engine gives nothing when it is unset, so the code can only
+    test it and go without."""
+    reads = [m for usage in usages for source in usage.sources for m in _SEARCH_READ.finditer(source.text)]
+    return bool(reads) and all(m.group("end") == ")" for m in reads) and not any(
+        f'environ["{m.group("name")}"]' in source.text or f"environ['{m.group('name')}']" in source.text
+        for m in reads for usage in usages for source in usage.sources)
 
 
 def _database_file(usages: list[Usage]) -> str | None:

@@ -35,6 +35,7 @@ class Dockerfile:
     command: Optional[tuple[str, int]] = None  # what the container runs: ENTRYPOINT and CMD together
     command_instruction: str = "CMD"
     health_path: Optional[tuple[str, int]] = None
+    health_script: Optional[tuple[str, int]] = None  # HEALTHCHECK CMD ./check.py: a script of the repo that probes
     copies: list[tuple[str, int]] = field(default_factory=list)  # COPY/ADD sources from the build context
     mentions: set[str] = field(default_factory=set)  # words of RUN, CMD and ENTRYPOINT: which binaries it builds
 
@@ -91,6 +92,8 @@ def parse(source: SourceText) -> Dockerfile:
             path = health.path_from_url(argument)
             if path:
                 result.health_path = (path, line_number)
+            elif health.script_in_command(argument):
+                result.health_script = (health.script_in_command(argument), line_number)
     if entrypoint and cmd:  # Docker runs CMD as the arguments of ENTRYPOINT
         result.command, result.command_instruction = (f"{entrypoint[0]} {cmd[0]}", entrypoint[1]), "ENTRYPOINT and CMD"
     elif entrypoint:

@@ -123,8 +123,9 @@ def _exists(tree: Tree, path: str) -> bool:
 
 
 def _attach_libraries(result: Plan) -> None:
-    """A service importing a workspace library (packages/db) also needs that library's drivers and env."""
-    libraries = {p.name: p for p in result.not_deployable if p.ecosystem in ("node", "python")}
+    """A service importing a workspace library (packages/db, a Cargo workspace crate) also needs that library's
+    drivers and env."""
+    libraries = {p.name: p for p in result.not_deployable if p.ecosystem in ("node", "python", "rust")}
     for draft in result.drafts:
         if draft.project:
             names = {d.name for d in draft.project.dependencies}

@@ -92,6 +92,8 @@ _JS_DESTRUCTURE = re.compile(r"\{(?P<names>[^{}]*)\}\s*=\s*process\.env\b")
 _VITE_BUILTINS = frozenset({"MODE", "DEV", "PROD", "SSR", "BASE_URL"})
 
 _DOTENV_LINE = re.compile(r"^[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.]*)[ \t]*=[ \t]*(?P<value>.*)$", re.M)
+# `# DOMAIN=https://vw.example.com` in an example file: a documented setting, optional (the file ships it off)
+_COMMENTED_DOTENV_LINE = re.compile(r"^[ \t]*#+[ \t]?(?:export[ \t]+)?(?P<name>[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)=\S", re.M)
 EXAMPLE_ENV_FILES = (".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults", "example.env",
                      ".env.local.example", ".env.example.local")
 LIVE_ENV_FILES = (".env", ".env.local", ".env.production", ".env.development", ".env.staging", ".env.test")
@@ -174,6 +176,9 @@ class EnvCollector:
         self.urls: list[UrlMention] = []
         self._environ_dirs: set[str] = set()  # Go packages that parse os.Environ() themselves
         self._go_option_keys: dict[str, list[tuple[str, Evidence]]] = {}  # "NAME": { ... } map entries per package
+        self._documented: dict[str, Evidence] = {}  # commented out in an example env file: only where nothing else says
+        self._rust_struct_fields: dict[str, list[tuple[str, Evidence]]] = {}  # Deserialize struct -> its fields
+        self._rust_flattened: list[tuple[str, str]] = []  # (env prefix, struct) of #[serde(flatten)] settings fields
 
     def scan_source(self, source: SourceText) -> None:
         extension = _extension(source)
@@ -188,8 +193,10 @@ class EnvCollector:
             self._pydantic_settings(source)
         elif extension == ".go":
             self._go_config(source)
-        elif extension == ".rs" and _RUST_PREFIX.search(source.text):
-            self._rust_settings(source)
+        elif extension == ".rs":
+            self._rust_structs(source)
+            if _RUST_PREFIX.search(source.text):
+                self._rust_settings(source)
 
     def scan_dotenv(self, source: SourceText) -> None:
         """Names from an env file. Only example files give defaults, and a secret's example value is a
@@ -205,6 +212,10 @@ class EnvCollector:
                 self.declare(name, evidence, None, secret_value=looks_secret_value(value))
             else:
                 self.declare(name, evidence, value or None)
+        if example:
+            for match in source.matches(_COMMENTED_DOTENV_LINE):
+                self._documented.setdefault(match.group("name"), source.evidence(
+                    "commented out in example env file (optional)", match.start()))
 
     def declare(
         self, name: str, evidence: Evidence, value: Optional[str], *, has_default: bool = False,
@@ -227,6 +238,16 @@ class EnvCollector:
         for directory in self._environ_dirs & set(self._go_option_keys):
             for name, evidence in self._go_option_keys.pop(directory):
                 self.declare(name, evidence, None, has_default=True)  # a table of options parsed from os.Environ()
+        for prefix, struct in self._rust_flattened:
+            for field_name, evidence in self._rust_struct_fields.get(struct, []):
+                self.declare(prefix + field_name.upper(), evidence.model_copy(
+                    update={"detail": f"{evidence.detail} (flattened into the settings) read as "
+                                      f"{prefix + field_name.upper()}"}), None, has_default=True)
+        self._rust_flattened = []
+        for name, evidence in self._documented.items():
+            if name not in self._seen:  # the code's own reading (required or not) wins over a commented example
+                self.declare(name, evidence, None, has_default=True)
+        self._documented = {}
         variables = []
         # over the limit, keep the names met first: the entry point and the files nearest it are read first
         for name in sorted(list(self._seen)[:limit]):
@@ -305,16 +326,27 @@ class EnvCollector:
 
     def _rust_settings(self, source: SourceText) -> None:
         """config-rs `Environment::with_prefix("app")` and figment `Env::prefixed("APP_")` fill the fields of the
-        settings struct in the same file from PREFIX_FIELD."""
+        settings struct in the same file from PREFIX_FIELD; a `#[serde(flatten)]` field stands for the fields
+        of its own struct, wherever the service's sources define it (atuin's DbSettings: ATUIN_DB_URI)."""
         prefix = _RUST_PREFIX.search(source.text).group(1).upper().rstrip("_") + "_"
         for struct in source.matches(_RUST_STRUCT):
             body = struct.group("body")
             for field_match in _RUST_FIELD.finditer(body):
-                name = field_match.group(1)
+                if "flatten" in field_match.group("attrs") and field_match.group("type"):
+                    self._rust_flattened.append((prefix, field_match.group("type").rpartition("::")[2]))
+                    continue
+                name = field_match.group(2)
                 variable = prefix + name.upper()
                 self.declare(variable, source.evidence(f"settings field {name} read as {variable}",
-                                                       struct.start("body") + field_match.start(1)),
+                                                       struct.start("body") + field_match.start(2)),
                              None, has_default=True)
+
+    def _rust_structs(self, source: SourceText) -> None:
+        """The fields of every Deserialize struct, for the settings structs that flatten them in."""
+        for struct in source.matches(_RUST_STRUCT):
+            self._rust_struct_fields.setdefault(struct.group("name"), [
+                (f.group(2), source.evidence(f"settings field {f.group(2)}", struct.start("body") + f.start(2)))
+                for f in _RUST_FIELD.finditer(struct.group("body"))])
 
     def _go_config(self, source: SourceText) -> None:
         """viper with SetEnvPrefix and AutomaticEnv reads PREFIX_KEY for each key it knows; a loop over
@@ -361,8 +393,10 @@ _GO_ENV_TAG = re.compile(r"`[^`\n]*\benv:\"([A-Z_][A-Z0-9_]*)[^\"]*\"")
 _GO_ENV_CONST = re.compile(r"^[ \t]*(Env\w*|\w+EnvVar?)\s*(?:string\s*)?=\s*\"([A-Z][A-Z0-9]*_[A-Z0-9_]+)\"", re.MULTILINE)
 _GO_OPTION_KEY = re.compile(r"^[ \t]*\"([A-Z][A-Z0-9]*_[A-Z0-9_]+)\":\s*\{", re.MULTILINE)
 _RUST_PREFIX = re.compile(r"(?:Environment::with_prefix|Env::prefixed)\(\s*\"(\w+)\"")
-_RUST_STRUCT = re.compile(r"#\[derive\([^\]]*Deserialize[^\]]*\)\]\s*(?:#\[[^\]]*\]\s*)*pub\s+struct\s+\w+\s*\{(?P<body>[^}]*)\}")
-_RUST_FIELD = re.compile(r"^[ \t]*(?:#\[[^\]]*\]\s*)*pub\s+([a-z_][a-z0-9_]*)\s*:", re.MULTILINE)
+_RUST_STRUCT = re.compile(r"#\[derive\([^\]]*Deserialize[^\]]*\)\]\s*(?:#\[[^\]]*\]\s*)*pub\s+struct\s+(?P<name>\w+)\s*"
+                          r"\{(?P<body>[^}]*)\}")
+_RUST_FIELD = re.compile(r"^[ \t]*(?P<attrs>(?:#\[[^\]]*\]\s*)*)pub\s+([a-z_][a-z0-9_]*)\s*:\s*(?P<type>[\w:]*)",
+                         re.MULTILINE)
 _SHEBANG_EXTENSION = (("ruby", ".rb"), ("python", ".py"), ("node", ".js"), ("bun", ".ts"), ("deno", ".ts"))
 
 

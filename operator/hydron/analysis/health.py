@@ -31,6 +31,10 @@ _COMPARISON = re.compile(
     r"['\"`](?P<path>/(?:[\w.-]+/){0,3}(?:" + _WORDS + r"))/?['\"`]"
 )
 _URL_PATH = re.compile(r"https?://[^/\s\"']+(/[^\s\"'|;]*)")
+# in a health script: a URL on this machine (the host may be built in code: localhost:{port}), and a literal path
+_LOCAL_URL_PATH = re.compile(r"https?://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::?[^/\s\"'`]*)"
+                             r"(/[\w./-]*)(?=[\s\"'`?]|$)")
+_SCRIPT = re.compile(r"(?:^|[\s\[\"',])(?P<script>[\w$.{}/-]*[\w-]\.(?:py|js|mjs|cjs|ts|sh|rb|php))(?=[\s\"',\]]|$)")
 
 
 def find_route(sources: Iterable[SourceText]) -> Optional[HealthCheck]:
@@ -88,3 +92,18 @@ def path_from_url(text: str) -> Optional[str]:
     """The path of the first http URL in a healthcheck command, e.g. curl -f http://localhost:3000/up."""
     match = _URL_PATH.search(text)
     return match.group(1) if match else None
+
+
+def script_in_command(command: str) -> Optional[str]:
+    """The script a HEALTHCHECK runs (`CMD ./fetchstatus.py`, `CMD python $HOME/app/scripts/healthcheck.py`)."""
+    match = _SCRIPT.search(command)
+    return match.group("script") if match else None
+
+
+def path_from_script(text: str) -> Optional[tuple[str, int]]:
+    """The path a health script requests from the app on this machine, and where (mealie's healthcheck.py
+    gets http://127.0.0.1:{port}/api/app/about); None when it probes no local URL."""
+    for match in _LOCAL_URL_PATH.finditer(text):
+        if not _commented(text, match.start()):
+            return match.group(1), match.start()
+    return None

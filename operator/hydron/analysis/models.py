@@ -72,7 +72,8 @@ SkipReason = Literal[
     "binary",
     "too-deep",
     "file-limit",
-    "time-limit",
+    "directory-limit",
+    "time-limit",  # written by analyses before the limits counted work instead of seconds; kept valid in stored status
     "read-budget",
     "unreadable",
 ]

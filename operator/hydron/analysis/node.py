@@ -30,6 +30,7 @@ _SERVER_FRAMEWORKS = (
     ("@tanstack/start", "TanStack Start", 3000),
     ("@react-router/node", "React Router", 3000),
     ("@astrojs/node", "Astro", 4321),
+    ("nitropack", "Nitro", 3000),  # a bare Nitro server (nuxt-movies' proxy) builds .output/server like Nuxt
     ("express", "Express", 3000),
     ("fastify", "Fastify", 3000),
     ("koa", "Koa", 3000),
@@ -50,6 +51,7 @@ _UI_LIBRARIES = (("react", "React"), ("vue", "Vue"), ("svelte", "Svelte"), ("sol
 _FRAMEWORK_STARTS = {
     "Next.js": "{exec} next start",
     "Nuxt": "node .output/server/index.mjs",
+    "Nitro": "node .output/server/index.mjs",
     "Remix": "{exec} remix-serve ./build/server/index.js",
     "React Router": "{exec} react-router-serve ./build/server/index.js",
     "SvelteKit": "node build",
@@ -93,6 +95,9 @@ _CONFIG_FILES = ("prisma/schema.prisma", "next.config.js", "next.config.mjs", "n
 _NEXT_EXPORT = re.compile(r"""output\s*:\s*['"]export['"]""")
 
 
+_DENO_START = re.compile(r"^(?:\s*[A-Za-z_][A-Za-z0-9_]*=\S*)*\s*deno\s+(?:run|task|serve)\b")
+
+
 def detect(ctx: DirContext) -> list[Project]:
     source = ctx.source("package.json")
     package = json_object(source)
@@ -112,9 +117,13 @@ def detect(ctx: DirContext) -> list[Project]:
         _bun_release(source, package) if runtime == "bun" else None,
     )
     lang.runtime = runtime
+    start_script = text_value(package, "scripts", "start") or ""
     if deno_config:  # package.json beside deno.json: Deno runs it, with npm packages
         lang.name = lang.runtime = "deno"
         lang.evidence.append(Evidence(file=ctx.rel(deno_config), detail=f"{deno_config}: runs on Deno"))
+    elif _DENO_START.search(start_script):  # openstatus' workflows: "start": "NODE_ENV=production deno run -A src/serve.ts"
+        lang.name = lang.runtime = "deno"
+        lang.evidence.append(source.evidence("scripts.start runs deno", needle='"start"'))
     project = Project(
         path=ctx.path,
         name=text_value(package, "name") or ctx.basename(),

@@ -45,10 +45,15 @@ def detect(ctx: DirContext) -> list[Project]:
     to_workspace = posixpath.relpath(posixpath.dirname(nx_json) or ".", ctx.path or ".")
     build = table(config, "targets", "build")
     executor = text_value(build, "executor") or ""
-    output = text_value(build, "options", "outputPath") or f"dist/{ctx.path}"
+    output = text_value(build, "options", "outputPath") or _declared_output(build, ctx.path) or f"dist/{ctx.path}"
     evidence = [source.evidence(f"build executor {executor}", needle='"executor"')]
-    project.build = Command(value=f"{tool.exec('nx')} build {name}", evidence=evidence, confidence="high")
     framework, static = next(((f, s) for fragment, f, s in _EXECUTORS if fragment in executor), (None, False))
+    inferred = None if executor else _inferred_build(ctx)
+    if inferred:  # Nx plugins infer the build target from the tool's own config file (nx-examples' cart)
+        framework, static, config_file = inferred
+        evidence = [Evidence(file=posixpath.join(ctx.path, config_file) if ctx.path else config_file,
+                             detail=f"Nx infers the build target from {config_file}")]
+    project.build = Command(value=f"{tool.exec('nx')} build {name}", evidence=evidence, confidence="high")
     main = text_value(build, "options", "main")
     if main and ctx.tree.has_file(main):
         project.entry_point = EntryPoint(file=main, evidence=evidence, confidence="high")
@@ -68,6 +73,29 @@ def detect(ctx: DirContext) -> list[Project]:
                                 confidence="medium")
         project.default_port = _default_port(source.path, framework) if framework else None
     return [project]
+
+
+# config file prefix -> (framework, static); a bundler whose output targets node builds a server
+_INFERRED = (("rsbuild.config", "Rsbuild", True), ("vite.config", "Vite", True), ("next.config", "Next.js", False))
+_NODE_TARGET = re.compile(r"\btarget\s*:\s*['\"]node['\"]")
+
+
+def _inferred_build(ctx: DirContext) -> Optional[tuple[str, bool, str]]:
+    for prefix, framework, static in _INFERRED:
+        for name in ctx.tree.names(ctx.path):
+            if name.startswith(prefix + ".") and name.endswith((".ts", ".js", ".mjs", ".mts", ".cjs")):
+                config = ctx.source(name)
+                return framework, static and not (config and _NODE_TARGET.search(config.text)), name
+    return None
+
+
+def _declared_output(build: dict, project_root: str) -> Optional[str]:
+    """targets.build.outputs[0], e.g. {workspaceRoot}/dist/apps/cart, as a path from the workspace root."""
+    outputs = build.get("outputs") if isinstance(build, dict) else None
+    first = outputs[0] if isinstance(outputs, list) and outputs and isinstance(outputs[0], str) else None
+    if not first or "{options." in first:
+        return None
+    return first.replace("{workspaceRoot}/", "").replace("{projectRoot}", project_root or ".")
 
 
 def _framework_from_imports(ctx: DirContext, main: str) -> Optional[str]:

@@ -257,6 +257,21 @@ def _bundled(draft: Draft, ctx: _Context) -> Verdict:
     return None
 
 
+def _quinoa(draft: Draft, ctx: _Context) -> Verdict:
+    """Quarkus Quinoa builds src/main/webui of a Quarkus project into that project's jar (quarkus-super-heroes'
+    UI): the frontend is served by the Java service, not deployed on its own."""
+    if not draft.path or draft.dockerfile or draft.compose or draft.project is None:
+        return None
+    if draft.project.ecosystem != "node" or not draft.path.endswith("src/main/webui"):
+        return None
+    owner = draft.path[: -len("src/main/webui")].rstrip("/")
+    for project in ctx.found.projects:
+        hit = next((d for d in project.dependencies if d.name.endswith(":quarkus-quinoa")), None)
+        if project.path == owner and hit is not None:
+            return ("bundled", f"built into the Quarkus app of {owner or 'the root'} by Quinoa", [hit.evidence], False)
+    return None
+
+
 def _embedded(draft: Draft, ctx: _Context) -> Verdict:
     """A frontend folder holding Go code (embed.go, serve.go) is compiled into the Go binary with go:embed."""
     if ctx.tree is None or not draft.path or draft.dockerfile or draft.compose or draft.project is None:
@@ -321,7 +336,7 @@ def _procfile_datastore(draft: Draft, ctx: _Context) -> Verdict:
 
 _RULES: tuple[Callable[..., Verdict], ...] = (
     _development_compose, _tool_image, _own_image, _path_class, _procfile_datastore, _client_app, _build_script,
-    _library, _unstarted_member, _bundled, _embedded, _built_by_script, _writes_elsewhere, _not_composed,
+    _library, _unstarted_member, _bundled, _quinoa, _embedded, _built_by_script, _writes_elsewhere, _not_composed,
 )
 
 

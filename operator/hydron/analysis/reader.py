@@ -8,7 +8,7 @@ import stat
 from typing import Optional
 
 from .evidence import SourceText
-from .limits import Deadline, Limits
+from .limits import Limits
 from .skiplog import SkipLog
 
 _SNIFF_BYTES = 8192
@@ -17,14 +17,14 @@ _SNIFF_BYTES = 8192
 class SourceReader:
     """Every file the analysis opens goes through here, so the safety rules live in one place."""
 
-    def __init__(self, root: str, limits: Limits, skips: SkipLog, deadline: Deadline) -> None:
+    def __init__(self, root: str, limits: Limits, skips: SkipLog) -> None:
         self._root = root
         self._limits = limits
         self._skips = skips
-        self._deadline = deadline
         self._cache: dict[str, Optional[SourceText]] = {}
         self._inside: dict[str, bool] = {}
         self.bytes_read = 0
+        self.files_opened = 0
         self.out_of_budget = False
 
     def source(self, rel: str) -> Optional[SourceText]:
@@ -35,13 +35,14 @@ class SourceReader:
         return self._cache[rel]
 
     def _read(self, rel: str) -> Optional[str]:
-        if self.out_of_budget or self._deadline.passed():
+        if self.out_of_budget or self.files_opened >= self._limits.max_files_opened:
             self.out_of_budget = True
-            self._skips.add(rel, "time-limit" if self._deadline.passed() else "read-budget")
+            self._skips.add(rel, "read-budget")
             return None
         if ".." in rel.split("/") or rel.startswith("/") or not self._directory_inside(rel):
             self._skips.add(rel, "symlink-outside-root")
             return None
+        self.files_opened += 1
         try:
             fd = os.open(os.path.join(self._root, rel), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError as error:

@@ -62,7 +62,10 @@ def build(draft: Draft, name: str, tree: Tree, reader: SourceReader, ownership: 
         usage.warnings.append(f"{name}: read only the first {limits.max_sources_per_service} source files (nearest "
                               "first); env vars, ports and datastores named only in the others are missing")
     role = _stated_role(draft)
-    port = _port(draft, sources, usage, limits) if role is None or role.value == "web" else None
+    # the repository's own image of a static site is a file server: the port it listens on is its route's
+    # (it-tools, astrowind: nginx on the EXPOSEd port)
+    serves_own_image = role is not None and role.value == "static" and draft.dockerfile is not None
+    port = _port(draft, sources, usage, limits) if role is None or role.value == "web" or serves_own_image else None
     role = role or _role_from_port(draft, port)
     start_command = _start_command(draft, port)
     variables, left_out = env.result(limits.max_env_per_service)
@@ -84,7 +87,7 @@ def build(draft: Draft, name: str, tree: Tree, reader: SourceReader, ownership: 
         entry_point=project.entry_point if project and not _runs_other_command(draft) else None,
         static_root=project.static_root if project else None,
         port=port,
-        health_check=_health(draft, sources) if role.value == "web" else None,
+        health_check=_health(draft, sources, tree, reader) if role.value == "web" else None,
         env=variables,
         dockerfile=draft.dockerfile.path if draft.dockerfile else None,
         compose_service=draft.compose.name if draft.compose else None,
@@ -150,6 +153,8 @@ def _stated_role(draft: Draft) -> Optional[ServiceRole]:
         if draft.compose.command and _WORKER_COMMAND.search(draft.compose.command) and not draft.compose.ports:
             evidence = [draft.compose.evidence(draft.compose.command_line, "compose command runs a queue worker")]
             return ServiceRole(value="worker", evidence=evidence, confidence="high")
+        if draft.compose.ports and project and project.role and project.role.value == "static":
+            return project.role  # astrowind: the published port is that of the server of the built files
         if draft.compose.ports:
             evidence = [draft.compose.evidence(draft.compose.ports_line, "compose publishes ports")]
             return ServiceRole(value="web", evidence=evidence, confidence="high")
@@ -302,7 +307,7 @@ def _build_command(draft: Draft) -> Optional[Command]:
     return project.build if project else None
 
 
-def _health(draft: Draft, sources: list[SourceText]) -> Optional[HealthCheck]:
+def _health(draft: Draft, sources: list[SourceText], tree: Tree, reader: SourceReader) -> Optional[HealthCheck]:
     if draft.compose and draft.compose.health_path:
         return HealthCheck(path=draft.compose.health_path, evidence=[draft.compose.evidence(
             draft.compose.health_line, "compose healthcheck")], confidence="high")
@@ -310,9 +315,38 @@ def _health(draft: Draft, sources: list[SourceText]) -> Optional[HealthCheck]:
         path, line = draft.dockerfile.health_path
         return HealthCheck(path=path, evidence=[draft.dockerfile.evidence(line, "Dockerfile HEALTHCHECK")],
                            confidence="high")
+    if draft.dockerfile and draft.dockerfile.health_script:
+        found = _health_from_script(draft, tree, reader)
+        if found:
+            return found
     if draft.project and draft.project.health:
         return draft.project.health
     return health.find_route(sources)
+
+
+def _health_from_script(draft: Draft, tree: Tree, reader: SourceReader) -> Optional[HealthCheck]:
+    """The path probed by the script the Dockerfile's HEALTHCHECK runs, found in the build context by
+    what the Dockerfile copies (healthchecks: COPY docker/fetchstatus.py) or by the script's own path
+    (mealie: $MEALIE_HOME/mealie/scripts/healthcheck.py)."""
+    script, line = draft.dockerfile.health_script
+    context = draft.build_context if draft.build_context is not None else draft.path
+    context = "" if context in (".", "./") else context
+    base = script.rsplit("/", 1)[-1]
+    candidates = [join(context, source.rstrip("/")) for source, _ in draft.dockerfile.copies
+                  if source.rstrip("/").rsplit("/", 1)[-1] == base]
+    parts = [p for p in script.split("/") if p and p != "." and "$" not in p and "{" not in p]
+    candidates += [join(context, "/".join(parts[i:])) for i in range(len(parts))]
+    for rel in candidates:
+        if not tree.has_file(rel):
+            continue
+        source = reader.source(rel)
+        found = health.path_from_script(source.text) if source else None
+        if found:
+            path, offset = found
+            evidence = [draft.dockerfile.evidence(line, f"Dockerfile HEALTHCHECK runs {script}"),
+                        source.evidence(f"requests {path}", offset)]
+            return HealthCheck(path=path, evidence=evidence, confidence="high")
+    return None
 
 
 def _language(draft: Draft) -> Optional[Language]:

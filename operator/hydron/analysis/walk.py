@@ -1,7 +1,7 @@
 """One bounded pass over the checkout that lists file names without opening any file.
 
 Symlinks are never followed, generated and vendored directories are pruned before
-they are entered, and the walk stops at the depth, file and time limits. Detectors
+they are entered, and the walk stops at the depth, file and directory limits. Detectors
 work from the names this produces and open only the few files whose names matter.
 """
 
@@ -11,7 +11,7 @@ import os
 from collections import deque
 from dataclasses import dataclass, field
 
-from .limits import Deadline, Limits
+from .limits import Limits
 from .skiplog import SkipLog
 
 IGNORED_DIRS = frozenset(
@@ -23,9 +23,6 @@ IGNORED_DIRS = frozenset(
         ".bundle", ".yarn", ".pnpm-store", "obj", ".dart_tool", "Pods",
     }
 )
-
-_DEADLINE_CHECK_EVERY = 128  # directories between clock reads
-
 
 @dataclass
 class Tree:
@@ -57,7 +54,7 @@ def parent(directory: str) -> str:
     return directory.rpartition("/")[0]
 
 
-def walk(root: str, limits: Limits, skips: SkipLog, deadline: Deadline) -> Tree:
+def walk(root: str, limits: Limits, skips: SkipLog) -> Tree:
     """Breadth-first, so the manifests near the root survive when a limit cuts the walk short."""
     real_root = os.path.realpath(root)
     tree = Tree(root=real_root)
@@ -66,8 +63,8 @@ def walk(root: str, limits: Limits, skips: SkipLog, deadline: Deadline) -> Tree:
     while queue:
         rel, absolute, depth = queue.popleft()
         visited += 1
-        if visited % _DEADLINE_CHECK_EVERY == 0 and deadline.passed():
-            skips.add(rel or ".", "time-limit")
+        if visited > limits.max_directories:  # many empty folders cost time without adding files
+            skips.add(rel or ".", "directory-limit")
             tree.truncated = True
             break
         names, subdirs = _scan(rel, absolute, depth, real_root, limits, skips)

@@ -68,7 +68,7 @@ SERVICES = [
     ("elixir-phoenix", "chat", "web", ("elixir", "1.16.2-otp-26"), "Phoenix", "mix", 4000, "/health"),
     ("static-site", "static-site", "static", None, "Static HTML", None, None, None),
     ("compose-fullstack", "api", "web", ("node", "20"), "Express", "npm", 4000, "/api/health"),
-    ("compose-fullstack", "frontend", "web", ("node", "20"), "Vite + React", "npm", 80, None),
+    ("compose-fullstack", "frontend", "static", ("node", "20"), "Vite + React", "npm", 80, None),  # nginx serves the build
     ("compose-fullstack", "worker", "worker", ("python", "3.12"), "Celery", "pip", None, None),
     ("compose-fullstack", "migrate", "job", ("node", "20"), "Express", "npm", None, None),
     ("turborepo-pnpm", "web", "web", ("node", "20.12.2"), "Next.js", "pnpm", 3000, None),

@@ -181,14 +181,47 @@ def test_many_files_with_a_low_limit_stop_the_walk_and_say_so(checkout: Path) ->
     assert any("stopped at a limit" in w for w in analysis.warnings)
 
 
-def test_the_time_limit_ends_analysis_early(checkout: Path) -> None:
+def test_the_directory_limit_ends_the_walk_early(checkout: Path) -> None:
     for index in range(300):
-        write(checkout / "pkgs" / f"p{index}" / "index.js", "")
+        (checkout / "empty" / f"d{index}").mkdir(parents=True)
 
-    analysis = analyze(checkout, limits=Limits(max_seconds=0))
+    analysis = analyze(checkout, limits=Limits(max_directories=50))
 
     assert analysis.truncated
-    assert counts(analysis).get("time-limit", 0) >= 1
+    assert counts(analysis)["directory-limit"] == 1
+    assert [s.name for s in analysis.services] == ["inside"]
+
+
+def test_the_files_opened_limit_bounds_the_reads(checkout: Path) -> None:
+    for index in range(20):
+        write(checkout / "src" / f"m{index}.js", f"process.env.VAR_{index};\n")
+
+    analysis = analyze(checkout, limits=Limits(max_files_opened=5))
+
+    assert analysis.truncated
+    assert counts(analysis)["read-budget"] >= 1
+
+
+def test_the_same_checkout_gives_the_same_analysis_however_slow_the_machine(checkout: Path, monkeypatch) -> None:
+    """No bound counts seconds: a clock that jumps an hour per read changes nothing."""
+    for index in range(40):
+        write(checkout / "src" / f"m{index}.js", f"process.env.VAR_{index};\n")
+    before = analyze(checkout)
+    import time
+
+    now = [time.monotonic()]
+
+    def crawling() -> float:
+        now[0] += 3600
+        return now[0]
+
+    monkeypatch.setattr(time, "monotonic", crawling)
+    monkeypatch.setattr(time, "time", crawling)
+
+    after = analyze(checkout)
+
+    assert not after.truncated
+    assert as_document(after) == as_document(before)
 
 
 def test_the_read_budget_bounds_total_bytes_read(checkout: Path) -> None:

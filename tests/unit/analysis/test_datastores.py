@@ -110,3 +110,50 @@ def test_python_standard_library_sqlite_is_a_file_database(tmp_path: Path) -> No
                                "db = sqlite3.connect('data/guestbook.db')\n"})
     [store] = analyze(tmp_path).databases
     assert (store.kind, store.file_database, store.file_path) == ("sqlite", True, "data/guestbook.db")
+
+
+MICROBLOG = {
+    "requirements.txt": "flask==3.0\nelasticsearch==8.15\nredis==5.0\nrq==1.16\n",
+    "config.py": """
+        import os
+        class Config:
+            ELASTICSEARCH_URL = os.environ.get('ELASTICSEARCH_URL')
+            REDIS_URL = os.environ.get('REDIS_URL') or 'redis://'
+        """,
+    "app/__init__.py": """
+        from elasticsearch import Elasticsearch
+        from flask import Flask
+        app = Flask(__name__)
+        app.elasticsearch = Elasticsearch([app.config['ELASTICSEARCH_URL']]) if app.config['ELASTICSEARCH_URL'] else None
+        """,
+}
+
+
+def test_a_search_engine_whose_variable_has_no_default_is_optional(tmp_path: Path) -> None:
+    """microblog (`os.environ.get("ELASTICSEARCH_URL")`) and bakerydemo (`getenv("ELASTICSEARCH_ENDPOINT", "")`): search
+    indexes data another store keeps; the app runs without it,
+    so the plan should not start an Elasticsearch (the redis queue stays required)."""
+    stores = {d.kind: d.required for d in analyze(write(tmp_path, MICROBLOG)).databases}
+
+    assert stores == {"elasticsearch": False, "redis": True}
+
+
+def test_a_search_engine_the_compose_file_runs_beside_the_app_is_required(tmp_path: Path) -> None:
+    stores = {d.kind: d.required for d in analyze(write(tmp_path, MICROBLOG | {
+        "Dockerfile": "FROM python:3.12-slim\nCOPY . .\nEXPOSE 5000\nCMD [\"flask\", \"run\"]\n",
+        "docker-compose.yml": "services:\n  web:\n    build: .\n    ports: ['5000:5000']\n    depends_on: [search]\n"
+                              "  search:\n    image: elasticsearch:8.15.3\n"})).databases}
+
+    assert stores["elasticsearch"] is True
+
+
+def test_a_search_engine_read_with_a_default_url_is_required(tmp_path: Path) -> None:
+    """An indexer that always connects (`environ.get("ELASTICSEARCH_URL", "http://localhost:9200")`) needs it."""
+    stores = {d.kind: d.required for d in analyze(write(tmp_path, MICROBLOG | {"config.py": """
+        import os
+        class Config:
+            ELASTICSEARCH_URL = os.environ.get('ELASTICSEARCH_URL', 'http://localhost:9200')
+            REDIS_URL = os.environ.get('REDIS_URL') or 'redis://'
+        """})).databases}
+
+    assert stores["elasticsearch"] is True

@@ -222,3 +222,64 @@ def test_extensionless_script_in_bin_is_read_by_its_shebang(tmp_path: Path) -> N
     write(tmp_path, {"Gemfile": "source 'https://rubygems.org'\ngem 'sinatra'\n", "app.rb": "require 'sinatra'\n",
                      "bin/wiki": "#!/usr/bin/env ruby\nenvironment = ENV.fetch('APP_ENV', :production)\n"})
     assert "APP_ENV" in env(tmp_path)
+
+
+def test_settings_commented_out_in_an_example_env_file_are_optional_variables(tmp_path: Path) -> None:
+    """vaultwarden: its settings come from a macro (make_config!) no pattern can read, and .env.template
+    documents every one of them commented out; the code's own reading still decides required-ness."""
+    write(tmp_path, {"Cargo.toml": '[package]\nname = "vault"\nversion = "0.1.0"\n\n[dependencies]\nrocket = "0.5"\n',
+                     "src/main.rs": 'fn main() { let p = std::env::var("ROCKET_PORT").unwrap(); rocket::build(); }\n',
+                     ".env.template": """
+                         ## Main data folder
+                         # DATA_FOLDER=data
+                         ## Database URL, see https://example.org/db for the syntax (a=b is not a setting)
+                         # DATABASE_URL=postgresql://user:pass@host:5432/vault
+                         #ROCKET_PORT=80
+                         # DOMAIN=https://vw.domain.tld:8443
+                         """})
+
+    found = env(tmp_path)
+    analysis = analyze(tmp_path)
+
+    assert {n: found.get(n) for n in ("DATA_FOLDER", "DATABASE_URL", "DOMAIN")} == dict.fromkeys(
+        ("DATA_FOLDER", "DATABASE_URL", "DOMAIN"), False)
+    assert found["ROCKET_PORT"] is True  # read without a fallback by the code: the comment does not make it optional
+    assert not analysis.databases  # a commented example URL is no datastore
+
+
+def test_rust_settings_field_flattened_from_a_workspace_crate_reads_that_crates_fields(tmp_path: Path) -> None:
+    """atuin: the server's Settings has `#[serde(flatten)] pub db_settings: DbSettings`, a struct of the
+    atuin-server-database crate, so config-rs reads ATUIN_DB_URI, never ATUIN_DB_SETTINGS."""
+    write(tmp_path, {
+        "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\n\n[workspace.dependencies]\n'
+                      'svc-database = { path = "crates/svc-database" }\n',
+        "crates/svc-server/Cargo.toml": '[package]\nname = "svc-server"\nversion = "0.1.0"\n\n[dependencies]\n'
+                                        'axum = "0.7"\nconfig = "0.14"\nsvc-database = { workspace = true }\n',
+        "crates/svc-server/src/main.rs": "fn main() {}\n",
+        "crates/svc-server/src/settings.rs": """
+            use svc_database::DbSettings;
+
+            #[derive(Clone, Deserialize, Serialize)]
+            pub struct Settings {
+                pub host: String,
+                #[serde(flatten)]
+                pub db_settings: DbSettings,
+            }
+
+            fn load() { Config::builder().add_source(Environment::with_prefix("svc").prefix_separator("_")); }
+            """,
+        "crates/svc-database/Cargo.toml": '[package]\nname = "svc-database"\nversion = "0.1.0"\n',
+        "crates/svc-database/src/lib.rs": """
+            #[derive(Clone, Deserialize, Serialize)]
+            pub struct DbSettings {
+                pub db_uri: String,
+                /// read replicas
+                pub read_db_uri: Option<String>,
+            }
+            """,
+    })
+
+    names = set(env(tmp_path))
+
+    assert {"SVC_HOST", "SVC_DB_URI", "SVC_READ_DB_URI"} <= names
+    assert "SVC_DB_SETTINGS" not in names

@@ -69,3 +69,45 @@ def test_a_status_page_with_an_inline_handler_is_not_a_health_check(tmp_path):
     assert _health(tmp_path, {"package.json": '{"name": "svc", "dependencies": {"express": "4"}}',
                               "server.js": 'router.get("/status", cache("5 minutes"), async (request, response) => {\n'
                                            '});\napp.listen(3001);\n'}) is None
+
+
+DJANGO_STATUS = {
+    "requirements.txt": "Django==5.1\n",
+    "app/urls.py": 'from django.urls import path\n\nurlpatterns = [path("status/", views.status)]\n',
+}
+
+
+def test_a_healthcheck_script_copied_into_the_image_gives_the_path_it_requests(tmp_path):
+    """healthchecks.io: HEALTHCHECK CMD ./fetchstatus.py, copied from docker/, requests /api/v3/status/
+    behind a host built in code; the weaker /status/ route of the code loses to it."""
+    path = _health(tmp_path, DJANGO_STATUS | {
+        "docker/Dockerfile": "FROM python:3.12-slim\nWORKDIR /opt/app\nCOPY . /opt/app/\nCOPY docker/fetchstatus.py /opt/app/\n"
+                             "HEALTHCHECK --interval=60s CMD ./fetchstatus.py\nCMD [\"uwsgi\", \"docker/uwsgi.ini\"]\n",
+        "docker/fetchstatus.py": '#!/usr/bin/env python\nimport os\nSITE_ROOT = os.getenv("SITE_ROOT", "http://localhost:8000")\n'
+                                 'url = f"http://localhost:8000{root.path}/api/v3/status/"\nurlopen(url)\n',
+    })
+    assert path == "/api/v3/status/"
+
+
+def test_a_healthcheck_script_named_by_its_path_under_a_variable_gives_the_path_it_requests(tmp_path):
+    """mealie: HEALTHCHECK CMD python $MEALIE_HOME/mealie/scripts/healthcheck.py gets
+    http://127.0.0.1:{port}/api/app/about; no route in the code has a health word."""
+    path = _health(tmp_path, {
+        "pyproject.toml": '[project]\nname = "app"\ndependencies = ["fastapi", "uvicorn"]\n',
+        "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+        "app/scripts/healthcheck.py": 'import os, requests\n# see http://localhost/docs\nport = os.getenv("API_PORT", 9000)\n'
+                                      'r = requests.get(f"http://127.0.0.1:{port}/api/app/about")\n',
+        "docker/Dockerfile": "FROM python:3.12-slim\nENV APP_HOME=/app\nCOPY . $APP_HOME\n"
+                             "HEALTHCHECK CMD python $APP_HOME/app/scripts/healthcheck.py || exit 1\nCMD [\"python\", \"-m\", \"app\"]\n",
+        "docker/docker-compose.yml": "services:\n  app:\n    build:\n      context: ..\n      dockerfile: docker/Dockerfile\n"
+                                     "    ports: ['9000:9000']\n",
+    })
+    assert path == "/api/app/about"
+
+
+def test_a_healthcheck_script_that_probes_no_local_url_leaves_the_routes_to_decide(tmp_path):
+    path = _health(tmp_path, DJANGO_STATUS | {
+        "Dockerfile": "FROM python:3.12-slim\nCOPY . .\nHEALTHCHECK CMD ./check.sh\n",
+        "check.sh": "#!/bin/sh\npg_isready -h db\ncurl -f https://status.example.com/ping\n",
+    })
+    assert path == "/status/"

@@ -271,3 +271,23 @@ def test_template_initialiser_folder_is_not_a_service(tmp_path: Path) -> None:
                      "remix.init/index.js": "module.exports = async function main() {}\n"})
     analysis = analyze(tmp_path)
     assert "remix.init" not in services(analysis) and skipped_at(analysis)["remix.init"] == "build-tooling"
+
+
+def test_a_quinoa_webui_is_bundled_into_its_quarkus_app(tmp_path: Path) -> None:
+    """quarkus-super-heroes' ui-super-heroes: quarkus-quinoa builds src/main/webui (a create-react-app) into
+    the Quarkus jar, which serves it; the UI is no service of its own."""
+    write(tmp_path, {
+        "ui/pom.xml": "<project><artifactId>ui</artifactId><dependencies>"
+                      "<dependency><groupId>io.quarkus</groupId><artifactId>quarkus-rest</artifactId></dependency>"
+                      "<dependency><groupId>io.quarkiverse.quinoa</groupId><artifactId>quarkus-quinoa</artifactId>"
+                      "</dependency></dependencies></project>\n",
+        "ui/src/main/java/UiResource.java": "class UiResource {}\n",
+        "ui/src/main/webui/package.json": package("webui", {"react": "18", "react-scripts": "5"},
+                                                  {"start": "react-scripts start", "build": "react-scripts build"}),
+        "ui/src/main/webui/src/index.js": "import React from 'react';\n",
+    })
+
+    analysis = analyze(tmp_path)
+
+    assert list(services(analysis)) == ["ui"]
+    assert {s.path: s.reason for s in analysis.skipped_services} == {"ui/src/main/webui": "bundled"}

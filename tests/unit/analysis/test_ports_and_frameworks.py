@@ -311,3 +311,78 @@ def test_go_health_check_flag_does_not_make_a_worker_web(tmp_path: Path) -> None
                      "cmd/agent/flags.go": 'package main\n\nvar flags = []cli.Flag{\n\t&cli.StringFlag{\n'
                                            '\t\tName:  "healthcheck-addr",\n\t\tValue: ":3000",\n\t},\n}\n'})
     assert only(tmp_path).port is None
+
+
+ASTRO_SITE = {
+    "package.json": json.dumps({"name": "site", "scripts": {"dev": "astro dev", "start": "astro dev", "build": "astro build"},
+                                "dependencies": {"astro": "^5.0.0"}}),
+    "astro.config.mjs": "import { defineConfig } from 'astro/config';\nexport default defineConfig({\n  output: 'static',\n});\n",
+    "src/pages/index.astro": "<h1>hi</h1>\n",
+    "Dockerfile": "FROM node:lts AS build\nWORKDIR /app\nCOPY . .\nRUN npm install && npm run build\n\n"
+                  "FROM nginx:stable-alpine AS deploy\nCOPY --from=build /app/dist /usr/share/nginx/html\nEXPOSE 8080\n",
+}
+
+
+def test_a_static_site_whose_compose_publishes_its_file_servers_port_stays_static(tmp_path: Path) -> None:
+    """astrowind: output 'static', an nginx image of the built files, compose publishing 8080:8080.
+    The published port is the file server's; the repository's image keeps it as the route's port."""
+    service = only(write(tmp_path, ASTRO_SITE | {"docker-compose.yml": "services:\n  site:\n    build: .\n"
+                                                                         "    ports:\n      - 8080:8080\n"}))
+
+    assert service.role.value == "static"
+    assert service.port is not None and service.port.value == 8080
+
+
+def test_a_static_site_with_its_own_file_server_image_listens_where_the_image_exposes(tmp_path: Path) -> None:
+    """it-tools: a Vite SPA built into nginx (EXPOSE 80), no compose; without the port the plan had no route."""
+    service = only(write(tmp_path, ASTRO_SITE))
+
+    assert service.role.value == "static"
+    assert service.port is not None and service.port.value == 8080
+
+
+def test_an_nx_app_whose_build_is_inferred_from_its_rsbuild_config_is_a_static_site(tmp_path: Path) -> None:
+    """nx-examples' cart: project.json has no build executor (the @nx/rsbuild plugin infers it from
+    rsbuild.config.ts) and declares its output; the dev server's port is no reason to plan a web app."""
+    write(tmp_path, {
+        "nx.json": json.dumps({"plugins": [{"plugin": "@nx/rsbuild/plugin"}]}),
+        "package.json": json.dumps({"name": "shop", "private": True, "devDependencies": {
+            "nx": "20", "@nx/rsbuild": "20", "@rsbuild/core": "1.1", "react": "18"}}),
+        "yarn.lock": "",
+        "apps/cart/project.json": json.dumps({"name": "cart", "projectType": "application", "targets": {
+            "build": {"outputs": ["{workspaceRoot}/dist/apps/cart"]}}}),
+        "apps/cart/rsbuild.config.ts": "import { defineConfig } from '@rsbuild/core';\n"
+                                       "export default defineConfig({ server: { port: 4201 }, output: { target: 'web' } });\n",
+        "apps/cart/src/main.tsx": "import React from 'react';\n",
+    })
+
+    service = only(tmp_path)
+
+    assert (service.role.value, service.framework.name, service.static_root) == ("static", "Rsbuild", "dist/apps/cart")
+
+
+def test_a_package_json_whose_start_script_runs_deno_is_a_deno_service(tmp_path: Path) -> None:
+    """openstatus' workflows: no deno.json, but "start": "NODE_ENV=production deno run -A src/serve.ts"."""
+    service = only(write(tmp_path, {
+        "package.json": json.dumps({"name": "workflows", "scripts": {
+            "dev": "deno run -A --watch src/serve.ts", "start": "NODE_ENV=production deno run -A src/serve.ts"},
+            "dependencies": {"hono": "4"}}),
+        "src/serve.ts": "Deno.serve({ port: 3000 }, app.fetch);\n",
+    }))
+
+    assert (service.language.name, service.language.runtime) == ("deno", "deno")
+
+
+def test_a_bare_nitro_server_is_a_web_service_started_from_its_build_output(tmp_path: Path) -> None:
+    """nuxt-movies' proxy: nitropack as a dev dependency, `nitropack build`, no start script; Nitro writes
+    .output/server/index.mjs, which listens on PORT (3000 by default; the 3001 of `dev` is the dev server's)."""
+    service = only(write(tmp_path, {
+        "package.json": json.dumps({"private": True, "scripts": {"dev": "PORT=3001 nitropack dev",
+                                                                "build": "nitropack build"},
+                                    "devDependencies": {"nitropack": "^2.9.6", "ofetch": "^1.3.4"}}),
+        "nitro.config.ts": "export default defineNitroConfig({ runtimeConfig: { tmdbApiKey: process.env.TMDB_API_KEY } });\n",
+        "routes/[...path].ts": "export default defineEventHandler(() => 'ok');\n",
+    }))
+
+    assert (service.role.value, service.framework.name, service.port.value) == ("web", "Nitro", 3000)
+    assert service.start_command.value == "node .output/server/index.mjs"

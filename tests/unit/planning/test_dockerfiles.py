@@ -152,7 +152,7 @@ def test_base_image_follows_the_analysed_language_version(case, image):
 
 
 def test_lockfile_respecting_install_is_used():
-    assert "RUN npm ci \\\n" in generated("node-npm-express")
+    assert "RUN (npm ci \\\n" in generated("node-npm-express")
     assert "pnpm install --frozen-lockfile" in generated("node-pnpm-nestjs")
     assert "uv sync --frozen --no-dev --no-install-project" in generated("python-uv-fastapi")
     assert "cargo build --release --locked" in generated("rust-axum")
@@ -161,7 +161,7 @@ def test_lockfile_respecting_install_is_used():
 def test_a_lock_out_of_date_with_package_json_still_builds_and_says_so():
     """Real repositories commit locks that no longer match package.json; a frozen install alone fails."""
     text = generated("node-npm-express")
-    assert "RUN npm ci \\\n || (echo 'hydron: package-lock.json is out of date with package.json" in text
+    assert "RUN (npm ci \\\n || (echo 'hydron: package-lock.json is out of date with package.json" in text
     assert ">&2 && npm install)" in text
 
 
@@ -222,3 +222,28 @@ def test_runtime_working_directory_is_writable_by_the_user_the_service_runs_as(n
     workdir = next(line.split()[1] for line in runtime.splitlines() if line.startswith("WORKDIR "))
     user = next(line.split()[1] for line in runtime.splitlines() if line.startswith("USER "))
     assert f"RUN chown {user}:{user} {workdir}\n" in runtime
+
+
+def test_a_build_that_starts_by_installing_again_does_not_lose_the_dev_dependencies():
+    """realworld-express: the analysed build is `npm ci && npx nx build api`; under the build stage's
+    NODE_ENV=production a second `npm ci` removed Nx (a dev dependency) and the build failed. The deps
+    stage installed everything already; an install of another folder stays."""
+    text = generate_dockerfile(service(build="npm ci && npx nx build api && npm run build"), analysis())
+    assert "RUN npx nx build api && npm run build\n" in text
+    assert "RUN npm ci && npx" not in text
+
+    other = generate_dockerfile(service(build="npm ci --prefix client && npm run build --prefix client"), analysis())
+    assert "RUN npm ci --prefix client && npm run build --prefix client\n" in other
+
+
+def test_a_native_module_without_a_prebuilt_binary_gets_node_gyps_tools_and_a_retry():
+    """realworld-nestjs: argon2 0.26 has no prebuilt binary for Node 22 and node-gyp found no Python."""
+    text = generated("node-npm-express")
+    deps = text.split("FROM node:22-slim AS build")[0]
+    assert "apt-get install -y --no-install-recommends python3 make g++ \\\n     && (npm ci" in deps
+    assert "make g++" not in text.split("AS runtime")[1]
+
+
+def test_corepack_comes_from_npm_where_the_node_image_has_none():
+    """it-tools' pnpm build: a Node image without corepack (Node 25 dropped it) failed at `corepack enable`."""
+    assert "RUN corepack enable || (npm install -g corepack && corepack enable)\n" in generated("node-pnpm-nestjs")

@@ -75,8 +75,9 @@ def _is_workspace_member(ctx: Context) -> bool:
 
 def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> str:
     """deps (install from manifests only) and build (sources, build, prune) stages."""
-    corepack = "RUN corepack enable\n" if pm in ("yarn", "pnpm") else ""
-    install = install_command(ctx, pm)
+    # Node 25 and images built without it ship no corepack: fetch it with npm then (it-tools' pnpm build)
+    corepack = "RUN corepack enable || (npm install -g corepack && corepack enable)\n" if pm in ("yarn", "pnpm") else ""
+    install = _or_build_tools(install_command(ctx, pm))
     if _is_workspace_member(ctx):
         # The lockfile belongs to a workspace root: install there, with every member's manifest.
         copy_manifests = ("# A workspace member: the whole workspace is the build context, so install needs\n"
@@ -86,7 +87,8 @@ def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> s
     else:
         copy_manifests = f"COPY {copy_optional(*MANIFESTS[pm])} ./\n"
         workdir = ""
-    build = f"RUN {ctx.build}\n" if ctx.build else ""
+    build_command = _without_repeated_install(ctx.build) if ctx.build else None
+    build = f"RUN {build_command}\n" if build_command else ""
     # Dev dependencies go after the build; yarn and bun have no lockfile-respecting prune, so they stay.
     prune_step = f"RUN {PRUNE[pm]}\n" if prune and pm in PRUNE and not _is_workspace_member(ctx) else ""
     build_env = env_lines({"NODE_ENV": "production", **BUILD_ENV.get(ctx.framework or "", {})}) if ctx.build else ""
@@ -107,6 +109,27 @@ def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> s
         f"{build}"
         f"{prune_step}"
     )
+
+
+def _or_build_tools(install: str) -> str:
+    """The install, and where it fails, again with node-gyp's tools: a native module without a prebuilt
+    binary for this Node compiles (realworld-nestjs' argon2 0.26: "Could not find any Python installation")."""
+    if "\n" in install:
+        install = f"({install})"
+    return (f"{install} \\\n || (echo 'hydron: a native module compiles (no prebuilt binary for this Node); installing "
+            "python3, make and g++ and retrying' >&2 \\\n     && apt-get update && apt-get install -y "
+            f"--no-install-recommends python3 make g++ \\\n     && {install})")
+
+
+_ROOT_INSTALL = re.compile(r"^\s*(?:npm (?:ci|install|i)|yarn(?: install)?|pnpm (?:install|i)|bun (?:install|i))"
+                           r"(?:\s+--?[\w-]+(?:=\S+)?)*\s*(?:&&\s*|$)")
+
+
+def _without_repeated_install(build: str) -> str:
+    """The build without a leading install of the root package: the deps stage installed it already, with
+    dev dependencies, while here NODE_ENV=production would make `npm ci` leave out the build tools
+    (realworld-express: `npm ci && npx nx build api` found no Nx). An install elsewhere (`cd web && npm ci`) stays."""
+    return _ROOT_INSTALL.sub("", build, count=1).strip()
 
 
 def _member_path(ctx: Context) -> str:

@@ -33,28 +33,41 @@ def _tool(pm: str) -> str:
             f"&& ln -s /opt/tools/bin/{TOOLS[pm]} /usr/local/bin/{TOOLS[pm]}\n")
 
 
-def _install_steps(ctx: Context, pm: str) -> str:
+def _install_steps(ctx: Context, pm: str, has_compiler: bool = False) -> str:
     """Manifests and lockfile first, install, then the sources (and the project itself where it is a package)."""
     install = ctx.install
+
+    def run(command: str) -> str:
+        return f"RUN {command if has_compiler else _or_compile(command)}\n"
+
     if pm == "poetry":
         return ("COPY pyproject.toml poetry.lock* ./\n"
-                f"RUN {install or 'poetry install --no-interaction --no-root --only main'}\n"
+                f"{run(install or 'poetry install --no-interaction --no-root --only main')}"
                 "COPY . .\n")
     if pm == "uv":
         sync = install or "uv sync --frozen --no-dev"
         return ("ENV UV_PROJECT_ENVIRONMENT=/opt/venv UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy\n"
                 "COPY pyproject.toml uv.lock* ./\n"
-                f"RUN {sync} --no-install-project\n"
+                f"{run(sync + ' --no-install-project')}"
                 "COPY . .\n"
                 f"RUN {sync}\n")
     if pm == "pipenv":
         return ("COPY Pipfile Pipfile.lock* ./\n"
-                f"RUN {install or 'pipenv install --system --ignore-pipfile'}\n"
+                f"{run(install or 'pipenv install --system --ignore-pipfile')}"
                 "COPY . .\n")
     if install and "requirements" in install:
-        return f"{_copy_requirements(ctx, install)}RUN {install}\n" "COPY . .\n"
+        return f"{_copy_requirements(ctx, install)}{run(install)}" "COPY . .\n"
     # `pip install .` needs the package's sources: no separate dependency layer is possible.
-    return "COPY . .\n" f"RUN {install or 'pip install .'}\n"
+    return "COPY . .\n" f"{run(install or 'pip install .')}"
+
+
+def _or_compile(command: str) -> str:
+    """The install, and where it fails, again with a compiler: a pin with no wheel for this Python builds
+    from source (microblog's multidict==6.0.4 on 3.12), and no table names every C extension. Images whose
+    packages all ship wheels stay free of the compiler."""
+    return (f"{command} \\\n || (echo 'hydron: a package builds from source (no wheel for this Python); installing a "
+            "compiler and retrying' >&2 \\\n     && apt-get update && apt-get install -y --no-install-recommends "
+            f"build-essential pkg-config \\\n     && {command})")
 
 
 def _copy_requirements(ctx: Context, install: str) -> str:
@@ -106,7 +119,7 @@ def generate(ctx: Context) -> str:
         "WORKDIR /app\n"
         "RUN python -m venv /opt/venv\n"
         f"{_tool(pm)}"
-        f"{_install_steps(ctx, pm)}"
+        f"{_install_steps(ctx, pm, 'build-essential' in build_packages)}"
         f"{_missing_server(ctx, pm)}"
         f"{build}"
         "\n"

@@ -5,7 +5,10 @@
 FROM oven/bun:1.1-slim AS deps
 WORKDIR /app
 COPY package.json bun.lock* bun.lockb* bunfig.toml* .npmrc* ./
-RUN bun install --frozen-lockfile
+RUN bun install --frozen-lockfile \
+ || (echo 'hydron: a native module compiles (no prebuilt binary for this Node); installing python3, make and g++ and retrying' >&2 \
+     && apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+     && bun install --frozen-lockfile)
 
 FROM oven/bun:1.1-slim AS build
 WORKDIR /app

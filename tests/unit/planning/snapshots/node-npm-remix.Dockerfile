@@ -5,8 +5,12 @@
 FROM node:20-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json* npm-shrinkwrap.json* .npmrc* ./
-RUN npm ci \
- || (echo 'hydron: package-lock.json is out of date with package.json; updating it in the image (commit an updated lock for reproducible builds)' >&2 && npm install)
+RUN (npm ci \
+ || (echo 'hydron: package-lock.json is out of date with package.json; updating it in the image (commit an updated lock for reproducible builds)' >&2 && npm install)) \
+ || (echo 'hydron: a native module compiles (no prebuilt binary for this Node); installing python3, make and g++ and retrying' >&2 \
+     && apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+     && (npm ci \
+ || (echo 'hydron: package-lock.json is out of date with package.json; updating it in the image (commit an updated lock for reproducible builds)' >&2 && npm install)))
 
 FROM node:20-slim AS build
 WORKDIR /app

@@ -4,13 +4,16 @@
 
 FROM node:20-slim AS deps
 WORKDIR /app
-RUN corepack enable
+RUN corepack enable || (npm install -g corepack && corepack enable)
 COPY package.json yarn.lock* .yarnrc.yml* .yarnrc* .npmrc* ./
-RUN yarn install --immutable
+RUN yarn install --immutable \
+ || (echo 'hydron: a native module compiles (no prebuilt binary for this Node); installing python3, make and g++ and retrying' >&2 \
+     && apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+     && yarn install --immutable)
 
 FROM node:20-slim AS build
 WORKDIR /app
-RUN corepack enable
+RUN corepack enable || (npm install -g corepack && corepack enable)
 COPY --from=deps /app ./
 COPY . .
 ENV NODE_ENV=production \

@@ -11,7 +11,10 @@ ENV PIP_NO_CACHE_DIR=1 \
 WORKDIR /app
 RUN python -m venv /opt/venv
 COPY requirements.txt ./
-RUN pip install -r requirements.txt
+RUN pip install -r requirements.txt \
+ || (echo 'hydron: a package builds from source (no wheel for this Python); installing a compiler and retrying' >&2 \
+     && apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config \
+     && pip install -r requirements.txt)
 COPY . .
 
 FROM python:3.11-slim AS runtime

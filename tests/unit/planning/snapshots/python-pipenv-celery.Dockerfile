@@ -12,7 +12,10 @@ WORKDIR /app
 RUN python -m venv /opt/venv
 RUN python -m venv /opt/tools && /opt/tools/bin/pip install pipenv && ln -s /opt/tools/bin/pipenv /usr/local/bin/pipenv
 COPY Pipfile Pipfile.lock* ./
-RUN pipenv install --system --ignore-pipfile
+RUN pipenv install --system --ignore-pipfile \
+ || (echo 'hydron: a package builds from source (no wheel for this Python); installing a compiler and retrying' >&2 \
+     && apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config \
+     && pipenv install --system --ignore-pipfile)
 COPY . .
 
 FROM python:3.11-slim AS runtime

@@ -12,7 +12,10 @@ WORKDIR /app
 RUN python -m venv /opt/venv
 RUN python -m venv /opt/tools && /opt/tools/bin/pip install poetry && ln -s /opt/tools/bin/poetry /usr/local/bin/poetry
 COPY pyproject.toml poetry.lock* ./
-RUN poetry install --no-interaction --no-root --only main
+RUN poetry install --no-interaction --no-root --only main \
+ || (echo 'hydron: a package builds from source (no wheel for this Python); installing a compiler and retrying' >&2 \
+     && apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config \
+     && poetry install --no-interaction --no-root --only main)
 COPY . .
 RUN python manage.py collectstatic --noinput
 

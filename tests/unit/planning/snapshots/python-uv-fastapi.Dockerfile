@@ -13,7 +13,10 @@ RUN python -m venv /opt/venv
 RUN python -m venv /opt/tools && /opt/tools/bin/pip install uv && ln -s /opt/tools/bin/uv /usr/local/bin/uv
 ENV UV_PROJECT_ENVIRONMENT=/opt/venv UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy
 COPY pyproject.toml uv.lock* ./
-RUN uv sync --frozen --no-dev --no-install-project
+RUN uv sync --frozen --no-dev --no-install-project \
+ || (echo 'hydron: a package builds from source (no wheel for this Python); installing a compiler and retrying' >&2 \
+     && apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config \
+     && uv sync --frozen --no-dev --no-install-project)
 COPY . .
 RUN uv sync --frozen --no-dev
 

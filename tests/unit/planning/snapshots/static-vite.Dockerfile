@@ -4,14 +4,18 @@
 
 FROM node:18-slim AS deps
 WORKDIR /app
-RUN corepack enable
+RUN corepack enable || (npm install -g corepack && corepack enable)
 COPY package.json pnpm-lock.yaml* pnpm-workspace.yaml* .npmrc* ./
-RUN pnpm install --frozen-lockfile \
- || (echo 'hydron: pnpm-lock.yaml is out of date with package.json; updating it in the image (commit an updated lock for reproducible builds)' >&2 && pnpm install)
+RUN (pnpm install --frozen-lockfile \
+ || (echo 'hydron: pnpm-lock.yaml is out of date with package.json; updating it in the image (commit an updated lock for reproducible builds)' >&2 && pnpm install)) \
+ || (echo 'hydron: a native module compiles (no prebuilt binary for this Node); installing python3, make and g++ and retrying' >&2 \
+     && apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+     && (pnpm install --frozen-lockfile \
+ || (echo 'hydron: pnpm-lock.yaml is out of date with package.json; updating it in the image (commit an updated lock for reproducible builds)' >&2 && pnpm install)))
 
 FROM node:18-slim AS build
 WORKDIR /app
-RUN corepack enable
+RUN corepack enable || (npm install -g corepack && corepack enable)
 COPY --from=deps /app ./
 COPY . .
 ENV NODE_ENV=production
