@@ -210,6 +210,8 @@ async def test_killed_mid_volume_copy_the_move_finishes_with_every_byte_on_the_n
 
     await eventually(moved, timeout=600, interval=1)
     target = store_container(new)
+    running = f"docker inspect --format '{{{{.State.Status}}}} {{{{.RestartCount}}}} {{{{.State.ExitCode}}}}' {target}"
+    assert new.sh(running).startswith("running"), (new.sh(running), new.sh(f"docker logs --tail 20 {target} 2>&1"))
     assert new.sh(f"docker exec {target} cat /data/marker").strip() == "kept-across-the-move"
     assert new.sh(on_volume + "sha256sum blob").split()[0] == written
     assert old.sh(STORE_CONTAINERS).split() == []  # the old server runs nothing of it, and keeps its data
