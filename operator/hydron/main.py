@@ -21,6 +21,7 @@ import shutil
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
@@ -185,6 +186,13 @@ async def stop(memo: kopf.Memo, **_: Any) -> None:
 
 # --- the one way a handler runs a reconcile and applies its outcome -----------------
 
+# The status fields a pass wrote mid-pass (live progress), as it wrote them: what the
+# API server holds now, which the end-of-pass diff must compare against. Compared with
+# the status the pass started from instead, a field that went back to its old value
+# (a service Healthy, then Starting live, then Healthy again) would not be written and
+# the live value would stay.
+_LIVE_WRITTEN: ContextVar[dict[str, Any] | None] = ContextVar("live_written", default=None)
+
 
 def _applier(body: kopf.Body, model: type, runtime: Runtime | None = None) -> Callable[[Effect], Awaitable[None]]:
     """Apply one effect for the object `body`: the same for every kind and for effects
@@ -197,6 +205,9 @@ def _applier(body: kopf.Body, model: type, runtime: Runtime | None = None) -> Ca
         if isinstance(effect, Event):
             kopf.event(body, type=effect.type, reason=effect.reason, message=effect.message)
         elif isinstance(effect, LiveStatus):
+            written = _LIVE_WRITTEN.get()
+            if written is not None:  # even when the write fails: then the final write repeats it, harmlessly
+                written.update(effect.status.to_api())
             await write_live_status(patch_status, model.kind, model.plural, namespace, name, effect.status.to_api(),
                                     durable=effect.durable)
         elif isinstance(effect, ApplyChild):
@@ -234,6 +245,8 @@ async def _reconcile(model: type, body: kopf.Body, patch: kopf.Patch, logger: lo
     apply = _applier(body, model, runtime)
     waited = lock.locked()
     async with lock:
+        live_written: dict[str, Any] = {}
+        _LIVE_WRITTEN.set(live_written)  # this handler's task only
         current: Mapping[str, Any] = body
         if waited:
             fresh = await get_object(model.plural, namespace, name)
@@ -261,7 +274,7 @@ async def _reconcile(model: type, body: kopf.Body, patch: kopf.Patch, logger: lo
             except Exception:
                 metrics.RECONCILES.labels(model.kind, "error").inc()
                 raise
-        await _write_status(model, namespace, name, stored, outcome.status.to_api())
+        await _write_status(model, namespace, name, {**stored, **live_written}, outcome.status.to_api())
     if outcome.retry is not None:
         metrics.RECONCILES.labels(model.kind, "retry").inc()
         raise kopf.TemporaryError(outcome.retry.message, delay=outcome.retry.delay)

@@ -7,24 +7,30 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import json
+import os
 import socket
 import ssl
+import subprocess
 import time
-from dataclasses import dataclass
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from hydron_testbed.servers import Host
+from hydron_testbed import TestBedUnavailable
+from hydron_testbed.ports import free_port
+from hydron_testbed.servers import SERVER_IMAGE, Host
 
 DOMAIN = "shop.example.test"
 ROOT_SECRET = ("pebble-root", "ca.crt")
 
 
-def listener_certificate() -> tuple[str, str]:
-    """pebble's own TLS certificate (its API on :14000/:15000), for localhost."""
+def listener_certificate(extra_ips: tuple[str, ...] = ()) -> tuple[str, str]:
+    """pebble's own TLS certificate (its API on :14000/:15000), for localhost (and `extra_ips`)."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pebble listener")])
     now = datetime.datetime.now(datetime.UTC)
@@ -33,7 +39,9 @@ def listener_certificate() -> tuple[str, str]:
         .subject_name(name).issuer_name(name).public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                                    *(x509.IPAddress(ipaddress.ip_address(ip)) for ip in extra_ips)]),
+                       critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
@@ -121,3 +129,92 @@ def acme_server(kube, host: Host, base_images: list[str], name: str = "srv") -> 
                            "acmeCaRootSecretRef": {"name": "pebble-root", "key": "ca.crt"}}},
     }))
     return AcmeServer(name, host)
+
+
+# --- pebble on this machine, for servers that do not exist before the test ------------
+
+PEBBLE_DEB = "/var/cache/apt/archives/pebble_*.deb"
+PEBBLE_START_S = 20.0
+
+
+@dataclass
+class HostPebble:
+    """pebble running on this machine at `address` (the test bed network's gateway, so
+    servers reach it), resolving the names it validates through `dns_server`: a server
+    Hydron orders cannot have pebble put on it beforehand, and a domain only validates
+    once the real DNS answers with the server's address."""
+
+    address: str
+    port: int
+    management_port: int
+    listener_cert: str
+    directory: Path
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        """The ACME directory, for spec.proxy.acmeCa."""
+        return f"https://{self.address}:{self.port}/dir"
+
+    def root(self) -> str:
+        """The root that signs the certificates pebble issues (clients trust this)."""
+        context = ssl.create_default_context(cadata=self.listener_cert)
+        url = f"https://{self.address}:{self.management_port}/roots/0"
+        with urllib.request.urlopen(url, context=context, timeout=10) as answer:
+            return answer.read().decode()
+
+    def log(self) -> str:
+        path = self.directory / "pebble.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _pebble_binary(client, directory: Path) -> Path:
+    """Debian's pebble, taken from the package the server image keeps in its apt cache."""
+    script = f"dpkg-deb --fsys-tarfile {PEBBLE_DEB} | tar -xO ./usr/bin/pebble > /out/pebble && chmod 755 /out/pebble"
+    client.containers.run(SERVER_IMAGE, ["sh", "-c", script], entrypoint=[], remove=True,
+                          volumes={str(directory): {"bind": "/out", "mode": "rw"}})
+    binary = directory / "pebble"
+    if not binary.exists() or binary.stat().st_size == 0:
+        raise TestBedUnavailable(f"no pebble package in {SERVER_IMAGE}'s apt cache: run hack/base-images.sh")
+    return binary
+
+
+def start_host_pebble(client, directory: Path, address: str, dns_server: str) -> HostPebble:
+    """Start pebble on `address` (free ports), resolving through `dns_server` (host:port);
+    stop it with `.stop()`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    binary = _pebble_binary(client, directory)
+    cert, key = listener_certificate(extra_ips=(address,))
+    (directory / "cert.pem").write_text(cert)
+    (directory / "key.pem").write_text(key)
+    port, management = free_port(), free_port()
+    config = {"pebble": {
+        "listenAddress": f"{address}:{port}", "managementListenAddress": f"{address}:{management}",
+        "certificate": str(directory / "cert.pem"), "privateKey": str(directory / "key.pem"),
+        "httpPort": 80, "tlsPort": 443, "ocspResponderURL": "", "externalAccountBindingRequired": False,
+    }}
+    (directory / "pebble.json").write_text(json.dumps(config))
+    env = {**os.environ, "PEBBLE_VA_NOSLEEP": "1", "PEBBLE_WFE_NONCEREJECT": "0", "TZ": "UTC"}
+    log = open(directory / "pebble.log", "wb")
+    process = subprocess.Popen([str(binary), "-config", str(directory / "pebble.json"), "-dnsserver", dns_server],
+                               stdout=log, stderr=subprocess.STDOUT, env=env)
+    pebble = HostPebble(address, port, management, cert, directory, process)
+    deadline = time.monotonic() + PEBBLE_START_S
+    while True:
+        try:
+            pebble.root()
+            return pebble
+        except OSError as error:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pebble.stop()
+                raise TestBedUnavailable(f"pebble did not start: {error}\n{pebble.log()[-2000:]}") from None
+            time.sleep(0.2)  # polling interval

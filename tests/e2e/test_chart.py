@@ -151,6 +151,18 @@ def test_the_push_webhook_is_wired_only_with_its_secret(control_plane):
     assert service["spec"]["ports"][0]["targetPort"] == "webhook"
 
 
+def test_provider_endpoints_reach_the_operator_only_when_set(control_plane):
+    def env(*sets: str) -> dict[str, str]:
+        docs = render(control_plane, *sets)
+        container = next(d for d in docs if d["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][0]
+        return {e["name"]: e.get("value") for e in container["env"]}
+
+    unset = env()
+    assert "HYDRON_HETZNER_ENDPOINT" not in unset and "HYDRON_OVH_ENDPOINT" not in unset
+    both = env("providers.hetznerEndpoint=http://hetzner.proxy/v1", "providers.ovhEndpoint=kimsufi-eu")
+    assert both["HYDRON_HETZNER_ENDPOINT"] == "http://hetzner.proxy/v1" and both["HYDRON_OVH_ENDPOINT"] == "kimsufi-eu"
+
+
 def test_operator_runs_with_the_charts_service_account(control_plane, tmp_path):
     install = helm(control_plane, "install", "hydron", str(CHART), "--namespace", "hydron-system", "--create-namespace", check=False)
     assert install.returncode == 0, install.stderr
@@ -188,3 +200,15 @@ spec:
     handled = [line for line in text.splitlines() if f"{kube.namespace}/rbac-check" in line and "succeeded" in line]
     assert any("'reconcile" in line for line in handled), text[-4000:]
     assert any("'cleanup'" in line for line in handled), text[-4000:]
+
+
+def test_the_in_cluster_web_view_is_off_by_default_and_never_lists_secrets(control_plane):
+    assert not [d for d in render(control_plane) if d["metadata"]["name"].endswith("-ui")]
+    docs = render(control_plane, "ui.enabled=true")
+    ui = {d["kind"]: d for d in docs if d["metadata"]["name"].endswith("-ui")}
+    assert set(ui) == {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service"}
+    assert ui["Deployment"]["spec"]["template"]["spec"]["containers"][0]["args"][0] == "ui-server"
+    assert [r["verbs"] for r in ui["ClusterRole"]["rules"] if "secrets" in r["resources"]] == [["get"]]
+    operator = next(d for d in docs if d["kind"] == "Deployment" and d is not ui["Deployment"])
+    labels = ui["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    assert not all(labels.get(k) == v for k, v in operator["spec"]["selector"]["matchLabels"].items())

@@ -1,6 +1,6 @@
 """The main job on a real API server with the operator running: an app in a Git
-repository is analysed, planned, approved by policy, built on a freshly provisioned
-server and answers over HTTPS through the proxy, with a certificate issued by a real
+repository is analysed, planned, approved by policy, built on a provisioned server
+(the one the e2e apps share) and answers over HTTPS through the proxy, with a certificate issued by a real
 ACME CA (pebble) on that server."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import dns.query
 import pytest
 
 from hydron_testbed import REPO
-from hydron_testbed.acme import DOMAIN, acme_server
 from hydron_testbed.cluster import git_application, kubectl_hydron
 from hydron_testbed.git_server import served_app
 
@@ -32,20 +31,20 @@ def answers(bind, name: str) -> set[str]:
     return {rd.to_text() for rrset in response.answer for rd in rrset}
 
 
-def test_an_app_from_git_answers_over_https_from_a_fresh_server(kube, operator, hosts, hello_repo, bind):
+def test_an_app_from_git_answers_over_https_from_its_server(shared_site, hello_repo, bind):
     work, daemon = hello_repo
-    host = hosts(1)[0]
-    server = acme_server(kube, host, base_images=["node:18-slim"])
+    kube, server = shared_site.kube, shared_site.server
+    host, domain = server.host, shared_site.domain("hello")
     kube.run("create", "secret", "generic", "dns-tsig", f"--from-literal=secret={bind.secret}")
-    application = json.loads(git_application("hello", daemon.url("hello.git"), DOMAIN, server.name))
+    application = json.loads(git_application("hello", daemon.url("hello.git"), domain, server.name))
     application["spec"]["dns"] = {"rfc2136": bind.rfc2136()}  # Hydron points the domain at the server
     kube.apply(json.dumps(application))
     kube.wait("applications", "hello", "condition=Ready", timeout=900)
-    assert answers(bind, DOMAIN) == {host.ip}
+    assert answers(bind, domain) == {host.ip}
 
     app = kube.get("applications", "hello")
-    assert app["status"]["url"] == f"https://{DOMAIN}/"
-    page = server.https_get(timeout=120)
+    assert app["status"]["url"] == f"https://{domain}/"
+    page = server.https_get(timeout=120, domain=domain)
     assert "200 OK" in page.splitlines()[0] and "Hello from Hydron" in page
     deployment = kube.get("deployments.hydron.dev", "hello")
     assert deployment["metadata"]["ownerReferences"][0]["name"] == "hello"
@@ -57,7 +56,7 @@ def test_an_app_from_git_answers_over_https_from_a_fresh_server(kube, operator, 
     work.publish(daemon.root / "hello.git")
     kube.wait("deployments.hydron.dev", "hello", f"jsonpath={{.status.releases[-1].sourceRevision}}={second}", timeout=300)
     kube.wait("deployments.hydron.dev", "hello", "condition=Ready", timeout=300)
-    assert "Hello again" in server.https_get(timeout=60)
+    assert "Hello again" in server.https_get(timeout=60, domain=domain)
 
     # Day two with the kubectl plugin: logs read on the server, a rollback and its release.
     logs = kubectl_hydron(kube, "logs", "hello", "--tail", "20")
@@ -71,7 +70,7 @@ def test_an_app_from_git_answers_over_https_from_a_fresh_server(kube, operator, 
     assert back.returncode == 0 and "back to release 1" in back.stdout, back.stderr
     kube.wait("deployments.hydron.dev", "hello", "jsonpath={.status.releases[-1].rollbackOf}=1", timeout=300)
     kube.wait("deployments.hydron.dev", "hello", "condition=Ready", timeout=300)
-    assert "Hello from Hydron" in server.https_get(timeout=60)
+    assert "Hello from Hydron" in server.https_get(timeout=60, domain=domain)
     # The Application's own rewrite of the Deployment leaves the pin alone.
     assert kube.get("deployments.hydron.dev", "hello")["spec"]["rollbackTo"] == 1
 
@@ -79,9 +78,9 @@ def test_an_app_from_git_answers_over_https_from_a_fresh_server(kube, operator, 
     assert clear.returncode == 0, clear.stderr
     kube.wait("deployments.hydron.dev", "hello", f"jsonpath={{.status.releases[-1].sourceRevision}}={second}", timeout=300)
     kube.wait("deployments.hydron.dev", "hello", "condition=Ready", timeout=300)
-    assert "Hello again" in server.https_get(timeout=60)
+    assert "Hello again" in server.https_get(timeout=60, domain=domain)
 
     # Deleted (no garbage collector runs here: the Deployment by hand), the domain's record goes too.
     kube.run("delete", "applications", "hello", "--timeout=120s")
     kube.run("delete", "deployments.hydron.dev", "hello", "--timeout=120s")
-    assert answers(bind, DOMAIN) == set()
+    assert answers(bind, domain) == set()

@@ -17,7 +17,6 @@ import uuid
 
 import pytest
 
-from hydron_testbed.acme import DOMAIN, acme_server
 from hydron_testbed.registry import gateway_address, start_registry
 from hydron_testbed.servers import ensure_network
 from tests.conftest import test_bed_required as bed_required
@@ -45,11 +44,11 @@ def registry(docker_client, tmp_path_factory):
     running.stop()
 
 
-def application(image: str, secret: str, server: str) -> str:
+def application(image: str, secret: str, server: str, domain: str) -> str:
     return json.dumps({
         "apiVersion": "hydron.dev/v1alpha1", "kind": "Application", "metadata": {"name": APP},
         "spec": {"source": {"image": {"name": image, "port": 8000, "pullSecretRef": {"name": secret}}},
-                 "domains": [DOMAIN], "planning": {"serverRef": {"name": server}, "autoApprove": True}},
+                 "domains": [domain], "planning": {"serverRef": {"name": server}, "autoApprove": True}},
     })
 
 
@@ -58,29 +57,29 @@ def built(kube) -> dict:
     return next(c for c in deployment["status"]["conditions"] if c["type"] == "Built")
 
 
-@pytest.mark.timeout(1800)  # a fresh server is provisioned first; the session may start with this test
+@pytest.mark.timeout(1800)  # the shared server is provisioned first when this test starts the session
 def test_a_private_image_is_pulled_pinned_served_over_https_and_a_new_digest_rolled_out_when_asked(
-        kube, operator, hosts, registry, docker_client):
+        shared_site, operator, registry, docker_client):
+    kube, server, domain = shared_site.kube, shared_site.server, shared_site.domain(APP)
     first = registry.push(docker_client, site_image(docker_client, "site v1"), "team/site:stable")
     image = f"{registry.host}/team/site:stable"
     for name, password in (("regcred", registry.password), ("badcred", WRONG)):
         kube.run("create", "secret", "docker-registry", name, f"--docker-server={registry.host}",
                  f"--docker-username={registry.username}", f"--docker-password={password}")
     kube.run("create", "secret", "generic", "registry-ca", f"--from-literal=ca.crt={registry.ca_pem}")
-    server = acme_server(kube, hosts(1)[0], base_images=[BASE])
     kube.run("patch", "server", server.name, "--type=merge", "-p", json.dumps({"spec": {"registries": [
         {"host": registry.host, "caSecretRef": {"name": "registry-ca", "key": "ca.crt"}}]}}))
 
     # A wrong login: Built says the registry refused it and names the Secret.
-    kube.apply(application(image, "badcred", server.name))
+    kube.apply(application(image, "badcred", server.name, domain))
     kube.wait("applications", APP, 'jsonpath={.status.conditions[?(@.type=="Deployed")].reason}=RegistryLoginFailed',
               timeout=600)
     assert "refused the login in Secret badcred" in built(kube)["message"]
 
     # The right one: pulled by the server, pinned, served over HTTPS.
-    kube.apply(application(image, "regcred", server.name))
+    kube.apply(application(image, "regcred", server.name, domain))
     kube.wait("applications", APP, "condition=Ready", timeout=300)
-    assert "site v1" in server.https_get(timeout=60)
+    assert "site v1" in server.https_get(timeout=60, domain=domain)
     pinned_first = f"{registry.host}/team/site@{first}"
     deployment = kube.get("deployments.hydron.dev", APP)
     assert deployment["status"]["releases"][-1]["images"] == [{"name": APP, "image": pinned_first}]
@@ -92,7 +91,7 @@ def test_a_private_image_is_pulled_pinned_served_over_https_and_a_new_digest_rol
     kube.wait("deployments.hydron.dev", APP,
               f"jsonpath={{.status.releases[-1].images[0].image}}={registry.host}/team/site@{second}", timeout=300)
     kube.wait("applications", APP, "condition=Ready", timeout=300)
-    assert "site v2" in server.https_get(timeout=60)
+    assert "site v2" in server.https_get(timeout=60, domain=domain)
     releases = kube.get("deployments.hydron.dev", APP)["status"]["releases"]
     assert [(r["state"], r["images"][0]["image"]) for r in releases[-2:]] == \
         [("Superseded", pinned_first), ("Active", f"{registry.host}/team/site@{second}")]

@@ -1,7 +1,7 @@
 """The whole pipeline for an app of several services with a database: the notes
 example (web → api → Postgres) in a Git repository is analysed, planned with a managed
-Postgres and generated credentials, approved by policy, built on a fresh server and
-rolled out in dependency order; its page over HTTPS shows a visit the api stored in
+Postgres and generated credentials, approved by policy, built on the server the e2e apps share
+and rolled out in dependency order; its page over HTTPS shows a visit the api stored in
 Postgres through the DATABASE_URL Hydron wired."""
 
 from __future__ import annotations
@@ -14,15 +14,13 @@ import re
 import pytest
 
 from hydron_testbed import REPO
-from hydron_testbed.acme import DOMAIN, AcmeServer, acme_server
+from hydron_testbed.acme import AcmeServer
 from hydron_testbed.cluster import git_application
 from hydron_testbed.git_server import served_app
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.docker]
 NOTES = REPO / "examples" / "apps" / "notes"
 APP = "notes"
-# The build images only: the database's image is the plan's to name, and the rollout brings it.
-BASE_IMAGES = ["node:18-slim", "python:3.11-slim"]
 HYDRON_KINDS = ("applications", "infraplans", "deployments.hydron.dev", "servers")
 
 
@@ -87,15 +85,15 @@ def visit(page: str) -> tuple[int, int]:
 
 
 @pytest.mark.timeout(1200)  # three services to build and start, one after another
-def test_web_api_and_postgres_roll_out_in_order_and_answer_over_https(kube, operator, hosts, notes_repo):
+def test_web_api_and_postgres_roll_out_in_order_and_answer_over_https(shared_site, operator, notes_repo):
     work, daemon = notes_repo
-    server = acme_server(kube, hosts(1)[0], base_images=BASE_IMAGES)
-    kube.apply(git_application(APP, daemon.url(f"{APP}.git"), DOMAIN, server.name))
+    kube, server, domain = shared_site.kube, shared_site.server, shared_site.domain(APP)
+    kube.apply(git_application(APP, daemon.url(f"{APP}.git"), domain, server.name))
     wait(kube, "applications", APP, "condition=Ready", 1080, server)
 
     # The plan: a managed Postgres with generated credentials, wired into the api.
     app = kube.get("applications", APP)
-    assert app["status"]["url"] == f"https://{DOMAIN}/"
+    assert app["status"]["url"] == f"https://{domain}/"
     plan = kube.get("infraplans", app["status"]["planRef"]["name"])
     planned = {s["name"]: s for s in plan["spec"]["services"]}
     assert sorted(planned) == ["api", "postgres", "web"], plan["spec"]["services"]
@@ -109,8 +107,8 @@ def test_web_api_and_postgres_roll_out_in_order_and_answer_over_https(kube, oper
         {"postgres": "Healthy", "api": "Healthy", "web": "Healthy"}, deployment["status"]
 
     # Over HTTPS: each visit is a row the api wrote to Postgres and read back.
-    first, stored_first = visit(server.https_get(timeout=120))
-    second, stored_second = visit(server.https_get(timeout=60))
+    first, stored_first = visit(server.https_get(timeout=120, domain=domain))
+    second, stored_second = visit(server.https_get(timeout=60, domain=domain))
     assert second > first and stored_second == stored_first + 1, (first, stored_first, second, stored_second)
     running = containers(server.host)
     assert sorted(running) == ["api", "postgres", "web"], f"running: {running}\n{where_things_stand(kube, server)}"
@@ -132,7 +130,7 @@ def test_web_api_and_postgres_roll_out_in_order_and_answer_over_https(kube, oper
         text = kube.run("get", kind, name, "-o", "json").stdout
         assert password not in text, f"the database password appears in {kind}/{name}"
     events = kube.run("get", "events", "-o", "json").stdout
-    reasons = [e["reason"] for e in json.loads(events)["items"]]
+    reasons = [e["reason"] for e in json.loads(events)["items"] if e["involvedObject"]["name"] == APP]
     assert "ImageDelivered" in reasons, f"postgres:16 was not delivered by the rollout; events: {reasons}"
     assert password not in events, "the database password appears in an event"
     assert password not in operator.log.read_text(errors="replace"), "the database password appears in the operator log"

@@ -13,14 +13,12 @@ import re
 import pytest
 
 from hydron_testbed import REPO
-from hydron_testbed.acme import DOMAIN, acme_server
 from hydron_testbed.cluster import git_application
 from hydron_testbed.git_server import served_app
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.docker]
 OWN = REPO / "tests" / "fixtures" / "own-builds" / "compose-own-build"
 APP = "ownbuild"
-BASE_IMAGES = ["node:18-slim", "python:3.11-slim"]
 GREETING = "built with a compose build arg"
 
 
@@ -40,10 +38,10 @@ def page_visit(page: str) -> int:
 
 @pytest.mark.timeout(1200)
 def test_own_dockerfiles_and_compose_reach_https_and_an_image_that_cannot_start_is_not_rolled_out(
-        kube, operator, hosts, tmp_path):
+        shared_site, tmp_path):
+    kube, server, domain = shared_site.kube, shared_site.server, shared_site.domain(APP)
     with served_app(tmp_path, OWN, APP) as (work, daemon):
-        server = acme_server(kube, hosts(1)[0], base_images=BASE_IMAGES)
-        kube.apply(git_application(APP, daemon.url(f"{APP}.git"), DOMAIN, server.name, poll_seconds=3600))
+        kube.apply(git_application(APP, daemon.url(f"{APP}.git"), domain, server.name, poll_seconds=3600))
         try:
             kube.wait("applications", APP, "condition=Ready", timeout=1000)
         except AssertionError as error:
@@ -57,8 +55,8 @@ def test_own_dockerfiles_and_compose_reach_https_and_an_image_that_cannot_start_
         assert (plan["api"]["context"], plan["api"]["dockerfile"]) == ("api", "Dockerfile")
         assert plan["db"]["image"] == "postgres:16"
 
-        first = page_visit(server.https_get(timeout=120))
-        assert page_visit(server.https_get(timeout=60)) > first  # each visit is a row the api stored
+        first = page_visit(server.https_get(timeout=120, domain=domain))
+        assert page_visit(server.https_get(timeout=60, domain=domain)) > first  # each visit is a row the api stored
         revision = work.rev_parse("HEAD")
         web = f"hydron/{APP}-web:{revision[:12]}"
         # Only the runtime stage is in the image: the build stage's /src is not.
@@ -81,6 +79,6 @@ def test_own_dockerfiles_and_compose_reach_https_and_an_image_that_cannot_start_
         assert built["status"] == "False" and built["reason"] == "ImageCheckFailed"
         assert "node-server is not in the image" in built["message"] and "Nothing was rolled out" in built["message"]
         assert kube.get("deployments.hydron.dev", APP)["status"]["releases"] == releases  # no new release
-        assert page_visit(server.https_get(timeout=60)) > first  # the live release serves on
+        assert page_visit(server.https_get(timeout=60, domain=domain)) > first  # the live release serves on
         running = server.host.sh(f"docker ps --filter label=dev.hydron.app={APP} --format '{{{{.Image}}}}'")
         assert broken[:12] not in running and revision[:12] in running

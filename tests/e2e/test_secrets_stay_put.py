@@ -15,7 +15,8 @@ from hydron_testbed.secret_scan import find_needles
 HYDRON_KINDS = "applications.hydron.dev,infraplans.hydron.dev,servers.hydron.dev,deployments.hydron.dev"
 
 
-def test_no_secret_value_outside_its_secret(control_plane, operator, secret_ledger, tmp_path_factory):
+def test_no_secret_value_outside_its_secret(control_plane, operator, secret_ledger, tmp_path_factory,
+                                            shared_servers_scanned):
     needles = secret_ledger.needles()
     assert needles, "the e2e layer used no Secret: nothing was checked"
 

@@ -12,8 +12,8 @@ import kopf
 import pytest
 
 from hydron import main
-from hydron.api.deployment import Deployment, DeploymentStatus, Release
-from hydron.controllers.common import Outcome
+from hydron.api.deployment import Deployment, DeploymentStatus, Release, ServiceStatus
+from hydron.controllers.common import LiveStatus, Outcome
 from hydron.kube import client
 from hydron.settings import OperatorSettings
 
@@ -80,3 +80,29 @@ async def test_a_status_left_unchanged_is_not_written_again(kube, api):
     written = kube.get("deployments.hydron.dev", "shop")["metadata"]["resourceVersion"]
     await run_pass()
     assert kube.get("deployments.hydron.dev", "shop")["metadata"]["resourceVersion"] == written
+
+
+async def test_a_field_shown_live_and_then_back_to_its_old_value_ends_with_the_old_value(kube, api):
+    """A redeploy shows the service Starting while it runs and ends Healthy, as before it."""
+    kube.apply(MANIFEST)
+    runtime = main.Runtime(settings=OperatorSettings())
+    healthy = DeploymentStatus(services=[ServiceStatus(name="web", state="Healthy")])
+
+    async def settle(resource: Deployment, generation: int | None) -> Outcome:
+        return Outcome(status=healthy)
+
+    async def redeploy(resource: Deployment, generation: int | None) -> Outcome:
+        emit = main._applier(body, Deployment)
+        await emit(LiveStatus(DeploymentStatus(services=[ServiceStatus(name="web", state="Starting")])))
+        return Outcome(status=healthy)
+
+    async def run_pass(reconcile):
+        nonlocal body
+        body = kopf.Body(kube.get("deployments.hydron.dev", "shop"))
+        await main._reconcile(Deployment, body, kopf.Patch(), logging.getLogger("test"), runtime, reconcile)
+
+    body = None
+    await run_pass(settle)
+    await run_pass(redeploy)
+    stored = kube.get("deployments.hydron.dev", "shop")["status"]["services"]
+    assert [(service["name"], service["state"]) for service in stored] == [("web", "Healthy")]

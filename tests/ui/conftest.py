@@ -62,13 +62,14 @@ class Ui:
     process: subprocess.Popen
 
 
-def start_ui(kubeconfig: Path, namespace: str) -> Ui:
-    """`kubectl hydron ui` as a user runs it: it prints the URL and serves until stopped."""
+def start_ui(kubeconfig: Path, namespace: str | None) -> Ui:
+    """`kubectl hydron ui` as a user runs it: it prints the URL and serves until stopped
+    (namespace None: without -n, every namespace the user may list)."""
     env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "DISPLAY", "WAYLAND_DISPLAY", "BROWSER")}
     env["PYTHONPATH"] = str(REPO / "operator")
     process = subprocess.Popen(
-        [sys.executable, "-m", "hydron.cli.kubectl_plugin", "ui", "--no-browser", "-n", namespace,
-         "--kubeconfig", str(kubeconfig)],
+        [sys.executable, "-m", "hydron.cli.kubectl_plugin", "ui", "--no-browser",
+         *(["-n", namespace] if namespace else []), "--kubeconfig", str(kubeconfig)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first = process.stdout.readline()  # the URL line: the server is listening once it is printed
     if "http://127.0.0.1:" not in first:

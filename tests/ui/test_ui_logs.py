@@ -33,11 +33,12 @@ def test_build_lines_arrive_while_the_build_runs(kube, fresh_servers, ui, page, 
                                     "services": [{"name": "web", "build": {"context": "."}}]}}))
     patch_status(kube, "applications", "shop", {"deploymentRef": {"name": "shop"}})
     log = build_log_path("shop", "web")
-    on_server(kube, f'mkdir -p "$(dirname {log})" && printf "Step 1/2 : FROM node:20\\n" > {log}')
 
+    # Opened before any build ran on the server: the page waits for the build to start.
     page.goto(f"{ui.url}#/apps/shop/runs")
     page.get_by_test_id("toggle-build-log").click()
     output = page.get_by_test_id("build-log")
+    on_server(kube, f'mkdir -p "$(dirname {log})" && printf "Step 1/2 : FROM node:20\\n" > {log}')
     expect(output).to_contain_text("Step 1/2 : FROM node:20")
 
     on_server(kube, f'printf "Step 2/2 : RUN npm ci\\nadded 42 packages\\n" >> {log}')

@@ -84,6 +84,17 @@ def test_a_change_request_appears_on_the_plan_with_the_reply(kube, ui, page, sho
     expect(page.locator("text=Revision 2 changed: server.location: hel1 -> fsn1")).to_be_visible()
     shot("chat")
 
+    # Once the operator runs without an LLM API key, a request says so instead of waiting.
+    page.get_by_test_id("chat-input").fill("add a redis cache")
+    page.get_by_test_id("chat-send").click()
+    expect(page.get_by_test_id("chat-2").get_by_test_id("waiting")).to_be_visible()
+    patch_status(kube, "infraplans", "shop", {"findings": [{
+        "severity": "Warning", "source": "LLM", "field": "changeRequests",
+        "message": "1 change request(s) wait for the LLM, which is not configured (ANTHROPIC_API_KEY is unset)"}]})
+    expect(page.get_by_test_id("chat-2").get_by_test_id("no-assistant")).to_contain_text("ANTHROPIC_API_KEY is unset")
+    expect(page.get_by_test_id("no-llm")).to_contain_text("no model reads them")
+    shot("chat-without-llm")
+
 
 def test_runs_and_services_panels_show_steps_releases_and_usage_and_roll_back(kube, ui, page, shot):
     application(kube, "shop")
@@ -132,3 +143,41 @@ def test_a_user_without_patch_on_infraplans_sees_the_api_servers_refusal(kube, p
 def test_an_app_that_does_not_exist_is_a_message_not_a_blank_page(kube, ui, page):
     page.goto(f"{ui.url}#/apps/nope/runs")
     expect(page.get_by_test_id("error")).to_contain_text("Application 'nope' not found")
+
+
+def test_any_two_kept_revisions_of_the_plan_can_be_compared(kube, ui, page, shot):
+    application(kube, "shop")
+    plan(kube, "shop")
+    base = ["server.offer=hetzner/CX22", "server.location=hel1", "services[web].port=80"]
+    patch_status(kube, "infraplans", "shop", {"revision": 3, "history": [
+        {"revision": 1, "why": "Revision 1: the first plan.", "material": base},
+        {"revision": 2, "why": "Revision 2: a change request", "material": [base[0], "server.location=fsn1", base[2]]},
+        {"revision": 3, "why": "Revision 3: edited in the spec",
+         "material": ["server.offer=hetzner/CX32", "server.location=fsn1", base[2]]}]})
+    page.goto(f"{ui.url}#/apps/shop/infra")
+    diff = page.get_by_test_id("revision-diff")
+    expect(diff).to_have_text("server.offer: hetzner/CX22 → hetzner/CX32")  # the last two, at first
+    page.get_by_test_id("diff-from").select_option("1")
+    expect(diff).to_contain_text("server.location: hel1 → fsn1")
+    expect(diff).to_contain_text("server.offer: hetzner/CX22 → hetzner/CX32")
+    shot("revision-diff")
+
+
+def test_without_a_namespace_the_list_spans_all_namespaces_and_each_app_opens_in_its_own(kube, page, shot):
+    application(kube, "shop")
+    plan(kube, "shop")
+    everywhere = start_ui(kube.plane.kubeconfig, None)
+    try:
+        page.goto(everywhere.url)
+        expect(page.get_by_test_id("identity")).to_contain_text("all namespaces you may read")
+        row = page.locator(f'[data-testid="app-row-shop"][data-namespace="{kube.namespace}"]')
+        expect(row).to_contain_text(kube.namespace)
+        shot("list-all-namespaces")
+        row.get_by_role("link", name="shop").click()
+        expect(page).to_have_url(re.compile(f"#/ns/{kube.namespace}/apps/shop/runs$"))
+        page.get_by_test_id("tab-infra").click()
+        page.get_by_test_id("approve").click()
+        expect(page.get_by_test_id("approve-note")).to_contain_text("Approved revision 1")
+    finally:
+        stop_ui(everywhere)
+    assert kube.get("infraplans", "shop")["spec"]["approval"]["revision"] == 1

@@ -1,32 +1,47 @@
 // Routes by the URL's hash: #/ lists the apps, #/apps/NAME/PANEL shows one.
 import { useEffect, useState } from "react";
-import { Json, get } from "./api";
+import { ApiError, Json, get, post } from "./api";
 import { useHash, useProblem } from "./live";
 import { AppList } from "./AppList";
 import { AppDetail } from "./AppDetail";
+import { Login } from "./Login";
 
 export function App() {
   const hash = useHash();
-  const problem = useProblem();
   const [who, setWho] = useState<Json | null>(null);
+  const [whoError, setWhoError] = useState<ApiError | null>(null);
   useEffect(() => {
-    get("/api/whoami").then(setWho, () => setWho(null));
+    get("/api/whoami").then((w) => { setWho(w); setWhoError(null); }, (e) => { setWho(null); setWhoError(e); });
   }, []);
-  const match = hash.match(/^#\/apps\/([^/]+)(?:\/(\w+))?/);
+  if (whoError?.status === 401) {
+    // After the login the page starts afresh, its live updates with the new cookie.
+    return <div className="page"><main><Login reason={whoError.message} onLogin={() => window.location.reload()} /></main></div>;
+  }
+  return <Shell who={who} hash={hash} onLogout={() => post("/api/logout", {}).finally(() => window.location.reload())} />;
+}
+
+// The page, read at once (not after asking who acts: that would delay the first paint).
+function Shell({ who, hash, onLogout }: { who: Json | null; hash: string; onLogout: () => void }) {
+  const problem = useProblem();
+  const match = hash.match(/^#\/(?:ns\/([^/]+)\/)?apps\/([^/]+)(?:\/(\w+))?/);
   return (
     <div className="page">
       <header>
         <a href="#/" className="brand">Hydron</a>
         {who && (
           <span className="who" data-testid="identity">
-            {who.user} · namespace {who.namespace}
+            {who.user} · {who.allNamespaces ? "all namespaces you may read" : `namespace ${who.namespace}`}
             {who.context ? ` · ${who.context}` : ""}
+            {who.inCluster && <> · <button onClick={onLogout} data-testid="logout">Log out</button></>}
           </span>
         )}
       </header>
       {problem && <div className="banner warn" data-testid="live-problem">{problem}</div>}
       <main>
-        {match ? <AppDetail name={decodeURIComponent(match[1])} panel={match[2] ?? "runs"} /> : <AppList />}
+        {match ? (
+          <AppDetail namespace={match[1] ? decodeURIComponent(match[1]) : null} name={decodeURIComponent(match[2])}
+                     panel={match[3] ?? "runs"} />
+        ) : <AppList />}
       </main>
     </div>
   );

@@ -1,6 +1,6 @@
 // The chat: change requests in plain words, each with the planner's stored reply.
 import { useState } from "react";
-import { ApiError, Json, post } from "./api";
+import { ApiError, Json, appUrl, post } from "./api";
 import { ErrorBox } from "./App";
 
 export function Chat({ app, reload }: { app: Json; reload: () => void }) {
@@ -15,7 +15,7 @@ export function Chat({ app, reload }: { app: Json; reload: () => void }) {
     setError(null);
     setSending(true);
     try {
-      await post(`/api/apps/${encodeURIComponent(app.name)}/change-requests`, { message: text });
+      await post(appUrl(app.name, app.namespace, "/change-requests"), { message: text });
       setText("");
     } catch (e) {
       setError(e as ApiError);
@@ -46,6 +46,11 @@ export function Chat({ app, reload }: { app: Json; reload: () => void }) {
       </ol>
       {plan.changes.length > 0 && (
         <p className="muted">Revision {plan.revision} changed: {plan.changes.join("; ")}</p>
+      )}
+      {plan.assistantProblem && (
+        <div className="banner warn" data-testid="no-llm">
+          Requests are recorded on the plan, but no model reads them now: {plan.assistantProblem}
+        </div>
       )}
       <ErrorBox error={error} />
       <form onSubmit={send} className="ask">

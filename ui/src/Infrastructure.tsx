@@ -1,7 +1,8 @@
 // The Infrastructure panel: the plan as a person reads it, and approval of exactly the shown revision.
 import { useState } from "react";
-import { ApiError, Json, post } from "./api";
+import { ApiError, Json, appUrl, post } from "./api";
 import { ErrorBox, State } from "./App";
+import { RevisionDiff } from "./RevisionDiff";
 
 function Env({ env }: { env: Json[] }) {
   if (!env?.length) return <span className="muted">none</span>;
@@ -30,7 +31,7 @@ export function Infrastructure({ app, reload }: { app: Json; reload: () => void 
     setError(null);
     setNote(null);
     try {
-      setNote((await post(`/api/apps/${encodeURIComponent(app.name)}/approve`, { revision: shown })).message);
+      setNote((await post(appUrl(app.name, app.namespace, "/approve"), { revision: shown })).message);
     } catch (e) {
       setError(e as ApiError);
     }
@@ -53,6 +54,7 @@ export function Infrastructure({ app, reload }: { app: Json; reload: () => void 
           <ul data-testid="plan-changes">{plan.changes.map((c: string) => <li key={c}>{c}</li>)}</ul>
         </>
       )}
+      <RevisionDiff app={app} plan={plan} />
       {plan.pendingEdits.length > 0 && (
         <><h3>Edited since, not yet a revision</h3><ul>{plan.pendingEdits.map((c: string) => <li key={c}>{c}</li>)}</ul></>
       )}

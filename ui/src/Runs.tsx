@@ -1,6 +1,7 @@
-// The Runs panel: the server's provisioning steps as they change, the build log, the releases.
+// The Runs panel: the server's provisioning steps as they change, the build log, the
+// rollout events Hydron posted on the Deployment, the releases.
 import { useState } from "react";
-import { ApiError, Json, post } from "./api";
+import { ApiError, Json, appUrl, post } from "./api";
 import { ErrorBox, State } from "./App";
 import { LogView } from "./LogView";
 
@@ -26,7 +27,7 @@ export function Runs({ app }: { app: Json }) {
     setError(null);
     setNote(null);
     try {
-      setNote((await post(`/api/apps/${encodeURIComponent(app.name)}/rollback`, { release })).message);
+      setNote((await post(appUrl(app.name, app.namespace, "/rollback"), { release })).message);
     } catch (e) {
       setError(e as ApiError);
     }
@@ -61,7 +62,25 @@ export function Runs({ app }: { app: Json }) {
               {showBuild ? "Hide build log" : "Show build log"}
             </button>
           </p>
-          {showBuild && <LogView app={app.name} service={service} build />}
+          {showBuild && <LogView app={app.name} namespace={app.namespace} service={service} build />}
+        </>
+      )}
+      {deployment && (
+        <>
+          <h2>Rollout events</h2>
+          {deployment.events?.problem && <p className="muted" data-testid="events-problem">{deployment.events.problem}</p>}
+          {!deployment.events?.items?.length ? (!deployment.events?.problem && <p className="muted">No events yet.</p>) : (
+            <table className="grid" data-testid="rollout-events">
+              <thead><tr><th>When</th><th>Type</th><th>Reason</th><th>Message</th></tr></thead>
+              <tbody>
+                {deployment.events.items.map((e: Json, i: number) => (
+                  <tr key={i} className={e.type === "Warning" ? "warning" : ""}>
+                    <td>{e.at}</td><td>{e.type}</td><td>{e.reason}{e.count > 1 ? ` ×${e.count}` : ""}</td><td>{e.message}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </>
       )}
       <h2>Releases</h2>

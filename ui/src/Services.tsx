@@ -25,7 +25,7 @@ export function Services({ app }: { app: Json }) {
           ))}
         </tbody>
       </table>
-      {following && <LogView app={app.name} service={following} build={false} />}
+      {following && <LogView app={app.name} namespace={app.namespace} service={following} build={false} />}
     </>
   );
 }

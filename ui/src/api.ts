@@ -45,7 +45,21 @@ function asApiError(error: unknown): ApiError {
   return new ApiError(0, `cannot reach the Hydron web server (is \`kubectl hydron ui\` still running?): ${error}`);
 }
 
-export type Change = { kind: string; type: string; name: string; app?: string; namespace?: string };
+// An app's API address: its namespace travels along, so the list may span namespaces.
+export function appUrl(name: string, namespace: string | null | undefined, suffix = "", params: Record<string, string> = {}): string {
+  const query = new URLSearchParams(params);
+  if (namespace) query.set("namespace", namespace);
+  const text = query.toString();
+  return `/api/apps/${encodeURIComponent(name)}${suffix}${text ? `?${text}` : ""}`;
+}
+
+// The page's address of an app's panel (the namespace is left out when there is none to name).
+export function appHref(name: string, namespace: string | null | undefined, panel = "runs"): string {
+  const app = `apps/${encodeURIComponent(name)}/${panel}`;
+  return namespace ? `#/ns/${encodeURIComponent(namespace)}/${app}` : `#/${app}`;
+}
+
+export type Change = { kind: string; type: string; name: string; app?: string; namespace?: string; about?: string };
 type Listener = (change: Change) => void;
 type ProblemListener = (message: string | null) => void;
 

@@ -21,6 +21,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/* Rules for Hydron's own resources, events and Secrets: get (keys, tokens) and
 create/patch (generated database credentials), never list or watch. */}}
+{{/* The web view's pods: not the operator's selector labels, so neither selects the other's pods. */}}
+{{- define "hydron.uiSelectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}-ui
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: ui
+{{- end -}}
+
 {{- define "hydron.rules" -}}
 - apiGroups: [hydron.dev]
   resources: [applications, infraplans, servers, deployments]

@@ -23,6 +23,7 @@ from hydron.api.base import (
     validations,
 )
 from hydron.api.dns import DnsSettings, outside_zone, zone_rule
+from hydron.api.server import ProxySettings
 from hydron.api.checks import GIT_REF, GIT_URL, IMAGE, NAME, RELATIVE_PATH, URL_PATH
 
 class GitSource(ApiModel):
@@ -135,6 +136,11 @@ class ProviderAccount(ApiModel):
         default="Orphan",
         description="The Server's deletionPolicy, which deleting the Application follows: Delete deletes the machine "
                     "at the provider, Orphan leaves it running (and billed).",
+    )
+    proxy: ProxySettings | None = Field(
+        default=None,
+        description="The ordered Server's spec.proxy: the ACME CA (and its root) its certificates come from, for a "
+                    "private or company CA. Unset: Let's Encrypt.",
     )
 
 

@@ -118,7 +118,23 @@ class DnsStatus(ApiModel):
         description="Every record Hydron wrote and has not removed (including one whose update is in flight).",
     )
     endpoint: str | None = Field(default=None, description="The DNSEndpoint object holding them (externalDNS).")
+    published_with: DnsSettings | None = Field(
+        default=None,
+        description="The spec.dns the records were written with: when spec.dns is removed, or names another zone "
+                    "or external-dns instead, Hydron removes them there (only these values, which it wrote).",
+    )
     resolved: list[str] = Field(
         default_factory=list, max_length=256,
         description="Domains whose record answered with the server's address; their routes and certificates are on.",
     )
+
+
+def same_place(a: DnsSettings | None, b: DnsSettings | None) -> bool:
+    """Whether records written with `a` are the ones `b` looks after: the same zone (RFC
+    2136; a new address, port or key of its server is the same zone, whose records must
+    not blink out), or both external-dns (the DNSEndpoint is the app's)."""
+    if a is None or b is None:
+        return a is b
+    if a.rfc2136 is not None and b.rfc2136 is not None:
+        return a.rfc2136.zone.lower().rstrip(".") == b.rfc2136.zone.lower().rstrip(".")
+    return a.external_dns is not None and b.external_dns is not None

@@ -318,6 +318,16 @@ class AssistantReply(ApiModel):
     )
 
 
+class PastRevision(ApiModel):
+    """One kept revision's material content, so any two kept revisions can be compared."""
+
+    revision: int = Field(ge=1, description="The revision number.")
+    revised_at: datetime | None = Field(default=None, description="When it was made.")
+    why: str = Field(default="", max_length=1000, description="Why it was made (the first line of its changes).")
+    material: list[str] = Field(default_factory=list, max_length=8192,
+                                description="Its fingerprint, one line per material field (as status.material).")
+
+
 class InfraPlanStatus(StatusBase):
     """Revision history and review state of the plan."""
 
@@ -340,6 +350,12 @@ class InfraPlanStatus(StatusBase):
         max_length=8192,
         description="Fingerprint of the current revision, one line per material field; the next revision's "
         "changes are computed against it.",
+    )
+    history: list[PastRevision] = Field(
+        default_factory=list,
+        max_length=10,
+        description="The last revisions' fingerprints, oldest first, the current one last: `kubectl hydron ui` "
+        "shows the difference between any two of them.",
     )
 
 

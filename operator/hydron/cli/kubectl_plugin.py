@@ -122,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     rollback.add_argument("--clear", action="store_true", help="follow the Application's commits again")
     rollback.set_defaults(func=cmd_rollback)
 
-    ui = sub.add_parser("ui", help="the web view: apps, runs, plan and chat in your browser, as your kubeconfig user")
+    ui = sub.add_parser("ui", help="the web view: apps, runs, plan and chat in your browser, as your kubeconfig user "
+                                   "(apps of all namespaces you may read, or of -n NAMESPACE)")
     _common(ui, suppress=True)
     ui.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     ui.add_argument("--no-browser", action="store_true", help="only print the URL")
@@ -256,7 +257,10 @@ def cmd_rollback(args: argparse.Namespace, session: Session, io: Io) -> int:
 def cmd_ui(args: argparse.Namespace, session: Session, io: Io) -> int:
     from hydron.web.serve import serve  # aiohttp and the web view load only for this command
 
-    return serve(session, args.port, not args.no_browser, io.out)
+    # Without -n the list spans every namespace the user may list apps in (RBAC decides);
+    # -n keeps it to one namespace. Either way an app's actions go to its own namespace.
+    everywhere = getattr(args, "namespace", None) is None
+    return serve(session, args.port, not args.no_browser, io.out, all_namespaces=everywhere)
 
 
 def main(argv: list[str] | None = None, connector: Connect = connect,

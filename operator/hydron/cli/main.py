@@ -18,6 +18,18 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ui_server(args: argparse.Namespace) -> int:
+    from hydron.cli.plugin_kube import PluginError, connect
+    from hydron.web.serve import serve_in_cluster
+
+    try:
+        session = connect(args.kubeconfig, None, args.namespace)
+        return serve_in_cluster(session, args.address, args.port, args.namespace is None, sys.stdout)
+    except PluginError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+
+
 def _settings(args: argparse.Namespace) -> int:
     from hydron.settings import describe
 
@@ -117,6 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook-address", default="0.0.0.0", help="address for the webhook server")
     run.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     run.set_defaults(func=_run)
+    ui = sub.add_parser("ui-server", help="serve the web view in the cluster: people log in with a bearer token, and "
+                                         "each action is checked with a SubjectAccessReview")
+    ui.add_argument("--address", default="0.0.0.0", help="address to listen on")
+    ui.add_argument("--port", type=int, default=8090, help="port to listen on")
+    ui.add_argument("-n", "--namespace", default=None,
+                    help="only this namespace (default: all namespaces each person may list)")
+    ui.add_argument("--kubeconfig", default=None, help="kubeconfig (default: in-cluster, else $KUBECONFIG)")
+    ui.set_defaults(func=_ui_server)
     settings = sub.add_parser("settings", help="list the environment variables the operator reads")
     settings.set_defaults(func=_settings)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hydron.api import GROUP, VERSION
@@ -49,6 +49,10 @@ class Session:
 
         return client.CustomObjectsApi(self.api_client)
 
+    def in_namespace(self, namespace: str) -> Session:
+        """The same identity and context, in another namespace."""
+        return replace(self, namespace=namespace)
+
     def get(self, kind: str, name: str, missing_ok: bool = False) -> dict[str, Any] | None:
         """One object; None when missing and missing_ok, else an error naming the namespace searched."""
         try:
@@ -77,6 +81,32 @@ class Session:
             if _status_of(error) == 409:
                 raise Conflict(f"{kind} {self.namespace}/{name} changed while it was being updated", status=409) from None
             raise self._explain(error, kind, name) from None
+
+    def events(self, kind: str, name: str) -> list[dict[str, Any]]:
+        """The Events posted about one of Hydron's objects (not about a same-named core one)."""
+        import json
+
+        from kubernetes import client
+
+        selector = (f"involvedObject.apiVersion={GROUP}/{VERSION},involvedObject.kind={kind},"
+                    f"involvedObject.name={name}")
+        try:
+            listed = client.CoreV1Api(self.api_client).list_namespaced_event(
+                self.namespace, field_selector=selector, _preload_content=False)
+        except Exception as error:  # noqa: BLE001
+            raise self._explain(error, "Event", None) from None
+        return list(json.loads(listed.data).get("items") or [])
+
+    def secret_data(self, name: str) -> dict[str, str]:
+        """A Secret's data, base64 as stored (the Server's SSH key, for ssh and logs)."""
+        from kubernetes import client
+
+        try:
+            secret = client.CoreV1Api(self.api_client).read_namespaced_secret(name, self.namespace)
+        except Exception as error:  # noqa: BLE001 - said plainly below
+            raise PluginError(f"cannot read Secret {self.namespace}/{name}: {getattr(error, 'reason', error)}",
+                              status=_status_of(error) or 502) from None
+        return dict(secret.data or {})
 
     def whoami(self) -> str:
         """The user the API server sees (SelfSubjectReview), else the local $USER."""

@@ -86,14 +86,8 @@ def pinned_host_key(server: dict[str, Any]) -> str:
 
 
 def _private_key(session: Session, server: dict[str, Any]) -> str:
-    from kubernetes import client
-
     ref = server["spec"]["sshKeySecretRef"]
-    try:
-        secret = client.CoreV1Api(session.api_client).read_namespaced_secret(ref["name"], session.namespace)
-    except Exception as error:  # noqa: BLE001 - said plainly below
-        raise PluginError(f"cannot read Secret {session.namespace}/{ref['name']}: {getattr(error, 'reason', error)}") from None
-    data = secret.data or {}
+    data = session.secret_data(ref["name"])
     if ref["key"] not in data:
         raise PluginError(f"Secret {session.namespace}/{ref['name']} has no key {ref['key']!r}")
     return base64.b64decode(data[ref["key"]]).decode()

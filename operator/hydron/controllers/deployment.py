@@ -170,6 +170,8 @@ async def reconcile(deployment: Deployment, generation: int | None, deps: Deploy
     status, dns_wait = dns_pass.status, dns_pass.retry
     if deps.dns_written is not None and status.dns is not None:
         deps.dns_written[_key(deps)] = status.dns
+    elif deps.dns_written is not None:  # removed with spec.dns: a later pass must not bring them back
+        deps.dns_written.pop(_key(deps), None)
     inputs = Inputs(
         app=app, services=target.services, revision=target.revision, history=status.releases, secrets=secrets,
         secret_versions=versions, address=address, held_domains=dns_pass.held,

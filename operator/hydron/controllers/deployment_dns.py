@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from hydron.api.conditions import DNS_READY
 from hydron.api.deployment import Deployment, DeploymentStatus
-from hydron.api.dns import DnsStatus
+from hydron.api.dns import DnsStatus, same_place
 from hydron.controllers.common import with_condition
 from hydron.dns import publish as dns
 from hydron.dns.records import DnsError, domains_of
@@ -30,12 +30,26 @@ class DnsPass:
 
 async def publish(deployment: Deployment, services, address: str, status: DeploymentStatus, generation: int | None,
                   ctx: dns.Context) -> DnsPass:
-    """Point the domains of `services` at `address`; never raises for DNS trouble."""
+    """Point the domains of `services` at `address`, first removing what Hydron wrote with
+    a spec.dns that is gone or points elsewhere now; never raises for DNS trouble."""
     settings = deployment.spec.dns
+    before = status.dns or DnsStatus()
+    if _left_elsewhere(before, settings):
+        try:
+            await dns.withdraw(before.published_with, before, ctx)  # type: ignore[arg-type]
+        except DnsError as error:  # still named in status.dns; tried again
+            message = f"The records written with the former spec.dns are still there: {error.message}"
+            if settings is None:
+                return DnsPass(status, frozenset(), message)
+            # The old records still answer: domains resolved through them keep their routes.
+            held = frozenset(d for d in domains_of(services) if d not in before.resolved)
+            status = with_condition(status, DNS_READY, "False", error.reason, _waiting_routes(message, held), generation)
+            return DnsPass(status, held, message)
+        before = DnsStatus()
+        status = status.model_copy(update={"dns": None if settings is None else before})
     if settings is None:
         return DnsPass(status)
     domains = domains_of(services)
-    before = status.dns or DnsStatus()
     try:
         done = await dns.publish(settings, domains, address, before, ctx)
     except DnsError as error:
@@ -59,9 +73,19 @@ async def publish(deployment: Deployment, services, address: str, status: Deploy
 
 
 async def withdraw(deployment: Deployment, ctx: dns.Context) -> None:
-    """Remove the records Hydron wrote; DnsError (the caller retries) when the server refuses."""
-    if deployment.spec.dns is not None:
-        await dns.withdraw(deployment.spec.dns, deployment.status.dns if deployment.status else None, ctx)
+    """Remove the records Hydron wrote, where it wrote them; DnsError (the caller retries)
+    when the server refuses."""
+    written = deployment.status.dns if deployment.status else None
+    settings = (written.published_with if written else None) or deployment.spec.dns
+    if settings is not None:
+        await dns.withdraw(settings, written, ctx)
+
+
+def _left_elsewhere(before: DnsStatus, settings) -> bool:
+    """Records Hydron wrote with settings that no longer look after them (removed, or
+    another zone, or external-dns instead). Records from before published_with was kept stay."""
+    wrote = bool(before.records or before.endpoint)
+    return wrote and before.published_with is not None and not same_place(before.published_with, settings)
 
 
 def _waiting_routes(message: str, held: frozenset[str]) -> str:

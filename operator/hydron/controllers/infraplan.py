@@ -31,7 +31,7 @@ from hydron.llm.assist import Assistant, remember
 from hydron.planning import planner
 from hydron.planning.approval import AUTO_APPROVER, approval_state
 from hydron.planning.digest import application_digest, digest
-from hydron.planning.revisions import next_revision
+from hydron.planning.revisions import kept_history, next_revision
 from hydron.planning.validation import validate
 
 CONDITIONS = {
@@ -168,6 +168,7 @@ async def reconcile_plan(plan: InfraPlan, generation: int | None, context: PlanC
         "revision": revision.number,
         "changes": revision.changes,
         "material": revision.material,
+        "history": kept_history(status.history, revision, at if revision.revised else status.revised_at),
         "findings": findings,
         "basis": spec.basis,
         "revised_at": at if revision.revised else status.revised_at,

@@ -68,7 +68,7 @@ class Context:
 async def publish(settings: DnsSettings, domains: Sequence[str], address: str, before: DnsStatus | None,
                   ctx: Context) -> Published:
     """Make the domains point at `address`; DnsError when it cannot be done now."""
-    before = before or DnsStatus()
+    before = (before or DnsStatus()).model_copy(update={"published_with": settings})
     want = plan.wanted(domains, address)
     if settings.rfc2136 is not None:
         return await _rfc2136(settings, want, before, ctx)
@@ -111,7 +111,7 @@ async def _rfc2136(settings: DnsSettings, want: list[DnsRecord], before: DnsStat
             raise
         records = want
         answers = await rfc2136.look_up(server.nameserver, server.port, want)
-    return _result(want, answers, before, DnsStatus(records=records), where)
+    return _result(want, answers, before, DnsStatus(records=records, published_with=settings), where)
 
 
 async def _external(settings: DnsSettings, want: list[DnsRecord], before: DnsStatus, ctx: Context) -> Published:
@@ -135,7 +135,8 @@ async def _external(settings: DnsSettings, want: list[DnsRecord], before: DnsSta
             raise DnsError("DNSServerUnreachable", "the operator has no DNS resolver configured to check the "
                            "records at; set spec.dns.externalDNS.resolver.") from None
     answers = await rfc2136.look_up(host, port, want)
-    return _result(want, answers, before, DnsStatus(records=want, endpoint=ctx.name), f"{host}:{port}")
+    done = DnsStatus(records=want, endpoint=ctx.name, published_with=settings)
+    return _result(want, answers, before, done, f"{host}:{port}")
 
 
 def _result(want: list[DnsRecord], answers: rfc2136.Answers, before: DnsStatus, status: DnsStatus,

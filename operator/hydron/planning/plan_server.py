@@ -5,7 +5,8 @@ none may be ordered) out. Hydron owns a fixed set of the Server's fields (MANAGE
 remembers a digest of each value it wrote (in the Application's status): a field
 whose value no longer matches was edited by a person, and the person's value wins
 and is reported as an override, until it equals the plan again. Every other field of
-the Server (address, baseImages, registries, proxy) is left as it is."""
+the Server (address, baseImages, registries, and proxy unless the account sets one) is
+left as it is."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ from hydron.api.infraplan import FirewallRule, InfraPlanSpec, SshHardening
 
 MANAGED: tuple[str, ...] = (
     "provider", "order.accountSecretRef", "order.offer", "order.location", "order.image",
-    "sshKeySecretRef", "deletionPolicy", "firewall", "ssh",
+    "sshKeySecretRef", "deletionPolicy", "firewall", "ssh", "proxy",
 )
+"""`proxy` only when the account sets it: otherwise the Server's own stays as it is."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ def desired(policy: PlanningPolicy, plan: InfraPlanSpec) -> dict[str, Any]:
     """The plan's value of each managed field (the account must be set)."""
     account = policy.provider_account
     assert account is not None and plan.server.offer and plan.server.location
-    return {
+    fields = {
         "provider": account.provider,
         "order.accountSecretRef": account.account_secret_ref.to_api(),
         "order.offer": plan.server.offer.lower(),
@@ -124,6 +126,9 @@ def desired(policy: PlanningPolicy, plan: InfraPlanSpec) -> dict[str, Any]:
         "firewall": _normal("firewall", [rule.to_api() for rule in plan.firewall]),
         "ssh": plan.security.ssh.to_api(),
     }
+    if account.proxy is not None:
+        fields["proxy"] = account.proxy.to_api()
+    return fields
 
 
 def server_from_plan(policy: PlanningPolicy, plan: InfraPlanSpec, existing_spec: Mapping[str, Any] | None,

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
-from hydron.api.infraplan import ChangeRequest, InfraPlanSpec, PlanBasis, PlannedService
+from hydron.api.infraplan import ChangeRequest, InfraPlanSpec, PastRevision, PlanBasis, PlannedService
 from hydron.build.base_images import needed_images
 
 MAX_VALUE = 120
@@ -168,3 +169,16 @@ def next_revision(current: int | None, material_before: list[str], basis_before:
     number = current + 1
     reason = why(basis_before, spec.basis, spec.change_requests)
     return Revision(number, [f"Revision {number}: {reason}."] + diff(material_before, material), material, True)
+
+
+HISTORY_KEPT = 10
+
+
+def kept_history(history: list[PastRevision], revision: Revision, at: datetime | None) -> list[PastRevision]:
+    """The last HISTORY_KEPT revisions with `revision` last: added when it is new (or
+    missing, for a plan made before history was kept), else as it was."""
+    if history and history[-1].revision == revision.number:
+        return history
+    why = revision.changes[0] if revision.changes else ""
+    added = PastRevision(revision=revision.number, revised_at=at, why=why[:1000], material=revision.material)
+    return [*[h for h in history if h.revision < revision.number], added][-HISTORY_KEPT:]

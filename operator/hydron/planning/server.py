@@ -72,6 +72,8 @@ def recommend(need: Need, policy: PlanningPolicy, *, arm_ok: bool = False,
                        f"asks. {_need_text(need)} The server's facts are checked against this once it is reached."),
         ), []
     catalog = catalog if catalog is not None else load_catalog()
+    if policy.provider_account is not None:  # only what the account can order (else OfferNotFromAccount)
+        catalog = tuple(o for o in catalog if o.provider == policy.provider_account.provider)
     candidates = _candidates(catalog, policy.location, arm_ok)
     findings: list[Finding] = []
     if not candidates:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,10 @@ from hydron.cli.plugin_kube import PluginError, Session
 from hydron.cli.plugin_plan import PlanRefused, approval_patch, change_request_patch
 from hydron.cli.plugin_status import deployment_name, plan_name, server_name
 from hydron.cli.render import utcnow
+from hydron.web.events import events_view
+from hydron.web.incluster import COOKIE, GuardedSession, Logins
 from hydron.web.logs import stream_log
-from hydron.web.views import detail_view, list_view
+from hydron.web.views import RevisionNotKept, detail_view, list_view, revision_diff
 from hydron.web.watch import Hub
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,11 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 SESSION: web.AppKey[Session] = web.AppKey("session", Session)
 HUB: web.AppKey[Hub] = web.AppKey("hub", Hub)
 IDENTITY: web.AppKey[dict[str, str]] = web.AppKey("identity", dict)
+ALL_NAMESPACES: web.AppKey[bool] = web.AppKey("all_namespaces", bool)
+LOGINS: web.AppKey[Logins | None] = web.AppKey("logins", object)  # type: ignore[arg-type]
+"""Set in the cluster only (hydron.web.incluster): who is logged in."""
+OPEN_PATHS = ("/api/login", "/api/logout")
+NAMESPACE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 MISSING_ASSETS = """<!doctype html><meta charset="utf-8"><title>Hydron</title>
 <body style="font-family:sans-serif;max-width:40em;margin:3em auto">
@@ -94,8 +102,9 @@ def host_allowed(host: str | None) -> bool:
 
 @web.middleware
 async def same_origin(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
-    """Only the page served here may use the API (see the module's docstring)."""
-    if not host_allowed(request.host):
+    """Only the page served here may use the API (see the module's docstring). In the
+    cluster the Host is the Ingress's name: there a login, not the address, says who acts."""
+    if request.app[LOGINS] is None and not host_allowed(request.host):
         return error_response(403, f"this server answers only on loopback, not for host {request.host!r}")
     if request.method not in ("GET", "HEAD"):
         origin = request.headers.get("Origin")
@@ -104,6 +113,67 @@ async def same_origin(request: web.Request, handler: Callable[[web.Request], Awa
         if request.content_type != "application/json":
             return error_response(415, "send changes as application/json")
     return await handler(request)
+
+
+def _bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() or None if header.lower().startswith("bearer ") else None
+
+
+@web.middleware
+async def authenticate(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    """In the cluster: every API call needs a logged-in person, and then acts through a
+    session that asks the API server whether that person may (hydron.web.incluster)."""
+    logins = request.app[LOGINS]
+    if logins is None or not request.path.startswith("/api/") or request.path in OPEN_PATHS:
+        return await handler(request)
+    token, session_id = _bearer(request), request.cookies.get(COOKIE)
+    if token:
+        user = await asyncio.to_thread(logins.user_for_token, token)
+    elif session_id:
+        user = await asyncio.to_thread(logins.user_for_session, session_id)
+    else:
+        user = None
+    if user is None:
+        return web.json_response({"error": "log in with a Kubernetes bearer token (kubectl create token NAME, or your "
+                                           "OIDC id-token)" if not (token or session_id) else
+                                           "the login expired or the token is no longer accepted: log in again",
+                                  "status": 401, "login": True}, status=401)
+    guarded = GuardedSession(request.app[SESSION], user, logins.reviews)
+    if request.app[ALL_NAMESPACES] and user.home_namespace:  # a ServiceAccount's default is its own namespace
+        guarded = guarded.in_namespace(user.home_namespace)
+    request["session"] = guarded
+    return await handler(request)
+
+
+async def login(request: web.Request) -> web.Response:
+    """Check a bearer token with the API server (TokenReview); keep it under a session cookie."""
+    logins = request.app[LOGINS]
+    if logins is None:
+        raise ApiError(404, "no login here: this server acts as the kubeconfig user that started it")
+    token = (await _body(request)).get("token")
+    if not isinstance(token, str) or not token.strip():
+        raise ApiError(400, "paste a Kubernetes bearer token: {\"token\": \"...\"}")
+    try:
+        accepted = await asyncio.to_thread(logins.login, token.strip())
+    except Exception as error:  # noqa: BLE001 (said to the person logging in)
+        raise ApiError(502, f"cannot ask the API server about the token: {getattr(error, 'reason', None) or error}") from None
+    if accepted is None:
+        raise ApiError(401, "the API server did not accept this token (TokenReview): expired, revoked or not a token")
+    session_id, user = accepted
+    response = web.json_response({"user": user.name, "message": f"Logged in as {user.name}."})
+    secure = request.secure or request.headers.get("X-Forwarded-Proto", "") == "https"
+    response.set_cookie(COOKIE, session_id, httponly=True, samesite="Strict", secure=secure, path="/")
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    logins = request.app[LOGINS]
+    if logins is not None and (session_id := request.cookies.get(COOKIE)):
+        logins.logout(session_id)
+    response = web.json_response({"message": "Logged out."})
+    response.del_cookie(COOKIE, path="/")
+    return response
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -117,29 +187,60 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 
 async def whoami(request: web.Request) -> web.Response:
-    return web.json_response(await identity(request.app))
+    return web.json_response(await identity(request))
 
 
-async def identity(app: web.Application) -> dict[str, str]:
-    """Who the API server sees, asked once (a kubeconfig's user does not change)."""
+async def identity(request: web.Request) -> dict[str, Any]:
+    """Who acts: the logged-in person in the cluster; else who the API server sees,
+    asked once (a kubeconfig's user does not change)."""
+    app = request.app
+    guarded = request.get("session")
+    if isinstance(guarded, GuardedSession):
+        return {"user": guarded.user.name, "namespace": guarded.namespace, "context": "in-cluster",
+                "allNamespaces": app[ALL_NAMESPACES], "inCluster": True}
     known = app[IDENTITY]
     if not known:
         session = app[SESSION]
         known.update(user=await asyncio.to_thread(session.whoami), namespace=session.namespace,
-                     context=session.context or "")
+                     context=session.context or "", allNamespaces=app[ALL_NAMESPACES])
     return known
 
 
+def session_for(request: web.Request) -> Session:
+    """The session for the app's namespace: `?namespace=` (as the list named it), else the default."""
+    session = request.get("session") or request.app[SESSION]
+    namespace = request.query.get("namespace")
+    if not namespace or namespace == session.namespace:
+        return session
+    if not NAMESPACE_NAME.match(namespace):
+        raise ApiError(400, f"{namespace!r} is not a namespace name")
+    return session.in_namespace(namespace)
+
+
+def read_list(session: Session, all_namespaces: bool) -> dict[str, Any]:
+    """Every app the user may list: in all namespaces when asked and allowed (RBAC decides),
+    else in the session's namespace, saying why."""
+    note = None
+    if all_namespaces:
+        try:
+            apps = session.list("Application", all_namespaces=True)
+            plans = session.list("InfraPlan", all_namespaces=True)
+            deployments = session.list("Deployment", all_namespaces=True)
+            return {"namespace": None, "allNamespaces": True, "items": list_view(apps, plans, deployments, utcnow())}
+        except PluginError as error:
+            if error.status != 403:
+                raise
+            note = (f"You may not list Hydron's resources in all namespaces, so this shows namespace "
+                    f"{session.namespace} (pick another with -n). {error.message}")
+    apps = session.list("Application")
+    plans = session.list("InfraPlan")
+    deployments = session.list("Deployment")
+    return {"namespace": session.namespace, "allNamespaces": False, "note": note,
+            "items": list_view(apps, plans, deployments, utcnow())}
+
+
 async def list_apps(request: web.Request) -> web.Response:
-    session = request.app[SESSION]
-
-    def read() -> dict[str, Any]:
-        apps = session.list("Application")
-        plans = session.list("InfraPlan")
-        deployments = session.list("Deployment")
-        return {"namespace": session.namespace, "items": list_view(apps, plans, deployments, utcnow())}
-
-    return web.json_response(await asyncio.to_thread(read))
+    return web.json_response(await asyncio.to_thread(read_list, session_for(request), request.app[ALL_NAMESPACES]))
 
 
 def read_detail(session: Session, name: str) -> dict[str, Any]:
@@ -150,11 +251,14 @@ def read_detail(session: Session, name: str) -> dict[str, Any]:
     deployment = session.get("Deployment", deployment_name(app), missing_ok=True)
     server_ = server_name(app, plan, deployment)
     server = session.get("Server", server_, missing_ok=True) if server_ else None
-    return detail_view(app, plan, server, deployment, utcnow())
+    detail = detail_view(app, plan, server, deployment, utcnow())
+    if deployment is not None:
+        detail["deployment"]["events"] = events_view(session, "Deployment", deployment["metadata"]["name"])
+    return detail
 
 
 async def get_app(request: web.Request) -> web.Response:
-    return web.json_response(await asyncio.to_thread(read_detail, request.app[SESSION], request.match_info["name"]))
+    return web.json_response(await asyncio.to_thread(read_detail, session_for(request), request.match_info["name"]))
 
 
 async def approve(request: web.Request) -> web.Response:
@@ -163,7 +267,7 @@ async def approve(request: web.Request) -> web.Response:
     revision = body.get("revision")
     if not isinstance(revision, int) or isinstance(revision, bool):
         raise ApiError(400, "say which revision to approve: {\"revision\": N}, the one shown")
-    session, who = request.app[SESSION], (await identity(request.app))["user"]
+    session, who = session_for(request), (await identity(request))["user"]
 
     def act() -> dict[str, Any]:
         plan = plan_for(session, request.match_info["name"])
@@ -174,12 +278,28 @@ async def approve(request: web.Request) -> web.Response:
     return web.json_response(await asyncio.to_thread(act))
 
 
+async def plan_diff(request: web.Request) -> web.Response:
+    """The difference between any two kept revisions: ?from=N&to=M."""
+    before, after = _int(request.query.get("from"), "from"), _int(request.query.get("to"), "to")
+    if before is None or after is None:
+        raise ApiError(400, "say which revisions to compare: ?from=N&to=M")
+    session = session_for(request)
+
+    def read() -> dict[str, Any]:
+        try:
+            return revision_diff(plan_for(session, request.match_info["name"]), before, after)
+        except RevisionNotKept as error:
+            raise ApiError(404, str(error)) from None
+
+    return web.json_response(await asyncio.to_thread(read))
+
+
 async def change_request(request: web.Request) -> web.Response:
     body = await _body(request)
     message = body.get("message")
     if not isinstance(message, str):
         raise ApiError(400, "say what to change: {\"message\": \"...\"}")
-    session, who = request.app[SESSION], (await identity(request.app))["user"]
+    session, who = session_for(request), (await identity(request))["user"]
 
     def act() -> dict[str, Any]:
         plan = plan_for(session, request.match_info["name"])
@@ -197,7 +317,7 @@ async def rollback(request: web.Request) -> web.Response:
     wanted = body.get("release")
     if wanted is not None and (not isinstance(wanted, int) or isinstance(wanted, bool)):
         raise ApiError(400, "say which release: {\"release\": N}, or null to follow new commits again")
-    session = request.app[SESSION]
+    session = session_for(request)
 
     def act() -> dict[str, Any]:
         deployment = deployment_for(session, request.match_info["name"])
@@ -227,21 +347,41 @@ async def events(request: web.Request) -> web.StreamResponse:
     """Server-sent events: one `change` per watch event of the four kinds (the page re-reads
     what it shows), `problem` when a watch is refused."""
     hub = request.app[HUB]
+    scope = await asyncio.to_thread(watch_scope, request)
     queue = hub.subscribe()
     response = await _sse_start(request)
     try:
-        await _send(response, "hello", {"namespace": request.app[SESSION].namespace})
+        await _send(response, "hello", {"namespace": scope, "allNamespaces": scope is None})
         while True:
             try:
                 event = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
             except TimeoutError:
                 await response.write(b": keepalive\n\n")
                 continue
+            if scope is not None and event.get("namespace") not in (None, scope):
+                continue  # a namespace this person may not watch
             await _send(response, "problem" if event.get("type") == "ERROR" else "change", event)
     except ConnectionResetError:  # the page went away
         return response
     finally:
         hub.unsubscribe(queue)
+
+
+def watch_scope(request: web.Request) -> str | None:
+    """The namespace whose changes this page hears of, None for all. In the cluster the
+    person must be allowed to watch Applications there (SubjectAccessReview)."""
+    session = session_for(request)
+    everywhere = request.app[ALL_NAMESPACES]
+    if not isinstance(session, GuardedSession):
+        return None if everywhere else session.namespace
+    if everywhere:
+        try:
+            session.require("watch", "applications", everywhere=True)
+            return None
+        except PluginError:
+            pass
+    session.require("watch", "applications")
+    return session.namespace
 
 
 def _int(value: str | None, name: str) -> int | None:
@@ -257,7 +397,7 @@ async def logs(request: web.Request) -> web.StreamResponse:
     """A log as server-sent events: `line` per line, `end` with why it ended. Problems
     found before the stream starts (no deployment, no such service) are JSON errors."""
     query = request.query
-    stream = stream_log(request.app[SESSION], request.match_info["name"], query.get("service") or None,
+    stream = stream_log(session_for(request), request.match_info["name"], query.get("service") or None,
                         build=query.get("build") in ("1", "true"), follow=query.get("follow", "1") in ("1", "true"),
                         tail=_int(query.get("tail"), "tail"))
     first = await anext(stream)
@@ -287,14 +427,19 @@ async def api_not_found(request: web.Request) -> web.Response:
     return error_response(404, f"no API endpoint {request.method} {request.path}")
 
 
-def make_app(session: Session, hub: Hub | None = None) -> web.Application:
-    """The web application for one session; `hub` None starts the watches with the app."""
-    app = web.Application(middlewares=[same_origin, errors])
+def make_app(session: Session, hub: Hub | None = None, all_namespaces: bool = False,
+             logins: Logins | None = None) -> web.Application:
+    """The web application for one session; `hub` None starts the watches with the app.
+    `all_namespaces`: list apps in every namespace the user may list them in. `logins`:
+    run in the cluster, each person logged in and checked (hydron.web.incluster)."""
+    app = web.Application(middlewares=[same_origin, errors, authenticate])
     app[SESSION] = session
     app[IDENTITY] = {}
+    app[ALL_NAMESPACES] = all_namespaces
+    app[LOGINS] = logins
 
     async def start_hub(app_: web.Application) -> None:
-        app_[HUB] = hub or Hub(session, asyncio.get_running_loop())
+        app_[HUB] = hub or Hub(session, asyncio.get_running_loop(), all_namespaces)
         if hub is None:
             app_[HUB].start()
 
@@ -304,10 +449,13 @@ def make_app(session: Session, hub: Hub | None = None) -> web.Application:
     app.on_startup.append(start_hub)
     app.on_cleanup.append(stop_hub)
     app.router.add_get("/api/whoami", whoami)
+    app.router.add_post("/api/login", login)
+    app.router.add_post("/api/logout", logout)
     app.router.add_get("/api/apps", list_apps)
     app.router.add_get("/api/apps/{name}", get_app)
     app.router.add_post("/api/apps/{name}/approve", approve)
     app.router.add_post("/api/apps/{name}/change-requests", change_request)
+    app.router.add_get("/api/apps/{name}/plan-diff", plan_diff)
     app.router.add_post("/api/apps/{name}/rollback", rollback)
     app.router.add_get("/api/apps/{name}/logs", logs)
     app.router.add_get("/api/events", events)

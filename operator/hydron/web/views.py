@@ -79,14 +79,26 @@ def _service_view(service: Obj) -> dict[str, Any]:
     return out
 
 
+def assistant_problem(plan: Obj | None) -> str | None:
+    """Why no model will answer the change requests now, as the planner said it in a
+    finding: no LLM is configured (no API key), or the LLM step failed. None otherwise."""
+    for finding in _status(plan).get("findings") or []:
+        if finding.get("source") == "LLM" and (finding.get("field") == "changeRequests"
+                                               or "LLM step failed" in (finding.get("message") or "")):
+            return finding.get("message") or None
+    return None
+
+
 def chat_view(plan: Obj) -> list[dict[str, Any]]:
     """The change requests, oldest first, each with the reply that answered it.
 
     A reply answers the first N requests; a request the planner took in (basis counts
     it) that no reply covers was answered by the rules alone: no LLM is configured, or
-    it failed. One beyond the basis still waits for the planner."""
+    it failed. One beyond the basis waits for the planner, unless the planner already
+    said that no model will read it (then the chat says so instead of waiting)."""
     requests = _spec(plan).get("changeRequests") or []
     status = _status(plan)
+    problem = assistant_problem(plan)
     replies = sorted(status.get("assistant") or [], key=lambda r: r.get("changeRequests", 0))
     taken = ((status.get("basis") or _spec(plan).get("basis") or {}).get("changeRequests") or 0)
     entries = []
@@ -102,10 +114,55 @@ def chat_view(plan: Obj) -> list[dict[str, Any]]:
             entry["state"] = "NoAssistant"
             entry["note"] = ("The plan was remade by the rules alone: no LLM is configured for Hydron "
                              "(or it did not answer), so this request was not read by a model.")
+        elif problem is not None:
+            entry["state"] = "NoAssistant"
+            entry["note"] = f"No model will answer this request: {problem}"
         else:
             entry["state"] = "Waiting"
         entries.append(entry)
     return entries
+
+
+def secret_env_names(plan: Obj | None) -> set[str]:
+    """Env names the plan marks secret (their plain values are withheld everywhere)."""
+    return {d.get("name") for s in _spec(plan).get("services") or [] for d in s.get("envDefinitions") or []
+            if d.get("secret")}
+
+
+def masked(changes: Sequence[str], secret_names: set[str]) -> list[str]:
+    """Change lines with the values of secret env variables withheld: a fingerprint line
+    `services[web].env[API_TOKEN]: a → b` carries the plain value."""
+    out = []
+    for line in changes:
+        name = line.split(".env[", 1)[1].split("]", 1)[0] if ".env[" in line else None
+        if name in secret_names and ": " in line:
+            line = line.split(": ", 1)[0] + ": (secret value changed, not shown)"
+        out.append(line)
+    return out
+
+
+class RevisionNotKept(LookupError):
+    pass
+
+
+def revision_diff(plan: Obj, before: int, after: int) -> dict[str, Any]:
+    """What differs between two kept revisions (any two, either order), secrets withheld."""
+    from hydron.planning.revisions import diff
+
+    kept = {h.get("revision"): h for h in _status(plan).get("history") or []}
+    for wanted in (before, after):
+        if wanted not in kept:
+            numbers = sorted(kept)
+            have = f"revisions {numbers[0]} to {numbers[-1]}" if numbers else "no revisions yet"
+            raise RevisionNotKept(f"revision {wanted} of InfraPlan {(plan.get('metadata') or {}).get('name')} "
+                                  f"is not kept; the plan keeps {have}.")
+    changes = diff(kept[before].get("material") or [], kept[after].get("material") or [])
+    return {"from": before, "to": after, "changes": masked(changes, secret_env_names(plan))}
+
+
+def revisions_view(plan: Obj) -> list[dict[str, Any]]:
+    """The kept revisions, oldest first, without their fingerprints."""
+    return [_pick(h, ("revision", "revisedAt", "why")) for h in _status(plan).get("history") or []]
 
 
 def plan_view(plan: Obj | None) -> dict[str, Any] | None:
@@ -122,8 +179,9 @@ def plan_view(plan: Obj | None) -> dict[str, Any] | None:
         "approvedBy": status.get("approvedBy"),
         "approval": approval_state(plan),
         "revisedAt": status.get("revisedAt"),
-        "changes": diff["changes"],
-        "pendingEdits": diff["pendingEdits"],
+        "changes": masked(diff["changes"], secret_env_names(plan)),
+        "pendingEdits": masked(diff["pendingEdits"], secret_env_names(plan)),
+        "revisions": revisions_view(plan),
         "server": _pick(spec.get("server") or {}, SERVER_FIELDS),
         "services": [_service_view(s) for s in spec.get("services") or []],
         "routes": [_pick(r, ("domain", "path", "service", "port", "tls")) for r in spec.get("routes") or []],
@@ -135,6 +193,7 @@ def plan_view(plan: Obj | None) -> dict[str, Any] | None:
         "findings": [_pick(f, ("severity", "source", "field", "message")) for f in status.get("findings") or []],
         "planner": ((status.get("basis") or {}).get("planner")),
         "chat": chat_view(plan),
+        "assistantProblem": assistant_problem(plan),
         "conditions": [_pick(c, ("type", "status", "reason", "message")) for c in status.get("conditions") or []],
     }
 
@@ -160,6 +219,10 @@ def detail_view(app: Obj, plan: Obj | None, server: Obj | None, deployment: Obj 
 def event_view(kind: str, type_: str, obj: Obj) -> dict[str, Any]:
     """What a watch event tells the browser: which object changed (it re-reads what it shows)."""
     meta = obj.get("metadata") or {}
+    if kind == "Event":  # an Event names the object it is about
+        about = obj.get("involvedObject") or {}
+        return {"kind": kind, "type": type_, "name": about.get("name"), "about": about.get("kind"),
+                "namespace": meta.get("namespace"), "app": None, "resourceVersion": meta.get("resourceVersion")}
     out: dict[str, Any] = {"kind": kind, "type": type_, "name": meta.get("name"),
                            "namespace": meta.get("namespace"), "resourceVersion": meta.get("resourceVersion")}
     spec = obj.get("spec") or {}

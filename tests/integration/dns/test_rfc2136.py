@@ -157,3 +157,38 @@ async def test_no_update_goes_out_unless_status_names_its_records_first(bind):
     with pytest.raises(ConnectionError):
         await deployment_dns.publish(app, app.spec.services, SERVER_A, DeploymentStatus(), 1, ctx)
     assert answers(bind, shop) == set()  # nothing written that the status would not name
+
+
+async def test_removing_spec_dns_or_handing_it_to_external_dns_removes_the_records_hydron_wrote(bind):
+    shop, www = names(bind, "shop", "www")
+    app = deployment(bind, [shop, www])
+    first = await publish(app, SERVER_A, None, bind.secret)
+    assert answers(bind, shop) == {SERVER_A} and first.status.dns.published_with == app.spec.dns
+
+    # The same zone reached another way (a new port, key name): the same records, left standing.
+    renamed = deployment(bind, [shop, www], port=closed_port(), tsigKeyName="rotated")
+    kept = await publish(renamed, SERVER_A, first.status, bind.secret)
+    assert answers(bind, shop) == {SERVER_A} and {r.name for r in kept.status.dns.records} == {shop, www}
+
+    # external-dns instead: the records written by RFC 2136 go (no DNSEndpoints can be written here).
+    external = Deployment.model_validate({"spec": {**app.spec.to_api(), "dns": {"externalDNS": {}}}})
+    handed = await publish(external, SERVER_A, first.status, bind.secret)
+    assert answers(bind, shop) == set() and answers(bind, www) == set()
+    assert condition(handed.status).reason == "DNSEndpointUnavailable" and handed.status.dns.records == []
+
+    again = await publish(app, SERVER_A, None, bind.secret)
+    assert answers(bind, shop) == {SERVER_A}
+    without = app.model_copy(update={"spec": app.spec.model_copy(update={"dns": None})})
+    refused_removal = await publish(without, SERVER_A, again.status, "d3JvbmcgdGhpcyBpcyB0aGUgd3Jvbmcgc2VjcmV0Lg==")
+    assert refused_removal.retry and refused_removal.status.dns == again.status.dns  # still named, tried again
+    assert answers(bind, shop) == {SERVER_A}
+    removed = await publish(without, SERVER_A, refused_removal.status, bind.secret)
+    assert answers(bind, shop) == set() and answers(bind, www) == set()
+    assert removed.status.dns is None and removed.retry is None
+
+    # A record someone else put there (not in status) is never touched.
+    hand = await publish(app, SERVER_B, None, bind.secret)
+    records = hand.status.dns.records
+    await publish(without, SERVER_B, hand.status.model_copy(update={"dns": hand.status.dns.model_copy(
+        update={"records": [r for r in records if r.name == shop]})}), bind.secret)
+    assert answers(bind, shop) == set() and answers(bind, www) == {SERVER_B}

@@ -41,7 +41,18 @@ def test_the_server_spec_orders_the_plans_offer_with_its_firewall_and_ssh_settin
     assert (spec.provider, spec.order.offer, spec.order.location, spec.deletion_policy) == ("hetzner", "cx33", "fsn1", "Delete")
     assert [(r.port, r.source) for r in spec.firewall] == [(5432, "10.0.0.0/8")]
     assert spec.ssh.max_auth_tries == 2 and spec.ssh.password_authentication is False
-    assert {a.split("=")[0] for a in made.applied} == set(plan_server.MANAGED)
+    assert {a.split("=")[0] for a in made.applied} == set(plan_server.MANAGED) - {"proxy"}
+
+
+def test_the_accounts_acme_ca_reaches_the_server_and_without_one_the_servers_own_stays():
+    ca = {"acmeCa": "https://ca.example.test/dir", "acmeCaRootSecretRef": {"name": "ca-root", "key": "ca.crt"}}
+    with_ca = PlanningPolicy.model_validate({"providerAccount": {**ACCOUNT, "proxy": ca}})
+    made = plan_server.server_from_plan(with_ca, plan_spec(), None, [])
+    assert ServerSpec.model_validate(made.spec).proxy.acme_ca == "https://ca.example.test/dir"
+    assert "proxy" in {a.split("=")[0] for a in made.applied}
+    own = {**made.spec, "proxy": {"acmeEmail": "ops@example.test"}}
+    kept = plan_server.server_from_plan(policy(), plan_spec(), own, [])
+    assert kept.spec["proxy"] == {"acmeEmail": "ops@example.test"}
 
 
 @pytest.mark.parametrize(("planning", "server", "reason"), [

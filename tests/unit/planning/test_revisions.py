@@ -173,3 +173,21 @@ def test_a_generated_multi_stage_dockerfile_lists_its_base_images_not_its_stage_
     spec = InfraPlanSpec.model_validate({"applicationRef": {"name": "shop"}, "services": [
         {"name": "web", "role": "web", "dockerfile": dockerfile, "dockerfileOrigin": "Generated"}]})
     assert "services[web].baseImages=node:18-slim,nginx:1.25" in fingerprint(spec)
+
+
+def test_each_revisions_fingerprint_is_kept_so_any_two_can_be_compared():
+    from hydron.planning.revisions import HISTORY_KEPT, diff
+
+    plan, outcome = first()
+    assert [h.revision for h in outcome.status.history] == [1]
+    again = run(plan, context(commit="feedface00"), 2)  # nothing material: no new entry
+    assert [h.revision for h in again.status.history] == [1]
+    for number in range(2, HISTORY_KEPT + 3):
+        plan = written(run(plan, context()), plan, server={**plan.spec.server.to_api(), "location": f"loc{number}"})
+        outcome = run(plan, None, number)
+        plan = written(outcome, plan)
+    kept = outcome.status.history
+    assert [h.revision for h in kept] == list(range(3, HISTORY_KEPT + 3))
+    assert kept[-1].material == outcome.status.material and "edited" in kept[-1].why
+    assert diff(kept[0].material, kept[-1].material) == [
+        f"server.location: loc3 → loc{HISTORY_KEPT + 2}"]

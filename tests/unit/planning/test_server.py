@@ -83,3 +83,10 @@ def test_arm_offers_only_when_every_image_is_built_by_hydron():
 def test_jobs_do_not_count_towards_the_steady_state():
     with_job = analysis(service(), service("migrate", role="job", port=None, health=None, start="npm run migrate"))
     assert analysis_need(with_job).steady_memory_mib == analysis_need(analysis(service())).steady_memory_mib
+
+
+def test_a_provider_account_narrows_the_offers_to_what_it_can_order():
+    account = {"provider": "ovh", "accountSecretRef": {"name": "ovh", "key": "token"},
+               "sshKeySecretRef": {"name": "ssh", "key": "key"}}
+    rec, findings = recommend(analysis_need(SMALL), PlanningPolicy.model_validate({"providerAccount": account}))
+    assert findings == [] and rec.provider == "ovh"  # not the cheaper Hetzner CX23 the account cannot order

@@ -33,6 +33,10 @@ class FakeSession:
         self.before_patch: Any = None
         self.patches: list[tuple[str, str, dict[str, Any]]] = []
         self.version = 1
+        self.events_posted: list[dict[str, Any]] = []
+        self.forbidden_events = False
+        self.forbidden_everywhere = False
+        self.sessions: dict[str, FakeSession] = {}
 
     def add(self, obj: dict[str, Any]) -> dict[str, Any]:
         obj.setdefault("metadata", {}).setdefault("namespace", self.namespace)
@@ -50,7 +54,26 @@ class FakeSession:
         return copy.deepcopy(obj)
 
     def list(self, kind: str, all_namespaces: bool = False) -> list[dict[str, Any]]:
-        return [copy.deepcopy(o) for (k, _), o in sorted(self.objects.items()) if k == kind]
+        if all_namespaces and self.forbidden_everywhere:
+            raise PluginError(f"not allowed to read or change {kind}s in namespace {self.namespace!r} (HTTP 403): "
+                              "cannot list resource at the cluster scope", status=403)
+        mine = [copy.deepcopy(o) for (k, _), o in sorted(self.objects.items()) if k == kind]
+        if not all_namespaces:
+            return mine
+        return mine + [o for other in self.sessions.values() for o in other.list(kind)]
+
+    def in_namespace(self, namespace: str) -> FakeSession:
+        """Another namespace of the same cluster: a session of its own, made on first use."""
+        if namespace == self.namespace:
+            return self
+        return self.sessions.setdefault(namespace, FakeSession(namespace))
+
+    def events(self, kind: str, name: str) -> list[dict[str, Any]]:
+        if self.forbidden_events:
+            raise PluginError(f"not allowed to read or change Events in namespace {self.namespace!r} (HTTP 403): "
+                              "events is forbidden", status=403)
+        return [copy.deepcopy(e) for e in self.events_posted
+                if e["involvedObject"]["kind"] == kind and e["involvedObject"]["name"] == name]
 
     def merge_patch(self, kind: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
         if kind in self.forbidden_patch:

@@ -177,3 +177,96 @@ async def test_logs_of_an_undeployed_app_are_a_json_error(served):
     del session.objects[("Deployment", "shop")]
     response = await client.get("/api/apps/shop/logs?service=web")
     assert response.status == 404 and "not deployed yet" in (await response.json())["error"]
+
+
+def posted(reason: str, message: str, at: str, kind: str = "Deployment", type_: str = "Normal") -> dict:
+    return {"metadata": {"name": f"shop.{reason}"}, "involvedObject": {"kind": kind, "name": "shop"},
+            "type": type_, "reason": reason, "message": message, "count": 1, "lastTimestamp": at,
+            "source": {"component": "hydron"}}
+
+
+async def test_the_runs_panel_gets_the_deployments_rollout_events_oldest_first(served):
+    client, session, _ = served
+    session.events_posted += [posted("HealthCheckPassed", "web answers on /health", "2026-01-01T00:02:00Z"),
+                              posted("BuildStarted", "building web", "2026-01-01T00:01:00Z"),
+                              posted("StepStarted", "docker: installing", "2026-01-01T00:00:00Z", kind="Server")]
+    events = (await (await client.get("/api/apps/shop")).json())["deployment"]["events"]
+    assert [e["reason"] for e in events["items"]] == ["BuildStarted", "HealthCheckPassed"]
+    assert events["items"][0] == {"type": "Normal", "reason": "BuildStarted", "message": "building web",
+                                  "count": 1, "at": "2026-01-01T00:01:00Z"}
+
+
+async def test_events_the_user_may_not_read_are_explained_and_the_rest_still_shows(served):
+    client, session, _ = served
+    session.forbidden_events = True
+    response = await client.get("/api/apps/shop")
+    assert response.status == 200
+    body = await response.json()
+    assert body["deployment"]["events"] == {"items": [], "problem": body["deployment"]["events"]["problem"]}
+    assert "HTTP 403" in body["deployment"]["events"]["problem"] and body["planView"]["revision"] == 2
+
+
+@pytest.fixture
+async def everywhere():
+    session = shop(FakeSession())
+    other = session.in_namespace("blog")
+    other.add({"kind": "Application", "metadata": {"name": "blog"}, "spec": {}})
+    other.add({"kind": "InfraPlan", "metadata": {"name": "blog"},
+               "spec": {"applicationRef": {"name": "blog"}}, "status": {"revision": 1}})
+    hub = Hub(session, asyncio.get_running_loop(), all_namespaces=True)
+    client = TestClient(TestServer(make_app(session, hub, all_namespaces=True), host="127.0.0.1"))
+    await client.start_server()
+    yield client, session, other
+    await client.close()
+
+
+async def test_without_a_namespace_the_list_spans_every_namespace_the_user_may_list(everywhere):
+    client, _, _ = everywhere
+    body = await (await client.get("/api/apps")).json()
+    assert body["allNamespaces"] is True
+    assert sorted((row["namespace"], row["name"]) for row in body["items"]) == [("blog", "blog"), ("shop", "shop")]
+
+
+async def test_a_user_who_may_not_list_all_namespaces_gets_their_own_with_a_note(everywhere):
+    client, session, _ = everywhere
+    session.forbidden_everywhere = True
+    body = await (await client.get("/api/apps")).json()
+    assert body["allNamespaces"] is False and [row["name"] for row in body["items"]] == ["shop"]
+    assert "namespace shop" in body["note"] and "HTTP 403" in body["note"]
+
+
+async def test_an_apps_reads_and_actions_go_to_the_namespace_the_list_named(everywhere):
+    client, session, other = everywhere
+    body = await (await client.get("/api/apps/blog?namespace=blog")).json()
+    assert body["namespace"] == "blog" and body["planView"]["revision"] == 1
+    response = await client.post("/api/apps/blog/approve?namespace=blog", json={"revision": 1})
+    assert response.status == 200, await response.text()
+    assert other.objects[("InfraPlan", "blog")]["spec"]["approval"]["revision"] == 1
+    assert session.patches == []
+    bad = await client.get("/api/apps/blog?namespace=Not_A_Namespace")
+    assert bad.status == 400
+
+
+async def test_any_two_kept_revisions_are_compared_and_secret_values_withheld(served):
+    client, session, _ = served
+    plan = session.objects[("InfraPlan", "shop")]
+    plan["status"]["history"] = [
+        {"revision": 1, "why": "Revision 1: the first plan.",
+         "material": ["server.location=gra", f"services[web].env[API_TOKEN]={SECRET_VALUE}", "services[web].port=3000"]},
+        {"revision": 2, "why": "Revision 2: change request", "material": ["server.location=hel1",
+         "services[web].env[API_TOKEN]=rotated", "services[web].port=3000"]},
+        {"revision": 3, "why": "Revision 3: edited", "material": ["server.location=hel1",
+         "services[web].env[API_TOKEN]=rotated", "services[web].port=8080"]}]
+    detail = await (await client.get("/api/apps/shop")).json()
+    assert [r["revision"] for r in detail["planView"]["revisions"]] == [1, 2, 3]
+    assert "material" not in detail["planView"]["revisions"][0]
+    response = await client.get("/api/apps/shop/plan-diff?from=1&to=3")
+    body = await response.json()
+    assert body["changes"] == ["server.location: gra → hel1",
+                               "services[web].env[API_TOKEN]: (secret value changed, not shown)",
+                               "services[web].port: 3000 → 8080"]
+    assert SECRET_VALUE not in await response.text()
+    backwards = await (await client.get("/api/apps/shop/plan-diff?from=3&to=2")).json()
+    assert backwards["changes"] == ["services[web].port: 8080 → 3000"]
+    gone = await client.get("/api/apps/shop/plan-diff?from=0&to=3")
+    assert gone.status == 404 and "keeps revisions 1 to 3" in (await gone.json())["error"]

@@ -24,6 +24,16 @@ def test_a_request_taken_in_without_a_reply_says_no_llm_read_it():
     assert entry["state"] == "NoAssistant" and "no LLM is configured" in entry["note"]
 
 
+def test_a_request_no_model_will_read_says_so_instead_of_waiting():
+    unread = plan(2, 1, [{"changeRequests": 1, "summary": "done"}])
+    unread["status"]["findings"] = [{"severity": "Warning", "source": "LLM", "field": "changeRequests",
+                                     "message": "1 change request(s) wait for the LLM, which is not configured "
+                                                "(ANTHROPIC_API_KEY is unset)"}]
+    first, second = chat_view(unread)
+    assert first["state"] == "Answered"
+    assert second["state"] == "NoAssistant" and "ANTHROPIC_API_KEY is unset" in second["note"]
+
+
 def test_a_request_not_yet_taken_in_is_waiting():
     first, second = chat_view(plan(2, 1, [{"changeRequests": 1, "summary": "done"}]))
     assert first["state"] == "Answered" and second["state"] == "Waiting"
