@@ -132,6 +132,7 @@ class ControlPlane:
     directory: Path
     bins: Path
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    argvs: dict[str, list[str]] = field(default_factory=dict)
     api_port: int = 0
 
     @property
@@ -152,6 +153,7 @@ class ControlPlane:
 
     def _spawn(self, name: str, argv: list[str]) -> None:
         log = open(self.directory / f"{name}.log", "ab")
+        self.argvs[name] = argv
         # Own session: `up` leaves them running; `down` or stop() ends them.
         self.processes[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -209,6 +211,15 @@ class ControlPlane:
             time.sleep(0.2)  # polling interval, not synchronisation: the loop checks readiness
         self.stop()
         raise TestBedUnavailable(f"control plane: kube-apiserver not ready after {timeout}s ({last_error}):\n{self.log_tail('kube-apiserver')}")
+
+    def restart_apiserver(self, timeout: float = 90.0) -> None:
+        """Stop kube-apiserver and start it again on the same port over the same etcd
+        (what an upgrade or a crashed control-plane node does to its clients)."""
+        proc = self.processes["kube-apiserver"]
+        proc.kill()
+        proc.wait()
+        self._spawn("kube-apiserver", self.argvs["kube-apiserver"])
+        self._wait_ready(timeout)
 
     def kubectl_run(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([str(self.kubectl), *args], env=self.env(), input=input, capture_output=True, text=True, check=check)

@@ -38,6 +38,7 @@ import docker.types
 
 from hydron.api.server import Server
 from hydron_testbed import REPO, TestBedUnavailable
+from hydron_testbed.ports import free_port
 
 DOCKER_UP = REPO / "hack" / "docker-up.sh"
 BASE_IMAGES = REPO / "hack" / "base-images.sh"
@@ -273,18 +274,21 @@ class FreshServers:
         # Called with each container just before it is removed (the suite's secret scan).
         self.before_remove: list[Callable[[object], None]] = []
 
-    def start(self, n: int = 1) -> list[FreshServer]:
-        """Start n servers and wait for their sshd; ServerStartFailed if one never answers."""
+    def start(self, n: int = 1, rebootable: bool = False) -> list[FreshServer]:
+        """Start n servers and wait for their sshd; ServerStartFailed if one never answers.
+        A `rebootable` server's SSH port is chosen here, not by Docker, so it stays the
+        same when the container restarts (see `reboot`)."""
         keys = [asyncssh.generate_private_key("ssh-ed25519") for _ in range(n)]
-        started = [(self._start(key), key) for key in keys]
+        started = [(self._start(key, ssh_port=free_port() if rebootable else None), key) for key in keys]
         deadline = time.monotonic() + SSHD_DEADLINE_S
         return [self._ready(container, key, deadline) for container, key in started]
 
-    def _start(self, key: asyncssh.SSHKey, files: dict[str, tuple[bytes, int]] | None = None):
-        return self.start_container(key.export_public_key().decode().strip(), files)
+    def _start(self, key: asyncssh.SSHKey, files: dict[str, tuple[bytes, int]] | None = None,
+               ssh_port: int | None = None):
+        return self.start_container(key.export_public_key().decode().strip(), files, ssh_port=ssh_port)
 
     def start_container(self, authorized_keys: str, files: dict[str, tuple[bytes, int]] | None = None,
-                        ipv4: str | None = None):
+                        ipv4: str | None = None, ssh_port: int | None = None):
         """Start one server container with root's authorized_keys and `files` ({path: (content,
         mode)}) written before sshd first starts (a provider's cloud-init does that on a real
         machine), at address `ipv4` when given. The caller waits for its sshd with `wait_for_sshd`; `close` removes it."""
@@ -306,7 +310,7 @@ class FreshServers:
             tmpfs={"/run": ""},
             # Anonymous volume, so a Docker engine inside can use overlay2.
             mounts=[docker.types.Mount(target="/var/lib/docker", source=None, type="volume")],
-            ports={"22/tcp": ("127.0.0.1", None)},
+            ports={"22/tcp": ("127.0.0.1", ssh_port)},
             network=NETWORK,
         )
         self._containers[container.id] = container
@@ -353,9 +357,17 @@ class FreshServers:
             container_id=container.id,
         )
 
-    def hosts(self, n: int = 1) -> list[Host]:
+    def hosts(self, n: int = 1, rebootable: bool = False) -> list[Host]:
         """Start n servers, each paired with its container (for setup and inspection)."""
-        return [Host(fresh, self._containers[fresh.container_id]) for fresh in self.start(n)]
+        return [Host(fresh, self._containers[fresh.container_id]) for fresh in self.start(n, rebootable)]
+
+    def reboot(self, host: Host) -> None:
+        """Restart the server's container without a shutdown (a power cycle): every
+        process and /run go, the disk stays; returns once its sshd answers again. Only
+        for servers started `rebootable` (elsewhere the SSH port would change)."""
+        host.container.restart(timeout=0)
+        port = _wait_for_sshd(host.container, time.monotonic() + SSHD_DEADLINE_S)
+        assert port == host.fresh.port, "the server came back on another SSH port: start it rebootable"
 
     def remove(self, server: FreshServer | Host) -> None:
         """Remove one server (and its anonymous volumes) before the others."""
