@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from hydron_testbed import TestBedUnavailable
+from hydron_testbed.processes import stop_process
 from hydron_testbed.ports import free_port
 from hydron_testbed.servers import SERVER_IMAGE, Host
 
@@ -168,13 +169,7 @@ class HostPebble:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 def _pebble_binary(client, directory: Path) -> Path:

@@ -18,7 +18,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+
 from hydron_testbed import TestBedUnavailable
+from hydron_testbed.processes import stop_process
 from hydron_testbed.ports import LOOPBACK, free_port, wait_for_port
 
 ZONE = "example.test"
@@ -53,18 +59,19 @@ class Bind:
                 "tsigAlgorithm": self.algorithm, "tsigSecretSecretRef": {"name": "dns-tsig", "key": "secret"},
                 **overrides}
 
+    def answers(self, name: str, rdtype: str = "A") -> set[str]:
+        """What the server answers for `name`, asked the plain way (not through Hydron's code)."""
+        response = dns.query.udp(dns.message.make_query(name, rdtype), LOOPBACK, port=self.port, timeout=5)
+        assert response.rcode() in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN), dns.rcode.to_text(response.rcode())
+        return {rd.to_text() for rrset in response.answer for rd in rrset
+                if dns.rdatatype.to_text(rrset.rdtype) == rdtype}
+
     def log(self) -> str:
         path = self.directory / "named.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 def _config(directory: Path, port: int, secret: str, addresses: list[str]) -> str:

@@ -1,14 +1,12 @@
 """The main job on a real API server with the operator running: an app in a Git
 repository is analysed, planned, approved by policy, built on a provisioned server
-(the one the e2e apps share) and answers over HTTPS through the proxy, with a certificate issued by a real
-ACME CA (pebble) on that server."""
+(the one the e2e apps share) and answers over HTTPS through the proxy, with a
+certificate issued by a real ACME CA (pebble) on that server."""
 
 from __future__ import annotations
 
 import json
 
-import dns.message
-import dns.query
 import pytest
 
 from hydron_testbed import REPO
@@ -25,12 +23,6 @@ def hello_repo(tmp_path):
         yield served
 
 
-def answers(bind, name: str) -> set[str]:
-    """What the test zone's BIND answers for the name's A record."""
-    response = dns.query.udp(dns.message.make_query(name, "A"), "127.0.0.1", port=bind.port, timeout=5)
-    return {rd.to_text() for rrset in response.answer for rd in rrset}
-
-
 def test_an_app_from_git_answers_over_https_from_its_server(shared_site, hello_repo, bind):
     work, daemon = hello_repo
     kube, server = shared_site.kube, shared_site.server
@@ -40,7 +32,7 @@ def test_an_app_from_git_answers_over_https_from_its_server(shared_site, hello_r
     application["spec"]["dns"] = {"rfc2136": bind.rfc2136()}  # Hydron points the domain at the server
     kube.apply(json.dumps(application))
     kube.wait("applications", "hello", "condition=Ready", timeout=900)
-    assert answers(bind, domain) == {host.ip}
+    assert bind.answers(domain) == {host.ip}
 
     app = kube.get("applications", "hello")
     assert app["status"]["url"] == f"https://{domain}/"
@@ -83,4 +75,4 @@ def test_an_app_from_git_answers_over_https_from_its_server(shared_site, hello_r
     # Deleted (no garbage collector runs here: the Deployment by hand), the domain's record goes too.
     kube.run("delete", "applications", "hello", "--timeout=120s")
     kube.run("delete", "deployments.hydron.dev", "hello", "--timeout=120s")
-    assert answers(bind, domain) == set()
+    assert bind.answers(domain) == set()

@@ -15,8 +15,6 @@ import uuid
 from datetime import datetime
 
 import asyncssh
-import dns.message
-import dns.query
 import pytest
 import yaml
 
@@ -59,12 +57,6 @@ def ordering(control_plane, server_factory, bind, tmp_path):
 def hello_repo(tmp_path):
     with served_app(tmp_path, HELLO, "hello") as served:
         yield served
-
-
-def answers(bind, name: str) -> set[str]:
-    """What BIND answers for the name's A record, asked the plain way."""
-    response = dns.query.udp(dns.message.make_query(name, "A"), "127.0.0.1", port=bind.port, timeout=5)
-    return {rd.to_text() for rrset in response.answer for rd in rrset}
 
 
 def application(url: str, domain: str, bind, pebble) -> dict:
@@ -113,7 +105,7 @@ def test_an_app_from_git_reaches_https_on_a_server_hydron_ordered_and_pointed_dn
     assert "HostKeyRecorded" not in events
 
     # DNS points at it, and the certificate was ordered only once the record answered.
-    assert answers(bind, domain) == {machine.ipv4}
+    assert bind.answers(domain) == {machine.ipv4}
     deployment = kube.get("deployments.hydron.dev", "hello")
     (dns_ready,) = [c for c in deployment["status"]["conditions"] if c["type"] == "DNSReady"]
     assert dns_ready["status"] == "True"
@@ -132,4 +124,4 @@ def test_an_app_from_git_reaches_https_on_a_server_hydron_ordered_and_pointed_dn
     kube.run("delete", "deployments.hydron.dev", "hello", "--timeout=120s")
     kube.run("delete", "servers", "hello", "--timeout=180s")  # returns once the finalizer's cleanup ran
     assert api.machines == {} and ("DELETE", f"/v1/servers/{machine.id}") in api.requests
-    assert answers(bind, domain) == set()
+    assert bind.answers(domain) == set()

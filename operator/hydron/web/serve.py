@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TextIO
 
 from aiohttp import web
@@ -52,16 +52,9 @@ def serve(session: Session, port: int, open_browser: bool, out: TextIO,
         out.flush()
         if open_browser and has_browser():
             opener(url)
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await runner.cleanup()
+        await _until_stopped(runner)
 
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return _run(main)
 
 
 def serve_in_cluster(session: Session, host: str, port: int, all_namespaces: bool, out: TextIO) -> int:
@@ -72,11 +65,21 @@ def serve_in_cluster(session: Session, host: str, port: int, all_namespaces: boo
         where = "all namespaces" if all_namespaces else f"namespace {session.namespace}"
         out.write(f"Hydron's web view for {where} is at {url} (log in with a Kubernetes bearer token)\n")
         out.flush()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await runner.cleanup()
+        await _until_stopped(runner)
 
+    return _run(main)
+
+
+async def _until_stopped(runner: web.AppRunner) -> None:
+    """Serve until the process is stopped, then close the listener and open streams."""
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def _run(main: Callable[[], Awaitable[None]]) -> int:
+    """Run the server's loop; Ctrl-C is the normal way out (exit status 0)."""
     try:
         asyncio.run(main())
     except KeyboardInterrupt:

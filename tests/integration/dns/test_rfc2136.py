@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import uuid
 
-import dns.message
 import dns.query
 import dns.rcode
-import dns.rdatatype
 import dns.tsig
 import dns.update
 import pytest
@@ -35,13 +33,6 @@ def deployment(bind, domains: list[str], **rfc2136) -> Deployment:
         "serverRef": {"name": "fra-1"}, "dns": {"rfc2136": bind.rfc2136(**rfc2136)},
         "services": [{"name": "web", "image": "nginx", "port": 80, "domains": domains}],
     }})
-
-
-def answers(bind, name: str, rdtype: str = "A") -> set[str]:
-    """What BIND answers, asked the plain way (not through Hydron's code)."""
-    response = dns.query.udp(dns.message.make_query(name, rdtype), "127.0.0.1", port=bind.port, timeout=5)
-    assert response.rcode() in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN)
-    return {rd.to_text() for rrset in response.answer for rd in rrset if dns.rdatatype.to_text(rrset.rdtype) == rdtype}
 
 
 def secret_of(value: str | None):
@@ -75,24 +66,24 @@ async def test_records_point_at_the_server_follow_a_move_and_go_with_the_app(bin
     first = await publish(app, SERVER_A, None, bind.secret, recorded)
     assert condition(first.status).status == "True" and condition(first.status).reason == "RecordsPublished"
     assert first.held == frozenset() and first.retry is None
-    assert answers(bind, shop) == {SERVER_A} and answers(bind, www) == {SERVER_A}
+    assert bind.answers(shop) == {SERVER_A} and bind.answers(www) == {SERVER_A}
     assert {r.name for r in recorded[0].records} == {shop, www}  # named before the update went out
 
     again = await publish(app, SERVER_A, first.status, bind.secret, recorded)
     assert len(recorded) == 1 and again.status.dns == first.status.dns  # nothing to send: nothing sent
 
     moved = await publish(app, SERVER_B, again.status, bind.secret)
-    assert answers(bind, shop) == {SERVER_B} and answers(bind, www) == {SERVER_B}
+    assert bind.answers(shop) == {SERVER_B} and bind.answers(www) == {SERVER_B}
 
     fewer = deployment(bind, [shop])
     to_v6 = await publish(fewer, SERVER_V6, moved.status, bind.secret)
-    assert answers(bind, shop, "AAAA") == {SERVER_V6} and answers(bind, shop) == set()
-    assert answers(bind, www) == set()  # the domain left the spec: its record went
+    assert bind.answers(shop, "AAAA") == {SERVER_V6} and bind.answers(shop) == set()
+    assert bind.answers(www) == set()  # the domain left the spec: its record went
     assert [(r.name, r.type) for r in to_v6.status.dns.records] == [(shop, "AAAA")]
 
     gone = fewer.model_copy(update={"status": to_v6.status})
     await deployment_dns.withdraw(gone, Context("shop", secret_of(bind.secret)))
-    assert answers(bind, shop, "AAAA") == set()
+    assert bind.answers(shop, "AAAA") == set()
 
 
 @pytest.mark.parametrize(("problem", "reason"), [
@@ -112,14 +103,14 @@ async def test_a_refused_update_says_why_holds_the_routes_and_leaves_nothing_unn
     assert result.held == {shop}
     assert result.status.dns.records == []  # the server changed nothing, and status says so
     if zone == bind.zone:
-        assert answers(bind, shop) == set()
+        assert bind.answers(shop) == set()
     assert (result.retry is None) == (reason == "TSIGKeyInvalid")  # a person must fix that one
     if problem.get("secret"):
         assert problem["secret"] not in found.message  # never the secret itself
 
     if zone == bind.zone:  # fixed: the next pass publishes
         healed = await publish(app, SERVER_A, result.status, bind.secret)
-        assert condition(healed.status).status == "True" and answers(bind, shop) == {SERVER_A}
+        assert condition(healed.status).status == "True" and bind.answers(shop) == {SERVER_A}
 
 
 async def test_a_dns_server_that_does_not_answer_keeps_resolved_routes_and_holds_new_ones(bind, monkeypatch):
@@ -143,7 +134,7 @@ async def test_a_record_changed_by_hand_is_put_back(bind):
     edit.replace(shop.removesuffix("." + bind.zone), 60, "A", "198.51.100.99")
     assert dns.query.tcp(edit, "127.0.0.1", port=bind.port, timeout=5).rcode() == dns.rcode.NOERROR
     repaired = await publish(app, SERVER_A, first.status, bind.secret)
-    assert condition(repaired.status).status == "True" and answers(bind, shop) == {SERVER_A}
+    assert condition(repaired.status).status == "True" and bind.answers(shop) == {SERVER_A}
 
 
 async def test_no_update_goes_out_unless_status_names_its_records_first(bind):
@@ -156,34 +147,34 @@ async def test_no_update_goes_out_unless_status_names_its_records_first(bind):
     ctx = Context("shop", secret_of(bind.secret), None, status_write_fails)
     with pytest.raises(ConnectionError):
         await deployment_dns.publish(app, app.spec.services, SERVER_A, DeploymentStatus(), 1, ctx)
-    assert answers(bind, shop) == set()  # nothing written that the status would not name
+    assert bind.answers(shop) == set()  # nothing written that the status would not name
 
 
 async def test_removing_spec_dns_or_handing_it_to_external_dns_removes_the_records_hydron_wrote(bind):
     shop, www = names(bind, "shop", "www")
     app = deployment(bind, [shop, www])
     first = await publish(app, SERVER_A, None, bind.secret)
-    assert answers(bind, shop) == {SERVER_A} and first.status.dns.published_with == app.spec.dns
+    assert bind.answers(shop) == {SERVER_A} and first.status.dns.published_with == app.spec.dns
 
     # The same zone reached another way (a new port, key name): the same records, left standing.
     renamed = deployment(bind, [shop, www], port=closed_port(), tsigKeyName="rotated")
     kept = await publish(renamed, SERVER_A, first.status, bind.secret)
-    assert answers(bind, shop) == {SERVER_A} and {r.name for r in kept.status.dns.records} == {shop, www}
+    assert bind.answers(shop) == {SERVER_A} and {r.name for r in kept.status.dns.records} == {shop, www}
 
     # external-dns instead: the records written by RFC 2136 go (no DNSEndpoints can be written here).
     external = Deployment.model_validate({"spec": {**app.spec.to_api(), "dns": {"externalDNS": {}}}})
     handed = await publish(external, SERVER_A, first.status, bind.secret)
-    assert answers(bind, shop) == set() and answers(bind, www) == set()
+    assert bind.answers(shop) == set() and bind.answers(www) == set()
     assert condition(handed.status).reason == "DNSEndpointUnavailable" and handed.status.dns.records == []
 
     again = await publish(app, SERVER_A, None, bind.secret)
-    assert answers(bind, shop) == {SERVER_A}
+    assert bind.answers(shop) == {SERVER_A}
     without = app.model_copy(update={"spec": app.spec.model_copy(update={"dns": None})})
     refused_removal = await publish(without, SERVER_A, again.status, "d3JvbmcgdGhpcyBpcyB0aGUgd3Jvbmcgc2VjcmV0Lg==")
     assert refused_removal.retry and refused_removal.status.dns == again.status.dns  # still named, tried again
-    assert answers(bind, shop) == {SERVER_A}
+    assert bind.answers(shop) == {SERVER_A}
     removed = await publish(without, SERVER_A, refused_removal.status, bind.secret)
-    assert answers(bind, shop) == set() and answers(bind, www) == set()
+    assert bind.answers(shop) == set() and bind.answers(www) == set()
     assert removed.status.dns is None and removed.retry is None
 
     # A record someone else put there (not in status) is never touched.
@@ -191,4 +182,4 @@ async def test_removing_spec_dns_or_handing_it_to_external_dns_removes_the_recor
     records = hand.status.dns.records
     await publish(without, SERVER_B, hand.status.model_copy(update={"dns": hand.status.dns.model_copy(
         update={"records": [r for r in records if r.name == shop]})}), bind.secret)
-    assert answers(bind, shop) == set() and answers(bind, www) == {SERVER_B}
+    assert bind.answers(shop) == set() and bind.answers(www) == {SERVER_B}
