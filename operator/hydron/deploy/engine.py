@@ -165,6 +165,16 @@ async def answers_over_https(address: str, plans: Sequence[ContainerPlan], probe
     return Verdict(True, message=", ".join(said))
 
 
+def _moved_already(service: str, observed_old: Sequence, observed_new: Sequence) -> bool:
+    """The service's data lives on the new server now: nothing of it runs on the old one
+    and it runs on the new one. A pass that finished the move but not its status (killed
+    right after, or a pass that read the status from before) must not copy the old,
+    stale volume over what the app has written since."""
+    running_old = any(c.service == service and c.running for c in observed_old)
+    running_new = any(c.service == service and c.running for c in observed_new)
+    return running_new and not running_old
+
+
 async def _move_data(app: str, plans: Sequence[ContainerPlan], old: Host, new: Host, grace: float) -> list[str]:
     """Stop the old server's data services and copy their volumes to the new server.
     Returns the containers stopped, to start again if the new server fails."""
@@ -174,7 +184,7 @@ async def _move_data(app: str, plans: Sequence[ContainerPlan], old: Host, new: H
     paused: list[str] = []
     try:
         for plan in plans:
-            if not plan.volumes:
+            if not plan.volumes or _moved_already(plan.service, observed_old, observed_new):
                 continue
             for container in observed_old:
                 if container.service == plan.service and container.running:

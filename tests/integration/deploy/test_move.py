@@ -87,8 +87,17 @@ async def test_the_app_moves_to_a_bigger_server_with_its_data(hosts, runtime, ap
     # Same release on a new server: no new release in the history.
     assert [r.state for r in moved.status.releases] == ["Active"]
 
+    # A pass that still reads the status from before the move (killed before writing it,
+    # or queued behind the move with an old copy) keeps what the app wrote since.
+    b.sh(f"docker exec {store_b} sh -c 'echo written-after-the-move > /data/marker'")
+    stale = await reconcile(to_b, 2, deploy_deps("mover", read_secret=read_secret, runtime=runtime, servers=servers,
+                                                 source_dir=app.path))
+    assert condition(stale, "Ready").status == "True" and stale.status.server == "srv-b", stale.status.conditions
+    (store_b,) = [n for n in containers(b) if "-store-" in n]
+    assert b.sh(f"docker exec {store_b} cat /data/marker").strip() == "written-after-the-move"
+
     # Settled: the next reconcile changes nothing anywhere.
-    settled = Deployment.model_validate({"spec": spec("srv-b", revision), "status": moved.status.to_api()})
+    settled = Deployment.model_validate({"spec": spec("srv-b", revision), "status": stale.status.to_api()})
     again = await reconcile(settled, 2, deploy_deps("mover", read_secret=read_secret, runtime=runtime, servers=servers,
                                                  source_dir=app.path))
     assert again.changes == [] and again.commands.mutations == []
