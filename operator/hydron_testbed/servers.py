@@ -217,16 +217,32 @@ def remove_stale_containers(client: docker.DockerClient) -> int:
     return removed
 
 
+# Docker lets a container ask for its address (a machine reinstalled in place keeps
+# it) only on a network created with a subnet of its own; the first free one is taken.
+SUBNETS = ("172.30.0.0/16", "172.29.0.0/16", "10.213.0.0/16", "10.214.0.0/16")
+OWN_SUBNET = "hydron.test.subnet"
+
+
 def ensure_network(client: docker.DockerClient) -> None:
-    """The user-defined network on which servers reach each other by name."""
-    if client.networks.list(names=[NETWORK]):
-        return
-    try:
-        client.networks.create(NETWORK, driver="bridge", check_duplicate=True,
-                               labels={TEST_LABEL: "1"})
-    except docker.errors.APIError:
-        if not client.networks.list(names=[NETWORK]):  # lost a race: fine if it exists
-            raise
+    """The user-defined network on which servers reach each other by name. One made
+    without a subnet of its own (by an older test bed) is made again while unused."""
+    for existing in client.networks.list(names=[NETWORK]):
+        existing.reload()
+        if OWN_SUBNET in (existing.attrs.get("Labels") or {}) or existing.containers:
+            return
+        existing.remove()
+    errors = []
+    for subnet in SUBNETS:
+        ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=subnet)])
+        try:
+            client.networks.create(NETWORK, driver="bridge", check_duplicate=True, ipam=ipam,
+                                   labels={TEST_LABEL: "1", OWN_SUBNET: subnet})
+            return
+        except docker.errors.APIError as error:
+            if client.networks.list(names=[NETWORK]):  # lost a race: fine if it exists
+                return
+            errors.append(f"{subnet}: {error.explanation or error}")  # the pool overlaps another network
+    raise TestBedUnavailable(f"no subnet free for the test network {NETWORK}: {'; '.join(errors)}")
 
 
 def _wait_for_sshd(container, deadline: float) -> int:
