@@ -20,6 +20,7 @@ a test on a developer's machine and fails it under CI=true.
 from __future__ import annotations
 
 import io
+import ipaddress
 import os
 import socket
 import tarfile
@@ -223,17 +224,24 @@ SUBNETS = ("172.30.0.0/16", "172.29.0.0/16", "10.213.0.0/16", "10.214.0.0/16")
 OWN_SUBNET = "hydron.test.subnet"
 
 
+def _own_subnet(attrs: dict) -> bool:
+    """Made by this test bed with a subnet and gateway of its own."""
+    configs = (attrs.get("IPAM") or {}).get("Config") or []
+    return OWN_SUBNET in (attrs.get("Labels") or {}) and any(c.get("Gateway") for c in configs)
+
+
 def ensure_network(client: docker.DockerClient) -> None:
     """The user-defined network on which servers reach each other by name. One made
     without a subnet of its own (by an older test bed) is made again while unused."""
     for existing in client.networks.list(names=[NETWORK]):
         existing.reload()
-        if OWN_SUBNET in (existing.attrs.get("Labels") or {}) or existing.containers:
+        if _own_subnet(existing.attrs) or existing.containers:
             return
         existing.remove()
     errors = []
     for subnet in SUBNETS:
-        ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=subnet)])
+        gateway = str(next(ipaddress.ip_network(subnet).hosts()))  # named, so inspect shows it
+        ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=subnet, gateway=gateway)])
         try:
             client.networks.create(NETWORK, driver="bridge", check_duplicate=True, ipam=ipam,
                                    labels={TEST_LABEL: "1", OWN_SUBNET: subnet})
