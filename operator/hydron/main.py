@@ -219,10 +219,11 @@ def _applier(body: kopf.Body, model: type, runtime: Runtime | None = None) -> Ca
         if isinstance(effect, Event):
             kopf.event(body, type=effect.type, reason=effect.reason, message=effect.message)
         elif isinstance(effect, LiveStatus):
+            live = effect.status.to_api()
             written = _LIVE_WRITTEN.get()
             if written is not None:  # even when the write fails: then the final write repeats it, harmlessly
-                written.update(effect.status.to_api())
-            await write_live_status(patch_status, model.kind, model.plural, namespace, name, effect.status.to_api(),
+                written.update(live)
+            await write_live_status(patch_status, model.kind, model.plural, namespace, name, live,
                                     durable=effect.durable)
         elif isinstance(effect, ApplyChild):
             manifest = child_manifest(body, effect.kind, effect.name, effect.spec, effect.labels)

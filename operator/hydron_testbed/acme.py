@@ -50,15 +50,19 @@ def listener_certificate(extra_ips: tuple[str, ...] = ()) -> tuple[str, str]:
     return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem.decode()
 
 
+def pebble_config(listen: str, management: str, certificate: str, private_key: str) -> dict:
+    """pebble's configuration: its API and management listeners with their TLS files;
+    challenges validated on the standard ports 80 and 443."""
+    return {"pebble": {
+        "listenAddress": listen, "managementListenAddress": management,
+        "certificate": certificate, "privateKey": private_key,
+        "httpPort": 80, "tlsPort": 443, "ocspResponderURL": "", "externalAccountBindingRequired": False,
+    }}
+
+
 def start_pebble(host: Host, cert_pem: str, key_pem: str) -> None:
     """Run pebble on the server and make DOMAIN resolve to it there."""
-    config = {
-        "pebble": {
-            "listenAddress": "0.0.0.0:14000", "managementListenAddress": "0.0.0.0:15000",
-            "certificate": "/etc/pebble/cert.pem", "privateKey": "/etc/pebble/key.pem",
-            "httpPort": 80, "tlsPort": 443, "ocspResponderURL": "", "externalAccountBindingRequired": False,
-        }
-    }
+    config = pebble_config("0.0.0.0:14000", "0.0.0.0:15000", "/etc/pebble/cert.pem", "/etc/pebble/key.pem")
     host.sh("DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends pebble >/dev/null")
     host.sh(f"mkdir -p /etc/pebble && cat > /etc/pebble/cert.pem <<'EOF'\n{cert_pem}EOF")
     host.sh(f"cat > /etc/pebble/key.pem <<'EOF'\n{key_pem}EOF")
@@ -192,11 +196,8 @@ def start_host_pebble(client, directory: Path, address: str, dns_server: str) ->
     (directory / "cert.pem").write_text(cert)
     (directory / "key.pem").write_text(key)
     port, management = free_port(), free_port()
-    config = {"pebble": {
-        "listenAddress": f"{address}:{port}", "managementListenAddress": f"{address}:{management}",
-        "certificate": str(directory / "cert.pem"), "privateKey": str(directory / "key.pem"),
-        "httpPort": 80, "tlsPort": 443, "ocspResponderURL": "", "externalAccountBindingRequired": False,
-    }}
+    config = pebble_config(f"{address}:{port}", f"{address}:{management}",
+                           str(directory / "cert.pem"), str(directory / "key.pem"))
     (directory / "pebble.json").write_text(json.dumps(config))
     env = {**os.environ, "PEBBLE_VA_NOSLEEP": "1", "PEBBLE_WFE_NONCEREJECT": "0", "TZ": "UTC"}
     log = open(directory / "pebble.log", "wb")

@@ -220,23 +220,21 @@ def session_for(request: web.Request) -> Session:
 def read_list(session: Session, all_namespaces: bool) -> dict[str, Any]:
     """Every app the user may list: in all namespaces when asked and allowed (RBAC decides),
     else in the session's namespace, saying why."""
+    def items(everywhere: bool) -> list[dict[str, Any]]:
+        apps, plans, deployments = (session.list(kind, all_namespaces=everywhere)
+                                    for kind in ("Application", "InfraPlan", "Deployment"))
+        return list_view(apps, plans, deployments, utcnow())
+
     note = None
     if all_namespaces:
         try:
-            apps = session.list("Application", all_namespaces=True)
-            plans = session.list("InfraPlan", all_namespaces=True)
-            deployments = session.list("Deployment", all_namespaces=True)
-            return {"namespace": None, "allNamespaces": True, "items": list_view(apps, plans, deployments, utcnow())}
+            return {"namespace": None, "allNamespaces": True, "items": items(True)}
         except PluginError as error:
             if error.status != 403:
                 raise
             note = (f"You may not list Hydron's resources in all namespaces, so this shows namespace "
                     f"{session.namespace} (pick another with -n). {error.message}")
-    apps = session.list("Application")
-    plans = session.list("InfraPlan")
-    deployments = session.list("Deployment")
-    return {"namespace": session.namespace, "allNamespaces": False, "note": note,
-            "items": list_view(apps, plans, deployments, utcnow())}
+    return {"namespace": session.namespace, "allNamespaces": False, "note": note, "items": items(False)}
 
 
 async def list_apps(request: web.Request) -> web.Response:
