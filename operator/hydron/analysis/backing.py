@@ -121,7 +121,43 @@ def resolve(
         if entry.kind in SEARCH_ENGINES and entry not in compose_entries and _switched_off_when_unset(
                 [u for u in usages if u.service in entry.used_by]):
             entry.required = False
+    for usage in usages:
+        _mark_engine_alternatives([e for e in entries if usage.service in e.used_by], compose_entries)
     return sorted(entries, key=lambda e: (e.kind, e.name)), needs
+
+
+SQL_ENGINES = frozenset({"postgres", "mysql", "mariadb", "sqlite", "mssql"})
+_NAMED_URL = re.compile(r" is an? \w+ URL$|^mentions [\w+]+://")  # a default or example value, a URL in code
+
+
+def _mark_engine_alternatives(entries: list[BackingService], compose_entries: list[BackingService]) -> None:
+    """A service that can talk to several SQL engines runs on one of them at a time: the one it uses when
+    nobody configures it. That one stays required; the others are alternatives (optional), so a plan does
+    not run three databases for an app that uses one."""
+    engines = [e for e in entries if e.kind in SQL_ENGINES and e.required]
+    if len({e.kind for e in engines}) < 2:
+        return
+    default = _default_engine(engines, compose_entries)
+    if default is None:
+        return
+    for entry in engines:
+        if entry.kind != default.kind:  # compose runs several only as a test matrix: alternatives too
+            entry.required = False
+            entry.alternative_to = default.name
+
+
+def _default_engine(engines: list[BackingService], compose_entries: list[BackingService]) -> BackingService | None:
+    """The engine the repository runs beside the app (one engine in its compose file), else the one a default
+    value or a URL in the code names (`DATABASE_URL=sqlite:///...`, `DB_CONNECTION=mysql`), else SQLite: an app that supports a file
+    database and servers starts on the file. None when nothing tells."""
+    composed = [e for e in engines if e in compose_entries]
+    if len({e.kind for e in composed}) == 1:
+        return composed[0]
+    named = [e for e in engines if any(_NAMED_URL.search(x.detail) or x.detail.startswith("DB_CONNECTION=")
+                                       for x in e.evidence)]
+    if len({e.kind for e in named}) == 1:
+        return named[0]
+    return next((e for e in engines if e.kind == "sqlite"), None)
 
 
 _DATABASE_FILE = re.compile(r"""sqlite3?:/{2,4}([\w.~${}/-]{1,200})|['"]([\w./-]{1,200}?\.(?:db|sqlite3?))['"]""")
