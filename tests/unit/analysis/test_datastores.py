@@ -196,3 +196,30 @@ def test_engines_a_compose_file_runs_side_by_side_are_a_test_matrix_of_alternati
     stores = {d.name: d for d in analyze(tmp_path).databases}
     assert {n: d.required for n, d in stores.items() if d.kind in ("postgres", "mysql", "sqlite")} == {
         "pg": False, "my": False, "sqlite": True}
+
+
+def test_a_cache_the_code_turns_on_only_when_its_url_is_set_is_optional(tmp_path: Path) -> None:
+    """bakerydemo: `REDIS_URL = os.environ.get("REDIS_TLS_URL", os.environ.get("REDIS_URL"))`, then `if REDIS_URL:`."""
+    write(tmp_path, {"requirements.txt": "django\nredis\n", "manage.py": "import django\n",
+                     "site/settings.py": "import os\nREDIS_URL = os.environ.get('REDIS_TLS_URL', "
+                                         "os.environ.get('REDIS_URL'))\nif REDIS_URL:\n    CACHES = {}\n"})
+    assert {d.kind: d.required for d in analyze(tmp_path).databases} == {"redis": False}
+
+
+def node_app(code: str) -> dict[str, str]:
+    return {"package.json": json.dumps({"name": "stats", "dependencies": {"express": "4", "redis": "4", "kafkajs": "2"},
+                                        "scripts": {"start": "node app.js"}}),
+            "app.js": "require('express')().listen(3000)\n" + code}
+
+
+def test_brokers_and_caches_enabled_by_a_presence_test_in_javascript_are_optional(tmp_path: Path) -> None:
+    """umami: `const enabled = !!process.env.REDIS_URL`, `Boolean(process.env.KAFKA_URL && process.env.KAFKA_BROKER)`."""
+    write(tmp_path, node_app("const cache = !!process.env.REDIS_URL;\n"
+                             "const queue = Boolean(process.env.KAFKA_URL && process.env.KAFKA_BROKER);\n"))
+    assert {d.kind: d.required for d in analyze(tmp_path).databases} == {"redis": False, "kafka": False}
+
+
+def test_a_cache_with_a_default_url_in_javascript_is_required(tmp_path: Path) -> None:
+    write(tmp_path, node_app("const cache = !!process.env.REDIS_URL;\n"
+                             "const url = process.env.REDIS_URL || 'redis://localhost:6379';\n"))
+    assert {d.kind: d.required for d in analyze(tmp_path).databases}["redis"] is True
