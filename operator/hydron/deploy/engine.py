@@ -166,18 +166,22 @@ async def answers_over_https(address: str, plans: Sequence[ContainerPlan], probe
 
 
 def _moved_already(service: str, observed_old: Sequence, observed_new: Sequence) -> bool:
-    """The service's data lives on the new server now: nothing of it runs on the old one
-    and it runs on the new one. A pass that finished the move but not its status (killed
-    right after, or a pass that read the status from before) must not copy the old,
-    stale volume over what the app has written since."""
-    running_old = any(c.service == service and c.running for c in observed_old)
+    """The service's data lives on the new server now: it runs there, and the old server has
+    no container of it left (a finished move tears the old one down). A pass that finished
+    the move but not its status (killed right after, or a pass that read the status from
+    before) must not copy the old, stale volume over what the app has written since. A
+    move cut off before its tear-down still has the old container, stopped: the old volume
+    is the one that counts, and it is copied again."""
+    on_old = any(c.service == service for c in observed_old)
     running_new = any(c.service == service and c.running for c in observed_new)
-    return running_new and not running_old
+    return running_new and not on_old
 
 
 async def _move_data(app: str, plans: Sequence[ContainerPlan], old: Host, new: Host, grace: float) -> list[str]:
     """Stop the old server's data services and copy their volumes to the new server.
-    Returns the containers stopped, to start again if the new server fails."""
+    Returns the containers stopped, to start again if the new server fails: with those an
+    earlier pass stopped and never got to start again (killed mid-copy), so a move that
+    fails leaves the old server serving with its data, whichever pass began it."""
     network = network_name(app)
     observed_old = await old.containers.containers(app, network)
     observed_new = await new.containers.containers(app, network)
@@ -186,9 +190,12 @@ async def _move_data(app: str, plans: Sequence[ContainerPlan], old: Host, new: H
         for plan in plans:
             if not plan.volumes or _moved_already(plan.service, observed_old, observed_new):
                 continue
-            for container in observed_old:
-                if container.service == plan.service and container.running:
+            olds = [c for c in observed_old if c.service == plan.service]
+            for container in olds:
+                if container.running:
                     await old.containers.stop(container.name, grace=grace)
+                    paused.append(container.name)
+                elif len(olds) == 1:  # stopped by an earlier pass that never finished: resumed with the rest
                     paused.append(container.name)
             for container in observed_new:  # an earlier attempt's copy must not run while its files are replaced
                 if container.service == plan.service:

@@ -5,6 +5,7 @@ is left without the app's containers and routes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import replace
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from hydron.api.deployment import Deployment
 from hydron.controllers.deployment import reconcile
 from hydron_testbed.hello_app import DOCKERFILE
+from hydron_testbed.polling import eventually
 from hydron_testbed.reconcile import Events, condition, deploy_deps, with_status
 from hydron_testbed.traffic import get
 
@@ -101,3 +103,30 @@ async def test_the_app_moves_to_a_bigger_server_with_its_data(hosts, runtime, ap
     again = await reconcile(settled, 2, deploy_deps("mover", read_secret=read_secret, runtime=runtime, servers=servers,
                                                  source_dir=app.path))
     assert again.changes == [] and again.commands.mutations == []
+
+    # A move back that a pass began and never finished (cancelled once the old server's store
+    # stopped for the copy, as a killed operator leaves it), then fails on the target: the
+    # old server serves on with its data, though it was not this pass that stopped it.
+    failing = spec("srv-a", revision)
+    failing["services"][0]["command"] = ["node", "-e", "process.exit(3)"]  # the new web never comes up
+    back = Deployment.model_validate({"spec": failing, "status": again.status.to_api()})
+
+    def store_running() -> bool:
+        return any("-store-" in n for n in b.sh("docker ps --filter label=dev.hydron.app=mover "
+                                                "--format '{{.Names}}'").split())
+
+    begun = asyncio.create_task(reconcile(back, 3, deploy_deps(
+        "mover", read_secret=read_secret, runtime=runtime, servers=servers, source_dir=app.path)))
+    await eventually(lambda: not store_running(), timeout=300, interval=0.2)
+    begun.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await begun
+    assert not store_running(), "the interrupted pass left the store stopped"
+    failed = await reconcile(back, 3, deploy_deps("mover", read_secret=read_secret, runtime=runtime, servers=servers,
+                                                  source_dir=app.path))
+    assert condition(failed, "Ready").status == "False", failed.status.conditions
+    assert store_running(), ("the old server's store runs again", containers(b), failed.changes)
+    (store_b,) = [n for n in containers(b) if "-store-" in n]
+    assert b.sh(f"docker exec {store_b} cat /data/marker").strip() == "written-after-the-move"
+    status, body = get(b.ip, host=DOMAIN)
+    assert status == 200 and "Hello from the first server" in body
