@@ -92,8 +92,9 @@ class Runtime:
     """port and address of the push webhook, when `hydron run --webhook-port` asks for it."""
     webhook_runner: Any = None
     children: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
-    """(plural, namespace, name) → the latest body of each InfraPlan and Deployment, as
-    kopf's watches deliver them: reads and no-op writes of children cost no request."""
+    """(plural, namespace, name) → the latest body of each InfraPlan, Deployment and
+    Server, as kopf's watches deliver them: reads and no-op writes of children, and the
+    Server every Deployment pass and ordering Application looks at, cost no request."""
     views: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     """(namespace, app) → the child-view annotations the Application carries now."""
     dns_written: dict[str, Any] = field(default_factory=dict)
@@ -314,12 +315,16 @@ def status_changes(current: dict[str, Any], desired: dict[str, Any]) -> dict[str
     return {key: value for key, value in desired.items() if current.get(key) != value}
 
 
+async def _watched_body(plural: str, namespace: str, name: str, runtime: Runtime | None = None) -> dict | None:
+    """Another Hydron object as stored: the watched copy when there is one, else one GET
+    (an object the watch has not shown yet, or a kind it does not keep)."""
+    body = runtime.children.get((plural, namespace, name)) if runtime is not None else None
+    return body if body is not None else await get_object(plural, namespace, name)
+
+
 async def _read(model: type, namespace: str, name: str, runtime: Runtime | None = None):
-    """Another Hydron object as its model (None when missing or unreadable): the watched
-    copy when there is one, else one GET."""
-    body = runtime.children.get((model.plural, namespace, name)) if runtime is not None else None
-    if body is None:
-        body = await get_object(model.plural, namespace, name)
+    """Another Hydron object as its model (None when missing or unreadable)."""
+    body = await _watched_body(model.plural, namespace, name, runtime)
     if body is None:
         return None
     try:
@@ -342,7 +347,7 @@ def _application_deps(body: kopf.Body, runtime: Runtime) -> application.Applicat
         read_secret_data=lambda secret: read_secret_data(namespace, secret),
         get_plan=partial(_read, InfraPlan, namespace, runtime=runtime),
         get_deployment=partial(_read, Deployment, namespace, runtime=runtime),
-        get_server_body=partial(get_object, Server.plural, namespace),
+        get_server_body=partial(_watched_body, Server.plural, namespace, runtime=runtime),
         fetch_limits=FetchLimits(allowed_schemes=runtime.settings.git_schemes),
         refresh=body.metadata.annotations.get(REFRESH_ANNOTATION),
     )
@@ -539,6 +544,26 @@ async def server_usage(body: kopf.Body, patch: kopf.Patch, logger: logging.Logge
     metrics.server_usage(body.metadata.namespace, body.metadata.name, usage)
 
 
+@kopf.on.event(GROUP, VERSION, "servers")
+async def watch_server(type: str, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    """Keep the watched copy of a Server: every Deployment pass on it reads its spec and
+    status, and an Application that orders it checks who owns it, at each resync."""
+    key = (Server.plural, body.metadata.namespace, body.metadata.name)
+    children = _runtime(memo).children
+    if type == "DELETED":
+        children.pop(key, None)
+    else:
+        children[key] = watched_server(body)
+
+
+def watched_server(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A Server as the operator keeps it: spec, all of status and its owners (servers are
+    few, and their readers use most of what is left)."""
+    copy = watched_copy(body)
+    copy["metadata"]["ownerReferences"] = list((body.get("metadata") or {}).get("ownerReferences") or [])
+    return copy
+
+
 @kopf.on.delete(GROUP, VERSION, "servers", id="cleanup")
 async def cleanup_server(body: kopf.Body, logger: logging.Logger, memo: kopf.Memo, **_: Any) -> None:
     """Close its connections; a machine Hydron ordered goes too under deletionPolicy Delete."""
@@ -567,7 +592,7 @@ def _deployment_deps(body: kopf.Body, runtime: Runtime) -> deployment.Deployment
         return path if path is not None and path.exists() else None
 
     return deployment.DeploymentDeps(
-        name=name, namespace=namespace, get_server=partial(_read, Server, namespace),
+        name=name, namespace=namespace, get_server=partial(_read, Server, namespace, runtime=runtime),
         read_secret=partial(read_secret_key, namespace), secret_version=partial(read_secret_version, namespace),
         source_archive=source_archive, pool=runtime.pool, image_source=runtime.image_source,
         emit=_applier(body, Deployment), dns_endpoints=DnsEndpoints(namespace, owner_reference(body)),

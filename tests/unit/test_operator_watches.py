@@ -12,6 +12,7 @@ from hydron import main
 from hydron.api.conditions import set_condition
 from hydron.api.infraplan import InfraPlan
 from hydron.controllers import application
+from hydron.planning import plan_server
 from hydron.kube.resources import up_to_date
 from hydron.settings import OperatorSettings
 
@@ -144,3 +145,30 @@ async def test_a_watched_child_is_kept_without_what_nothing_reads(runtime):
     plan = await main._read(InfraPlan, "ns", "shop", runtime)
     assert application.planned_condition("shop", plan.status)[:2] == ("True", "Approved")
     assert runtime.entries() == {("children", "ns"): 1, ("views", "ns"): 1}
+
+
+async def test_a_watched_server_is_read_without_a_get_by_its_deployment_and_its_application(runtime, monkeypatch):
+    """Every Deployment pass reads its Server and every resync of an Application that
+    orders one checks who owns it: from the watch, so idle resyncs make no request."""
+    async def no_get(*_):
+        raise AssertionError("a watched Server must not cost a GET")
+
+    monkeypatch.setattr(main, "get_object", no_get)
+    owner = {"kind": "Application", "name": "shop", "uid": "u1", "apiVersion": "hydron.dev/v1alpha1"}
+    body = {"apiVersion": "hydron.dev/v1alpha1", "kind": "Server",
+            "metadata": {"name": "shop", "namespace": "ns", "uid": "s1", "ownerReferences": [owner],
+                         "managedFields": [{"manager": "hydron"}]},
+            "spec": {"address": "192.0.2.10", "sshKeySecretRef": {"name": "key", "key": "id"}},
+            "status": {"conditions": [c.to_api() for c in set_condition([], "Ready", "True", "Ready", "Ready.", 1)]}}
+    memo = kopf.Memo(runtime=runtime)
+    await main.watch_server(type="ADDED", body=kopf.Body(body), memo=memo)
+
+    deps = main._deployment_deps(kopf.Body({**body, "kind": "Deployment", "spec": {}}), runtime)
+    server = await deps.get_server("shop")
+    assert server.spec.address == "192.0.2.10" and server.status.conditions[0].status == "True"
+    app_deps = main._application_deps(kopf.Body({**body, "kind": "Application"}), runtime)
+    stored = await app_deps.get_server_body("shop")
+    assert plan_server.owned_by(stored, "shop") and "managedFields" not in stored["metadata"]
+
+    await main.watch_server(type="DELETED", body=kopf.Body(body), memo=memo)
+    assert ("servers", "ns", "shop") not in runtime.children

@@ -323,15 +323,17 @@ async def _git_source(
     at = now()
     recorded = status.source
     try:
-        credentials = await _credentials(spec, ctx)
+        # The credentials Secret is read only when the Git host is asked: an idle resync
+        # (nothing changed, no poll due) makes no API request, whatever the app count.
         if _source_changed(spec, recorded) or not ctx.checkout.exists():
-            fetched = await _fetch(spec, credentials, ctx)
+            fetched = await _fetch(spec, await _credentials(spec, ctx), ctx)
         elif _refresh_asked(ctx.refresh, recorded):
             # A push said the branch moved: fetch at once (an ls-remote first is one
             # more round trip to the Git host on the hot path).
             _observe_refresh_delay(ctx.refresh, datetime.now(UTC))  # `at` is cut to whole seconds
-            fetched = await _fetch(spec, credentials, ctx)
+            fetched = await _fetch(spec, await _credentials(spec, ctx), ctx)
         elif _poll_due(spec, recorded, at):
+            credentials = await _credentials(spec, ctx)
             with metrics.stage("ls-remote"):
                 head = await asyncio.to_thread(resolve_ref, spec.url, spec.ref, credentials, limits=ctx.fetch_limits)
             if head == recorded.commit:

@@ -118,3 +118,30 @@ def test_the_push_to_handler_delay_is_measured_to_the_millisecond():
     application._observe_refresh_delay("1767268800", asked)  # set by hand (`date +%s`): nothing to measure
     after_count, after_total = observed()
     assert after_count == count + 1 and round(after_total - total, 3) == 0.08
+
+
+async def test_an_idle_resync_reads_no_secret_and_a_due_poll_does(tmp_path, monkeypatch):
+    """The credentials Secret is read when the Git host is asked, not on every resync:
+    a thousand private apps resyncing idle would each GET it every interval."""
+    read: list[str] = []
+
+    async def read_secret_data(name):
+        read.append(name)
+        return {"token": "t"}
+
+    async def analysed(status, generation, ctx, checkout=None):
+        return status
+
+    monkeypatch.setattr(application, "resolve_ref", lambda *_, **__: "a" * 40)
+    monkeypatch.setattr(application, "_analysed", analysed)
+    deps = application.ApplicationDeps("ns", "shop", tmp_path, read_secret_data)
+    deps.checkout.mkdir(parents=True)
+    spec = GitSource.model_validate({"url": "https://example.test/r.git", "ref": "main",
+                                     "credentialsSecretRef": {"name": "git-token"}})
+    seen = SourceStatus(url=spec.url, requested_ref="main", commit="a" * 40, fetched_at=now())
+    status, retry = await application._git_source(spec, application.ApplicationStatus(source=seen), 1, deps)
+    assert retry is None and read == []
+
+    due = seen.model_copy(update={"fetched_at": now() - timedelta(seconds=spec.poll_interval_seconds)})
+    status, retry = await application._git_source(spec, application.ApplicationStatus(source=due), 1, deps)
+    assert retry is None and read == ["git-token"] and status.source.fetched_at > due.fetched_at
