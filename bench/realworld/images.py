@@ -9,11 +9,17 @@ datastores the plan runs beside it on a private network with the plan's env and 
 secrets, starts the service the way the plan says, and probes its health check from this
 machine until it answers (2xx/3xx), the container exits, or the deadline passes.
 
+A datastore image of another tag than the local one (postgres:18.1 where the test bed has
+postgres:16) runs as the local image of the same name, noted on the outcome: what is under
+test is the app's image, not the datastore's version.
+
 Prints one line per service (passed, failed with the first error, or not runnable here:
 a base or datastore image this machine cannot make) and the pass rate over the services
 that could be tried. --results appends one JSON line per service; --resume skips the
-services already in that file. Everything it made (containers, network, volumes, images)
-is removed afterwards.
+services already in that file. A line with status not-tried (written by a runner that
+stopped an app at its time cap) counts apart. --report prints the summary of --results
+per ecosystem without running anything. Everything it made (containers, network,
+volumes, images) is removed afterwards.
 """
 
 from __future__ import annotations
@@ -58,10 +64,11 @@ class Outcome:
     app: str
     service: str
     origin: str  # Repository / Generated
-    status: str  # passed / failed / not-here
+    status: str  # passed / failed / not-here / not-tried
     stage: str = ""  # plan / build / start / answer
     error: str = ""
     seconds: float = 0.0
+    note: str = ""  # what ran in place of what the plan named (a datastore's local tag)
 
 
 def base_images(dockerfile: str, args: dict[str, str]) -> set[str]:
@@ -113,6 +120,18 @@ def _exists(client, image: str) -> bool:
         return False
     except docker.errors.APIError:
         return False
+
+
+# The test bed's MariaDB stands in under mysql's names (hack/testbed/README.md), so a plan's mariadb runs as it.
+SAME_SERVER = {"mariadb": "mysql"}
+
+
+def local_stand_in(image: str, local_tags: list[str]) -> Optional[str]:
+    """A local image of the same datastore under another tag (postgres:18.1 → postgres:16), if any."""
+    name = image.rsplit("@", 1)[0]
+    repository = name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
+    wanted = {repository, SAME_SERVER.get(repository, repository)}
+    return next((tag for tag in sorted(local_tags) if tag.rsplit(":", 1)[0] in wanted), None)
 
 
 def _env(service, secrets: dict[str, dict[str, str]]) -> dict[str, str]:
@@ -211,7 +230,15 @@ class Runner:
             (context / dockerfile_name).write_text(text)
         needed = {name: stores[name] for name in service.depends_on if name in stores}
         missing = sorted(b for b in base_images(text, {}) if not _exists(self.client, b))
-        missing += sorted(s.image for s in needed.values() if not _exists(self.client, s.image))
+        store_images = {}
+        local_tags = [t for image in self.client.images.list() for t in image.tags]
+        for name, store in needed.items():
+            local = store.image if _exists(self.client, store.image) else local_stand_in(store.image, local_tags)
+            if local is None:
+                missing.append(store.image)
+            elif local != store.image:
+                store_images[name] = local
+                out.note = "; ".join(filter(None, [out.note, f"{store.image} ran as {local}"]))
         if missing:
             out.status, out.stage, out.error = "not-here", "build", "no local image " + ", ".join(missing)
             return self._done(out, started, context / dockerfile_name if generated is not None else None)
@@ -236,7 +263,7 @@ class Runner:
             network = self.client.networks.create(f"hydron-bench-{uuid.uuid4().hex[:8]}", labels=self.labels)
             for name, store in needed.items():
                 made.append(self.client.containers.run(
-                    store.image, detach=True, environment=_env(store, secrets), labels=self.labels,
+                    store_images.get(name, store.image), detach=True, environment=_env(store, secrets), labels=self.labels,
                     network=network.name, name=f"{network.name}-{name}", hostname=name,
                     command=store.command or None,
                     networking_config={network.name: self.client.api.create_endpoint_config(aliases=[name])}))
@@ -307,14 +334,37 @@ class Runner:
                 pass
 
 
+def latest(outcomes: list[Outcome]) -> list[Outcome]:
+    """Each app's outcomes from its last run only: a rerun after a fix replaces the earlier lines."""
+    last: dict[str, list[Outcome]] = {}
+    for out in outcomes:
+        runs = last.setdefault(out.app, [])
+        if any(o.service == out.service for o in runs) or (runs and (out.service == "*") != (runs[0].service == "*")):
+            runs.clear()  # the same service again, or a run of another shape: a new run of the app
+        runs.append(out)
+    return [o for runs in last.values() for o in runs]
+
+
 def summary(outcomes: list[Outcome]) -> str:
-    tried = [o for o in outcomes if o.status != "not-here"]
+    """Pass rate over the services tried; not runnable here and not tried (time cap) counted apart."""
+    tried = [o for o in outcomes if o.status in ("passed", "failed")]
     passed = [o for o in tried if o.status == "passed"]
     apps = {o.app for o in tried}
     apps_passed = {a for a in apps if all(o.status == "passed" for o in tried if o.app == a)}
     rate = f"{100 * len(passed) / len(tried):.1f}%" if tried else "n/a"
-    return (f"services: {len(passed)}/{len(tried)} build and answer ({rate}); "
-            f"{len(outcomes) - len(tried)} not runnable here; apps: {len(apps_passed)}/{len(apps)} with every service")
+    here = sum(o.status == "not-here" for o in outcomes)
+    untried = sum(o.status == "not-tried" for o in outcomes)
+    return (f"services: {len(passed)}/{len(tried)} build and answer ({rate}); {here} not runnable here; "
+            f"{untried} not tried (time); apps: {len(apps_passed)}/{len(apps)} with every service")
+
+
+def report(outcomes: list[Outcome], ecosystems: dict[str, str]) -> str:
+    """The summary per ecosystem (the app's first service's language in its truth file), then overall."""
+    lines = []
+    for kind in sorted({ecosystems.get(o.app, "?") for o in outcomes}):
+        lines.append(f"{kind:8} {summary([o for o in outcomes if ecosystems.get(o.app, '?') == kind])}")
+    lines.append(f"{'all':8} {summary(outcomes)}")
+    return "\n".join(lines)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -324,10 +374,18 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--results", type=Path, help="append one JSON line per service here")
     parser.add_argument("--resume", action="store_true", help="skip the apps already in --results")
     parser.add_argument("--keep-images", action="store_true")
+    parser.add_argument("--report", action="store_true", help="only print the summary of --results, per ecosystem")
     args = parser.parse_args(argv)
     done: list[Outcome] = []
-    if args.resume and args.results and args.results.exists():
-        done = [Outcome(**json.loads(line)) for line in args.results.read_text().splitlines() if line.strip()]
+    if (args.resume or args.report) and args.results and args.results.exists():
+        done = latest([Outcome(**json.loads(line)) for line in args.results.read_text().splitlines() if line.strip()])
+    if args.report:
+        ecosystems = {a.name: (a.services[0].language if a.services else "?") for a in load_all("apps", None)}
+        for out in sorted(done, key=lambda o: (ecosystems.get(o.app, "?"), o.app)):
+            print(f"{out.app:28} {out.service:24} {out.status:9} {out.stage + ': ' if out.stage else ''}{out.error}"
+                  f"{' [' + out.note + ']' if out.note else ''}")
+        print(report(done, ecosystems))
+        return 0
     skip = {o.app for o in done}
     apps = [a for a in load_all("apps", args.only) if a.buildable_here and a.name not in skip]
     runner = Runner(args.checkouts, args.keep_images)
@@ -336,7 +394,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         for out in runner.app(app):
             outcomes.append(out)
             print(f"{out.app:28} {out.service:24} {out.origin or '-':10} {out.status:8} {out.seconds:7.1f}s "
-                  f"{out.stage + ': ' if out.stage else ''}{out.error}", flush=True)
+                  f"{out.stage + ': ' if out.stage else ''}{out.error}{' [' + out.note + ']' if out.note else ''}",
+                  flush=True)
             if args.results:
                 with args.results.open("a") as handle:
                     handle.write(json.dumps(asdict(out)) + "\n")
