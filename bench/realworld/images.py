@@ -16,7 +16,7 @@ test is the app's image, not the datastore's version.
 Prints one line per service (passed, failed with the first error, or not runnable here:
 a base or datastore image this machine cannot make) and the pass rate over the services
 that could be tried. --results appends one JSON line per service; --resume skips the
-services already in that file. A line with status not-tried (written by a runner that
+apps already in that file, except those that were not runnable here. A line with status not-tried (written by a runner that
 stopped an app at its time cap) counts apart. --report prints the summary of --results
 per ecosystem without running anything. Everything it made (containers, network,
 volumes, images) is removed afterwards.
@@ -372,7 +372,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--checkouts", required=True, type=Path)
     parser.add_argument("--only", action="append", help="app name (repeatable)")
     parser.add_argument("--results", type=Path, help="append one JSON line per service here")
-    parser.add_argument("--resume", action="store_true", help="skip the apps already in --results")
+    parser.add_argument("--resume", action="store_true", help="skip the apps already in --results (not those not runnable here)")
     parser.add_argument("--keep-images", action="store_true")
     parser.add_argument("--report", action="store_true", help="only print the summary of --results, per ecosystem")
     args = parser.parse_args(argv)
@@ -386,7 +386,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                   f"{' [' + out.note + ']' if out.note else ''}")
         print(report(done, ecosystems))
         return 0
-    skip = {o.app for o in done}
+    skip = {o.app for o in done if o.status != "not-here"}  # the machine may make that image now: try again
     apps = [a for a in load_all("apps", args.only) if a.buildable_here and a.name not in skip]
     runner = Runner(args.checkouts, args.keep_images)
     outcomes = list(done)
