@@ -187,7 +187,7 @@ spawn rust:1-slim-bookworm           rust-1-slim-bookworm debian:bookworm-slim r
 spawn eclipse-temurin:17-jre         temurin-17-jre       debian:bookworm-slim
 spawn maven:3.9-eclipse-temurin-17   maven-3.9-temurin-17 debian:bookworm-slim
 spawn nginxinc/nginx-unprivileged:1.27-alpine nginx-unprivileged debian:bookworm-slim
-spawn php:8.2-apache                 php-8.2-apache       debian:bookworm-slim
+spawn php:8.2-apache                 php-8.2-apache       debian:bookworm-slim php:8.3-apache
 spawn composer:2                     composer-2           debian:bookworm-slim
 # The template gallery's images (hydron/templates): stand-ins, the apps' own cannot be pulled.
 spawn mysql:8.4                      mysql-8          debian:bookworm-slim mysql:8.0  # MariaDB under the official tags
