@@ -247,3 +247,13 @@ def test_a_native_module_without_a_prebuilt_binary_gets_node_gyps_tools_and_a_re
 def test_corepack_comes_from_npm_where_the_node_image_has_none():
     """it-tools' pnpm build: a Node image without corepack (Node 25 dropped it) failed at `corepack enable`."""
     assert "RUN corepack enable || (npm install -g corepack && corepack enable)\n" in generated("node-pnpm-nestjs")
+
+
+def test_apache_serves_the_folder_the_php_app_serves_from_not_always_public():
+    plain = service("shortener", language="php", version="^8.1", framework=None, pm="composer",
+                    lockfile="composer.lock", start="php -S 0.0.0.0:8000 -t .", port=8000, health=None)
+    text = generate_dockerfile(plain, analysis(plain))
+    assert "/var/www/html/public" not in text  # the pages are at the top: Apache's default root serves them
+    assert "apache2-foreground" in text
+    assert "sed -ri 's!/var/www/html!/var/www/html/public!g'" in generated("php-laravel")
+    assert "sed -ri 's!/var/www/html!/var/www/html/public!g'" in generated("php-symfony")
