@@ -103,9 +103,10 @@ def first_error(log: str, limit: int = 400) -> str:
     if not lines:
         return "(no build output)"
     step = lines[0] if steps else ""
-    # neither the engine's own summary nor the generated Dockerfile's notices (hydron: lock out of date...) are the error
-    body = [line for line in lines[1:] if not line.startswith("The command '")
-            and not re.sub(r"\x1b\[[0-9;]*m", "", line).startswith("hydron:")]
+    # neither the engine's own summary nor the generated Dockerfile's notices (hydron: lock out of date...) are the error;
+    # a notice starts a retry, so what failed the step is after the last one (the first attempt's error was handled)
+    notices = [i for i, line in enumerate(lines) if re.sub(r"\x1b\[[0-9;]*m", "", line).startswith("hydron:")]
+    body = [line for line in lines[notices[-1] + 1 if notices else 1:] if not line.startswith("The command '")]
     hit = (next((line for line in body if STRONG_ERROR.search(line)), None)
            or next((line for line in body if ERROR_WORDS.search(line)), None) or (body or lines)[-1])
     step = step if len(step) <= 120 else step[:117] + "..."  # a long RUN line must leave room for the error itself

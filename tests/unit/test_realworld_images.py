@@ -47,3 +47,12 @@ def test_the_summary_counts_only_the_last_run_of_an_app_and_keeps_not_here_and_n
     assert [o.status for o in outcomes if o.app == "a"] == ["passed"]
     assert summary(outcomes) == ("services: 2/3 build and answer (66.7%); 1 not runnable here; 1 not tried (time); "
                                  "apps: 1/2 with every service")
+
+
+def test_first_error_after_a_retry_is_the_retrys_not_the_handled_first_attempts():
+    log = ("Step 5/9 : RUN yarn install || (echo 'hydron: a native module compiles' >&2 && apt-get install g++ && yarn install)\n"
+           "gyp ERR! stack Error: Could not find any Python installation to use\n"
+           "hydron: a native module compiles (no prebuilt binary for this Node); installing python3, make and g++\n"
+           "Setting up g++ ...\nerror argon2@0.26.2: The engine \"node\" is incompatible with this module.\n"
+           "The command '/bin/sh -c yarn install' returned a non-zero code: 1\n")
+    assert first_error(log).endswith('-> error argon2@0.26.2: The engine "node" is incompatible with this module.')
