@@ -25,6 +25,9 @@ volumes, images) is removed afterwards.
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import tempfile
 import http.client
 import json
 import re
@@ -51,6 +54,7 @@ from hydron.planning.secrets import password, secret_data  # noqa: E402
 from truth import load_all  # noqa: E402
 
 LABEL = "dev.hydron.bench.images"
+DOCKERFILE = re.compile(r"^(?:Dockerfile(?:\..+)?|.+\.[Dd]ockerfile)$")
 BUILD_TIMEOUT_S = 2400
 ANSWER_DEADLINE_S = 150.0
 CPU_SHARES = 256  # below the default 1024: the bench yields to everything else on the machine
@@ -202,28 +206,37 @@ class Runner:
         return [self._service(name, root, service, spec, stores, secrets, started, analysis) for service in targets]
 
     @staticmethod
-    def _generated(analysis, name: str) -> Optional[tuple[str, str, Optional[int]]]:
-        """(context, Dockerfile text, port) Hydron generates for the analysed service, if it can."""
-        found = next((s for s in analysis.services if s.name == name), None)
+    def _generated(root: Path, path: str) -> Optional[tuple[str, str, Optional[int]]]:
+        """(context, Dockerfile text, port) Hydron generates for the service at path if the repository had no
+        Dockerfile: analysed again without them, since a Dockerfile's CMD (/opt/CTFd/docker-entrypoint.sh) and
+        ports belong to its own image's layout, not to a generated one."""
+        with tempfile.TemporaryDirectory(prefix="hydron-bench-") as scratch:
+            shadow = Path(scratch) / root.name  # the same folder name: services keep their names
+            shutil.copytree(root, shadow, symlinks=True, copy_function=os.link,
+                            ignore=lambda _dir, names: [n for n in names if DOCKERFILE.match(n) or n == ".git"])
+            analysis = analyze(shadow)
+        found = next((s for s in analysis.services if s.path == path and s.role.value in ("web", "static")), None)
         if found is None:
             return None
-        bare = found.model_copy(update={"dockerfile": None, "build_context": None})
-        text = generate_dockerfile(bare, analysis)
-        return (build_context(bare), text, image_port(bare)) if text else None
+        text = generate_dockerfile(found, analysis)
+        return (build_context(found), text, image_port(found)) if text else None
 
     def _service(self, app_name, root, service, spec, stores, secrets, started, analysis) -> Outcome:
         out = Outcome(app_name, service.name, service.dockerfile_origin or "", "failed")
         context = root / service.context
         generated = service.dockerfile if service.dockerfile_origin == "Generated" else None
         port, command = service.port, service.command or None
+        listens: dict[str, str] = {}
         if generated is None:
             dockerfile_name = service.dockerfile
             text = (context / dockerfile_name).read_text(errors="replace")
             absent = sorted(b for b in base_images(text, {}) if not _exists(self.client, b))
-            fallback = self._generated(analysis, service.name) if absent else None
+            analysed = next((s for s in analysis.services if s.name == service.name), None)
+            fallback = self._generated(root, analysed.path) if absent and analysed else None
             if fallback:  # the repository's base images cannot be made here: try what Hydron would generate
                 context, generated, port = root / fallback[0], fallback[1], fallback[2] or port
                 command = None  # the generated image's own CMD: the plan's command fits the repository's image
+                listens = {"PORT": str(port)} if port else {}  # the plan's PORT was the repository image's
                 out.origin = f"Generated (repository's needs {', '.join(absent)})"
         if generated is not None:
             dockerfile_name = f".hydron-bench-{uuid.uuid4().hex[:6]}.Dockerfile"
@@ -269,7 +282,7 @@ class Runner:
                     command=store.command or None,
                     networking_config={network.name: self.client.api.create_endpoint_config(aliases=[name])}))
             container = self.client.containers.run(
-                tag, detach=True, environment=_env(service, secrets), labels=self.labels, network=network.name,
+                tag, detach=True, environment={**_env(service, secrets), **listens}, labels=self.labels, network=network.name,
                 command=command, ports={f"{port}/tcp": ("127.0.0.1", None)} if port else {},
                 volumes={f"{network.name}-{v.name}": {"bind": v.path, "mode": "rw"} for v in service.volumes})
             made.append(container)
