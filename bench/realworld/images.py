@@ -9,17 +9,23 @@ datastores the plan runs beside it on a private network with the plan's env and 
 secrets, starts the service the way the plan says, and probes its health check from this
 machine until it answers (2xx/3xx), the container exits, or the deadline passes.
 
+When the repository's Dockerfile needs a base image this machine cannot make, the image
+built is the one Hydron generates for that service when a repository has no Dockerfile
+(the checkout analysed again without its Dockerfiles).
+
 A datastore image of another tag than the local one (postgres:18.1 where the test bed has
 postgres:16) runs as the local image of the same name, noted on the outcome: what is under
 test is the app's image, not the datastore's version.
 
 Prints one line per service (passed, failed with the first error, or not runnable here:
 a base or datastore image this machine cannot make) and the pass rate over the services
-that could be tried. --results appends one JSON line per service; --resume skips the
-apps already in that file, except those that were not runnable here. A line with status not-tried (written by a runner that
-stopped an app at its time cap) counts apart. --report prints the summary of --results
-per ecosystem without running anything. Everything it made (containers, network,
-volumes, images) is removed afterwards.
+that could be tried. --results appends one JSON line per service; --resume skips the apps
+already in that file, except those that were not runnable here. A line with status
+not-tried (a runner that stopped an app at its time cap writes one) counts apart, and so
+does --no-build, which sorts the services of the apps a time-boxed run did not reach into
+not runnable here and not tried, building nothing. --report prints the summary of
+--results per ecosystem without running anything. Everything it made (containers,
+network, volumes, images) is removed afterwards.
 """
 
 from __future__ import annotations
@@ -180,9 +186,11 @@ def _probe(port: int, path: Optional[str]) -> Optional[str]:
 
 
 class Runner:
-    def __init__(self, checkouts: Optional[Path] = None, keep_images: bool = False, labels: Optional[dict] = None):
+    def __init__(self, checkouts: Optional[Path] = None, keep_images: bool = False, labels: Optional[dict] = None,
+                 build: bool = True):
         self.checkouts = checkouts
         self.keep_images = keep_images
+        self.build = build  # False: only sort the services into not runnable here and not tried
         self.labels = {LABEL: "1", **(labels or {})}  # on everything it makes, so a test run can find its leftovers
         self.client = docker.from_env(timeout=BUILD_TIMEOUT_S)
 
@@ -255,6 +263,9 @@ class Runner:
                 out.note = "; ".join(filter(None, [out.note, f"{store.image} ran as {local}"]))
         if missing:
             out.status, out.stage, out.error = "not-here", "build", "no local image " + ", ".join(missing)
+            return self._done(out, started, context / dockerfile_name if generated is not None else None)
+        if not self.build:
+            out.status, out.error = "not-tried", "not built: the run ended before this app (--no-build)"
             return self._done(out, started, context / dockerfile_name if generated is not None else None)
         tag = f"hydron-bench/{app_name}-{service.name}:{uuid.uuid4().hex[:8]}".lower()
         made: list = []
@@ -388,6 +399,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--results", type=Path, help="append one JSON line per service here")
     parser.add_argument("--resume", action="store_true", help="skip the apps already in --results (not those not runnable here)")
     parser.add_argument("--keep-images", action="store_true")
+    parser.add_argument("--no-build", action="store_true",
+                        help="build nothing: record each service as not runnable here or not tried")
     parser.add_argument("--report", action="store_true", help="only print the summary of --results, per ecosystem")
     args = parser.parse_args(argv)
     done: list[Outcome] = []
@@ -402,7 +415,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 0
     skip = {o.app for o in done if o.status != "not-here"}  # the machine may make that image now: try again
     apps = [a for a in load_all("apps", args.only) if a.buildable_here and a.name not in skip]
-    runner = Runner(args.checkouts, args.keep_images)
+    runner = Runner(args.checkouts, args.keep_images, build=not args.no_build)
     outcomes = list(done)
     for app in apps:
         for out in runner.app(app):
