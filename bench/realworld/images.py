@@ -407,7 +407,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if (args.resume or args.report) and args.results and args.results.exists():
         done = latest([Outcome(**json.loads(line)) for line in args.results.read_text().splitlines() if line.strip()])
     if args.report:
-        ecosystems = {a.name: (a.services[0].language if a.services else "?") for a in load_all("apps", None)}
+        ecosystems = {a.name: ((a.services[0].language or a.services[0].role) if a.services else "?") for a in load_all("apps", None)}
         for out in sorted(done, key=lambda o: (ecosystems.get(o.app, "?"), o.app)):
             print(f"{out.app:28} {out.service:24} {out.status:9} {out.stage + ': ' if out.stage else ''}{out.error}"
                   f"{' [' + out.note + ']' if out.note else ''}")
