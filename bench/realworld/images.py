@@ -66,6 +66,8 @@ ANSWER_DEADLINE_S = 150.0
 CPU_SHARES = 256  # below the default 1024: the bench yields to everything else on the machine
 STRONG_ERROR = re.compile(r"^(?:error|err!|fatal|npm err!|E:)|\berror(?:\[\w+\])?:|ERR_|is out of date|No matching distribution"
                           r"|Could not find|cannot find|not found:", re.I)
+# the classic builder's own lines, never the error: its summary and its step bookkeeping
+_ENGINE_LINE = re.compile(r"^(?:The command '|Removing intermediate container |---> |Running in )")
 ERROR_WORDS = re.compile(r"\b(error|err!|failed|fatal|cannot|could not|not found|no such|exception)\b", re.I)
 
 
@@ -116,7 +118,8 @@ def first_error(log: str, limit: int = 400) -> str:
     # neither the engine's own summary nor the generated Dockerfile's notices (hydron: lock out of date...) are the error;
     # a notice starts a retry, so what failed the step is after the last one (the first attempt's error was handled)
     notices = [i for i, line in enumerate(lines) if re.sub(r"\x1b\[[0-9;]*m", "", line).startswith("hydron:")]
-    body = [line for line in lines[notices[-1] + 1 if notices else 1:] if not line.startswith("The command '")]
+    body = [line for line in lines[notices[-1] + 1 if notices else 1:]
+            if not _ENGINE_LINE.match(re.sub(r"\x1b\[[0-9;]*m", "", line))]
     hit = (next((line for line in body if STRONG_ERROR.search(line)), None)
            or next((line for line in body if ERROR_WORDS.search(line)), None) or (body or lines)[-1])
     step = step if len(step) <= 120 else step[:117] + "..."  # a long RUN line must leave room for the error itself

@@ -56,3 +56,11 @@ def test_first_error_after_a_retry_is_the_retrys_not_the_handled_first_attempts(
            "Setting up g++ ...\nerror argon2@0.26.2: The engine \"node\" is incompatible with this module.\n"
            "The command '/bin/sh -c yarn install' returned a non-zero code: 1\n")
     assert first_error(log).endswith('-> error argon2@0.26.2: The engine "node" is incompatible with this module.')
+
+
+def test_first_error_is_never_the_builders_bookkeeping():
+    log = ("Step 7/19 : RUN go build -o /out/server .\n ---> Running in f00f3aedde2e\n"
+           "main.go:12:2: pattern ui/build: no matching files found\n"
+           "\x1b[0mRemoving intermediate container f00f3aedde2e\n"
+           "The command '/bin/sh -c go build' returned a non-zero code: 1\n")
+    assert first_error(log) == "Step 7/19 : RUN go build -o /out/server . -> main.go:12:2: pattern ui/build: no matching files found"

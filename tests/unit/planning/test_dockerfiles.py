@@ -257,3 +257,12 @@ def test_apache_serves_the_folder_the_php_app_serves_from_not_always_public():
     assert "apache2-foreground" in text
     assert "sed -ri 's!/var/www/html!/var/www/html/public!g'" in generated("php-laravel")
     assert "sed -ri 's!/var/www/html!/var/www/html/public!g'" in generated("php-symfony")
+
+
+def test_a_cargo_workspace_member_builds_its_binary_from_the_workspace_root():
+    member = service("sync-server", path="crates/sync-server", language="rust", version=None, framework="Axum",
+                     pm="cargo", lockfile="Cargo.lock", start="/usr/local/bin/sync-server", port=8888, health=None)
+    made = recipe(member, analysis(member))
+    assert made.context == "."  # the root manifest the member inherits from is in the context
+    assert "cargo build --release --locked --bin sync-server" in made.dockerfile
+    assert "fn main() {}" not in made.dockerfile  # no stub: a member's manifest alone does not build
