@@ -51,6 +51,7 @@ _APP_FACTORY = r"(?:[\w.]+\.)?(?:create_app|make_app)\("  # Flask's documented a
 # top-level scripts that are tools around the app, not the app
 _NOT_ENTRY_SCRIPTS = frozenset({"setup.py", "manage.py", "conftest.py", "noxfile.py", "fabfile.py", "tasks.py",
                                 "dodo.py"})
+_STATIC_ROOT = re.compile(r"^\s*STATIC_ROOT\s*=", re.MULTILINE)
 _DJANGO_SETTINGS = re.compile(r"DJANGO_SETTINGS_MODULE['\"]\s*,\s*['\"]([\w.]+)\.settings")
 _MAIN_GUARD = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]", re.MULTILINE)
 
@@ -294,10 +295,23 @@ def _django(ctx: DirContext, project: Project, names: set[str]) -> None:
     else:
         command = "python manage.py runserver 0.0.0.0:{port}"
     _set_entry(project, ctx.rel("manage.py"), f"DJANGO_SETTINGS_MODULE {module}.settings", command)
+    if settings and not _sets_static_root(ctx, package_dir):
+        return  # collectstatic fails without STATIC_ROOT ("ImproperlyConfigured"): the app serves no collected files
     project.build = Command(
         value="python manage.py collectstatic --noinput",
         evidence=[manage.evidence("Django serves collected static files", match.start())], confidence="medium",
     )
+
+
+def _sets_static_root(ctx: DirContext, package_dir: str) -> bool:
+    """Whether the settings module (or any file of a settings package) sets STATIC_ROOT."""
+    files = [f"{package_dir}/settings.py"] + [f"{package_dir}/settings/{n}" for n in
+                                              ctx.tree.names(ctx.rel(f"{package_dir}/settings")) if n.endswith(".py")]
+    for name in files:
+        source = ctx.source(name) if ctx.exists(name) else None
+        if source and next(source.matches(_STATIC_ROOT), None):
+            return True
+    return False
 
 
 def _worker(ctx: DirContext, project: Project, names: set[str]) -> bool:

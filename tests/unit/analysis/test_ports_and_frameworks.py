@@ -404,3 +404,14 @@ def test_a_web_app_started_by_its_one_top_level_script_runs_that_script(tmp_path
                      "setup.py": "if __name__ == '__main__':\n    setup()\n"})
     service = only(tmp_path)
     assert (service.role.value, service.start_command.value) == ("web", "python watcher.py")
+
+
+def test_django_collects_static_files_at_build_only_when_the_settings_say_where(tmp_path: Path) -> None:
+    manage = "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_app.settings')\n"
+    write(tmp_path / "plain", {"requirements.txt": "django==4.2\n", "manage.py": manage,
+                               "site_app/settings.py": "STATIC_URL = '/static/'\n"})
+    write(tmp_path / "collected", {"requirements.txt": "django==4.2\n", "manage.py": manage,
+                                   "site_app/settings/base.py": "STATIC_URL = '/static/'\n",
+                                   "site_app/settings/production.py": "STATIC_ROOT = BASE_DIR / 'static'\n"})
+    assert only(tmp_path / "plain").build_command is None
+    assert only(tmp_path / "collected").build_command.value == "python manage.py collectstatic --noinput"
