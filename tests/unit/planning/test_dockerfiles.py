@@ -266,3 +266,13 @@ def test_a_cargo_workspace_member_builds_its_binary_from_the_workspace_root():
     assert made.context == "."  # the root manifest the member inherits from is in the context
     assert "cargo build --release --locked --bin sync-server" in made.dockerfile
     assert "fn main() {}" not in made.dockerfile  # no stub: a member's manifest alone does not build
+
+
+def test_a_root_package_that_is_also_a_cargo_workspace_builds_without_a_stub():
+    from hydron.analysis.models import Monorepo
+    root = service("vault", language="rust", version=None, framework="Rocket", pm="cargo", lockfile="Cargo.lock",
+                   start="/usr/local/bin/vault", port=8000, health=None)
+    found = analysis(root).model_copy(update={"monorepo": Monorepo(tools=["cargo-workspace"], evidence=[])})
+    text = generate_dockerfile(root, found)
+    assert "cargo build --release --locked --bin vault" in text
+    assert "fn main() {}" not in text  # the stub build would not find the workspace's members

@@ -67,10 +67,12 @@ def rust(ctx: Context) -> str:
     name, args = _binary(ctx, ctx.service.name)
     locked = " --locked" if ctx.lockfile else ""
     argv = [f"/usr/local/bin/{name}", *args]
-    if ctx.lockfile and ctx.lockfile.startswith("../"):
-        # A workspace member: it inherits from the root manifest and shares its lock and target/, so the
-        # whole workspace is the build context and cargo builds just this binary.
-        compile_steps = ("# A Cargo workspace member: the whole workspace is the context; build only this binary.\n"
+    monorepo = ctx.analysis.monorepo
+    if (ctx.lockfile and ctx.lockfile.startswith("../")) or (monorepo and "cargo-workspace" in monorepo.tools):
+        # A workspace member (it inherits from the root manifest and shares its lock and target/), or a root
+        # package whose workspace has members (its manifest alone does not load): the whole workspace is the
+        # build context and cargo builds just this binary.
+        compile_steps = ("# A Cargo workspace: the whole workspace is the context; build only this binary.\n"
                          "COPY . .\n"
                          f"RUN cargo build --release{locked} --bin {name} && cp target/release/{name} /usr/local/bin/{name}\n")
     else:
