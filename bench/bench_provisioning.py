@@ -51,10 +51,22 @@ def server_for(fresh: FreshServer) -> Server:
     }})
 
 
+RETRIES: list[str] = []
+"""Passes that ended retryable (a step's timeout under the load of N servers on two cores): the
+operator reconciles those again, so the bench does too, straight away, and counts them."""
+MAX_PASSES = 4
+
+
 async def provision(fresh: FreshServer, runtime: ServerDeps, server: Server | None = None) -> Outcome:
     deps = replace(runtime, read_secret=lambda name, key: fresh.private_key_pem)
-    result = await reconcile(server or server_for(fresh), 1, deps)
-    ready = next(c for c in result.status.conditions if c.type == "Ready")
+    server = server or server_for(fresh)
+    for _ in range(MAX_PASSES):
+        result = await reconcile(server, 1, deps)
+        ready = next(c for c in result.status.conditions if c.type == "Ready")
+        if ready.status == "True" or not result.retryable:
+            break
+        RETRIES.append(f"{fresh.name}: {ready.reason}: {ready.message}")
+        server = server.model_copy(update={"status": result.status})
     if ready.status != "True":
         raise SystemExit(f"{fresh.name} did not become Ready: {ready.reason}: {ready.message}")
     return result
@@ -112,6 +124,7 @@ async def main() -> None:
           f"seconds / {cores} cores: no scheduler can beat it here)")
     print(f"ratio to the floor:  {many_wall / floor:6.2f} x   (what scheduling adds; operator CPU per server: "
           f"{one_cpu:.2f} s alone, {many_cpu / PARALLEL:.2f} s at {PARALLEL})")
+    print(f"retried passes:      {len(RETRIES)}" + "".join(f"\n  {r}" for r in RETRIES))
     print(f"no-change reconcile: {statistics.median(no_change):6.2f} s median of {NO_CHANGE_RUNS} (min {min(no_change):.2f}, max {max(no_change):.2f}; target <= 1 s), 0 changing commands")
 
 

@@ -13,7 +13,8 @@ differs, then the totals:
                 accuracy over matched services (health path: a path where the truth has one,
                 none where it has none)
   datastores    recall of the kinds the truth lists (required ones, and all); kinds Hydron's
-                vocabulary cannot name (sqlite) are reported apart
+                vocabulary cannot name (sqlite) are reported apart; of those found, how many
+                carry the truth's required/optional flag
   env vars      recall over the names the truth lists (a verified sample, not every variable)
   time          analysis seconds per repository
 """
@@ -71,6 +72,10 @@ class AppScore:
     mismatches: list[str] = field(default_factory=list)
     datastores_required: Tally = field(default_factory=Tally)
     datastores_all: Tally = field(default_factory=Tally)
+    datastores_need: Tally = field(default_factory=Tally)
+    """Of the datastores found, those whose required/optional flag is the truth's: an optional one
+    planned as required is a database the user runs (and pays for) for nothing."""
+    datastores_need_wrong: list[str] = field(default_factory=list)
     datastores_missed: list[str] = field(default_factory=list)
     datastores_extra: list[str] = field(default_factory=list)
     datastores_inexpressible: list[str] = field(default_factory=list)
@@ -161,6 +166,8 @@ def score(app: App, checkouts: Path) -> AppScore:
             if not ok:
                 result.mismatches.append(f"{wanted.path}: {fact} is {want!r}, Hydron says {have!r}")
     kinds = {d.kind for d in analysis.databases}
+    required = {d.kind: d.required for d in analysis.databases}
+    required.setdefault("mariadb", required.get("mysql"))
     for store in app.datastores:
         if store.kind not in EXPRESSIBLE:
             result.datastores_inexpressible.append(store.kind)
@@ -169,6 +176,11 @@ def score(app: App, checkouts: Path) -> AppScore:
         result.datastores_all.add(hit)
         if store.required:
             result.datastores_required.add(hit)
+        if hit:
+            result.datastores_need.add(required[store.kind] == store.required)
+            if required[store.kind] != store.required:
+                result.datastores_need_wrong.append(f"{store.kind} is {'required' if store.required else 'optional'}, "
+                                                    f"Hydron says {'required' if required[store.kind] else 'optional'}")
         if not hit:
             result.datastores_missed.append(store.kind + ("" if store.required else " (optional)"))
     listed = {d.kind for d in app.datastores} | ({"mysql"} if "mariadb" in {d.kind for d in app.datastores} else set())
@@ -211,6 +223,7 @@ def totals(scores: list[AppScore]) -> dict:
                                      sum(s.datastores_required.total for s in ran)).ratio(),
             "all_recall": Tally(sum(s.datastores_all.right for s in ran), sum(s.datastores_all.total for s in ran)).ratio(),
             "listed": sum(s.datastores_all.total for s in ran),
+            "need_right": Tally(sum(s.datastores_need.right for s in ran), sum(s.datastores_need.total for s in ran)).ratio(),
             "extra": sum(len(s.datastores_extra) for s in ran),
             "inexpressible": sum(len(s.datastores_inexpressible) for s in ran),
         },
@@ -239,6 +252,7 @@ def report(scores: list[AppScore]) -> str:
                  + s.mismatches
                  + [f"missed datastore {d}" for d in s.datastores_missed]
                  + [f"extra datastore {d}" for d in s.datastores_extra]
+                 + [f"datastore {d}" for d in s.datastores_need_wrong]
                  + ([f"missed env {', '.join(s.env_missed)}"] if s.env_missed else []))
         if notes:
             lines.append(f"== {s.name}")
@@ -260,7 +274,8 @@ def report(scores: list[AppScore]) -> str:
         lines.append(f"{fact}: accuracy {pct(acc['ratio'])} ({acc['right']}/{acc['total']} matched services)")
     lines += [
         f"datastores: recall {pct(ds['all_recall'])} of {ds['listed']} listed, required-only {pct(ds['required_recall'])}; "
-        f"{ds['extra']} extra kinds claimed; {ds['inexpressible']} not expressible (sqlite...)",
+        f"{ds['extra']} extra kinds claimed; {ds['inexpressible']} not expressible (sqlite...); "
+        f"required/optional right for {pct(ds['need_right'])} of those found",
         f"env vars: recall {pct(t['env']['recall'])} of {t['env']['listed']} listed",
         f"time: median {t['seconds']['median']:.2f}s, max {t['seconds']['max']:.2f}s, total {t['seconds']['total']:.1f}s; "
         f"cpu: median {t['seconds']['cpu_median']:.2f}s, max {t['seconds']['cpu_max']:.2f}s, total {t['seconds']['cpu_total']:.1f}s"

@@ -118,10 +118,46 @@ def resolve(
             entry.file_path = _database_file([u for u in usages if u.service in entry.used_by])
         entry.required = not all(_optional_place(e.file) or e.detail.endswith(catalog.ALL_DRIVERS_DETAIL)
                                  for e in entry.evidence)
-        if entry.kind in SEARCH_ENGINES and entry not in compose_entries and _switched_off_when_unset(
-                [u for u in usages if u.service in entry.used_by]):
+        if entry.kind in FEATURE_KINDS and entry not in compose_entries and _switched_off_when_unset(
+                entry.kind, [u for u in usages if u.service in entry.used_by]):
             entry.required = False
+    for usage in usages:
+        _mark_engine_alternatives([e for e in entries if usage.service in e.used_by], compose_entries)
     return sorted(entries, key=lambda e: (e.kind, e.name)), needs
+
+
+SQL_ENGINES = frozenset({"postgres", "mysql", "mariadb", "sqlite", "mssql"})
+_NAMED_URL = re.compile(r" is an? \w+ URL$|^mentions [\w+]+://")  # a default or example value, a URL in code
+
+
+def _mark_engine_alternatives(entries: list[BackingService], compose_entries: list[BackingService]) -> None:
+    """A service that can talk to several SQL engines runs on one of them at a time: the one it uses when
+    nobody configures it. That one stays required; the others are alternatives (optional), so a plan does
+    not run three databases for an app that uses one."""
+    engines = [e for e in entries if e.kind in SQL_ENGINES and e.required]
+    if len({e.kind for e in engines}) < 2:
+        return
+    default = _default_engine(engines, compose_entries)
+    if default is None:
+        return
+    for entry in engines:
+        if entry.kind != default.kind:  # compose runs several only as a test matrix: alternatives too
+            entry.required = False
+            entry.alternative_to = default.name
+
+
+def _default_engine(engines: list[BackingService], compose_entries: list[BackingService]) -> BackingService | None:
+    """The engine the repository runs beside the app (one engine in its compose file), else the one a default
+    value or a URL in the code names (`DATABASE_URL=sqlite:///...`, `DB_CONNECTION=mysql`), else SQLite: an app that supports a file
+    database and servers starts on the file. None when nothing tells."""
+    composed = [e for e in engines if e in compose_entries]
+    if len({e.kind for e in composed}) == 1:
+        return composed[0]
+    named = [e for e in engines if any(_NAMED_URL.search(x.detail) or x.detail.startswith("DB_CONNECTION=")
+                                       for x in e.evidence)]
+    if len({e.kind for e in named}) == 1:
+        return named[0]
+    return next((e for e in engines if e.kind == "sqlite"), None)
 
 
 _DATABASE_FILE = re.compile(r"""sqlite3?:/{2,4}([\w.~${}/-]{1,200})|['"]([\w./-]{1,200}?\.(?:db|sqlite3?))['"]""")
@@ -129,22 +165,37 @@ _DATABASE_FILE = re.compile(r"""sqlite3?:/{2,4}([\w.~${}/-]{1,200})|['"]([\w./-]
 _OPTIONAL_CONFIG = re.compile(r"(?:^|/)(?:application|config|settings)[-_.](?!prod|production|default|base|common)"
                               r"[a-z0-9]+\.(?:properties|ya?ml|py|json|toml)$|(?:^|/)settings/(?:dev|development|"
                               r"test|testing|local|ci)\.py$|\.env\.(?:test|testing|development|dev|local)$")
-# Search indexes data another store keeps: where the variable pointing at it has no default (microblog's
-# `os.environ.get('ELASTICSEARCH_URL')`, bakerydemo's `os.getenv("ELASTICSEARCH_ENDPOINT", "")`) the app runs
-# without search; a default URL, a `environ["X"]` read or a compose file running one beside the app makes it required.
-SEARCH_ENGINES = frozenset({"elasticsearch", "opensearch"})
-_SEARCH_NAME = r"['\"](?P<name>[A-Z_]*(?:ELASTIC|OPENSEARCH)[A-Z_]*(?:URL|URI|HOST|HOSTS|ENDPOINT|ADDRESS|ADDR))['\"]"
-_SEARCH_READ = re.compile(r"(?:environ\.get|getenv)\(\s*" + _SEARCH_NAME + r"\s*(?P<rest>,\s*(?:['\"]['\"]|None)\s*)?"
-                          r"(?P<end>[,)]?)")
+# A cache, broker, search index or analytics store whose connection variable the code only tests for (bakerydemo's
+# `REDIS_URL = os.environ.get("REDIS_URL")` then `if REDIS_URL:`, umami's `!!process.env.REDIS_URL`) is a feature the
+# app turns on when it is set: optional. A default URL (`or "redis://"`, `|| "redis://..."`), an `environ["X"]`
+# read or a compose file running one beside the app makes it required. Databases (SQL, MongoDB) are not judged this
+# way: an app without its database fails rather than going without.
+FEATURE_KINDS = frozenset({"elasticsearch", "opensearch", "redis", "clickhouse", "kafka", "memcached", "nats",
+                           "rabbitmq"})
+_ADDRESS = r"[A-Z0-9_]*(?:URL|URI|HOST|HOSTS|ENDPOINT|ADDRESS|ADDR|BROKERS?)"
+_PY_READ = re.compile(r"(?:environ\.get|getenv)\(\s*['\"](?P<name>[A-Z0-9_]+)['\"]\s*(?P<rest>,\s*(?:['\"]['\"]|None|os\.(?:environ\.get|getenv)\([^()]*\))\s*)?"
+                      r"(?P<end>[,)]?)(?P<after>\s*or\s*['\"f])?")
+_JS_TEST = re.compile(r"(?:!!\s*|Boolean\(\s*)process\.env\.(?P<name>[A-Z0-9_]+)")
+_JS_DEFAULT = re.compile(r"process\.env\.(?P<name>[A-Z0-9_]+)\s*(?:\|\||\?\?)\s*['\"`]")
 
 
-def _switched_off_when_unset(usages: list[Usage]) -> bool:
-    """Every read of a variable naming the search engine gives nothing when it is unset, so the code can only
-    test it and go without."""
-    reads = [m for usage in usages for source in usage.sources for m in _SEARCH_READ.finditer(source.text)]
-    return bool(reads) and all(m.group("end") == ")" for m in reads) and not any(
-        f'environ["{m.group("name")}"]' in source.text or f"environ['{m.group('name')}']" in source.text
-        for m in reads for usage in usages for source in usage.sources)
+def _names_of(kind: str) -> re.Pattern[str]:
+    tokens = [t for t, k in catalog.ENV_NAME_TOKENS.items() if k == kind] + (["ELASTIC"] if kind == "elasticsearch" else [])
+    return re.compile(r"^[A-Z0-9_]*(?:" + "|".join(tokens) + r")" + _ADDRESS + "$")
+
+
+def _switched_off_when_unset(kind: str, usages: list[Usage]) -> bool:
+    """Every read of a variable naming the kind gives nothing when it is unset (Python), or the code tests it
+    for presence and never falls back to a default (JavaScript): the app can go without."""
+    names = _names_of(kind)
+    texts = [source.text for usage in usages for source in usage.sources]
+    py = [m for text in texts for m in _PY_READ.finditer(text) if names.match(m.group("name"))]
+    js_tests = {m.group("name") for text in texts for m in _JS_TEST.finditer(text) if names.match(m.group("name"))}
+    js_defaults = {m.group("name") for text in texts for m in _JS_DEFAULT.finditer(text) if names.match(m.group("name"))}
+    subscripted = any(f'environ["{m.group("name")}"]' in text or f"environ['{m.group('name')}']" in text
+                      for m in py for text in texts)
+    python_off = bool(py) and all(m.group("end") == ")" and not m.group("after") for m in py) and not subscripted
+    return (python_off or bool(js_tests)) and not js_defaults
 
 
 def _database_file(usages: list[Usage]) -> str | None:

@@ -266,6 +266,10 @@ class BackingService(Model):
         default=True, description="false when it is only named in an optional configuration (a profile or "
         "environment the app does not run with by default): the app runs without it.",
     )
+    alternative_to: Optional[str] = Field(
+        default=None, description="Set on an engine the app supports beside the one it uses by default (a driver "
+        "for postgres in an app that starts on SQLite): the name of that default. Such an entry is not required.",
+    )
     file_database: bool = Field(
         default=False, description="A database kept in a file inside the service (SQLite): nothing runs beside "
         "the service, but the file needs a persistent volume that survives releases.",

@@ -7,12 +7,14 @@ only an optional feature uses is not run; a SQLite file is kept on a volume. Pur
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from hydron.analysis.models import CONFIDENCE_RANK, FILE_DATABASES, Analysis, BackingService, Service
 from hydron.api.infraplan import Finding
+from hydron.planning.env import ENGINE_SELECTORS
 
-SQL_ENGINES = ("postgres", "mysql", "mariadb", "sqlite")  # alternatives, in order of preference
+SQL_ENGINES = ("postgres", "mysql", "mariadb", "mssql", "sqlite")  # alternatives, in order of preference
 
 
 @dataclass
@@ -31,9 +33,11 @@ def select(analysis: Analysis, services: list[Service]) -> Selection:
     out = Selection()
     for service in services:
         wanted = [by_name[d.name] for d in service.depends_on if d.kind == "backing" and d.name in by_name]
-        kept = []
+        kept, alternatives = [], []
         for backing in wanted:
-            if not backing.required:
+            if backing.alternative_to:
+                alternatives.append(backing)
+            elif not backing.required:
                 out.findings.append(Finding(
                     severity="Info", source="Planning", field=f"services[{service.name}]",
                     message=f"{service.name} uses {backing.name} ({backing.kind}) only for an optional feature, so "
@@ -41,18 +45,31 @@ def select(analysis: Analysis, services: list[Service]) -> Selection:
                             "its connection variable on the Application to turn the feature on."))
             else:
                 kept.append(backing)
+        if alternatives and _reads_a_database_url(service):
+            kept += [b for b in alternatives if b.kind not in FILE_DATABASES]  # a server engine it can be pointed at
         sql = [b for b in kept if b.kind in SQL_ENGINES]
         if len({b.kind for b in sql}) > 1:
             chosen = min(sql, key=lambda b: (b.image is None, -CONFIDENCE_RANK[b.confidence],
                                              SQL_ENGINES.index(b.kind)))
-            others = [b for b in sql if b.kind != chosen.kind]
-            kept = [b for b in kept if b not in others]
+            kept = [b for b in kept if b.kind not in SQL_ENGINES or b.kind == chosen.kind]
+        supported = sorted({b.kind for b in sql + alternatives})
+        if len(supported) > 1:
+            chosen_kind = next(b.kind for b in kept if b.kind in SQL_ENGINES)
             out.findings.append(Finding(
                 severity="Info", source="Planning", field=f"services[{service.name}]",
-                message=f"{service.name} supports several SQL databases ({', '.join(sorted({b.kind for b in sql}))}) "
-                        f"and uses one at a time: the plan runs {chosen.kind} ({chosen.name}) only."))
+                message=f"{service.name} supports several SQL databases ({', '.join(supported)}) and uses one at a "
+                        f"time: the plan runs {chosen_kind} only."))
         out.kept[service.name] = [b.name for b in kept]
     return out
+
+
+_DATABASE_URL = re.compile(r"^(?:\w+_)?(?:DATABASE|DB)_(?:URL|URI|DSN)$|^SQLALCHEMY_DATABASE_URI$")
+
+
+def _reads_a_database_url(service: Service) -> bool:
+    """An app that takes its database as one URL (or an engine selector) can be pointed at a server engine
+    instead of the file it falls back to; one configured some other way runs on its default."""
+    return any(_DATABASE_URL.match(var.name) or var.name in ENGINE_SELECTORS for var in service.env)
 
 
 def file_database_dirs(service: Service, analysis: Analysis, workdir: str | None) -> tuple[list[str], list[Finding]]:

@@ -30,7 +30,7 @@ from hydron.cli.plugin_plan import PlanRefused, approval_patch, change_request_p
 from hydron.cli.plugin_status import deployment_name, plan_name, server_name
 from hydron.cli.render import utcnow
 from hydron.web.events import events_view
-from hydron.web.incluster import COOKIE, GuardedSession, Logins
+from hydron.web.incluster import COOKIE, GuardedSession, Logins, TooManyRejections
 from hydron.web.logs import stream_log
 from hydron.web.views import RevisionNotKept, detail_view, list_view, revision_diff
 from hydron.web.watch import Hub
@@ -129,7 +129,10 @@ async def authenticate(request: web.Request, handler: Callable[[web.Request], Aw
         return await handler(request)
     token, session_id = _bearer(request), request.cookies.get(COOKIE)
     if token:
-        user = await asyncio.to_thread(logins.user_for_token, token)
+        try:
+            user = await asyncio.to_thread(logins.user_for_token, token)
+        except TooManyRejections as error:
+            return _too_many(error)
     elif session_id:
         user = await asyncio.to_thread(logins.user_for_session, session_id)
     else:
@@ -146,6 +149,12 @@ async def authenticate(request: web.Request, handler: Callable[[web.Request], Aw
     return await handler(request)
 
 
+def _too_many(error: TooManyRejections) -> web.Response:
+    seconds = max(1, round(error.retry_after))
+    return web.json_response({"error": f"too many rejected tokens lately: try again in {seconds} s", "status": 429},
+                             status=429, headers={"Retry-After": str(seconds)})
+
+
 async def login(request: web.Request) -> web.Response:
     """Check a bearer token with the API server (TokenReview); keep it under a session cookie."""
     logins = request.app[LOGINS]
@@ -156,6 +165,8 @@ async def login(request: web.Request) -> web.Response:
         raise ApiError(400, "paste a Kubernetes bearer token: {\"token\": \"...\"}")
     try:
         accepted = await asyncio.to_thread(logins.login, token.strip())
+    except TooManyRejections as error:
+        return _too_many(error)
     except Exception as error:  # noqa: BLE001 (said to the person logging in)
         raise ApiError(502, f"cannot ask the API server about the token: {getattr(error, 'reason', None) or error}") from None
     if accepted is None:

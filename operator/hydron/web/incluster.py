@@ -29,6 +29,11 @@ from hydron.cli.plugin_kube import PLURALS, PluginError, Session
 
 REVIEW_SECONDS = 60.0
 MAX_LOGINS = 10_000
+REJECTIONS_BURST = 20
+REJECTION_REFILL_SECONDS = 2.0
+"""Tokens the API server turned down: up to REJECTIONS_BURST at once, then one more every
+REJECTION_REFILL_SECONDS. Beyond that nobody can make this server ask TokenReview again for
+a while: guessing tokens cannot succeed, but each guess would cost the API server a review."""
 COOKIE = "hydron_session"
 SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:"
 
@@ -152,6 +157,42 @@ class _Login:
     reviewed: float
 
 
+class TooManyRejections(Exception):
+    """Too many tokens were turned down lately; try again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"too many rejected tokens: try again in {retry_after:.0f} s")
+        self.retry_after = retry_after
+
+
+class RejectionBudget:
+    """A token bucket of rejected reviews, shared by every client: behind an Ingress the
+    client's address is the Ingress's, so a per-address count would say nothing."""
+
+    def __init__(self, clock: Callable[[], float], burst: int = REJECTIONS_BURST,
+                 refill_seconds: float = REJECTION_REFILL_SECONDS) -> None:
+        self.clock, self.burst, self.refill_seconds = clock, burst, refill_seconds
+        self._left, self._at = float(burst), clock()
+        self._lock = threading.Lock()
+
+    def check(self) -> None:
+        """Raise TooManyRejections when no rejection is left to spend."""
+        with self._lock:
+            self._refill()
+            if self._left < 1:
+                raise TooManyRejections((1 - self._left) * self.refill_seconds)
+
+    def spend(self) -> None:
+        with self._lock:
+            self._refill()
+            self._left = max(0.0, self._left - 1)
+
+    def _refill(self) -> None:
+        now = self.clock()
+        self._left = min(float(self.burst), self._left + (now - self._at) / self.refill_seconds)
+        self._at = now
+
+
 class Logins:
     """Who is logged in: a random session id per login, the token reviewed again when
     the last review is older than REVIEW_SECONDS. Bearer tokens share the cache, keyed
@@ -162,9 +203,19 @@ class Logins:
         self.clock = clock
         self._logins: OrderedDict[str, _Login] = OrderedDict()
         self._lock = threading.Lock()
+        self.rejections = RejectionBudget(clock)
+
+    def _review(self, token: str) -> User | None:
+        """Ask the API server about a token not known here; raises TooManyRejections when too
+        many tokens were turned down lately."""
+        self.rejections.check()
+        user = self.reviews.user_of(token)
+        if user is None:
+            self.rejections.spend()
+        return user
 
     def login(self, token: str) -> tuple[str, User] | None:
-        user = self.reviews.user_of(token)
+        user = self._review(token)
         if user is None:
             return None
         session_id = secrets.token_urlsafe(32)
@@ -185,7 +236,7 @@ class Logins:
         with self._lock:
             login = self._logins.get(key)
         if login is None:
-            user = self.reviews.user_of(token)
+            user = self._review(token)
             if user is not None:
                 self._remember(key, _Login(token, user, self.clock()))
             return user

@@ -157,3 +157,69 @@ def test_a_search_engine_read_with_a_default_url_is_required(tmp_path: Path) -> 
         """})).databases}
 
     assert stores["elasticsearch"] is True
+
+
+GORM_APP = {"go.mod": "module example.com/board\n\ngo 1.22\n\nrequire (\n\tgorm.io/gorm v1.25.0\n"
+                      "\tgorm.io/driver/mysql v1.5.0\n\tgorm.io/driver/postgres v1.5.0\n\tgorm.io/driver/sqlite v1.5.0\n)\n",
+            "main.go": "package main\n\nimport (\n\t\"net/http\"\n\n\t_ \"gorm.io/driver/mysql\"\n"
+                       "\t_ \"gorm.io/driver/postgres\"\n\t_ \"gorm.io/driver/sqlite\"\n)\n\n"
+                       "func main() { http.ListenAndServe(\":8080\", nil) }\n"}
+
+
+def test_an_app_with_drivers_for_several_sql_engines_starts_on_sqlite_and_the_servers_are_alternatives(
+        tmp_path: Path) -> None:
+    write(tmp_path, GORM_APP)
+    stores = {d.kind: d for d in analyze(tmp_path).databases}
+    assert {k: (d.required, d.alternative_to) for k, d in stores.items()} == {
+        "sqlite": (True, None), "mysql": (False, "sqlite"), "postgres": (False, "sqlite")}
+
+
+def test_the_engine_a_default_url_names_is_the_apps_default(tmp_path: Path) -> None:
+    write(tmp_path, {"requirements.txt": "flask\nsqlalchemy\npsycopg2-binary\npymysql\n",
+                     "app.py": "import os\nfrom flask import Flask\napp = Flask(__name__)\n"
+                               "URL = os.environ.get('DATABASE_URL', 'postgresql://localhost/board')\n"})
+    stores = {d.kind: d for d in analyze(tmp_path).databases}
+    assert (stores["postgres"].required, stores["mysql"].required, stores["mysql"].alternative_to) == (
+        True, False, "postgres")
+
+
+def test_the_engine_the_compose_file_runs_beside_the_app_is_its_default(tmp_path: Path) -> None:
+    write(tmp_path, {**GORM_APP, "compose.yaml": "services:\n  app:\n    build: .\n    depends_on: [db]\n"
+                                                 "  db:\n    image: postgres:16\n"})
+    stores = {d.kind: d for d in analyze(tmp_path).databases}
+    assert {k: d.required for k, d in stores.items()} == {"postgres": True, "mysql": False, "sqlite": False}
+
+
+def test_engines_a_compose_file_runs_side_by_side_are_a_test_matrix_of_alternatives(tmp_path: Path) -> None:
+    write(tmp_path, {**GORM_APP, "compose.yaml": "services:\n  app:\n    build: .\n"
+                                                 "  pg:\n    image: postgres:16\n  my:\n    image: mysql:8.0\n"})
+    stores = {d.name: d for d in analyze(tmp_path).databases}
+    assert {n: d.required for n, d in stores.items() if d.kind in ("postgres", "mysql", "sqlite")} == {
+        "pg": False, "my": False, "sqlite": True}
+
+
+def test_a_cache_the_code_turns_on_only_when_its_url_is_set_is_optional(tmp_path: Path) -> None:
+    """bakerydemo: `REDIS_URL = os.environ.get("REDIS_TLS_URL", os.environ.get("REDIS_URL"))`, then `if REDIS_URL:`."""
+    write(tmp_path, {"requirements.txt": "django\nredis\n", "manage.py": "import django\n",
+                     "site/settings.py": "import os\nREDIS_URL = os.environ.get('REDIS_TLS_URL', "
+                                         "os.environ.get('REDIS_URL'))\nif REDIS_URL:\n    CACHES = {}\n"})
+    assert {d.kind: d.required for d in analyze(tmp_path).databases} == {"redis": False}
+
+
+def node_app(code: str) -> dict[str, str]:
+    return {"package.json": json.dumps({"name": "stats", "dependencies": {"express": "4", "redis": "4", "kafkajs": "2"},
+                                        "scripts": {"start": "node app.js"}}),
+            "app.js": "require('express')().listen(3000)\n" + code}
+
+
+def test_brokers_and_caches_enabled_by_a_presence_test_in_javascript_are_optional(tmp_path: Path) -> None:
+    """umami: `const enabled = !!process.env.REDIS_URL`, `Boolean(process.env.KAFKA_URL && process.env.KAFKA_BROKER)`."""
+    write(tmp_path, node_app("const cache = !!process.env.REDIS_URL;\n"
+                             "const queue = Boolean(process.env.KAFKA_URL && process.env.KAFKA_BROKER);\n"))
+    assert {d.kind: d.required for d in analyze(tmp_path).databases} == {"redis": False, "kafka": False}
+
+
+def test_a_cache_with_a_default_url_in_javascript_is_required(tmp_path: Path) -> None:
+    write(tmp_path, node_app("const cache = !!process.env.REDIS_URL;\n"
+                             "const url = process.env.REDIS_URL || 'redis://localhost:6379';\n"))
+    assert {d.kind: d.required for d in analyze(tmp_path).databases}["redis"] is True

@@ -126,3 +126,27 @@ def test_a_database_url_a_spring_app_reads_is_a_jdbc_url():
                   env_vars=[env("DATABASE_URL", secret=True, required=True)], depends=[("postgres", "backing")])
     _, services = make(svc, backing("postgres", used_by=["orders"]))
     assert env_of(services["orders"])["DATABASE_URL"].value_from.secret_key_ref.key == "jdbc-url"
+
+
+def engines_app(*env_vars):
+    """An app that starts on a SQLite file and has drivers for postgres and mysql too."""
+    svc = service("board", language="go", framework=None, pm=None, lockfile=None, port=8080, env_vars=list(env_vars),
+                  depends=[("sqlite", "backing"), ("postgres", "backing"), ("mysql", "backing")])
+    sqlite = backing("sqlite", used_by=["board"]).model_copy(update={"file_path": "/data/board.db", "file_database": True})
+    alternatives = [backing(k, used_by=["board"]).model_copy(update={"required": False, "alternative_to": "sqlite"})
+                    for k in ("postgres", "mysql")]
+    return make(svc, sqlite, *alternatives)
+
+
+def test_an_app_configured_no_other_way_runs_on_its_default_sqlite_file_not_a_server_it_would_ignore():
+    draft, services = engines_app()
+    assert "postgres" not in services and "mysql" not in services
+    assert [v.path for v in services["board"].volumes] == ["/data"], "the file it uses is kept"
+    assert any("several SQL databases" in f.message and "runs sqlite" in f.message for f in draft.findings)
+
+
+def test_an_app_that_takes_a_database_url_gets_a_server_engine_instead_of_its_file_fallback():
+    draft, services = engines_app(env("DATABASE_URL", secret=True, default="sqlite:///board.db"))
+    assert "postgres" in services and "mysql" not in services
+    assert env_of(services["board"])["DATABASE_URL"].value_from.secret_key_ref.name == "shop-postgres"
+    assert services["board"].volumes == [], "no file database left to keep"
