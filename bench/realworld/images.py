@@ -9,16 +9,31 @@ datastores the plan runs beside it on a private network with the plan's env and 
 secrets, starts the service the way the plan says, and probes its health check from this
 machine until it answers (2xx/3xx), the container exits, or the deadline passes.
 
+When the repository's Dockerfile needs a base image this machine cannot make, the image
+built is the one Hydron generates for that service when a repository has no Dockerfile
+(the checkout analysed again without its Dockerfiles).
+
+A datastore image of another tag than the local one (postgres:18.1 where the test bed has
+postgres:16) runs as the local image of the same name, noted on the outcome: what is under
+test is the app's image, not the datastore's version.
+
 Prints one line per service (passed, failed with the first error, or not runnable here:
 a base or datastore image this machine cannot make) and the pass rate over the services
-that could be tried. --results appends one JSON line per service; --resume skips the
-services already in that file. Everything it made (containers, network, volumes, images)
-is removed afterwards.
+that could be tried. --results appends one JSON line per service; --resume skips the apps
+already in that file, except those that were not runnable here. A line with status
+not-tried (a runner that stopped an app at its time cap writes one) counts apart, and so
+does --no-build, which sorts the services of the apps a time-boxed run did not reach into
+not runnable here and not tried, building nothing. --report prints the summary of
+--results per ecosystem without running anything. Everything it made (containers,
+network, volumes, images) is removed afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import tempfile
 import http.client
 import json
 import re
@@ -45,11 +60,14 @@ from hydron.planning.secrets import password, secret_data  # noqa: E402
 from truth import load_all  # noqa: E402
 
 LABEL = "dev.hydron.bench.images"
+DOCKERFILE = re.compile(r"^(?:Dockerfile(?:\..+)?|.+\.[Dd]ockerfile)$")
 BUILD_TIMEOUT_S = 2400
 ANSWER_DEADLINE_S = 150.0
 CPU_SHARES = 256  # below the default 1024: the bench yields to everything else on the machine
 STRONG_ERROR = re.compile(r"^(?:error|err!|fatal|npm err!|E:)|\berror(?:\[\w+\])?:|ERR_|is out of date|No matching distribution"
                           r"|Could not find|cannot find|not found:", re.I)
+# the classic builder's own lines, never the error: its summary and its step bookkeeping
+_ENGINE_LINE = re.compile(r"^(?:The command '|Removing intermediate container |---> |Running in )")
 ERROR_WORDS = re.compile(r"\b(error|err!|failed|fatal|cannot|could not|not found|no such|exception)\b", re.I)
 
 
@@ -58,10 +76,11 @@ class Outcome:
     app: str
     service: str
     origin: str  # Repository / Generated
-    status: str  # passed / failed / not-here
+    status: str  # passed / failed / not-here / not-tried
     stage: str = ""  # plan / build / start / answer
     error: str = ""
     seconds: float = 0.0
+    note: str = ""  # what ran in place of what the plan named (a datastore's local tag)
 
 
 def base_images(dockerfile: str, args: dict[str, str]) -> set[str]:
@@ -96,9 +115,11 @@ def first_error(log: str, limit: int = 400) -> str:
     if not lines:
         return "(no build output)"
     step = lines[0] if steps else ""
-    # neither the engine's own summary nor the generated Dockerfile's notices (hydron: lock out of date...) are the error
-    body = [line for line in lines[1:] if not line.startswith("The command '")
-            and not re.sub(r"\x1b\[[0-9;]*m", "", line).startswith("hydron:")]
+    # neither the engine's own summary nor the generated Dockerfile's notices (hydron: lock out of date...) are the error;
+    # a notice starts a retry, so what failed the step is after the last one (the first attempt's error was handled)
+    notices = [i for i, line in enumerate(lines) if re.sub(r"\x1b\[[0-9;]*m", "", line).startswith("hydron:")]
+    body = [line for line in lines[notices[-1] + 1 if notices else 1:]
+            if not _ENGINE_LINE.match(re.sub(r"\x1b\[[0-9;]*m", "", line))]
     hit = (next((line for line in body if STRONG_ERROR.search(line)), None)
            or next((line for line in body if ERROR_WORDS.search(line)), None) or (body or lines)[-1])
     step = step if len(step) <= 120 else step[:117] + "..."  # a long RUN line must leave room for the error itself
@@ -113,6 +134,18 @@ def _exists(client, image: str) -> bool:
         return False
     except docker.errors.APIError:
         return False
+
+
+# The test bed's MariaDB stands in under mysql's names (hack/testbed/README.md), so a plan's mariadb runs as it.
+SAME_SERVER = {"mariadb": "mysql"}
+
+
+def local_stand_in(image: str, local_tags: list[str]) -> Optional[str]:
+    """A local image of the same datastore under another tag (postgres:18.1 → postgres:16), if any."""
+    name = image.rsplit("@", 1)[0]
+    repository = name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
+    wanted = {repository, SAME_SERVER.get(repository, repository)}
+    return next((tag for tag in sorted(local_tags) if tag.rsplit(":", 1)[0] in wanted), None)
 
 
 def _env(service, secrets: dict[str, dict[str, str]]) -> dict[str, str]:
@@ -156,9 +189,11 @@ def _probe(port: int, path: Optional[str]) -> Optional[str]:
 
 
 class Runner:
-    def __init__(self, checkouts: Optional[Path] = None, keep_images: bool = False, labels: Optional[dict] = None):
+    def __init__(self, checkouts: Optional[Path] = None, keep_images: bool = False, labels: Optional[dict] = None,
+                 build: bool = True):
         self.checkouts = checkouts
         self.keep_images = keep_images
+        self.build = build  # False: only sort the services into not runnable here and not tried
         self.labels = {LABEL: "1", **(labels or {})}  # on everything it makes, so a test run can find its leftovers
         self.client = docker.from_env(timeout=BUILD_TIMEOUT_S)
 
@@ -182,28 +217,37 @@ class Runner:
         return [self._service(name, root, service, spec, stores, secrets, started, analysis) for service in targets]
 
     @staticmethod
-    def _generated(analysis, name: str) -> Optional[tuple[str, str, Optional[int]]]:
-        """(context, Dockerfile text, port) Hydron generates for the analysed service, if it can."""
-        found = next((s for s in analysis.services if s.name == name), None)
+    def _generated(root: Path, path: str) -> Optional[tuple[str, str, Optional[int]]]:
+        """(context, Dockerfile text, port) Hydron generates for the service at path if the repository had no
+        Dockerfile: analysed again without them, since a Dockerfile's CMD (/opt/CTFd/docker-entrypoint.sh) and
+        ports belong to its own image's layout, not to a generated one."""
+        with tempfile.TemporaryDirectory(prefix="hydron-bench-") as scratch:
+            shadow = Path(scratch) / root.name  # the same folder name: services keep their names
+            shutil.copytree(root, shadow, symlinks=True, copy_function=os.link,
+                            ignore=lambda _dir, names: [n for n in names if DOCKERFILE.match(n) or n == ".git"])
+            analysis = analyze(shadow)
+        found = next((s for s in analysis.services if s.path == path and s.role.value in ("web", "static")), None)
         if found is None:
             return None
-        bare = found.model_copy(update={"dockerfile": None, "build_context": None})
-        text = generate_dockerfile(bare, analysis)
-        return (build_context(bare), text, image_port(bare)) if text else None
+        text = generate_dockerfile(found, analysis)
+        return (build_context(found), text, image_port(found)) if text else None
 
     def _service(self, app_name, root, service, spec, stores, secrets, started, analysis) -> Outcome:
         out = Outcome(app_name, service.name, service.dockerfile_origin or "", "failed")
         context = root / service.context
         generated = service.dockerfile if service.dockerfile_origin == "Generated" else None
         port, command = service.port, service.command or None
+        listens: dict[str, str] = {}
         if generated is None:
             dockerfile_name = service.dockerfile
             text = (context / dockerfile_name).read_text(errors="replace")
             absent = sorted(b for b in base_images(text, {}) if not _exists(self.client, b))
-            fallback = self._generated(analysis, service.name) if absent else None
+            analysed = next((s for s in analysis.services if s.name == service.name), None)
+            fallback = self._generated(root, analysed.path) if absent and analysed else None
             if fallback:  # the repository's base images cannot be made here: try what Hydron would generate
                 context, generated, port = root / fallback[0], fallback[1], fallback[2] or port
                 command = None  # the generated image's own CMD: the plan's command fits the repository's image
+                listens = {"PORT": str(port)} if port else {}  # the plan's PORT was the repository image's
                 out.origin = f"Generated (repository's needs {', '.join(absent)})"
         if generated is not None:
             dockerfile_name = f".hydron-bench-{uuid.uuid4().hex[:6]}.Dockerfile"
@@ -211,9 +255,20 @@ class Runner:
             (context / dockerfile_name).write_text(text)
         needed = {name: stores[name] for name in service.depends_on if name in stores}
         missing = sorted(b for b in base_images(text, {}) if not _exists(self.client, b))
-        missing += sorted(s.image for s in needed.values() if not _exists(self.client, s.image))
+        store_images = {}
+        local_tags = [t for image in self.client.images.list() for t in image.tags]
+        for name, store in needed.items():
+            local = store.image if _exists(self.client, store.image) else local_stand_in(store.image, local_tags)
+            if local is None:
+                missing.append(store.image)
+            elif local != store.image:
+                store_images[name] = local
+                out.note = "; ".join(filter(None, [out.note, f"{store.image} ran as {local}"]))
         if missing:
             out.status, out.stage, out.error = "not-here", "build", "no local image " + ", ".join(missing)
+            return self._done(out, started, context / dockerfile_name if generated is not None else None)
+        if not self.build:
+            out.status, out.error = "not-tried", "not built: the run ended before this app (--no-build)"
             return self._done(out, started, context / dockerfile_name if generated is not None else None)
         tag = f"hydron-bench/{app_name}-{service.name}:{uuid.uuid4().hex[:8]}".lower()
         made: list = []
@@ -236,12 +291,12 @@ class Runner:
             network = self.client.networks.create(f"hydron-bench-{uuid.uuid4().hex[:8]}", labels=self.labels)
             for name, store in needed.items():
                 made.append(self.client.containers.run(
-                    store.image, detach=True, environment=_env(store, secrets), labels=self.labels,
+                    store_images.get(name, store.image), detach=True, environment=_env(store, secrets), labels=self.labels,
                     network=network.name, name=f"{network.name}-{name}", hostname=name,
                     command=store.command or None,
                     networking_config={network.name: self.client.api.create_endpoint_config(aliases=[name])}))
             container = self.client.containers.run(
-                tag, detach=True, environment=_env(service, secrets), labels=self.labels, network=network.name,
+                tag, detach=True, environment={**_env(service, secrets), **listens}, labels=self.labels, network=network.name,
                 command=command, ports={f"{port}/tcp": ("127.0.0.1", None)} if port else {},
                 volumes={f"{network.name}-{v.name}": {"bind": v.path, "mode": "rw"} for v in service.volumes})
             made.append(container)
@@ -307,14 +362,37 @@ class Runner:
                 pass
 
 
+def latest(outcomes: list[Outcome]) -> list[Outcome]:
+    """Each app's outcomes from its last run only: a rerun after a fix replaces the earlier lines."""
+    last: dict[str, list[Outcome]] = {}
+    for out in outcomes:
+        runs = last.setdefault(out.app, [])
+        if any(o.service == out.service for o in runs) or (runs and (out.service == "*") != (runs[0].service == "*")):
+            runs.clear()  # the same service again, or a run of another shape: a new run of the app
+        runs.append(out)
+    return [o for runs in last.values() for o in runs]
+
+
 def summary(outcomes: list[Outcome]) -> str:
-    tried = [o for o in outcomes if o.status != "not-here"]
+    """Pass rate over the services tried; not runnable here and not tried (time cap) counted apart."""
+    tried = [o for o in outcomes if o.status in ("passed", "failed")]
     passed = [o for o in tried if o.status == "passed"]
     apps = {o.app for o in tried}
     apps_passed = {a for a in apps if all(o.status == "passed" for o in tried if o.app == a)}
     rate = f"{100 * len(passed) / len(tried):.1f}%" if tried else "n/a"
-    return (f"services: {len(passed)}/{len(tried)} build and answer ({rate}); "
-            f"{len(outcomes) - len(tried)} not runnable here; apps: {len(apps_passed)}/{len(apps)} with every service")
+    here = sum(o.status == "not-here" for o in outcomes)
+    untried = sum(o.status == "not-tried" for o in outcomes)
+    return (f"services: {len(passed)}/{len(tried)} build and answer ({rate}); {here} not runnable here; "
+            f"{untried} not tried (time); apps: {len(apps_passed)}/{len(apps)} with every service")
+
+
+def report(outcomes: list[Outcome], ecosystems: dict[str, str]) -> str:
+    """The summary per ecosystem (the app's first service's language in its truth file), then overall."""
+    lines = []
+    for kind in sorted({ecosystems.get(o.app, "?") for o in outcomes}):
+        lines.append(f"{kind:8} {summary([o for o in outcomes if ecosystems.get(o.app, '?') == kind])}")
+    lines.append(f"{'all':8} {summary(outcomes)}")
+    return "\n".join(lines)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -322,21 +400,32 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--checkouts", required=True, type=Path)
     parser.add_argument("--only", action="append", help="app name (repeatable)")
     parser.add_argument("--results", type=Path, help="append one JSON line per service here")
-    parser.add_argument("--resume", action="store_true", help="skip the apps already in --results")
+    parser.add_argument("--resume", action="store_true", help="skip the apps already in --results (not those not runnable here)")
     parser.add_argument("--keep-images", action="store_true")
+    parser.add_argument("--no-build", action="store_true",
+                        help="build nothing: record each service as not runnable here or not tried")
+    parser.add_argument("--report", action="store_true", help="only print the summary of --results, per ecosystem")
     args = parser.parse_args(argv)
     done: list[Outcome] = []
-    if args.resume and args.results and args.results.exists():
-        done = [Outcome(**json.loads(line)) for line in args.results.read_text().splitlines() if line.strip()]
-    skip = {o.app for o in done}
+    if (args.resume or args.report) and args.results and args.results.exists():
+        done = latest([Outcome(**json.loads(line)) for line in args.results.read_text().splitlines() if line.strip()])
+    if args.report:
+        ecosystems = {a.name: ((a.services[0].language or a.services[0].role) if a.services else "?") for a in load_all("apps", None)}
+        for out in sorted(done, key=lambda o: (ecosystems.get(o.app, "?"), o.app)):
+            print(f"{out.app:28} {out.service:24} {out.status:9} {out.stage + ': ' if out.stage else ''}{out.error}"
+                  f"{' [' + out.note + ']' if out.note else ''}")
+        print(report(done, ecosystems))
+        return 0
+    skip = {o.app for o in done if o.status != "not-here"}  # the machine may make that image now: try again
     apps = [a for a in load_all("apps", args.only) if a.buildable_here and a.name not in skip]
-    runner = Runner(args.checkouts, args.keep_images)
+    runner = Runner(args.checkouts, args.keep_images, build=not args.no_build)
     outcomes = list(done)
     for app in apps:
         for out in runner.app(app):
             outcomes.append(out)
             print(f"{out.app:28} {out.service:24} {out.origin or '-':10} {out.status:8} {out.seconds:7.1f}s "
-                  f"{out.stage + ': ' if out.stage else ''}{out.error}", flush=True)
+                  f"{out.stage + ': ' if out.stage else ''}{out.error}{' [' + out.note + ']' if out.note else ''}",
+                  flush=True)
             if args.results:
                 with args.results.open("a") as handle:
                     handle.write(json.dumps(asdict(out)) + "\n")

@@ -21,3 +21,46 @@ def test_first_error_names_the_failing_step_and_its_cause_not_the_engine_summary
            "ERROR:: Aborting deploy\nThe command '/bin/sh -c pipenv install' returned a non-zero code: 1\n")
     assert first_error(log) == ("Step 2/3 : RUN pipenv install --deploy --system -> "
                                 "Your Pipfile.lock (b211) is out of date. Expected: (3417).")
+
+
+def test_a_datastore_of_another_tag_runs_as_the_local_image_of_the_same_server():
+    from images import local_stand_in
+    local = ["postgres:16", "postgres:16-alpine", "redis:7", "mysql:8.4", "python:3.12-slim"]
+    assert local_stand_in("postgres:18.1", local) == "postgres:16"
+    assert local_stand_in("postgres", local) == "postgres:16"
+    assert local_stand_in("redis:8.4", local) == "redis:7"
+    assert local_stand_in("mariadb:10.11", local) == "mysql:8.4"  # the test bed's mysql is MariaDB
+    assert local_stand_in("mongo:7", local) is None
+    assert local_stand_in("clickhouse/clickhouse-server:24.8", local) is None
+
+
+def test_the_summary_counts_only_the_last_run_of_an_app_and_keeps_not_here_and_not_tried_apart():
+    from images import Outcome, latest, summary
+    outcomes = latest([
+        Outcome("a", "web", "Generated", "failed", "build", "boom"),
+        Outcome("b", "web", "Generated", "not-here", "build", "no local image mongo:7"),
+        Outcome("c", "*", "", "not-tried", "timeout", "over the 600 s cap"),
+        Outcome("a", "web", "Generated", "passed"),  # a rerun after a fix replaces the failure
+        Outcome("d", "api", "Generated", "passed"),
+        Outcome("d", "web", "Generated", "failed", "answer", "HTTP 500"),
+    ])
+    assert [o.status for o in outcomes if o.app == "a"] == ["passed"]
+    assert summary(outcomes) == ("services: 2/3 build and answer (66.7%); 1 not runnable here; 1 not tried (time); "
+                                 "apps: 1/2 with every service")
+
+
+def test_first_error_after_a_retry_is_the_retrys_not_the_handled_first_attempts():
+    log = ("Step 5/9 : RUN yarn install || (echo 'hydron: a native module compiles' >&2 && apt-get install g++ && yarn install)\n"
+           "gyp ERR! stack Error: Could not find any Python installation to use\n"
+           "hydron: a native module compiles (no prebuilt binary for this Node); installing python3, make and g++\n"
+           "Setting up g++ ...\nerror argon2@0.26.2: The engine \"node\" is incompatible with this module.\n"
+           "The command '/bin/sh -c yarn install' returned a non-zero code: 1\n")
+    assert first_error(log).endswith('-> error argon2@0.26.2: The engine "node" is incompatible with this module.')
+
+
+def test_first_error_is_never_the_builders_bookkeeping():
+    log = ("Step 7/19 : RUN go build -o /out/server .\n ---> Running in f00f3aedde2e\n"
+           "main.go:12:2: pattern ui/build: no matching files found\n"
+           "\x1b[0mRemoving intermediate container f00f3aedde2e\n"
+           "The command '/bin/sh -c go build' returned a non-zero code: 1\n")
+    assert first_error(log) == "Step 7/19 : RUN go build -o /out/server . -> main.go:12:2: pattern ui/build: no matching files found"

@@ -47,6 +47,11 @@ _WORKERS = (
 )
 _ENTRY_FILES = ("main.py", "app.py", "server.py", "api.py", "asgi.py", "wsgi.py", "run.py", "worker.py",
                 "tasks.py", "celery.py", "app/main.py", "app/__init__.py", "app/app.py", "src/main.py", "src/app.py")
+_APP_FACTORY = r"(?:[\w.]+\.)?(?:create_app|make_app)\("  # Flask's documented application factory
+# top-level scripts that are tools around the app, not the app
+_NOT_ENTRY_SCRIPTS = frozenset({"setup.py", "manage.py", "conftest.py", "noxfile.py", "fabfile.py", "tasks.py",
+                                "dodo.py"})
+_STATIC_ROOT = re.compile(r"^\s*STATIC_ROOT\s*=", re.MULTILINE)
 _DJANGO_SETTINGS = re.compile(r"DJANGO_SETTINGS_MODULE['\"]\s*,\s*['\"]([\w.]+)\.settings")
 _MAIN_GUARD = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]", re.MULTILINE)
 
@@ -235,15 +240,36 @@ def _web(ctx: DirContext, project: Project, names: set[str]) -> bool:
             if entry:
                 _set_entry(project, entry, "Streamlit app", f"streamlit run {ctx.local(entry)} --server.port {{port}}")
         elif constructor:
-            found = _find_object(ctx, project, constructor)
+            # the app object itself, else the one an app factory returns (`app = create_app()` in wsgi.py)
+            found = _find_object(ctx, project, constructor) or _find_object(ctx, project, _APP_FACTORY)
             if found:
                 module, variable, entry, line = found
                 target = f"{module}:{variable}"
                 command = (f"uvicorn {target} --host 0.0.0.0 --port {{port}}" if _is_asgi(framework)
                            else f"gunicorn {target} --bind 0.0.0.0:{{port}}")
                 _set_entry(project, entry, f"{variable} = {framework}(...)", command, line)
+            else:
+                _lone_main_script(ctx, project)
         return True
     return False
+
+
+def _lone_main_script(ctx: DirContext, project: Project) -> None:
+    """The one top-level script that runs as a program (`if __name__ == "__main__":`), when the app object
+    is made elsewhere and served by the script itself (changedetection.py calls its package's main())."""
+    found = []
+    for name in sorted(ctx.tree.names(ctx.path)):
+        if not name.endswith(".py") or name in _NOT_ENTRY_SCRIPTS:
+            continue
+        source = ctx.source(name)
+        guard = next(source.matches(_MAIN_GUARD), None) if source else None
+        if guard:
+            found.append((name, source, guard))
+    if len(found) == 1:
+        name, source, guard = found[0]
+        _set_entry(project, source.path, "the one top-level script that runs as a program", f"python {name}",
+                   line=source.line_of(guard.start()))
+        project.start = project.start.model_copy(update={"confidence": "low"})
 
 
 def _is_asgi(framework: str) -> bool:
@@ -269,10 +295,23 @@ def _django(ctx: DirContext, project: Project, names: set[str]) -> None:
     else:
         command = "python manage.py runserver 0.0.0.0:{port}"
     _set_entry(project, ctx.rel("manage.py"), f"DJANGO_SETTINGS_MODULE {module}.settings", command)
+    if settings and not _sets_static_root(ctx, package_dir):
+        return  # collectstatic fails without STATIC_ROOT ("ImproperlyConfigured"): the app serves no collected files
     project.build = Command(
         value="python manage.py collectstatic --noinput",
         evidence=[manage.evidence("Django serves collected static files", match.start())], confidence="medium",
     )
+
+
+def _sets_static_root(ctx: DirContext, package_dir: str) -> bool:
+    """Whether the settings module (or any file of a settings package) sets STATIC_ROOT."""
+    files = [f"{package_dir}/settings.py"] + [f"{package_dir}/settings/{n}" for n in
+                                              ctx.tree.names(ctx.rel(f"{package_dir}/settings")) if n.endswith(".py")]
+    for name in files:
+        source = ctx.source(name) if ctx.exists(name) else None
+        if source and next(source.matches(_STATIC_ROOT), None):
+            return True
+    return False
 
 
 def _worker(ctx: DirContext, project: Project, names: set[str]) -> bool:

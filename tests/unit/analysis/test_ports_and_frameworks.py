@@ -386,3 +386,32 @@ def test_a_bare_nitro_server_is_a_web_service_started_from_its_build_output(tmp_
 
     assert (service.role.value, service.framework.name, service.port.value) == ("web", "Nitro", 3000)
     assert service.start_command.value == "node .output/server/index.mjs"
+
+
+def test_a_flask_app_made_by_an_app_factory_is_served_from_the_module_that_calls_it(tmp_path: Path) -> None:
+    write(tmp_path, {"requirements.txt": "flask==3.0.0\ngunicorn==22.0.0\n",
+                     "shop/__init__.py": "from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n",
+                     "wsgi.py": "from shop import create_app\n\napp = create_app()\n",
+                     "manage.py": "if __name__ == '__main__':\n    cli()\n"})
+    service = only(tmp_path)
+    assert (service.role.value, service.start_command.value) == ("web", "gunicorn wsgi:app --bind 0.0.0.0:8000")
+
+
+def test_a_web_app_started_by_its_one_top_level_script_runs_that_script(tmp_path: Path) -> None:
+    write(tmp_path, {"requirements.txt": "flask==3.0.0\n",
+                     "watcher/__init__.py": "from flask import Flask\n\ndef main():\n    Flask(__name__).run()\n",
+                     "watcher.py": "import watcher\n\nif __name__ == '__main__':\n    watcher.main()\n",
+                     "setup.py": "if __name__ == '__main__':\n    setup()\n"})
+    service = only(tmp_path)
+    assert (service.role.value, service.start_command.value) == ("web", "python watcher.py")
+
+
+def test_django_collects_static_files_at_build_only_when_the_settings_say_where(tmp_path: Path) -> None:
+    manage = "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_app.settings')\n"
+    write(tmp_path / "plain", {"requirements.txt": "django==4.2\n", "manage.py": manage,
+                               "site_app/settings.py": "STATIC_URL = '/static/'\n"})
+    write(tmp_path / "collected", {"requirements.txt": "django==4.2\n", "manage.py": manage,
+                                   "site_app/settings/base.py": "STATIC_URL = '/static/'\n",
+                                   "site_app/settings/production.py": "STATIC_ROOT = BASE_DIR / 'static'\n"})
+    assert only(tmp_path / "plain").build_command is None
+    assert only(tmp_path / "collected").build_command.value == "python manage.py collectstatic --noinput"

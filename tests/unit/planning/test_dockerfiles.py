@@ -247,3 +247,32 @@ def test_a_native_module_without_a_prebuilt_binary_gets_node_gyps_tools_and_a_re
 def test_corepack_comes_from_npm_where_the_node_image_has_none():
     """it-tools' pnpm build: a Node image without corepack (Node 25 dropped it) failed at `corepack enable`."""
     assert "RUN corepack enable || (npm install -g corepack && corepack enable)\n" in generated("node-pnpm-nestjs")
+
+
+def test_apache_serves_the_folder_the_php_app_serves_from_not_always_public():
+    plain = service("shortener", language="php", version="^8.1", framework=None, pm="composer",
+                    lockfile="composer.lock", start="php -S 0.0.0.0:8000 -t .", port=8000, health=None)
+    text = generate_dockerfile(plain, analysis(plain))
+    assert "/var/www/html/public" not in text  # the pages are at the top: Apache's default root serves them
+    assert "apache2-foreground" in text
+    assert "sed -ri 's!/var/www/html!/var/www/html/public!g'" in generated("php-laravel")
+    assert "sed -ri 's!/var/www/html!/var/www/html/public!g'" in generated("php-symfony")
+
+
+def test_a_cargo_workspace_member_builds_its_binary_from_the_workspace_root():
+    member = service("sync-server", path="crates/sync-server", language="rust", version=None, framework="Axum",
+                     pm="cargo", lockfile="Cargo.lock", start="/usr/local/bin/sync-server", port=8888, health=None)
+    made = recipe(member, analysis(member))
+    assert made.context == "."  # the root manifest the member inherits from is in the context
+    assert "cargo build --release --locked --bin sync-server" in made.dockerfile
+    assert "fn main() {}" not in made.dockerfile  # no stub: a member's manifest alone does not build
+
+
+def test_a_root_package_that_is_also_a_cargo_workspace_builds_without_a_stub():
+    from hydron.analysis.models import Monorepo
+    root = service("vault", language="rust", version=None, framework="Rocket", pm="cargo", lockfile="Cargo.lock",
+                   start="/usr/local/bin/vault", port=8000, health=None)
+    found = analysis(root).model_copy(update={"monorepo": Monorepo(tools=["cargo-workspace"], evidence=[])})
+    text = generate_dockerfile(root, found)
+    assert "cargo build --release --locked --bin vault" in text
+    assert "fn main() {}" not in text  # the stub build would not find the workspace's members

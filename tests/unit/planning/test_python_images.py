@@ -95,3 +95,13 @@ def test_psycopg2_older_than_the_python_it_compiles_on_caps_the_interpreter():
     """bluelog: psycopg2==2.8.4 does not compile on 3.12 (lvalue required as left operand of assignment)."""
     text = python_app(("flask", "==1.1.2"), ("psycopg2", "==2.8.4"))
     assert "FROM python:3.8-slim AS build" in text
+
+
+def test_the_pip_cache_is_disabled_in_a_way_the_pip_of_an_old_python_understands():
+    from hydron.planning.dockerfiles import generate_dockerfile
+    from tests.unit.planning.factories import analysis, service
+    old = service("blog", language="python", version="3.6", framework="Django", pm="pip", lockfile=None,
+                  install="pip install -r requirements.txt", start="python manage.py runserver 0.0.0.0:8000", port=8000)
+    text = generate_dockerfile(old, analysis(old))
+    assert "FROM python:3.6-slim" in text
+    assert "PIP_NO_CACHE_DIR=off" in text and "PIP_NO_CACHE_DIR=1" not in text

@@ -70,9 +70,9 @@ def runtime_workdir(service: Service) -> str | None:
 
 
 def build_context(service: Service) -> str:
-    """The service directory, or the workspace root that holds its lockfile (node workspaces)."""
+    """The service directory, or the workspace root that holds its lockfile (node and Cargo workspaces)."""
     manager = service.package_manager
-    if manager and manager.lockfile and ecosystem(service) in ("node", "bun", "static-built"):
+    if manager and manager.lockfile and ecosystem(service) in ("node", "bun", "static-built", "rust"):
         lock_dir = posixpath.dirname(manager.lockfile) or "."
         if relative_to(manager.lockfile, service.path).startswith("../"):
             return lock_dir

@@ -67,18 +67,29 @@ def rust(ctx: Context) -> str:
     name, args = _binary(ctx, ctx.service.name)
     locked = " --locked" if ctx.lockfile else ""
     argv = [f"/usr/local/bin/{name}", *args]
+    monorepo = ctx.analysis.monorepo
+    if (ctx.lockfile and ctx.lockfile.startswith("../")) or (monorepo and "cargo-workspace" in monorepo.tools):
+        # A workspace member (it inherits from the root manifest and shares its lock and target/), or a root
+        # package whose workspace has members (its manifest alone does not load): the whole workspace is the
+        # build context and cargo builds just this binary.
+        compile_steps = ("# A Cargo workspace: the whole workspace is the context; build only this binary.\n"
+                         "COPY . .\n"
+                         f"RUN cargo build --release{locked} --bin {name} && cp target/release/{name} /usr/local/bin/{name}\n")
+    else:
+        compile_steps = (
+            f"COPY {copy_optional('Cargo.toml', 'Cargo.lock')} ./\n"
+            "# Build the dependencies against a stub main, so a source change reuses this layer.\n"
+            f"RUN mkdir src && echo 'fn main() {{}}' > src/main.rs && cargo build --release{locked} && rm -rf src\n"
+            "COPY . .\n"
+            "# touch: the copied sources may be older than the stub build.\n"
+            f"RUN touch src/main.rs && cargo build --release{locked} && cp target/release/{name} /usr/local/bin/{name}\n")
     return (
         header(ctx, f"rust, cargo{', ' + ctx.framework if ctx.framework else ''}")
         + "\n"
         f"FROM {images.rust(ctx.version)} AS build\n"
         f"{apt_install('pkg-config', 'libssl-dev')}"
         "WORKDIR /app\n"
-        f"COPY {copy_optional('Cargo.toml', 'Cargo.lock')} ./\n"
-        "# Build the dependencies against a stub main, so a source change reuses this layer.\n"
-        f"RUN mkdir src && echo 'fn main() {{}}' > src/main.rs && cargo build --release{locked} && rm -rf src\n"
-        "COPY . .\n"
-        "# touch: the copied sources may be older than the stub build.\n"
-        f"RUN touch src/main.rs && cargo build --release{locked} && cp target/release/{name} /usr/local/bin/{name}\n"
+        f"{compile_steps}"
         "\n"
         f"FROM {images.DEBIAN} AS runtime\n"
         f"{apt_install('ca-certificates', 'libssl3')}"

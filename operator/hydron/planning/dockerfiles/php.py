@@ -1,24 +1,48 @@
 """PHP services: composer; Laravel, Symfony, Slim or plain public/index.php, served by Apache.
 
 `php artisan serve` and `php -S` are development servers, so the runtime is the
-official php-apache image with the document root at public/, listening on 8080 as
-www-data (a non-root user cannot bind port 80).
+official php-apache image, listening on 8080 as www-data (a non-root user cannot bind
+port 80). The document root is the folder the app serves from: public/ for the
+frameworks, the folder the analysed `php -S -t DIR` names, else the app's own folder
+(a plain PHP app has its pages at the top).
 """
 
 from __future__ import annotations
 
+import posixpath
+import re
+
 from . import images
-from .common import Context, env_lines, header, healthcheck, owned_workdir, php_check
+from .common import Context, relative_to, env_lines, header, healthcheck, owned_workdir, php_check
 
 PORT = 8080
 # PDO drivers per database; the -dev packages are what docker-php-ext-install compiles against.
 EXTENSIONS = {"postgres": ("pdo_pgsql", "libpq-dev"), "mysql": ("pdo_mysql", ""), "mariadb": ("pdo_mysql", "")}
-APACHE_SETUP = (
-    "RUN a2enmod rewrite \\\n"
-    " && sed -ri 's!/var/www/html!/var/www/html/public!g' /etc/apache2/sites-available/*.conf /etc/apache2/apache2.conf \\\n"
-    f" && sed -i 's/^Listen 80$/Listen {PORT}/' /etc/apache2/ports.conf \\\n"
-    f" && sed -i 's/<VirtualHost \\*:80>/<VirtualHost *:{PORT}>/' /etc/apache2/sites-available/000-default.conf\n"
-)
+FRONT_CONTROLLER_ROOT = {"Laravel": "public", "Symfony": "public", "Slim": "public"}
+_DEV_SERVER_ROOT = re.compile(r"\bphp\s+-S\s+\S+.*?\s-t\s+(\S+)")
+
+
+def document_root(ctx: Context) -> str:
+    """The folder Apache serves, relative to the app: what the framework or the analysed dev server serves."""
+    if ctx.framework in FRONT_CONTROLLER_ROOT:
+        return FRONT_CONTROLLER_ROOT[ctx.framework]
+    match = _DEV_SERVER_ROOT.search(ctx.start_command or "")
+    if match:
+        return posixpath.normpath(match.group(1).strip("'\""))
+    entry = ctx.service.entry_point.file if ctx.service.entry_point else None
+    if entry and posixpath.basename(entry) == "index.php":
+        return posixpath.dirname(relative_to(entry, ctx.service.path)) or "."
+    return "public"
+
+
+def apache_setup(root: str) -> str:
+    served = "/var/www/html" if root in (".", "") else f"/var/www/html/{root}"
+    retarget = (f" && sed -ri 's!/var/www/html!{served}!g' /etc/apache2/sites-available/*.conf "
+                "/etc/apache2/apache2.conf \\\n") if served != "/var/www/html" else ""
+    return ("RUN a2enmod rewrite \\\n"
+            f"{retarget}"
+            f" && sed -i 's/^Listen 80$/Listen {PORT}/' /etc/apache2/ports.conf \\\n"
+            f" && sed -i 's/<VirtualHost \\*:80>/<VirtualHost *:{PORT}>/' /etc/apache2/sites-available/000-default.conf\n")
 
 
 def generate(ctx: Context) -> str:
@@ -45,7 +69,7 @@ def generate(ctx: Context) -> str:
         "\n"
         f"FROM {images.php(ctx.version)} AS runtime\n"
         f"{ext_step}"
-        f"{APACHE_SETUP}"
+        f"{apache_setup(document_root(ctx))}"
         f"{env_lines({**environment, 'PORT': str(PORT)})}"
         f"{owned_workdir('/var/www/html', 'www-data', ctx.writable)}"
         "COPY --from=vendor --chown=www-data:www-data /app /var/www/html\n"

@@ -18,7 +18,9 @@ from .common import (
 from .pythondeps import build_needs, interpreter
 
 VENV_ENV = {"VIRTUAL_ENV": "/opt/venv", "PATH": "/opt/venv/bin:$PATH"}
-BUILD_ENV = {"PIP_NO_CACHE_DIR": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+# PIP_NO_CACHE_DIR=off disables pip's cache in every pip: "1" crashes the pip of old Pythons (pip 18 on 3.6:
+# "TypeError: expected str, bytes or os.PathLike object, not int"), which old pins need.
+BUILD_ENV = {"PIP_NO_CACHE_DIR": "off", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 TOOLS = {"poetry": "poetry", "uv": "uv", "pipenv": "pipenv"}
 # Servers a start command runs that are packages of their own: (program, package).
 SERVERS = {"gunicorn": "gunicorn", "uvicorn": "uvicorn", "hypercorn": "hypercorn", "daphne": "daphne",

@@ -3,7 +3,7 @@
 # so a code change reuses the dependency layer. The runtime stage runs as a non-root user.
 
 FROM python:3.11-slim AS build
-ENV PIP_NO_CACHE_DIR=1 \
+ENV PIP_NO_CACHE_DIR=off \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     VIRTUAL_ENV=/opt/venv \

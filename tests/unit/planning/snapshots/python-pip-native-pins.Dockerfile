@@ -8,7 +8,7 @@ FROM python:3.10-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential libpq-dev pkg-config \
  && apt-get clean && rm -rf /var/lib/apt/lists/*
-ENV PIP_NO_CACHE_DIR=1 \
+ENV PIP_NO_CACHE_DIR=off \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     VIRTUAL_ENV=/opt/venv \
