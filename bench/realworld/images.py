@@ -2,6 +2,9 @@
 
     nice -n 10 python3 bench/realworld/images.py --checkouts DIR [--only NAME ...] [--results FILE] [--resume]
 
+(First `HYDRON_BENCH_IMAGES=1 bash hack/base-images.sh`: the older and newer toolchains corpus apps
+ask for are stand-ins the test suite does not build.)
+
 For every truth file marked buildable_here, analyses the checkout, makes the rules-only plan,
 and for each planned web or static service: builds its Dockerfile (the repository's own or
 the generated one) with the local engine (classic builder, never pulling), starts the
