@@ -376,16 +376,35 @@ def latest(outcomes: list[Outcome]) -> list[Outcome]:
     return [o for runs in last.values() for o in runs]
 
 
+# A build that failed because this machine's network or stand-ins fell short, not the image Hydron made:
+# a host the registries redirect to that is unreachable from here, a module the proxy refuses, a
+# toolchain stand-in older than the code asks for.
+MACHINE_FAULTS = re.compile(
+    r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|\b403 Forbidden\b|Failed to download `|could not be downloaded"
+    r"|All attempts to connect to \S+ failed|fetch failed\b|requires rustc \d", re.I)
+
+
+def machine_fault(outcome: Outcome) -> bool:
+    return outcome.status == "failed" and bool(MACHINE_FAULTS.search(outcome.error))
+
+
 def summary(outcomes: list[Outcome]) -> str:
-    """Pass rate over the services tried; not runnable here and not tried (time cap) counted apart."""
+    """Pass rate over the services tried, and over those whose outcome was the product's (failures
+    that were this machine's fault left out); not runnable here and not tried (time cap) apart."""
     tried = [o for o in outcomes if o.status in ("passed", "failed")]
     passed = [o for o in tried if o.status == "passed"]
+    machine = sum(machine_fault(o) for o in tried)
     apps = {o.app for o in tried}
     apps_passed = {a for a in apps if all(o.status == "passed" for o in tried if o.app == a)}
-    rate = f"{100 * len(passed) / len(tried):.1f}%" if tried else "n/a"
+
+    def rate(n: int, of: int) -> str:
+        return f"{100 * n / of:.1f}%" if of else "n/a"
+
     here = sum(o.status == "not-here" for o in outcomes)
     untried = sum(o.status == "not-tried" for o in outcomes)
-    return (f"services: {len(passed)}/{len(tried)} build and answer ({rate}); {here} not runnable here; "
+    return (f"services: {len(passed)}/{len(tried)} build and answer ({rate(len(passed), len(tried))}); "
+            f"{machine} failed for this machine ({len(passed)}/{len(tried) - machine} = "
+            f"{rate(len(passed), len(tried) - machine)} of the product's); {here} not runnable here; "
             f"{untried} not tried (time); apps: {len(apps_passed)}/{len(apps)} with every service")
 
 

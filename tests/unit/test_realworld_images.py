@@ -45,8 +45,21 @@ def test_the_summary_counts_only_the_last_run_of_an_app_and_keeps_not_here_and_n
         Outcome("d", "web", "Generated", "failed", "answer", "HTTP 500"),
     ])
     assert [o.status for o in outcomes if o.app == "a"] == ["passed"]
-    assert summary(outcomes) == ("services: 2/3 build and answer (66.7%); 1 not runnable here; 1 not tried (time); "
-                                 "apps: 1/2 with every service")
+    assert summary(outcomes) == ("services: 2/3 build and answer (66.7%); 0 failed for this machine (2/3 = 66.7% of "
+                                 "the product's); 1 not runnable here; 1 not tried (time); apps: 1/2 with every service")
+
+
+def test_a_build_that_failed_on_this_machines_network_counts_apart_from_the_products_failures():
+    from images import Outcome, summary
+    outcomes = [
+        Outcome("a", "web", "Generated", "passed"),
+        Outcome("b", "web", "Generated", "failed", "build", "RUN npm install -> npm error Error: getaddrinfo ENOTFOUND "
+                "download.cypress.io"),
+        Outcome("c", "web", "Generated", "failed", "build", "RUN go mod download -> go: example.org/m@v1.0.0: reading "
+                "https://proxy.example/m/@v/v1.0.0.mod: 403 Forbidden"),
+        Outcome("d", "web", "Generated", "failed", "answer", "exited 0: Use \"shiori [command] --help\""),
+    ]
+    assert "2 failed for this machine (1/2 = 50.0% of the product's)" in summary(outcomes)
 
 
 def test_first_error_after_a_retry_is_the_retrys_not_the_handled_first_attempts():
