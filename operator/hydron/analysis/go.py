@@ -59,8 +59,31 @@ def detect(ctx: DirContext) -> list[Project]:
             project.framework, project.default_port = None, None  # another binary of the module uses it
         project.build = Command(value=f"go build -o bin/{name} {package}", evidence=evidence, confidence="high")
         project.start = Command(value=f"./bin/{name}", evidence=evidence, confidence="high")
+        if any(d.name == "github.com/spf13/cobra" for d in dependencies) and (found := _server_subcommand(ctx)):
+            subcommand, where = found
+            project.start = Command(value=f"./bin/{name} {subcommand}", evidence=[*evidence, where], confidence="medium")
         projects.append(project)
     return projects
+
+
+# A cobra CLI whose web server is a subcommand (shiori's `server`): started bare it prints its help and exits.
+_SERVER_COMMAND = re.compile(r"\bUse:\s*\"(server|serve|web)\b[^\"\n]*\"")
+_SERVER_PREFERENCE = ("server", "serve", "web")
+_CMD_DIR = re.compile(r"(?:^|/)cmds?(?:/|$)")
+
+
+def _server_subcommand(ctx: DirContext) -> Optional[tuple[str, Evidence]]:
+    """The subcommand that starts the server, from the `Use:` of the module's cobra commands (in folders named
+    cmd). `server` before `serve` (often its deprecated alias) before `web`."""
+    prefix = ctx.path + "/" if ctx.path else ""
+    found: dict[str, Evidence] = {}
+    folders = sorted(d for d in ctx.tree.files if d.startswith(prefix) and _CMD_DIR.search(d[len(prefix):]))
+    for folder in folders[:_MAX_GO_FILES]:
+        for name in [n for n in ctx.tree.names(folder) if n.endswith(".go") and not n.endswith("_test.go")][:_MAX_GO_FILES]:
+            source = ctx.source(f"{ctx.local(folder)}/{name}")
+            for match in source.matches(_SERVER_COMMAND) if source else ():
+                found.setdefault(match.group(1), source.evidence(f"cobra command {match.group(1)}", match.start()))
+    return next(((n, found[n]) for n in _SERVER_PREFERENCE if n in found), None)
 
 
 def _project(ctx: DirContext, gomod: SourceText, name: str, dependencies: list[DeclaredDependency]) -> Project:

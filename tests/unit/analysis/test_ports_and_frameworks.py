@@ -415,3 +415,26 @@ def test_django_collects_static_files_at_build_only_when_the_settings_say_where(
                                    "site_app/settings/production.py": "STATIC_ROOT = BASE_DIR / 'static'\n"})
     assert only(tmp_path / "plain").build_command is None
     assert only(tmp_path / "collected").build_command.value == "python manage.py collectstatic --noinput"
+
+
+def test_a_cobra_cli_whose_server_is_a_subcommand_starts_with_that_subcommand(tmp_path: Path) -> None:
+    """shiori: started bare, the binary prints its help and exits; `server` runs the web server (`serve` is its
+    deprecated alias)."""
+    command = ('package cmd\n\nimport "github.com/spf13/cobra"\n\n'
+               'func {fn}() *cobra.Command {{ return &cobra.Command{{Use: "{use}", Short: "run"}} }}\n')
+    write(tmp_path, {"go.mod": "module github.com/acme/bookmarks\n\ngo 1.22\n\nrequire github.com/spf13/cobra v1.8.0\n",
+                     "main.go": 'package main\n\nimport "github.com/acme/bookmarks/internal/cmd"\n\n'
+                                "func main() { cmd.Root().Execute() }\n",
+                     "internal/cmd/serve.go": command.format(fn="serveCmd", use="serve"),
+                     "internal/cmd/server.go": command.format(fn="serverCmd", use="server"),
+                     "internal/cmd/version.go": command.format(fn="versionCmd", use="version")})
+    service = only(tmp_path)
+    assert service.start_command.value == "./bin/bookmarks server"
+    assert any(e.file == "internal/cmd/server.go" for e in service.start_command.evidence)
+
+
+def test_a_cobra_cli_without_a_server_subcommand_starts_bare(tmp_path: Path) -> None:
+    write(tmp_path, {"go.mod": "module github.com/acme/notes\n\ngo 1.22\n\nrequire github.com/spf13/cobra v1.8.0\n",
+                     "cmd/notes/main.go": 'package main\n\nimport "github.com/spf13/cobra"\n\n'
+                                          'func main() { (&cobra.Command{Use: "notes"}).Execute() }\n'})
+    assert only(tmp_path).start_command.value == "./bin/notes"
