@@ -14,7 +14,7 @@ from . import catalog
 from .compose import ComposeService
 from .evidence import SourceText, relabel
 from .links import add_dependency
-from .models import CONFIDENCE_RANK, FILE_DATABASES, BackingKind, BackingService, Confidence, Dependency, Evidence, Integration
+from .models import CONFIDENCE_RANK, FILE_DATABASES, SQL_ENGINES, BackingKind, BackingService, Confidence, Dependency, Evidence, Integration
 from .service import Usage
 
 
@@ -121,29 +121,32 @@ def resolve(
         if entry.kind in FEATURE_KINDS and entry not in compose_entries and _switched_off_when_unset(
                 entry.kind, [u for u in usages if u.service in entry.used_by]):
             entry.required = False
-    for usage in usages:
-        _mark_engine_alternatives([e for e in entries if usage.service in e.used_by], compose_entries)
+    _mark_engine_alternatives(entries, [u.service for u in usages], compose_entries)
     return sorted(entries, key=lambda e: (e.kind, e.name)), needs
 
 
-SQL_ENGINES = frozenset({"postgres", "mysql", "mariadb", "sqlite", "mssql"})
 _NAMED_URL = re.compile(r" is an? \w+ URL$|^mentions [\w+]+://")  # a default or example value, a URL in code
 
 
-def _mark_engine_alternatives(entries: list[BackingService], compose_entries: list[BackingService]) -> None:
+def _mark_engine_alternatives(entries: list[BackingService], services: list[str],
+                              compose_entries: list[BackingService]) -> None:
     """A service that can talk to several SQL engines runs on one of them at a time: the one it uses when
     nobody configures it. That one stays required; the others are alternatives (optional), so a plan does
-    not run three databases for an app that uses one."""
-    engines = [e for e in entries if e.kind in SQL_ENGINES and e.required]
-    if len({e.kind for e in engines}) < 2:
-        return
-    default = _default_engine(engines, compose_entries)
-    if default is None:
-        return
-    for entry in engines:
-        if entry.kind != default.kind:  # compose runs several only as a test matrix: alternatives too
+    not run three databases for an app that uses one. An engine another service uses alone stays required."""
+    default_for: dict[str, str | None] = {}  # service → the name of its default engine (None: one engine, or unknown)
+    for service in services:
+        engines = [e for e in entries if e.kind in SQL_ENGINES and e.required and service in e.used_by]
+        default = _default_engine(engines, compose_entries) if len({e.kind for e in engines}) > 1 else None
+        default_for[service] = default.name if default else None
+    kinds = {e.name: e.kind for e in entries}
+    for entry in entries:
+        defaults = {default_for.get(user) for user in entry.used_by}
+        if entry.kind not in SQL_ENGINES or not entry.required or len(defaults) != 1:
+            continue
+        (default,) = defaults
+        if default is not None and entry.kind != kinds[default]:  # compose runs several only as a test matrix
             entry.required = False
-            entry.alternative_to = default.name
+            entry.alternative_to = default
 
 
 def _default_engine(engines: list[BackingService], compose_entries: list[BackingService]) -> BackingService | None:

@@ -42,6 +42,8 @@ BackingKind = Literal[
 # Kinds that are a file inside the service's own container, not a server beside it: nothing to run, but the
 # file must live on a persistent volume or the next release starts with an empty database.
 FILE_DATABASES: frozenset[str] = frozenset({"sqlite", "boltdb", "deno-kv"})
+SQL_ENGINES: tuple[str, ...] = ("postgres", "mysql", "mariadb", "mssql", "sqlite")
+"""Engines an app picks one of; a plan prefers them in this order when nothing else decides."""
 
 IntegrationCategory = Literal[
     "payments", "email", "sms", "storage", "ai", "monitoring", "search", "auth", "analytics", "cloud"

@@ -10,11 +10,10 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from hydron.analysis.models import CONFIDENCE_RANK, FILE_DATABASES, Analysis, BackingService, Service
+from hydron.analysis.models import CONFIDENCE_RANK, FILE_DATABASES, SQL_ENGINES, Analysis, BackingService, Service
 from hydron.api.infraplan import Finding
 from hydron.planning.env import ENGINE_SELECTORS
 
-SQL_ENGINES = ("postgres", "mysql", "mariadb", "mssql", "sqlite")  # alternatives, in order of preference
 
 
 @dataclass
@@ -45,7 +44,9 @@ def select(analysis: Analysis, services: list[Service]) -> Selection:
                             "its connection variable on the Application to turn the feature on."))
             else:
                 kept.append(backing)
-        if alternatives and _reads_a_database_url(service):
+        if alternatives and not any(b.kind in SQL_ENGINES for b in kept):
+            kept += alternatives  # its default is not among its dependencies: any engine it supports beats none
+        elif alternatives and _reads_a_database_url(service):
             kept += [b for b in alternatives if b.kind not in FILE_DATABASES]  # a server engine it can be pointed at
         sql = [b for b in kept if b.kind in SQL_ENGINES]
         if len({b.kind for b in sql}) > 1:

@@ -223,3 +223,15 @@ def test_a_cache_with_a_default_url_in_javascript_is_required(tmp_path: Path) ->
     write(tmp_path, node_app("const cache = !!process.env.REDIS_URL;\n"
                              "const url = process.env.REDIS_URL || 'redis://localhost:6379';\n"))
     assert {d.kind: d.required for d in analyze(tmp_path).databases}["redis"] is True
+
+
+def test_an_engine_another_service_uses_alone_stays_required(tmp_path: Path) -> None:
+    """board starts on SQLite with drivers for the servers; reports (its own folder) uses only postgres."""
+    write(tmp_path, {**{f"board/{k}": v for k, v in GORM_APP.items()},
+                     "reports/go.mod": "module example.com/reports\n\ngo 1.22\n\nrequire github.com/lib/pq v1.10.9\n",
+                     "reports/main.go": "package main\n\nimport (\n\t\"net/http\"\n\n\t_ \"github.com/lib/pq\"\n)\n\n"
+                                        "func main() { http.ListenAndServe(\":8081\", nil) }\n"})
+    stores = {d.kind: d for d in analyze(tmp_path).databases}
+    assert sorted(stores["postgres"].used_by) == ["board", "reports"]
+    assert (stores["postgres"].required, stores["postgres"].alternative_to) == (True, None)
+    assert (stores["mysql"].required, stores["mysql"].alternative_to) == (False, "sqlite")
