@@ -97,9 +97,10 @@ ensure_rootfs() {
 }
 
 # --- images from Dockerfiles under hack/testbed/<recipe>/
-recipe_hash() {  # RECIPE PARENT_HASH
+recipe_hash() {  # RECIPE PARENT_HASH [VERSION]
   {
     echo "parent $2"
+    [ -z "${3:-}" ] || echo "version $3"
     (cd "$RECIPES/$1" && find . -type f | LC_ALL=C sort | xargs sha256sum)
     sha256sum <"$HOST_CA"
   } | sha
@@ -110,10 +111,13 @@ also_tag() {  # TAG MORE_TAGS...: the same image under the other official names 
   for extra in "$@"; do docker tag "$tag" "$extra"; done
 }
 
-build() {  # TAG RECIPE PARENT_TAG [MORE_TAGS...]
-  local tag=$1 recipe=$2 parent=$3 start=$SECONDS hash old ctx logf
+build() {  # TAG RECIPE[@VERSION] PARENT_TAG [MORE_TAGS...]
+  # One recipe serves several versions (python-slim@3.12): VERSION reaches its fetch script
+  # and its Dockerfile (ARG VERSION), and the image's hash.
+  local tag=$1 recipe=${2%@*} version="" parent=$3 start=$SECONDS hash old ctx logf
+  [ "$2" = "$recipe" ] || version=${2#*@}
   shift 3
-  hash=$(recipe_hash "$recipe" "$(current_hash "$parent")")
+  hash=$(recipe_hash "$recipe" "$(current_hash "$parent")" "$version")
   if [ "$(current_hash "$tag")" = "$hash" ]; then
     also_tag "$tag" "$@"
     report "$tag" cached "$start"; return
@@ -122,11 +126,11 @@ build() {  # TAG RECIPE PARENT_TAG [MORE_TAGS...]
   ctx=$(mktemp -d)
   cp -a "$RECIPES/$recipe/." "$ctx/"
   cp "$HOST_CA" "$ctx/host-ca-certificates.crt"
-  logf="$LOGS/build-$recipe.log"
+  logf="$LOGS/build-$recipe${version:+-$version}.log"
   if [ -f "$ctx/fetch" ]; then
     mkdir -p "$DOWNLOADS"
     local fetched=0
-    bash "$ctx/fetch" "$ctx" "$DOWNLOADS" >"$logf" 2>&1 || fetched=$?
+    VERSION=$version bash "$ctx/fetch" "$ctx" "$DOWNLOADS" >"$logf" 2>&1 || fetched=$?
     if [ "$fetched" = 3 ]; then  # this machine cannot provide it: only the tests that need it miss it
       rm -rf "$ctx"
       log "$tag left out: $(tail -n 1 "$logf")"
@@ -138,7 +142,7 @@ build() {  # TAG RECIPE PARENT_TAG [MORE_TAGS...]
     fi
     rm -f "$ctx/fetch"
   fi
-  if ! docker build --label "$LABEL=$hash" -t "$tag" "$ctx" >>"$logf" 2>&1; then
+  if ! docker build --label "$LABEL=$hash" --build-arg "VERSION=$version" -t "$tag" "$ctx" >>"$logf" 2>&1; then
     rm -rf "$ctx"
     tail -n 30 "$logf" >&2
     die "building $tag failed (log: $logf)"
@@ -171,11 +175,11 @@ build debian:bookworm-slim           debian-slim      "$ROOTFS_IMAGE"
 spawn postgres:16                    postgres-16      debian:bookworm-slim postgres:16-alpine  # Debian's 15 under the official tags
 # The base images the Dockerfile generator emits (hydron/planning/dockerfiles/images.py).
 spawn python:3.11-slim               python-3.11-slim     debian:bookworm-slim
-spawn python:3.12-slim               python-3.12-slim     debian:bookworm-slim
+spawn python:3.12-slim               python-slim@3.12     debian:bookworm-slim
 spawn node:18-slim                   node-18-slim         debian:bookworm-slim
-spawn node:22-slim                   node-22-slim         debian:bookworm-slim
+spawn node:22-slim                   node-slim@22.20.0    debian:bookworm-slim
 spawn oven/bun:1-slim                bun-1-slim           debian:bookworm-slim oven/bun:1.4-slim
-spawn golang:1.23-bookworm           golang-1.23-bookworm debian:bookworm-slim
+spawn golang:1.23-bookworm           golang-bookworm@1.23.12 debian:bookworm-slim
 spawn rust:1-slim-bookworm           rust-1-slim-bookworm debian:bookworm-slim rust:1.96-slim-bookworm
 spawn eclipse-temurin:17-jre         temurin-17-jre       debian:bookworm-slim
 spawn maven:3.9-eclipse-temurin-17   maven-3.9-temurin-17 debian:bookworm-slim
@@ -186,12 +190,12 @@ spawn composer:2                     composer-2           debian:bookworm-slim
 # of them, so a test run does not pay for them. HYDRON_BENCH_IMAGES=1 adds them.
 if [ "${HYDRON_BENCH_IMAGES:-0}" = 1 ]; then
   # Older CPython lines for old pins (Django 1.x, psycopg2 2.8): copied from the build machine's pyenv too.
-  spawn python:3.8-slim              python-3.8-slim      debian:bookworm-slim
-  spawn python:3.7-slim              python-3.7-slim      debian:bookworm-slim
-  spawn python:3.6-slim              python-3.6-slim      debian:bookworm-slim
-  spawn node:20-slim                 node-20-slim         debian:bookworm-slim
-  spawn node:24-slim                 node-24-slim         debian:bookworm-slim
-  spawn golang:1-bookworm            golang-1-bookworm    debian:bookworm-slim golang:1.24-bookworm golang:1.25-bookworm golang:1.26-bookworm golang:1.27-bookworm
+  spawn python:3.8-slim              python-slim@3.8      debian:bookworm-slim
+  spawn python:3.7-slim              python-slim@3.7      debian:bookworm-slim
+  spawn python:3.6-slim              python-slim@3.6      debian:bookworm-slim
+  spawn node:20-slim                 node-slim@20.18.0    debian:bookworm-slim
+  spawn node:24-slim                 node-slim@24.19.0    debian:bookworm-slim
+  spawn golang:1-bookworm            golang-bookworm@1.27.4 debian:bookworm-slim golang:1.24-bookworm golang:1.25-bookworm golang:1.26-bookworm golang:1.27-bookworm
 fi
 # The template gallery's images (hydron/templates): stand-ins, the apps' own cannot be pulled.
 spawn mysql:8.4                      mysql-8          debian:bookworm-slim mysql:8.0  # MariaDB under the official tags
