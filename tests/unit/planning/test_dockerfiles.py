@@ -259,6 +259,15 @@ def test_apache_serves_the_folder_the_php_app_serves_from_not_always_public():
     assert "sed -ri 's!/var/www/html!/var/www/html/public!g'" in generated("php-symfony")
 
 
+
+def test_a_dev_server_root_that_is_not_a_plain_folder_below_the_app_never_reaches_the_images_shell():
+    for hostile in ("\"x';touch${IFS}/pwned;'\"", "../../etc", "/srv/www"):
+        php = service("shortener", language="php", version="^8.1", framework=None, pm="composer",
+                      lockfile="composer.lock", start=f"php -S 0.0.0.0:8000 -t {hostile}", port=8000, health=None)
+        text = generate_dockerfile(php, analysis(php))
+        assert "pwned" not in text
+        assert "sed -ri 's!/var/www/html!/var/www/html/public!g'" in text, hostile
+
 def test_a_cargo_workspace_member_builds_its_binary_from_the_workspace_root():
     member = service("sync-server", path="crates/sync-server", language="rust", version=None, framework="Axum",
                      pm="cargo", lockfile="Cargo.lock", start="/usr/local/bin/sync-server", port=8888, health=None)

@@ -22,17 +22,22 @@ FRONT_CONTROLLER_ROOT = {"Laravel": "public", "Symfony": "public", "Slim": "publ
 _DEV_SERVER_ROOT = re.compile(r"\bphp\s+-S\s+\S+.*?\s-t\s+(\S+)")
 
 
+_SAFE_ROOT = re.compile(r"\.|[\w-][\w.-]*(?:/[\w-][\w.-]*)*")
+"""A folder below the app's, in plain characters: the root lands in a shell command (sed) of the image."""
+
+
 def document_root(ctx: Context) -> str:
     """The folder Apache serves, relative to the app: what the framework or the analysed dev server serves."""
     if ctx.framework in FRONT_CONTROLLER_ROOT:
         return FRONT_CONTROLLER_ROOT[ctx.framework]
+    root = "public"
     match = _DEV_SERVER_ROOT.search(ctx.start_command or "")
-    if match:
-        return posixpath.normpath(match.group(1).strip("'\""))
     entry = ctx.service.entry_point.file if ctx.service.entry_point else None
-    if entry and posixpath.basename(entry) == "index.php":
-        return posixpath.dirname(relative_to(entry, ctx.service.path)) or "."
-    return "public"
+    if match:
+        root = posixpath.normpath(match.group(1).strip("'\""))
+    elif entry and posixpath.basename(entry) == "index.php":
+        root = posixpath.dirname(relative_to(entry, ctx.service.path)) or "."
+    return root if _SAFE_ROOT.fullmatch(root) and not root.startswith("..") else "public"
 
 
 def apache_setup(root: str) -> str:
