@@ -285,3 +285,12 @@ def test_a_root_package_that_is_also_a_cargo_workspace_builds_without_a_stub():
     text = generate_dockerfile(root, found)
     assert "cargo build --release --locked --bin vault" in text
     assert "fn main() {}" not in text  # the stub build would not find the workspace's members
+
+
+def test_without_a_package_manager_field_pnpm_is_the_release_the_images_corepack_ships_not_the_newest():
+    """umami (no packageManager): corepack fetched the newest pnpm, whose layout the image's corepack
+    could not run ("Cannot find module .../pnpm/12.23.0/bin/pnpm.cjs")."""
+    text = generated("node-pnpm-nestjs")
+    for stage in ("AS deps", "AS build"):
+        body = text.split(stage, 1)[1].split("FROM ", 1)[0]
+        assert body.index("ENV COREPACK_DEFAULT_TO_LATEST=0") < body.index("corepack enable"), stage

@@ -75,8 +75,12 @@ def _is_workspace_member(ctx: Context) -> bool:
 
 def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> str:
     """deps (install from manifests only) and build (sources, build, prune) stages."""
-    # Node 25 and images built without it ship no corepack: fetch it with npm then (it-tools' pnpm build)
-    corepack = "RUN corepack enable || (npm install -g corepack && corepack enable)\n" if pm in ("yarn", "pnpm") else ""
+    # Node 25 and images built without it ship no corepack: fetch it with npm then (it-tools' pnpm build).
+    # Without a packageManager field corepack would fetch the newest pnpm/yarn on the registry, which the
+    # image's Node or corepack may not run (umami: pnpm 12's layout, "Cannot find module .../pnpm.cjs");
+    # the release the image's corepack ships as its default is the one made for that Node.
+    corepack = ("ENV COREPACK_DEFAULT_TO_LATEST=0\n"
+                "RUN corepack enable || (npm install -g corepack && corepack enable)\n") if pm in ("yarn", "pnpm") else ""
     install = _or_build_tools(install_command(ctx, pm))
     if _is_workspace_member(ctx):
         # The lockfile belongs to a workspace root: install there, with every member's manifest.

@@ -4,6 +4,7 @@
 
 FROM node:20-slim AS deps
 WORKDIR /app
+ENV COREPACK_DEFAULT_TO_LATEST=0
 RUN corepack enable || (npm install -g corepack && corepack enable)
 COPY package.json yarn.lock* .yarnrc.yml* .yarnrc* .npmrc* ./
 RUN yarn install --immutable \
@@ -13,6 +14,7 @@ RUN yarn install --immutable \
 
 FROM node:20-slim AS build
 WORKDIR /app
+ENV COREPACK_DEFAULT_TO_LATEST=0
 RUN corepack enable || (npm install -g corepack && corepack enable)
 COPY --from=deps /app ./
 COPY . .

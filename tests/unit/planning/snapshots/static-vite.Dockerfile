@@ -4,6 +4,7 @@
 
 FROM node:18-slim AS deps
 WORKDIR /app
+ENV COREPACK_DEFAULT_TO_LATEST=0
 RUN corepack enable || (npm install -g corepack && corepack enable)
 COPY package.json pnpm-lock.yaml* pnpm-workspace.yaml* .npmrc* ./
 RUN (pnpm install --frozen-lockfile \
@@ -15,6 +16,7 @@ RUN (pnpm install --frozen-lockfile \
 
 FROM node:18-slim AS build
 WORKDIR /app
+ENV COREPACK_DEFAULT_TO_LATEST=0
 RUN corepack enable || (npm install -g corepack && corepack enable)
 COPY --from=deps /app ./
 COPY . .
