@@ -294,3 +294,13 @@ def test_without_a_package_manager_field_pnpm_is_the_release_the_images_corepack
     for stage in ("AS deps", "AS build"):
         body = text.split(stage, 1)[1].split("FROM ", 1)[0]
         assert body.index("ENV COREPACK_DEFAULT_TO_LATEST=0") < body.index("corepack enable"), stage
+
+
+def test_a_workspace_members_static_output_at_the_workspace_root_is_copied_from_there():
+    """nx-examples' cart builds to the workspace's dist/apps/cart; the image copied /app/../../dist/apps/cart."""
+    cart = service("cart", role="static", path="apps/cart", framework="React", pm="yarn", lockfile="yarn.lock",
+                   build="yarn nx build cart", start=None, port=None, health=None, static_root="dist/apps/cart")
+    text = generate_dockerfile(cart, analysis(cart))
+    assert "COPY --from=build --chown=101:101 /app/dist/apps/cart /usr/share/nginx/html\n" in text
+    inside = cart.model_copy(update={"static_root": "apps/cart/dist"})
+    assert "/app/apps/cart/dist /usr/share/nginx/html" in generate_dockerfile(inside, analysis(inside))

@@ -6,9 +6,11 @@ the health check. Unknown paths fall back to index.html so client-side routers w
 
 from __future__ import annotations
 
+import posixpath
+
 from . import images
 from .common import Check, Context, header, healthcheck, relative_to, wget_check
-from .node import base_image, dependency_stages, manager
+from .node import _is_workspace_member, base_image, dependency_stages, manager
 
 PORT = 8080
 NGINX_CONF = (
@@ -22,9 +24,15 @@ NGINX_CONF = (
 
 
 def _served(ctx: Context) -> str:
+    """The output folder as seen from the build stage's /app: the service's folder, or the workspace root for
+    a workspace member, whose build may write above the member (nx-examples: dist/apps/cart, not ../../dist)."""
     root = ctx.service.static_root or "dist"
-    served = relative_to(root, ctx.service.path)
+    served = relative_to(root, _workspace_root(ctx) if _is_workspace_member(ctx) else ctx.service.path)
     return "." if served in ("", ".") else served.rstrip("/")
+
+
+def _workspace_root(ctx: Context) -> str:
+    return posixpath.dirname(ctx.service.package_manager.lockfile) or "."
 
 
 def _runtime(ctx: Context, source: str) -> str:
