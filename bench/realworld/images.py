@@ -1,6 +1,6 @@
 """Do the corpus apps' images build and answer? The real engine, the plan's own datastores beside them.
 
-    nice -n 10 python3 bench/realworld/images.py --checkouts DIR [--only NAME ...] [--results FILE] [--resume]
+    nice -n 10 python3 bench/realworld/images.py --checkouts DIR [--only NAME ...] [--results FILE] [--resume] [--logs DIR]
 
 (First `HYDRON_BENCH_IMAGES=1 bash hack/base-images.sh`: the older and newer toolchains corpus apps
 ask for are stand-ins the test suite does not build.)
@@ -193,10 +193,11 @@ def _probe(port: int, path: Optional[str]) -> Optional[str]:
 
 class Runner:
     def __init__(self, checkouts: Optional[Path] = None, keep_images: bool = False, labels: Optional[dict] = None,
-                 build: bool = True):
+                 build: bool = True, logs: Optional[Path] = None):
         self.checkouts = checkouts
         self.keep_images = keep_images
         self.build = build  # False: only sort the services into not runnable here and not tried
+        self.logs = logs  # where each build's whole output goes (APP-SERVICE.log): the first error is a summary
         self.labels = {LABEL: "1", **(labels or {})}  # on everything it makes, so a test run can find its leftovers
         self.client = docker.from_env(timeout=BUILD_TIMEOUT_S)
 
@@ -284,6 +285,9 @@ class Runner:
                                                    rm=True, forcerm=True, decode=True, labels=self.labels,
                                                    container_limits={"cpushares": CPU_SHARES}):
                     log.append(str(chunk.get("stream") or chunk.get("error") or ""))
+                    if self.logs is not None:
+                        with (self.logs / f"{app_name}-{service.name}.log").open("a" if len(log) > 1 else "w") as saved:
+                            saved.write(log[-1])
                     if "error" in chunk:
                         out.error = first_error("".join(log))
                         return out
@@ -426,6 +430,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--keep-images", action="store_true")
     parser.add_argument("--no-build", action="store_true",
                         help="build nothing: record each service as not runnable here or not tried")
+    parser.add_argument("--logs", type=Path, help="write each build's whole output to DIR/APP-SERVICE.log")
     parser.add_argument("--report", action="store_true", help="only print the summary of --results, per ecosystem")
     args = parser.parse_args(argv)
     done: list[Outcome] = []
@@ -440,7 +445,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 0
     skip = {o.app for o in done if o.status != "not-here"}  # the machine may make that image now: try again
     apps = [a for a in load_all("apps", args.only) if a.buildable_here and a.name not in skip]
-    runner = Runner(args.checkouts, args.keep_images, build=not args.no_build)
+    runner = Runner(args.checkouts, args.keep_images, build=not args.no_build, logs=args.logs)
     outcomes = list(done)
     for app in apps:
         for out in runner.app(app):
