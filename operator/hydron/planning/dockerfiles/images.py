@@ -52,8 +52,66 @@ def dotted(version: Version) -> str:
     return ".".join(str(p) for p in version)
 
 
+# Node's release lines with images, newest last: a range picks among them (odd majors are short-lived).
+NODE_LINES = (18, 20, 22, 24)
+_COMPARATOR = re.compile(r"^(\^|~|>=|<=|>|<|=)?v?(\d+|[xX*])(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?(?:-[\w.]+)?$")
+
+
+def satisfies(requested: str, version: Version) -> bool | None:
+    """Whether version meets an npm semver range (engines.node: `^20.19.0 || >=22.12.0`, `>=18 <21`, `18.x`);
+    None when the text is not one (`lts/*`)."""
+    alternatives = []
+    for alternative in requested.split("||"):
+        words = re.sub(r"(>=|<=|>|<|=|\^|~)\s+", r"\1", alternative.strip()).split()
+        if " - " in alternative:  # hyphen range: 18 - 20
+            low, _, high = alternative.partition(" - ")
+            words = [">=" + low.strip(), "<=" + high.strip()]
+        parsed = [_COMPARATOR.match(word) for word in words] or [_COMPARATOR.match("*")]
+        if not all(parsed):
+            return None
+        alternatives.append(all(_meets(match, version) for match in parsed))
+    return any(alternatives)
+
+
+def _meets(match: re.Match, version: Version) -> bool:
+    op = match.group(1) or ""
+    parts = [match.group(i) for i in (2, 3, 4)]
+    given = next((i for i, p in enumerate(parts) if p is None or not p.isdigit()), 3)  # parts before a wildcard
+    bound = tuple(int(p) for p in parts[:given])
+    have = (tuple(version[:3]) + (0, 0, 0))[:3]
+    lowest = bound + (0,) * (3 - given)
+    if op in ("", "="):
+        return have[:given] == bound  # 18, 18.x, 20.1: that line
+    if op == "^":  # the leftmost non-zero part stays
+        keep = min(next((i for i, p in enumerate(bound) if p != 0), given - 1) + 1, max(given, 1))
+        return have >= lowest and have[:keep] == lowest[:keep]
+    if op == "~":
+        keep = max(1, min(given, 2))
+        return have >= lowest and have[:keep] == lowest[:keep]
+    if op == ">=":
+        return have >= lowest
+    if op == ">":
+        return have[:given] > bound
+    if op == "<":
+        return have < lowest
+    return have[:given] <= bound  # <=
+
+
+def node_line(requested: str | None) -> Version:
+    """A version or a line (`18.18.2`, `20`) picks that line; a range (engines.node) the default line when its
+    newest release meets it, else the newest line that does: `^18.0.0` is Node 18, `>=18 <21` Node 20."""
+    text = (requested or "").strip()
+    if not re.search(r"[<>^~|*xX ]", text) or satisfies(text, (0,)) is None:
+        return line("node", requested)
+    newest = (10**6, 10**6)  # the image of a line is its newest release
+    if satisfies(text, DEFAULTS["node"] + newest):
+        return DEFAULTS["node"]
+    met = [major for major in NODE_LINES if satisfies(text, (major,) + newest)]
+    return (met[-1],) if met else line("node", requested)
+
+
 def node(version: str | None) -> str:
-    return f"node:{dotted(line('node', version))}-slim"
+    return f"node:{dotted(node_line(version))}-slim"
 
 
 def bun(version: str | None) -> str:
