@@ -59,6 +59,7 @@ from hydron.analysis import analyze  # noqa: E402
 from hydron.api.application import ApplicationSpec  # noqa: E402
 from hydron.planning import PlanInputs, plan  # noqa: E402
 from hydron.planning.dockerfiles import build_context, generate_dockerfile, image_port  # noqa: E402
+from hydron.planning.dockerfiles.images import satisfies  # noqa: E402
 from hydron.planning.secrets import password, secret_data  # noqa: E402
 from truth import load_all  # noqa: E402
 
@@ -126,7 +127,16 @@ def first_error(log: str, limit: int = 400) -> str:
     hit = (next((line for line in body if STRONG_ERROR.search(line)), None)
            or next((line for line in body if ERROR_WORDS.search(line)), None) or (body or lines)[-1])
     step = step if len(step) <= 120 else step[:117] + "..."  # a long RUN line must leave room for the error itself
+    engine = _ENGINE_WANTED.search("\n".join(body)) if _ENGINE_REFUSED.search(hit) else None
+    if engine and engine.group(0) not in hit:  # pnpm says which Node it wanted on the lines below
+        hit = f"{hit} (Expected version: {engine.group(1)} Got: {engine.group(2)})"
     return (f"{step} -> {hit}" if step else hit)[:limit]
+
+
+# A package manager refusing the image's Node: pnpm's error, then "Expected version: ^22.21.0" / "Got: v22.20.0"
+# lines below it; yarn's on one line: `The engine "node" is incompatible ... Expected version ">=20". Got "18.1.0"`
+_ENGINE_REFUSED = re.compile(r"ERR_PNPM_UNSUPPORTED_ENGINE|The engine \"node\" is incompatible", re.I)
+_ENGINE_WANTED = re.compile(r"Expected version:?\s*\"?([^\"\n]+?)\"?\.?\s+Got:?\s*\"?(v?\d+(?:\.\d+)*)\"?", re.I)
 
 
 def _exists(client, image: str) -> bool:
@@ -382,14 +392,25 @@ def latest(outcomes: list[Outcome]) -> list[Outcome]:
 
 # A build that failed because this machine's network or stand-ins fell short, not the image Hydron made:
 # a host the registries redirect to that is unreachable from here, a module the proxy refuses, a
-# toolchain stand-in older than the code asks for.
+# toolchain stand-in older than the code asks for (and older_stand_in below).
 MACHINE_FAULTS = re.compile(
     r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|\b403 Forbidden\b|Failed to download `|could not be downloaded"
     r"|All attempts to connect to \S+ failed|fetch failed\b|requires rustc \d", re.I)
 
 
 def machine_fault(outcome: Outcome) -> bool:
-    return outcome.status == "failed" and bool(MACHINE_FAULTS.search(outcome.error))
+    return outcome.status == "failed" and bool(MACHINE_FAULTS.search(outcome.error) or older_stand_in(outcome.error))
+
+
+def older_stand_in(error: str) -> bool:
+    """A package manager refused the image's Node, and the newest release of that Node line (what the tag is on
+    Docker Hub) would do: the stand-in built here is older than the tag it stands in for (node:20-slim is 20.18)."""
+    wanted = _ENGINE_WANTED.search(error) if _ENGINE_REFUSED.search(error) else None
+    if wanted is None:
+        return False
+    got = tuple(int(p) for p in wanted.group(2).lstrip("v").split("."))
+    newest = got[:1] + (10**6, 10**6)
+    return not satisfies(wanted.group(1), got) and bool(satisfies(wanted.group(1), newest))
 
 
 def summary(outcomes: list[Outcome]) -> str:

@@ -77,3 +77,21 @@ def test_first_error_is_never_the_builders_bookkeeping():
            "\x1b[0mRemoving intermediate container f00f3aedde2e\n"
            "The command '/bin/sh -c go build' returned a non-zero code: 1\n")
     assert first_error(log) == "Step 7/19 : RUN go build -o /out/server . -> main.go:12:2: pattern ui/build: no matching files found"
+
+
+def test_a_package_manager_refusing_a_stand_in_older_than_its_tags_newest_release_is_the_machines_fault():
+    """create-t3-turbo wants ^22.21.0; the node:22-slim built here is 22.20 while Docker Hub's is newer.
+    A range no release of the line meets (Node 18 for ^20.19) is the product's choice of line."""
+    from images import Outcome, machine_fault
+    log = ("Step 6/23 : RUN pnpm install --frozen-lockfile\n ERR_PNPM_UNSUPPORTED_ENGINE  Unsupported environment "
+           "(bad pnpm and/or Node.js version)\n\nYour Node version is incompatible with \"/app\".\n\n"
+           "Expected version: ^22.21.0\nGot: v22.20.0\n\nThis is happening because the package's manifest has an "
+           "engines.node field specified.\n")
+    error = first_error(log)
+    assert error.endswith("ERR_PNPM_UNSUPPORTED_ENGINE  Unsupported environment (bad pnpm and/or Node.js version) "
+                          "(Expected version: ^22.21.0 Got: v22.20.0)")
+    assert machine_fault(Outcome("t3", "nextjs", "Generated", "failed", "build", error))
+    yarn = ('error vite@7.0.0: The engine "node" is incompatible with this module. Expected version '
+            '"^20.19.0 || >=22.12.0". Got "18.20.4"')
+    assert not machine_fault(Outcome("a", "web", "Generated", "failed", "build", yarn))
+    assert machine_fault(Outcome("a", "web", "Generated", "failed", "build", yarn.replace("18.20.4", "20.18.0")))
