@@ -304,3 +304,14 @@ def test_a_workspace_members_static_output_at_the_workspace_root_is_copied_from_
     assert "COPY --from=build --chown=101:101 /app/dist/apps/cart /usr/share/nginx/html\n" in text
     inside = cart.model_copy(update={"static_root": "apps/cart/dist"})
     assert "/app/apps/cart/dist /usr/share/nginx/html" in generate_dockerfile(inside, analysis(inside))
+
+
+def test_a_sveltekit_app_configured_for_a_hosting_platform_builds_with_the_node_adapter_the_image_starts():
+    """realworld-sveltekit uses adapter-vercel: its build writes no build/ for `node build` to start."""
+    kit = service("web", framework="SvelteKit", pm="pnpm", lockfile="pnpm-lock.yaml", build="pnpm run build",
+                  start="node build")
+    build = generate_dockerfile(kit, analysis(kit)).split("AS build\n", 1)[1].split("FROM ", 1)[0]
+    swap = build.index("@sveltejs/adapter-node#\" svelte.config.*")
+    assert build.index("pnpm add -D @sveltejs/adapter-node)") > swap
+    assert swap < build.index("ENV NODE_ENV=production") < build.index("RUN pnpm run build")  # dev deps stay
+    assert "adapter-node" not in generated("node-npm-express")

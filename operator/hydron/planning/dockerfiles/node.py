@@ -93,6 +93,8 @@ def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> s
         workdir = ""
     build_command = _without_repeated_install(ctx.build) if ctx.build else None
     build = f"RUN {build_command}\n" if build_command else ""
+    # before NODE_ENV=production: under it an install would leave out the dev dependencies the build needs
+    adapter = _node_adapter(pm) if build and ctx.framework == "SvelteKit" and ctx.service.role.value == "web" else ""
     # Dev dependencies go after the build; yarn and bun have no lockfile-respecting prune, so they stay.
     prune_step = f"RUN {PRUNE[pm]}\n" if prune and pm in PRUNE and not _is_workspace_member(ctx) else ""
     build_env = env_lines({"NODE_ENV": "production", **BUILD_ENV.get(ctx.framework or "", {})}) if ctx.build else ""
@@ -109,10 +111,25 @@ def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> s
         "COPY --from=deps /app ./\n"
         "COPY . .\n"
         f"{workdir}"
+        f"{adapter}"
         f"{build_env}"
         f"{build}"
         f"{prune_step}"
     )
+
+
+ADD_DEV = {"npm": "npm install --no-save", "yarn": "yarn add -D", "pnpm": "pnpm add -D", "bun": "bun add -d"}
+
+
+def _node_adapter(pm: str) -> str:
+    """SvelteKit builds for the platform its adapter names (vercel, netlify, auto: realworld-sveltekit), which
+    writes no server the image can start; adapter-node writes the build/ that `node build` serves."""
+    return ("# The server in a container is adapter-node's: an app configured for a hosting platform builds with it.\n"
+            "RUN grep -q '\"@sveltejs/adapter-node\"' package.json || (echo 'hydron: building with "
+            "@sveltejs/adapter-node in place of the hosting platform adapter svelte.config names' >&2 \\\n"
+            "    && sed -i -E \"s#(from +['\\\"])@sveltejs/adapter-[a-z-]+#\\\\1@sveltejs/adapter-node#\" "
+            "svelte.config.* \\\n"
+            f"    && {ADD_DEV[pm]} @sveltejs/adapter-node)\n")
 
 
 def _or_build_tools(install: str) -> str:
