@@ -305,16 +305,24 @@ def _built_folders(ctx: DirContext, source: SourceText, scripts: dict) -> list[t
     return found[:8]
 
 
+# scripts a repository keeps for building inside an image (umami's build-docker leaves out the build script's
+# check-env and check-db, which need the database at build time); one that runs docker itself builds the image
+_CONTAINER_BUILDS = ("build-docker", "build:docker", "docker-build", "docker:build")
+_RUNS_DOCKER = re.compile(r"(?:^|[\s;&|(])(?:docker|podman|docker-compose)\b")
+
+
 def _build(ctx: DirContext, project: Project, source: SourceText, scripts: dict, tool: NodeTool) -> None:
     if "build" not in scripts:
         return
-    evidence = [source.evidence(f"scripts.build: {scripts['build']}", needle='"build"')]
+    name = next((n for n in _CONTAINER_BUILDS if isinstance(scripts.get(n), str) and not _RUNS_DOCKER.search(scripts[n])),
+                "build")
+    evidence = [source.evidence(f"scripts.{name}: {scripts[name]}", needle=f'"{name}"')]
     turbo = ctx.find_up("turbo.json")
     if turbo and turbo != ctx.rel("turbo.json"):
         evidence.append(Evidence(file=turbo, detail="Turborepo builds workspace dependencies first"))
         value = f"{tool.exec('turbo')} run build --filter={project.name}"
     else:
-        value = tool.run("build")
+        value = tool.run(name)
     project.build = Command(value=value, evidence=evidence, confidence="high")
 
 

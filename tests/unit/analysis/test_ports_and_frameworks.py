@@ -438,3 +438,14 @@ def test_a_cobra_cli_without_a_server_subcommand_starts_bare(tmp_path: Path) -> 
                      "cmd/notes/main.go": 'package main\n\nimport "github.com/spf13/cobra"\n\n'
                                           'func main() { (&cobra.Command{Use: "notes"}).Execute() }\n'})
     assert only(tmp_path).start_command.value == "./bin/notes"
+
+
+def test_a_build_script_kept_for_container_builds_is_the_build_and_one_that_runs_docker_is_not(tmp_path: Path) -> None:
+    """umami: `build` runs check-env and check-db (the database at build time); `build-docker` is the image's."""
+    write(tmp_path, {"package.json": json.dumps({"name": "stats", "dependencies": {"next": "15"}, "scripts": {
+        "build": "npm-run-all check-env check-db build-app", "build-docker": "npm-run-all build-app",
+        "docker:build": "docker build -t stats .", "start": "next start"}}), "pnpm-lock.yaml": ""})
+    assert only(tmp_path).build_command.value == "pnpm run build-docker"
+    write(tmp_path, {"package.json": json.dumps({"name": "stats", "dependencies": {"next": "15"}, "scripts": {
+        "build": "next build", "docker:build": "docker build -t stats .", "start": "next start"}})})
+    assert only(tmp_path).build_command.value == "pnpm run build"
