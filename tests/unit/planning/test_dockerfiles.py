@@ -315,3 +315,17 @@ def test_a_sveltekit_app_configured_for_a_hosting_platform_builds_with_the_node_
     assert build.index("pnpm add -D @sveltejs/adapter-node)") > swap
     assert swap < build.index("ENV NODE_ENV=production") < build.index("RUN pnpm run build")  # dev deps stay
     assert "adapter-node" not in generated("node-npm-express")
+
+
+def test_a_prisma_config_gets_a_placeholder_database_url_in_the_build_stage_only():
+    """umami: prisma.config.ts reads env('DATABASE_URL'), which throws when unset, so `prisma generate` failed."""
+    from tests.unit.planning.factories import env
+    stats = service("stats", framework="Next.js", pm="pnpm", lockfile="pnpm-lock.yaml", build="pnpm run build-docker",
+                    start="next start", env_vars=[env("DATABASE_URL", secret=True)])
+    stats = stats.model_copy(update={"files": ["next.config.ts", "prisma.config.ts"]})
+    text = generate_dockerfile(stats, analysis(stats))
+    build, runtime = text.split("AS build\n", 1)[1].split("AS runtime\n")
+    assert 'DATABASE_URL="postgresql://build@localhost:5432/build"' in build
+    assert "DATABASE_URL" not in runtime
+    plain = stats.model_copy(update={"files": ["next.config.ts"]})
+    assert "DATABASE_URL" not in generate_dockerfile(plain, analysis(plain))

@@ -97,7 +97,8 @@ def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> s
     adapter = _node_adapter(pm) if build and ctx.framework == "SvelteKit" and ctx.service.role.value == "web" else ""
     # Dev dependencies go after the build; yarn and bun have no lockfile-respecting prune, so they stay.
     prune_step = f"RUN {PRUNE[pm]}\n" if prune and pm in PRUNE and not _is_workspace_member(ctx) else ""
-    build_env = env_lines({"NODE_ENV": "production", **BUILD_ENV.get(ctx.framework or "", {})}) if ctx.build else ""
+    build_env = env_lines({"NODE_ENV": "production", **BUILD_ENV.get(ctx.framework or "", {}),
+                           **_prisma_build_url(ctx)}) if ctx.build else ""
     return (
         f"FROM {base} AS deps\n"
         "WORKDIR /app\n"
@@ -116,6 +117,20 @@ def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> s
         f"{build}"
         f"{prune_step}"
     )
+
+
+_PRISMA_CONFIG = re.compile(r"(?:^|/)prisma\.config\.[cm]?[jt]s$")
+
+
+def _prisma_build_url(ctx: Context) -> dict[str, str]:
+    """Prisma 7's prisma.config reads DATABASE_URL with env(), which throws when it is unset, so `prisma generate`
+    in the build fails without one (umami); generating never connects: a placeholder of the planned engine does.
+    Build stage only: the runtime gets the real URL from the plan."""
+    if not any(v.name == "DATABASE_URL" for v in ctx.service.env) or not any(
+            _PRISMA_CONFIG.search(f) for f in ctx.service.files):
+        return {}
+    scheme = "mysql" if ctx.backing_kinds & {"mysql", "mariadb"} and "postgres" not in ctx.backing_kinds else "postgresql"
+    return {"DATABASE_URL": f"{scheme}://build@localhost:5432/build"}
 
 
 ADD_DEV = {"npm": "npm install --no-save", "yarn": "yarn add -D", "pnpm": "pnpm add -D", "bun": "bun add -d"}
