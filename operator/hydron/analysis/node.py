@@ -56,11 +56,14 @@ _FRAMEWORK_STARTS = {
     "React Router": "{exec} react-router-serve ./build/server/index.js",
     "SvelteKit": "node build",
     "Astro": "node ./dist/server/entry.mjs",
+    "TanStack Start": "node .output/server/index.mjs",  # Nitro's server, which its Vite plugin builds
     "NestJS": "node dist/main.js",
 }
 # start scripts that only serve a development build; a static site needs none of them in production
 _DEV_SERVERS = re.compile(r"^\s*(?:ng serve|vite(?:\s+(?:dev|preview|serve))?|react-scripts start|astro (?:dev|preview)|"
                           r"gatsby develop|expo start|serve\b|http-server\b|next dev|svelte-kit dev)")
+# Vite's own command line only serves a development build (`vite start` takes "start" for the root folder)
+_VITE_DEV = re.compile(r"^\s*vite(?:\s+(?:dev|serve|start|preview)\b|\s*$|\s+-)")
 # scripts that start a server in production: each is a start command a reviewer may choose
 _START_SCRIPTS = ("start:prod", "start", "start:production", "serve", "server", "web", "prod", "production")
 # a workspace root whose start script only starts its members (or runs one of them directly)
@@ -329,6 +332,9 @@ def _build(ctx: DirContext, project: Project, source: SourceText, scripts: dict,
 def _start(ctx: DirContext, project: Project, source: SourceText, scripts: dict, tool: NodeTool) -> None:
     script_name = next((s for s in ("start:prod", "start") if isinstance(scripts.get(s), str)), None)
     start_script = scripts[script_name] if script_name else None
+    if (start_script and _VITE_DEV.match(unwrap(start_script)) and project.framework
+            and project.framework.name in _FRAMEWORK_STARTS):
+        script_name = start_script = None  # create-t3-turbo's `vite start` is Vite's dev server: the build has a server
     if project.role is not None and project.role.value == "static":
         if not start_script or _DEV_SERVERS.match(unwrap(start_script)):
             return

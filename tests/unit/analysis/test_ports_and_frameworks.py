@@ -449,3 +449,14 @@ def test_a_build_script_kept_for_container_builds_is_the_build_and_one_that_runs
     write(tmp_path, {"package.json": json.dumps({"name": "stats", "dependencies": {"next": "15"}, "scripts": {
         "build": "next build", "docker:build": "docker build -t stats .", "start": "next start"}})})
     assert only(tmp_path).build_command.value == "pnpm run build"
+
+
+def test_a_start_script_that_is_vites_dev_server_gives_way_to_the_server_the_framework_builds(tmp_path: Path) -> None:
+    """create-t3-turbo's TanStack Start app: `vite start` is Vite's dev server (with "start" as its root folder);
+    the production server is the Nitro output its build writes."""
+    write(tmp_path, {"package.json": json.dumps({"name": "web", "dependencies": {"@tanstack/react-start": "1"},
+                                                 "scripts": {"build": "vite build", "start": "vite start"}})})
+    assert only(tmp_path).start_command.value == "node .output/server/index.mjs"
+    write(tmp_path, {"package.json": json.dumps({"name": "web", "dependencies": {"@tanstack/react-start": "1"},
+                                                 "scripts": {"build": "vite build", "start": "node server.mjs"}})})
+    assert only(tmp_path).start_command.value == "npm run start"
