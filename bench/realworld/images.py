@@ -121,9 +121,10 @@ def first_error(log: str, limit: int = 400) -> str:
     step = lines[0] if steps else ""
     # neither the engine's own summary nor the generated Dockerfile's notices (hydron: lock out of date...) are the error;
     # a notice starts a retry, so what failed the step is after the last one (the first attempt's error was handled)
-    notices = [i for i, line in enumerate(lines) if re.sub(r"\x1b\[[0-9;]*m", "", line).startswith("hydron:")]
-    body = [line for line in lines[notices[-1] + 1 if notices else 1:]
-            if not _ENGINE_LINE.match(re.sub(r"\x1b\[[0-9;]*m", "", line))]
+    # read through the terminal colours: "\x1b[91mError: ..." is an error line like any other
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in lines]
+    notices = [i for i, line in enumerate(lines) if line.startswith("hydron:")]
+    body = [line for line in lines[notices[-1] + 1 if notices else 1:] if line and not _ENGINE_LINE.match(line)]
     hit = (next((line for line in body if STRONG_ERROR.search(line)), None)
            or next((line for line in body if ERROR_WORDS.search(line)), None) or (body or lines)[-1])
     step = step if len(step) <= 120 else step[:117] + "..."  # a long RUN line must leave room for the error itself
@@ -395,7 +396,11 @@ def latest(outcomes: list[Outcome]) -> list[Outcome]:
 # toolchain stand-in older than the code asks for (and older_stand_in below).
 MACHINE_FAULTS = re.compile(
     r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|\b403 Forbidden\b|Failed to download `|could not be downloaded"
-    r"|All attempts to connect to \S+ failed|fetch failed\b|requires rustc \d", re.I)
+    r"|All attempts to connect to \S+ failed|fetch failed\b|requires rustc \d"
+    # corepack: a package manager from its own host (repo.yarnpkg.com), or registry metadata without signatures;
+    # node-gyp: the Node headers from nodejs.org
+    r"|Error when performing the request to|No compatible signature found in package metadata"
+    r"|most likely not a problem with node-gyp or the package itself", re.I)
 
 
 def machine_fault(outcome: Outcome) -> bool:

@@ -95,3 +95,17 @@ def test_a_package_manager_refusing_a_stand_in_older_than_its_tags_newest_releas
             '"^20.19.0 || >=22.12.0". Got "18.20.4"')
     assert not machine_fault(Outcome("a", "web", "Generated", "failed", "build", yarn))
     assert machine_fault(Outcome("a", "web", "Generated", "failed", "build", yarn.replace("18.20.4", "20.18.0")))
+
+
+def test_first_error_reads_through_terminal_colours_and_unreachable_hosts_are_the_machines():
+    """it-tools: the error line started with an ANSI colour code, so the report named the stack frame below it."""
+    from images import Outcome, machine_fault
+    log = ("Step 14/22 : RUN pnpm run build\n \x1b[91m\u2713 built in 6m 36s\n\x1b[91mError: No compatible signature "
+           "found in package metadata\n    at verifySignature (/usr/local/lib/node_modules/corepack/dist/lib/corepack.cjs:1:1)\n"
+           "    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)\n")
+    error = first_error(log)
+    assert error == "Step 14/22 : RUN pnpm run build -> Error: No compatible signature found in package metadata"
+    assert machine_fault(Outcome("it-tools", "it-tools", "Generated", "failed", "build", error))
+    yarn = ("RUN yarn install -> Error: Error when performing the request to https://repo.yarnpkg.com/4.15.0/packages/"
+            "yarnpkg-cli/bin/yarn.js")
+    assert machine_fault(Outcome("nx-examples", "cart", "Generated", "failed", "build", yarn))
