@@ -240,7 +240,8 @@ def test_a_native_module_without_a_prebuilt_binary_gets_node_gyps_tools_and_a_re
     """realworld-nestjs: argon2 0.26 has no prebuilt binary for Node 22 and node-gyp found no Python."""
     text = generated("node-npm-express")
     deps = text.split("FROM node:22-slim AS build")[0]
-    assert "apt-get install -y --no-install-recommends python3 make g++ \\\n     && (npm ci" in deps
+    assert "apt-get install -y --no-install-recommends python3 make g++ \\\n" in deps
+    assert "npm_config_nodedir=/usr/local; } \\\n     && (npm ci" in deps
     assert "make g++" not in text.split("AS runtime")[1]
 
 
@@ -329,3 +330,12 @@ def test_a_prisma_config_gets_a_placeholder_database_url_in_the_build_stage_only
     assert "DATABASE_URL" not in runtime
     plain = stats.model_copy(update={"files": ["next.config.ts"]})
     assert "DATABASE_URL" not in generate_dockerfile(plain, analysis(plain))
+
+
+def test_native_modules_compile_against_the_images_node_headers_and_yarn_comes_from_the_npm_registry():
+    """realworld-nestjs: node-gyp downloaded the headers from Node's release site, which a build cannot always reach;
+    nx-examples: corepack fetched Yarn 4 from Yarn's own host rather than the registry the install uses."""
+    deps = generated("node-yarn-nextjs").split("AS build")[0]
+    retry = deps.split("installing python3, make and g++ and retrying")[1]
+    assert retry.index("export npm_config_nodedir=/usr/local") < retry.index("yarn install")
+    assert "COREPACK_NPM_REGISTRY=https://registry.npmjs.org" in deps

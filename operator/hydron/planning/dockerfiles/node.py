@@ -79,7 +79,9 @@ def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> s
     # Without a packageManager field corepack would fetch the newest pnpm/yarn on the registry, which the
     # image's Node or corepack may not run (umami: pnpm 12's layout, "Cannot find module .../pnpm.cjs");
     # the release the image's corepack ships as its default is the one made for that Node.
-    corepack = ("ENV COREPACK_DEFAULT_TO_LATEST=0\n"
+    # Yarn 2+ comes from the npm registry the install uses anyway (@yarnpkg/cli-dist), not from Yarn's own
+    # host: a build needs one registry reachable (a mirror, an egress allow-list), not two (nx-examples).
+    corepack = ("ENV COREPACK_DEFAULT_TO_LATEST=0 \\\n    COREPACK_NPM_REGISTRY=https://registry.npmjs.org\n"
                 "RUN corepack enable || (npm install -g corepack && corepack enable)\n") if pm in ("yarn", "pnpm") else ""
     install = _or_build_tools(install_command(ctx, pm))
     if _is_workspace_member(ctx):
@@ -152,9 +154,13 @@ def _or_build_tools(install: str) -> str:
     binary for this Node compiles (realworld-nestjs' argon2 0.26: "Could not find any Python installation")."""
     if "\n" in install:
         install = f"({install})"
+    # node-gyp compiles against the headers the Node image ships (/usr/local/include/node) rather than downloading
+    # them from Node's release site: one host fewer for the build to reach (realworld-nestjs' argon2)
     return (f"{install} \\\n || (echo 'hydron: a native module compiles (no prebuilt binary for this Node); installing "
             "python3, make and g++ and retrying' >&2 \\\n     && apt-get update && apt-get install -y "
-            f"--no-install-recommends python3 make g++ \\\n     && {install})")
+            "--no-install-recommends python3 make g++ \\\n"
+            "     && { [ ! -f /usr/local/include/node/common.gypi ] || export npm_config_nodedir=/usr/local; } \\\n"
+            f"     && {install})")
 
 
 _ROOT_INSTALL = re.compile(r"^\s*(?:npm (?:ci|install|i)|yarn(?: install)?|pnpm (?:install|i)|bun (?:install|i))"

@@ -8,6 +8,7 @@ COPY package.json bun.lock* bun.lockb* bunfig.toml* .npmrc* ./
 RUN bun install --frozen-lockfile \
  || (echo 'hydron: a native module compiles (no prebuilt binary for this Node); installing python3, make and g++ and retrying' >&2 \
      && apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+     && { [ ! -f /usr/local/include/node/common.gypi ] || export npm_config_nodedir=/usr/local; } \
      && bun install --frozen-lockfile)
 
 FROM oven/bun:1.1-slim AS build

@@ -9,6 +9,7 @@ RUN (npm ci \
  || (echo 'hydron: package-lock.json is out of date with package.json; updating it in the image (commit an updated lock for reproducible builds)' >&2 && npm install)) \
  || (echo 'hydron: a native module compiles (no prebuilt binary for this Node); installing python3, make and g++ and retrying' >&2 \
      && apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+     && { [ ! -f /usr/local/include/node/common.gypi ] || export npm_config_nodedir=/usr/local; } \
      && (npm ci \
  || (echo 'hydron: package-lock.json is out of date with package.json; updating it in the image (commit an updated lock for reproducible builds)' >&2 && npm install)))
 

@@ -4,19 +4,22 @@
 
 FROM node:22-slim AS deps
 WORKDIR /app
-ENV COREPACK_DEFAULT_TO_LATEST=0
+ENV COREPACK_DEFAULT_TO_LATEST=0 \
+    COREPACK_NPM_REGISTRY=https://registry.npmjs.org
 RUN corepack enable || (npm install -g corepack && corepack enable)
 COPY package.json pnpm-lock.yaml* pnpm-workspace.yaml* .npmrc* ./
 RUN (pnpm install --frozen-lockfile \
  || (echo 'hydron: pnpm-lock.yaml is out of date with package.json; updating it in the image (commit an updated lock for reproducible builds)' >&2 && pnpm install)) \
  || (echo 'hydron: a native module compiles (no prebuilt binary for this Node); installing python3, make and g++ and retrying' >&2 \
      && apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+     && { [ ! -f /usr/local/include/node/common.gypi ] || export npm_config_nodedir=/usr/local; } \
      && (pnpm install --frozen-lockfile \
  || (echo 'hydron: pnpm-lock.yaml is out of date with package.json; updating it in the image (commit an updated lock for reproducible builds)' >&2 && pnpm install)))
 
 FROM node:22-slim AS build
 WORKDIR /app
-ENV COREPACK_DEFAULT_TO_LATEST=0
+ENV COREPACK_DEFAULT_TO_LATEST=0 \
+    COREPACK_NPM_REGISTRY=https://registry.npmjs.org
 RUN corepack enable || (npm install -g corepack && corepack enable)
 COPY --from=deps /app ./
 COPY . .

@@ -4,17 +4,20 @@
 
 FROM node:20-slim AS deps
 WORKDIR /app
-ENV COREPACK_DEFAULT_TO_LATEST=0
+ENV COREPACK_DEFAULT_TO_LATEST=0 \
+    COREPACK_NPM_REGISTRY=https://registry.npmjs.org
 RUN corepack enable || (npm install -g corepack && corepack enable)
 COPY package.json yarn.lock* .yarnrc.yml* .yarnrc* .npmrc* ./
 RUN yarn install --immutable \
  || (echo 'hydron: a native module compiles (no prebuilt binary for this Node); installing python3, make and g++ and retrying' >&2 \
      && apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+     && { [ ! -f /usr/local/include/node/common.gypi ] || export npm_config_nodedir=/usr/local; } \
      && yarn install --immutable)
 
 FROM node:20-slim AS build
 WORKDIR /app
-ENV COREPACK_DEFAULT_TO_LATEST=0
+ENV COREPACK_DEFAULT_TO_LATEST=0 \
+    COREPACK_NPM_REGISTRY=https://registry.npmjs.org
 RUN corepack enable || (npm install -g corepack && corepack enable)
 COPY --from=deps /app ./
 COPY . .
