@@ -229,11 +229,11 @@ def test_a_build_that_starts_by_installing_again_does_not_lose_the_dev_dependenc
     NODE_ENV=production a second `npm ci` removed Nx (a dev dependency) and the build failed. The deps
     stage installed everything already; an install of another folder stays."""
     text = generate_dockerfile(service(build="npm ci && npx nx build api && npm run build"), analysis())
-    assert "RUN npx nx build api && npm run build\n" in text
+    assert " && npx nx build api && npm run build\n" in text
     assert "RUN npm ci && npx" not in text
 
     other = generate_dockerfile(service(build="npm ci --prefix client && npm run build --prefix client"), analysis())
-    assert "RUN npm ci --prefix client && npm run build --prefix client\n" in other
+    assert " && npm ci --prefix client && npm run build --prefix client\n" in other
 
 
 def test_a_native_module_without_a_prebuilt_binary_gets_node_gyps_tools_and_a_retry():
@@ -314,7 +314,7 @@ def test_a_sveltekit_app_configured_for_a_hosting_platform_builds_with_the_node_
     build = generate_dockerfile(kit, analysis(kit)).split("AS build\n", 1)[1].split("FROM ", 1)[0]
     swap = build.index("@sveltejs/adapter-node#\" svelte.config.*")
     assert build.index("pnpm add -D @sveltejs/adapter-node)") > swap
-    assert swap < build.index("ENV NODE_ENV=production") < build.index("RUN pnpm run build")  # dev deps stay
+    assert swap < build.index("ENV NODE_ENV=production") < build.index(" && pnpm run build\n")  # dev deps stay
     assert "adapter-node" not in generated("node-npm-express")
 
 
@@ -339,3 +339,11 @@ def test_native_modules_compile_against_the_images_node_headers_and_yarn_comes_f
     retry = deps.split("installing python3, make and g++ and retrying")[1]
     assert retry.index("export npm_config_nodedir=/usr/local") < retry.index("yarn install")
     assert "COREPACK_NPM_REGISTRY=https://registry.npmjs.org" in deps
+
+
+def test_a_build_skips_t3_envs_check_of_the_variables_only_the_running_service_has():
+    """create-t3-turbo: next.config.js loads the t3-env schema, which failed the build on the runtime's
+    AUTH_SECRET and POSTGRES_URL ("Invalid environment variables")."""
+    build = generated("node-yarn-nextjs").split("AS build\n", 1)[1].split("FROM ", 1)[0]
+    assert ("RUN { ! grep -qs '\"@t3-oss/env-' package.json || export SKIP_ENV_VALIDATION=1 CI=1; } \\\n"
+            " && yarn build\n") in build

@@ -69,7 +69,7 @@ def test_create_react_app_behind_a_cross_env_wrapper_is_built_and_served_statica
                   port=3000, health=None)
     draft, web = planned(svc)
     assert web.role == "static" and web.port == 8080 and web.start_command is None
-    assert "RUN npm run build" in web.dockerfile and "/app/build /usr/share/nginx/html" in web.dockerfile
+    assert " && npm run build\n" in web.dockerfile and "/app/build /usr/share/nginx/html" in web.dockerfile
     assert "react-scripts start" not in web.dockerfile
     assert any(f.field == "services[web].role" and "single-page app" in f.message for f in draft.findings)
 
@@ -78,7 +78,7 @@ def test_vite_spa_started_with_its_dev_server_uses_its_own_build_script_and_dist
     svc = service("ui", path="frontend", framework="Vite + Vue", pm="pnpm", lockfile="frontend/pnpm-lock.yaml",
                   build="pnpm run build", start="pnpm run dev", port=5173, health=None)
     _, ui = planned(svc)
-    assert ui.role == "static" and "RUN pnpm run build" in ui.dockerfile and "/app/dist " in ui.dockerfile
+    assert ui.role == "static" and " && pnpm run build\n" in ui.dockerfile and "/app/dist " in ui.dockerfile
 
 
 def test_an_spa_served_by_its_own_node_server_stays_a_web_service():

@@ -94,7 +94,7 @@ def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> s
         copy_manifests = f"COPY {copy_optional(*MANIFESTS[pm])} ./\n"
         workdir = ""
     build_command = _without_repeated_install(ctx.build) if ctx.build else None
-    build = f"RUN {build_command}\n" if build_command else ""
+    build = f"RUN {_without_env_validation(build_command)}\n" if build_command else ""
     # before NODE_ENV=production: under it an install would leave out the dev dependencies the build needs
     adapter = _node_adapter(pm) if build and ctx.framework == "SvelteKit" and ctx.service.role.value == "web" else ""
     # Dev dependencies go after the build; yarn and bun have no lockfile-respecting prune, so they stay.
@@ -133,6 +133,13 @@ def _prisma_build_url(ctx: Context) -> dict[str, str]:
         return {}
     scheme = "mysql" if ctx.backing_kinds & {"mysql", "mariadb"} and "postgres" not in ctx.backing_kinds else "postgresql"
     return {"DATABASE_URL": f"{scheme}://build@localhost:5432/build"}
+
+
+def _without_env_validation(build: str) -> str:
+    """The build with t3-env's check of the runtime variables skipped (SKIP_ENV_VALIDATION by create-t3-app's
+    convention, CI by create-t3-turbo's): the secrets and URLs it checks exist only when the service runs, where
+    the check still happens (create-t3-turbo: "Invalid environment variables" while loading next.config.js)."""
+    return f"{{ ! grep -qs '\"@t3-oss/env-' package.json || export SKIP_ENV_VALIDATION=1 CI=1; }} \\\n && {build}"
 
 
 ADD_DEV = {"npm": "npm install --no-save", "yarn": "yarn add -D", "pnpm": "pnpm add -D", "bun": "bun add -d"}

@@ -18,7 +18,8 @@ WORKDIR /app
 COPY --from=deps /app ./
 COPY . .
 ENV NODE_ENV=production
-RUN npm run build
+RUN { ! grep -qs '"@t3-oss/env-' package.json || export SKIP_ENV_VALIDATION=1 CI=1; } \
+ && npm run build
 RUN npm prune --omit=dev
 
 FROM node:20-slim AS runtime

@@ -23,7 +23,8 @@ COPY --from=deps /app ./
 COPY . .
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1
-RUN yarn build
+RUN { ! grep -qs '"@t3-oss/env-' package.json || export SKIP_ENV_VALIDATION=1 CI=1; } \
+ && yarn build
 
 FROM node:20-slim AS runtime
 ENV NODE_ENV=production \
