@@ -400,7 +400,9 @@ MACHINE_FAULTS = re.compile(
     # corepack: a package manager from its own host (repo.yarnpkg.com), or registry metadata without signatures;
     # node-gyp: the Node headers from nodejs.org
     r"|Error when performing the request to|No compatible signature found in package metadata"
-    r"|most likely not a problem with node-gyp or the package itself", re.I)
+    r"|most likely not a problem with node-gyp or the package itself"
+    # next/font/google downloads the fonts at build time
+    r"|issue establishing a connection while requesting|from Google Fonts", re.I)
 
 
 def machine_fault(outcome: Outcome) -> bool:

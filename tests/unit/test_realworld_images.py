@@ -109,3 +109,6 @@ def test_first_error_reads_through_terminal_colours_and_unreachable_hosts_are_th
     yarn = ("RUN yarn install -> Error: Error when performing the request to https://repo.yarnpkg.com/4.15.0/packages/"
             "yarnpkg-cli/bin/yarn.js")
     assert machine_fault(Outcome("nx-examples", "cart", "Generated", "failed", "build", yarn))
+    fonts = ("RUN pnpm run build -> There was an issue establishing a connection while requesting "
+             "https://fonts.googleapis.com/css2?family=Geist:wght@100..900&display=swap")
+    assert machine_fault(Outcome("create-t3-turbo", "nextjs", "Generated", "failed", "build", fonts))
