@@ -401,8 +401,8 @@ MACHINE_FAULTS = re.compile(
     # node-gyp: the Node headers from nodejs.org
     r"|Error when performing the request to|No compatible signature found in package metadata"
     r"|most likely not a problem with node-gyp or the package itself"
-    # next/font/google downloads the fonts at build time
-    r"|issue establishing a connection while requesting|from Google Fonts", re.I)
+    # next/font/google downloads the fonts at build time (Turbopack: "Error while requesting resource")
+    r"|issue establishing a connection while requesting|from Google Fonts|Error while requesting resource", re.I)
 
 
 def machine_fault(outcome: Outcome) -> bool:

@@ -112,3 +112,5 @@ def test_first_error_reads_through_terminal_colours_and_unreachable_hosts_are_th
     fonts = ("RUN pnpm run build -> There was an issue establishing a connection while requesting "
              "https://fonts.googleapis.com/css2?family=Geist:wght@100..900&display=swap")
     assert machine_fault(Outcome("create-t3-turbo", "nextjs", "Generated", "failed", "build", fonts))
+    turbopack = "RUN pnpm run build -> Error while requesting resource"
+    assert machine_fault(Outcome("create-t3-turbo", "nextjs", "Generated", "failed", "build", turbopack))
