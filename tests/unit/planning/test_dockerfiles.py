@@ -347,3 +347,9 @@ def test_a_build_skips_t3_envs_check_of_the_variables_only_the_running_service_h
     build = generated("node-yarn-nextjs").split("AS build\n", 1)[1].split("FROM ", 1)[0]
     assert ("RUN { ! grep -qs '\"@t3-oss/env-' package.json || export SKIP_ENV_VALIDATION=1 CI=1; } \\\n"
             " && yarn build\n") in build
+
+
+def test_the_install_never_downloads_cypress_test_browser():
+    """nx-examples and remix-indie-stack: Cypress' postinstall download of its browser failed the install."""
+    deps = generated("node-npm-express").split("AS build")[0]
+    assert deps.index("ENV CYPRESS_INSTALL_BINARY=0") < deps.index("RUN (npm ci")

@@ -104,6 +104,9 @@ def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> s
     return (
         f"FROM {base} AS deps\n"
         "WORKDIR /app\n"
+        # Cypress' postinstall downloads its test browser: end-to-end tests never run in the image
+        # (nx-examples, remix-indie-stack: the download failed the install)
+        "ENV CYPRESS_INSTALL_BINARY=0\n"
         f"{corepack}"
         f"{copy_manifests}"
         f"RUN {install}\n"

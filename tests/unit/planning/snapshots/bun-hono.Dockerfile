@@ -4,6 +4,7 @@
 
 FROM oven/bun:1.1-slim AS deps
 WORKDIR /app
+ENV CYPRESS_INSTALL_BINARY=0
 COPY package.json bun.lock* bun.lockb* bunfig.toml* .npmrc* ./
 RUN bun install --frozen-lockfile \
  || (echo 'hydron: a native module compiles (no prebuilt binary for this Node); installing python3, make and g++ and retrying' >&2 \

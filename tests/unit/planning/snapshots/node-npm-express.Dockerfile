@@ -4,6 +4,7 @@
 
 FROM node:18-slim AS deps
 WORKDIR /app
+ENV CYPRESS_INSTALL_BINARY=0
 COPY package.json package-lock.json* npm-shrinkwrap.json* .npmrc* ./
 RUN (npm ci \
  || (echo 'hydron: package-lock.json is out of date with package.json; updating it in the image (commit an updated lock for reproducible builds)' >&2 && npm install)) \

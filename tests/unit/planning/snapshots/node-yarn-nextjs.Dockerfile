@@ -4,6 +4,7 @@
 
 FROM node:20-slim AS deps
 WORKDIR /app
+ENV CYPRESS_INSTALL_BINARY=0
 ENV COREPACK_DEFAULT_TO_LATEST=0 \
     COREPACK_NPM_REGISTRY=https://registry.npmjs.org
 RUN corepack enable || (npm install -g corepack && corepack enable)
