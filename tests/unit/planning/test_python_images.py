@@ -28,6 +28,13 @@ def test_psycopg2_from_source_gets_compiler_and_libpq_headers_in_the_build_stage
     assert "libpq5" in runtime, "the compiled module loads libpq at run time"
 
 
+def test_psycopg3_with_its_c_extra_compiles_against_the_libpq_headers():
+    # psycopg[c] installs psycopg-c, published as source only: its build calls pg_config (libpq-dev)
+    build, runtime = stages(python_app(("psycopg", "==3.3.4"), ("psycopg[c]", "==3.3.4"), ("psycopg[pool]", "==3.3.4")))
+    assert "build-essential" in build and "libpq-dev" in build
+    assert "libpq-dev" not in runtime and "libpq5" in runtime
+
+
 def test_mysqlclient_gets_the_mysql_client_headers():
     build, runtime = stages(python_app(("mysqlclient", "==2.2.0")))
     assert "default-libmysqlclient-dev" in build and "libmariadb3" in runtime

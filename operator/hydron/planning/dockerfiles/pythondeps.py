@@ -55,6 +55,9 @@ COMPILER = ("build-essential", "pkg-config")
 NATIVE: dict[str, Native] = {
     "psycopg2": Native(("libpq-dev",), ("libpq5",)),
     "psycopg": Native((), ("libpq5",), compiles=False),  # psycopg 3 without [binary] loads the system libpq
+    # psycopg 3's C speed-up: an sdist only, its build runs pg_config (netbox's psycopg[c,pool])
+    "psycopg[c]": Native(("libpq-dev",), ("libpq5",)),
+    "psycopg-c": Native(("libpq-dev",), ("libpq5",)),
     "mysqlclient": Native(("default-libmysqlclient-dev",), ("libmariadb3",)),
     "mariadb": Native(("libmariadb-dev",), ("libmariadb3",)),
     "python-ldap": Native(("libldap2-dev", "libsasl2-dev"), ("libldap-2.5-0", "libsasl2-2")),
