@@ -125,8 +125,29 @@ def first_error(log: str, limit: int = 400) -> str:
             if not _ENGINE_LINE.match(re.sub(r"\x1b\[[0-9;]*m", "", line))]
     hit = (next((line for line in body if STRONG_ERROR.search(line)), None)
            or next((line for line in body if ERROR_WORDS.search(line)), None) or (body or lines)[-1])
+    if _PIP_WRAPPER.search(hit):
+        hit = _pip_build_error(body, body.index(hit)) or hit
     step = step if len(step) <= 120 else step[:117] + "..."  # a long RUN line must leave room for the error itself
     return (f"{step} -> {hit}" if step else hit)[:limit]
+
+
+# pip's wrapper around a package whose own build failed: the package is the one it was collecting or
+# building last, the cause is in the build's output it quotes up to "[end of output]"
+_PIP_WRAPPER = re.compile(r"subprocess-exited-with-error")
+_PIP_PACKAGE = re.compile(r"^(?:Collecting|Building wheel for)\s+([^\s(]+)")
+_PIP_OUTPUT_END = "[end of output]"
+
+
+def _pip_build_error(body: list[str], index: int) -> Optional[str]:
+    """"psycopg-c==3.3.4: error: ... 'pg_config'" for pip's "error: subprocess-exited-with-error" at body[index]."""
+    package = next((m.group(1) for line in reversed(body[:index]) if (m := _PIP_PACKAGE.match(line))), None)
+    output = body[index + 1:]
+    output = output[:next((i for i, line in enumerate(output) if _PIP_OUTPUT_END in line), len(output))]
+    cause = (next((line for line in reversed(output) if STRONG_ERROR.search(line)), None)
+             or next((line for line in reversed(output) if ERROR_WORDS.search(line)), None))
+    if cause is None:
+        return None
+    return f"{package}: {cause}" if package else cause
 
 
 def _exists(client, image: str) -> bool:

@@ -77,3 +77,20 @@ def test_first_error_is_never_the_builders_bookkeeping():
            "\x1b[0mRemoving intermediate container f00f3aedde2e\n"
            "The command '/bin/sh -c go build' returned a non-zero code: 1\n")
     assert first_error(log) == "Step 7/19 : RUN go build -o /out/server . -> main.go:12:2: pattern ui/build: no matching files found"
+
+
+def test_a_package_pip_failed_to_build_is_named_with_the_cause_its_build_printed():
+    log = ("Step 6/20 : RUN pip install -r requirements.txt\n"
+           "Collecting psycopg-c==3.3.4 (from psycopg[c,pool]==3.3.4->-r requirements.txt (line 33))\n"
+           "  Downloading psycopg_c-3.3.4.tar.gz (647 kB)\n"
+           "  Preparing metadata (pyproject.toml): finished with status 'error'\n"
+           "\x1b[91m  error: subprocess-exited-with-error\n  \n"
+           "  × Preparing metadata (pyproject.toml) did not run successfully.\n  │ exit code: 1\n"
+           "  ╰─> [3 lines of output]\n      running dist_info\n"
+           "      couldn't run 'pg_config' --includedir: [Errno 2] No such file or directory: 'pg_config'\n"
+           "      error: [Errno 2] No such file or directory: 'pg_config'\n      [end of output]\n"
+           "  note: This error originates from a subprocess, and is likely not a problem with pip.\n"
+           "\x1b[0m\x1b[91merror: metadata-generation-failed\n"
+           "The command '/bin/sh -c pip install' returned a non-zero code: 1\n")
+    assert first_error(log) == ("Step 6/20 : RUN pip install -r requirements.txt -> "
+                                "psycopg-c==3.3.4: error: [Errno 2] No such file or directory: 'pg_config'")
