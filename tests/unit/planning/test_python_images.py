@@ -112,3 +112,18 @@ def test_the_pip_cache_is_disabled_in_a_way_the_pip_of_an_old_python_understands
     text = generate_dockerfile(old, analysis(old))
     assert "FROM python:3.6-slim" in text
     assert "PIP_NO_CACHE_DIR=off" in text and "PIP_NO_CACHE_DIR=1" not in text
+
+
+def test_an_old_sdist_that_needs_the_setuptools_of_its_time_builds_with_it_even_inside_pips_build_isolation():
+    """realworld-flask: MarkupSafe 1.0 (no wheels) imports setuptools.Feature, gone since setuptools 46; pip
+    builds it with the newest setuptools unless PIP_CONSTRAINT, which its isolated build reads, caps it."""
+    app = service("web", language="python", version="3.7", framework="Flask", pm="pipenv", lockfile="Pipfile.lock",
+                  install="pipenv install --system --ignore-pipfile", start="gunicorn autoapp:app", port=8000)
+    old = app.model_copy(update={"packages": [Package(name="markupsafe", version="==1.0", file="Pipfile.lock")]})
+    build, runtime = stages(generate_dockerfile(old, analysis(old)))
+    assert "RUN echo 'setuptools<46' > /opt/build-constraints.txt\nENV PIP_CONSTRAINT=/opt/build-constraints.txt\n" in build
+    assert build.index("/opt/tools/bin/pip install pipenv") < build.index("PIP_CONSTRAINT") < build.index(
+        "RUN pipenv install"), "the tools venv's pipenv needs today's setuptools"
+    assert "PIP_CONSTRAINT" not in runtime
+    new = app.model_copy(update={"packages": [Package(name="markupsafe", version="==1.1.1", file="Pipfile.lock")]})
+    assert "PIP_CONSTRAINT" not in generate_dockerfile(new, analysis(new))
