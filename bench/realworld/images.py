@@ -136,17 +136,20 @@ def first_error(log: str, limit: int = 400) -> str:
 _PIP_WRAPPER = re.compile(r"subprocess-exited-with-error")
 _PIP_PACKAGE = re.compile(r"^(?:Collecting|Building wheel for)\s+([^\s(]+)")
 _PIP_OUTPUT_END = "[end of output]"
+_PIPENV = re.compile(r"^\[pipenv\.exceptions\.\w+\]:\s*")  # pipenv quotes pip's output behind this
 
 
 def _pip_build_error(body: list[str], index: int) -> Optional[str]:
     """"psycopg-c==3.3.4: error: ... 'pg_config'" for pip's "error: subprocess-exited-with-error" at body[index]."""
-    package = next((m.group(1) for line in reversed(body[:index]) if (m := _PIP_PACKAGE.match(line))), None)
+    package = next((m.group(1) for line in reversed(body[:index]) if (m := _PIP_PACKAGE.match(_PIPENV.sub("", line)))),
+                   None)
     output = body[index + 1:]
     output = output[:next((i for i, line in enumerate(output) if _PIP_OUTPUT_END in line), len(output))]
     cause = (next((line for line in reversed(output) if STRONG_ERROR.search(line)), None)
              or next((line for line in reversed(output) if ERROR_WORDS.search(line)), None))
     if cause is None:
         return None
+    cause = _PIPENV.sub("", cause).strip()
     return f"{package}: {cause}" if package else cause
 
 

@@ -94,3 +94,14 @@ def test_a_package_pip_failed_to_build_is_named_with_the_cause_its_build_printed
            "The command '/bin/sh -c pip install' returned a non-zero code: 1\n")
     assert first_error(log) == ("Step 6/20 : RUN pip install -r requirements.txt -> "
                                 "psycopg-c==3.3.4: error: [Errno 2] No such file or directory: 'pg_config'")
+
+
+def test_a_package_pipenv_failed_to_build_is_named_through_pipenvs_quoting_of_pip():
+    quoted = "[pipenv.exceptions.InstallError]: "
+    log = ("Step 8/22 : RUN pipenv install --system --ignore-pipfile\n"
+           + "".join(quoted + line + "\n" for line in (
+               "Collecting markupsafe==1.0 (from -r /tmp/pipenv-reqs.txt (line 19))",
+               "  Downloading MarkupSafe-1.0.tar.gz (14 kB)", "error: subprocess-exited-with-error",
+               "  ╰─> [3 lines of output]", "      Traceback (most recent call last):",
+               "      ImportError: cannot import name 'Feature' from 'setuptools'", "      [end of output]")))
+    assert first_error(log).endswith("-> markupsafe==1.0: ImportError: cannot import name 'Feature' from 'setuptools'")
