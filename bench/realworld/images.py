@@ -66,6 +66,9 @@ LABEL = "dev.hydron.bench.images"
 DOCKERFILE = re.compile(r"^(?:Dockerfile(?:\..+)?|.+\.[Dd]ockerfile)$")
 BUILD_TIMEOUT_S = 2400
 ANSWER_DEADLINE_S = 150.0
+# the public name the plan routes to the app, and the Host the probe asks for (an allow-list of hosts such as
+# Django's ALLOWED_HOSTS is planned from it)
+PUBLIC_HOST = "app.example.com"
 CPU_SHARES = 256  # below the default 1024: the bench yields to everything else on the machine
 STRONG_ERROR = re.compile(r"^(?:error|err!|fatal|npm err!|E:)|\berror(?:\[\w+\])?:|ERR_|is out of date|No matching distribution"
                           r"|Could not find|cannot find|not found:", re.I)
@@ -207,7 +210,7 @@ def _probe(port: int, path: Optional[str]) -> Optional[str]:
             return f"TCP connect: {error}"
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        conn.request("GET", path, headers={"Host": "app.example.com"})
+        conn.request("GET", path, headers={"Host": PUBLIC_HOST})
         status = conn.getresponse().status
         conn.close()
     except (OSError, http.client.HTTPException) as error:
@@ -232,7 +235,8 @@ class Runner:
         started = time.monotonic()
         try:
             analysis = analyze(root)
-            spec = plan(PlanInputs(name, ApplicationSpec.model_validate({"source": {"git": {"url": git_url}}}),
+            spec = plan(PlanInputs(name, ApplicationSpec.model_validate({"source": {"git": {"url": git_url}},
+                                                                  "domains": [PUBLIC_HOST]}),
                                    analysis)).spec
         except Exception as error:  # noqa: BLE001 - a crash is the finding
             return [Outcome(name, "*", "", "failed", "plan", f"{type(error).__name__}: {error}")]
