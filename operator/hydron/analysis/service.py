@@ -107,7 +107,8 @@ def _packages(project: Optional[Project], usage: Usage, limits: Limits) -> Optio
         return None
     found: dict[str, Package] = {}
     for dependency in project.dependencies:
-        name = dependency.name.split("[")[0]
+        # an extra stays a package of its own: it may install one that compiles (psycopg[c] → psycopg-c)
+        name = dependency.name
         if name not in found or (dependency.version and not found[name].version):
             found[name] = Package(name=name, version=dependency.version, file=dependency.evidence.file)
     packages = list(found.values())
