@@ -126,12 +126,24 @@ def first_error(log: str, limit: int = 400) -> str:
     notices = [i for i, line in enumerate(lines) if re.sub(r"\x1b\[[0-9;]*m", "", line).startswith("hydron:")]
     body = [line for line in lines[notices[-1] + 1 if notices else 1:]
             if not _ENGINE_LINE.match(re.sub(r"\x1b\[[0-9;]*m", "", line))]
-    hit = (next((line for line in body if STRONG_ERROR.search(line)), None)
+    hit = (next((line for line in body if STRONG_ERROR.search(line)), None) or _python_exception(body)
            or next((line for line in body if ERROR_WORDS.search(line)), None) or (body or lines)[-1])
     if _PIP_WRAPPER.search(hit):
         hit = _pip_build_error(body, body.index(hit)) or hit
     step = step if len(step) <= 120 else step[:117] + "..."  # a long RUN line must leave room for the error itself
     return (f"{step} -> {hit}" if step else hit)[:limit]
+
+
+# the line a Python traceback ends with: the exception raised last (a chain's "During handling of the above
+# exception" is not it)
+_TRACEBACK = "Traceback (most recent call last):"
+_PY_EXCEPTION = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Configured|Exit|Warning|Interrupt)\b(?::|$)")
+
+
+def _python_exception(body: list[str]) -> Optional[str]:
+    if not any(_TRACEBACK in line for line in body):
+        return None
+    return next((line for line in reversed(body) if _PY_EXCEPTION.match(line)), None)
 
 
 # pip's wrapper around a package whose own build failed: the package is the one it was collecting or

@@ -105,3 +105,15 @@ def test_a_package_pipenv_failed_to_build_is_named_through_pipenvs_quoting_of_pi
                "  ╰─> [3 lines of output]", "      Traceback (most recent call last):",
                "      ImportError: cannot import name 'Feature' from 'setuptools'", "      [end of output]")))
     assert first_error(log).endswith("-> markupsafe==1.0: ImportError: cannot import name 'Feature' from 'setuptools'")
+
+
+def test_a_python_traceback_is_reported_by_the_exception_it_ends_with():
+    log = ("Step 9/22 : RUN python netbox/manage.py collectstatic --noinput\n ---> Running in 0c1d\n"
+           "Traceback (most recent call last):\n  File \"/app/netbox/netbox/settings.py\", line 58, in <module>\n"
+           "ModuleNotFoundError: No module named 'netbox.configuration'\n"
+           "During handling of the above exception, another exception occurred:\n"
+           "Traceback (most recent call last):\n  File \"/app/netbox/manage.py\", line 10, in <module>\n"
+           "django.core.exceptions.ImproperlyConfigured: Configuration file is not present.\n"
+           "The command '/bin/sh -c python netbox/manage.py collectstatic --noinput' returned a non-zero code: 1\n")
+    assert first_error(log) == ("Step 9/22 : RUN python netbox/manage.py collectstatic --noinput -> "
+                                "django.core.exceptions.ImproperlyConfigured: Configuration file is not present.")
