@@ -25,7 +25,8 @@ RUNTIMES: dict[str, tuple[frozenset[str], str]] = {
     "python": (frozenset({"python", "python3", "pip", "pip3"}), "/app"),
     "php": (frozenset({"php", "apache2-foreground", "apache2ctl", "composer"}), "/var/www/html"),
 }
-# Servers a generated Python image installs when the start command runs them undeclared.
+# Servers a start command runs that are packages of their own (program: package): a generated Python image
+# installs them when the manifests do not declare them.
 PYTHON_SERVERS = {"gunicorn": "gunicorn", "uvicorn": "uvicorn", "hypercorn": "hypercorn", "daphne": "daphne",
                   "waitress-serve": "waitress", "granian": "granian"}
 # Shell built-ins and the base utilities every Debian image has.

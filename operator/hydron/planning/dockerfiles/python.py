@@ -10,6 +10,8 @@ from __future__ import annotations
 import posixpath
 import re
 
+from hydron.analysis.fits import PYTHON_SERVERS
+
 from . import images
 from .common import (
     Context, add_user, apt_install, env_lines, expose, header, healthcheck, owned_workdir, port_env, python_check,
@@ -23,8 +25,7 @@ VENV_ENV = {"VIRTUAL_ENV": "/opt/venv", "PATH": "/opt/venv/bin:$PATH"}
 BUILD_ENV = {"PIP_NO_CACHE_DIR": "off", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 TOOLS = {"poetry": "poetry", "uv": "uv", "pipenv": "pipenv"}
 # Servers a start command runs that are packages of their own: (program, package).
-SERVERS = {"gunicorn": "gunicorn", "uvicorn": "uvicorn", "hypercorn": "hypercorn", "daphne": "daphne",
-           "waitress-serve": "waitress", "granian": "granian"}
+SERVERS = PYTHON_SERVERS
 _REQUIREMENT_FILE = re.compile(r"(?:-r|--requirement|-c|--constraint)[ =]+(\S+)")
 
 
