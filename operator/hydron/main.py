@@ -68,6 +68,12 @@ INPUTS_ANNOTATION = "inputs.hydron.dev/application"
 under `hydron.dev/`: kopf leaves its storage prefix out of the diff, so a change there
 would run no handler."""
 
+PLANNING_PASSES = 16
+"""Application and InfraPlan passes (fetch, analysis, planning: mostly CPU) running at
+once. A thousand created together all ran at once before: no sooner done on two
+cores, but each pass's working memory was alive at the same time, and the process
+kept that peak as its resident size for good."""
+
 IO_THREADS = 64
 """Threads for blocking I/O (the Kubernetes client, image exports, git). asyncio's
 default is cores + 4: six here, so seven servers' base-image transfers would queue
@@ -103,6 +109,8 @@ class Runtime:
     schedule: resync.Schedule = field(default_factory=lambda: resync.Schedule([]))
     """The periodic passes of every Application, Deployment and Server (made at startup)."""
     schedule_task: asyncio.Task | None = None
+    planning_passes: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(PLANNING_PASSES))
+    """Application and InfraPlan passes running at once (see PLANNING_PASSES)."""
 
     @property
     def image_source(self) -> ImageSource:
@@ -249,7 +257,9 @@ async def _periodic_pass(model: type, handler: Handler, memo: kopf.Memo, setting
 
 
 def _schedule(runtime: Runtime, plural: str, type: str | None, body: kopf.Body) -> None:
-    """Every watch event of a kind with periodic passes: a change pushes its next pass back."""
+    """Every watch event of a kind with periodic passes: a change pushes its next pass back.
+    From async handlers only: kopf runs a sync handler in a thread, and the schedule
+    belongs to the event loop."""
     if type == "DELETED":
         runtime.schedule.forget(plural, body.metadata.namespace, body.metadata.name)
     else:
@@ -305,7 +315,7 @@ Reconcile = Callable[[Any, int | None], Awaitable[Outcome]]
 
 
 async def _reconcile(model: type, body: kopf.Body, patch: kopf.Patch, logger: logging.Logger,
-                     runtime: Runtime, reconcile: Reconcile) -> None:
+                     runtime: Runtime, reconcile: Reconcile, slots: asyncio.Semaphore | None = None) -> None:
     """Parse, reconcile under the object's lock, write status, apply effects; retry what can heal.
 
     The status is written before the lock is let go, and a pass that had to wait for the
@@ -338,7 +348,11 @@ async def _reconcile(model: type, body: kopf.Body, patch: kopf.Patch, logger: lo
                 metrics.RECONCILES.labels(model.kind, "invalid").inc()
                 return
             try:
-                outcome = await reconcile(resource, generation)
+                if slots is None:
+                    outcome = await reconcile(resource, generation)
+                else:
+                    async with slots:
+                        outcome = await reconcile(resource, generation)
                 for effect in outcome.effects:
                     if isinstance(effect, PatchSpec):
                         patch.spec.update(effect.fields)
@@ -413,7 +427,8 @@ def _application_deps(body: kopf.Body, runtime: Runtime) -> application.Applicat
 async def _reconcile_application(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, memo: kopf.Memo) -> None:
     runtime = _runtime(memo)
     deps = _application_deps(body, runtime)
-    await _reconcile(Application, body, patch, logger, runtime, lambda app, gen: application.reconcile(app, gen, deps))
+    await _reconcile(Application, body, patch, logger, runtime, lambda app, gen: application.reconcile(app, gen, deps),
+                     runtime.planning_passes)
 
 
 @kopf.on.resume(GROUP, VERSION, "applications", id="reconcile")
@@ -431,7 +446,7 @@ async def resync_application(body: kopf.Body, patch: kopf.Patch, logger: logging
 
 
 @kopf.on.event(GROUP, VERSION, "applications")
-def watch_application(type: str, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+async def watch_application(type: str, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     """Which Applications follow which repository and branch (for the push webhook), the
     child views they carry, and when each is next resynced."""
     _schedule(_runtime(memo), Application.plural, type, body)
@@ -522,7 +537,8 @@ async def _reconcile_plan(body: kopf.Body, patch: kopf.Patch, logger: logging.Lo
     runtime = _runtime(memo)
     deps = infraplan.PlanDeps(get_application=partial(_read, Application, body.metadata.namespace),
                               assistant=runtime.assistant)
-    await _reconcile(InfraPlan, body, patch, logger, runtime, lambda plan, gen: infraplan.reconcile(plan, gen, deps))
+    await _reconcile(InfraPlan, body, patch, logger, runtime, lambda plan, gen: infraplan.reconcile(plan, gen, deps),
+                     runtime.planning_passes)
 
 
 # No timer and no delete handler for InfraPlans: either would make kopf add a finalizer,

@@ -172,3 +172,38 @@ async def test_a_watched_server_is_read_without_a_get_by_its_deployment_and_its_
 
     await main.watch_server(type="DELETED", body=kopf.Body(body), memo=memo)
     assert ("servers", "ns", "shop") not in runtime.children
+
+
+async def test_planning_passes_run_a_few_at_a_time_however_many_objects_change_at_once(monkeypatch):
+    """A thousand Applications created together: their passes queue for a few slots
+    instead of all holding their working memory at once."""
+    import asyncio
+    import logging
+
+    from hydron.controllers.common import Outcome
+
+    async def no_write(*_):
+        return None
+
+    monkeypatch.setattr(main, "patch_status", no_write)
+    runtime = main.Runtime(settings=OperatorSettings())
+    runtime.planning_passes = asyncio.Semaphore(2)
+    running, most = 0, 0
+
+    async def reconcile(plan, generation):
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0)  # let the others in, if the slots would
+        await asyncio.sleep(0)
+        running -= 1
+        return Outcome(status=plan.status)
+
+    def body(i: int) -> kopf.Body:
+        raw = plan_body()
+        raw["metadata"]["name"] = f"shop-{i}"
+        return kopf.Body(raw)
+
+    await asyncio.gather(*(main._reconcile(InfraPlan, body(i), kopf.Patch(), logging.getLogger("t"), runtime,
+                                           reconcile, runtime.planning_passes) for i in range(6)))
+    assert most == 2
