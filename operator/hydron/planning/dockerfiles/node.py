@@ -156,7 +156,9 @@ def _node_adapter(pm: str) -> str:
             "@sveltejs/adapter-node in place of the hosting platform adapter svelte.config names' >&2 \\\n"
             "    && sed -i -E \"s#(from +['\\\"])@sveltejs/adapter-[a-z-]+#\\\\1@sveltejs/adapter-node#\" "
             "svelte.config.* \\\n"
-            f"    && {ADD_DEV[pm]} @sveltejs/adapter-node)\n")
+            # the adapter's major follows Kit's: 5 for Kit 2, 6 for Kit 3 (6 under Kit 2: "reading 'base'")
+            "    && kit=$(node -p \"require('@sveltejs/kit/package.json').version.split('.')[0]\") \\\n"
+            f"    && {ADD_DEV[pm]} \"@sveltejs/adapter-node@$(case $kit in 1) echo 1;; 2) echo 5;; *) echo latest;; esac)\")\n")
 
 
 def _or_build_tools(install: str) -> str:
