@@ -150,3 +150,12 @@ def test_an_app_that_takes_a_database_url_gets_a_server_engine_instead_of_its_fi
     assert "postgres" in services and "mysql" not in services
     assert env_of(services["board"])["DATABASE_URL"].value_from.secret_key_ref.name == "shop-postgres"
     assert services["board"].volumes == [], "no file database left to keep"
+
+
+def test_a_libsql_server_runs_beside_the_app_and_its_url_is_wired():
+    """openstatus' private-location reads DB_URL and pings libSQL in /health: with no libSQL server planned it
+    answered 503 for ever."""
+    svc = service("probe", language="go", env_vars=[env("DB_URL", required=True)], depends=[("libsql", "backing")])
+    _, services = make(svc, backing("libsql", used_by=("probe",)))
+    assert services["libsql"].image.startswith("ghcr.io/tursodatabase/libsql-server:")
+    assert env_of(services["probe"])["DB_URL"].value == "http://libsql:8080"
