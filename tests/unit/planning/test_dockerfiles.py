@@ -285,3 +285,15 @@ def test_a_root_package_that_is_also_a_cargo_workspace_builds_without_a_stub():
     text = generate_dockerfile(root, found)
     assert "cargo build --release --locked --bin vault" in text
     assert "fn main() {}" not in text  # the stub build would not find the workspace's members
+
+
+def test_a_start_command_naming_no_program_is_the_arguments_of_the_go_binary():
+    """shiori's compose `command: [server, --log-level, debug]` is for an image whose ENTRYPOINT is the binary;
+    dropped, the binary prints its help and exits 0."""
+    cli = service("shiori", language="go", version="1.22", framework=None, pm="go", lockfile="go.sum",
+                  start="server --log-level debug", port=8080, health=None)
+    text = generate_dockerfile(cli, analysis(cli))
+    assert 'CMD ["/usr/local/bin/shiori", "server", "--log-level", "debug"]' in text
+    bare = service("shiori", language="go", version="1.22", framework=None, pm="go", lockfile="go.sum",
+                   start="shiori server", port=8080, health=None)
+    assert 'CMD ["/usr/local/bin/shiori", "server"]' in generate_dockerfile(bare, analysis(bare))

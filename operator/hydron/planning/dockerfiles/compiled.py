@@ -12,10 +12,12 @@ import json
 import re
 import shlex
 
-from . import images
+from hydron.analysis.models import Service
+
+from . import images, node
 from .common import (
     Context, add_user, apt_install, bash_check, cmd, copy_optional, env_lines, expose, header, healthcheck,
-    owned_workdir, port_env,
+    owned_workdir, port_env, relative_to,
 )
 
 
@@ -27,12 +29,22 @@ def _runtime_tail(ctx: Context, default_cmd: str, user: str = "app") -> str:
             f"{start}\n")
 
 
+# programs a start command may run in the runtime image besides the binary
+_PROGRAMS = frozenset({"sh", "bash", "env", "exec"})
+
+
 def _binary(ctx: Context, fallback: str) -> tuple[str, list[str]]:
-    """The executable the analysis' start command runs (its file name) and its arguments."""
+    """The executable the analysis' start command runs (its file name) and its arguments. A command that names no
+    program (compose's `command: [server, --log-level, debug]` for an image whose ENTRYPOINT is the binary) is
+    the binary's arguments: the runtime image holds no other program it could mean."""
     if ctx.start_command:
         argv = shlex.split(ctx.start_command)
         if argv and ("/" in argv[0]):
             return argv[0].rsplit("/", 1)[-1], argv[1:]
+        if argv and argv[0] == fallback:
+            return fallback, argv[1:]
+        if argv and argv[0] not in _PROGRAMS and re.fullmatch(r"[a-z][\w-]*", argv[0]):
+            return fallback, argv
     return fallback, []
 
 
@@ -42,16 +54,19 @@ def go(ctx: Context) -> str:
     package = build.split()[-1] if build.startswith("go build") else "."
     argv = [f"/usr/local/bin/{name}", *args]
     manifests = copy_optional("go.mod", "go.sum")
+    frontends = _embedded_frontends(ctx)
     return (
         header(ctx, f"go{', ' + ctx.framework if ctx.framework else ''}")
         + "\n"
-        f"FROM {images.golang(ctx.version)} AS build\n"
+        + "".join(_frontend_stage(ctx, folder, frontend) for folder, frontend in frontends)
+        + f"FROM {images.golang(ctx.version)} AS build\n"
         "ENV CGO_ENABLED=0 GOFLAGS=-trimpath\n"
         "WORKDIR /src\n"
         f"COPY {manifests} ./\n"
         "RUN go mod download\n"
         "COPY . .\n"
-        f"RUN go build -ldflags='-s -w' -o /out/{name} {package}\n"
+        + "".join(f"COPY --from={_stage(folder)} /frontend ./{folder}\n" for folder, _ in frontends)
+        + f"RUN go build -ldflags='-s -w' -o /out/{name} {package}\n"
         "\n"
         f"FROM {images.DEBIAN} AS runtime\n"
         f"{apt_install('ca-certificates')}"
@@ -61,6 +76,49 @@ def go(ctx: Context) -> str:
         f"COPY --from=build /out/{name} /usr/local/bin/{name}\n"
         + _runtime_tail(ctx, "CMD " + _json(argv))
     )
+
+
+def _embedded_frontends(ctx: Context) -> list[tuple[str, Service]]:
+    """(folder in the build context, frontend) for each frontend the binary embeds with `//go:embed` and that has a
+    build: without its output `go build` fails (gotify: `pattern build/*: no matching files found`)."""
+    found = []
+    for skipped in ctx.analysis.skipped_services:
+        frontend = skipped.service
+        if skipped.reason != "bundled" or frontend is None or frontend.build_command is None:
+            continue
+        if not any(e.file.endswith(".go") and e.detail.startswith("//go:embed") for e in skipped.evidence):
+            continue
+        folder = relative_to(skipped.path, ctx.service.path or ".")
+        if folder not in ("", ".") and not folder.startswith("../"):
+            found.append((folder, frontend))
+    return sorted(found, key=lambda pair: pair[0])
+
+
+def _stage(folder: str) -> str:
+    return "frontend-" + re.sub(r"[^a-z0-9]+", "-", folder.lower()).strip("-")
+
+
+# The stage only makes static files: no test browser downloads in postinstall scripts (gotify's puppeteer), and
+# the build, not yarn's engines check of every dependency, says whether this Node builds it.
+_FRONTEND_BUILD_ENV = {"PUPPETEER_SKIP_DOWNLOAD": "true", "CYPRESS_INSTALL_BINARY": "0", "YARN_IGNORE_ENGINES": "true"}
+
+
+def _frontend_stage(ctx: Context, folder: str, frontend: Service) -> str:
+    """Installs and builds the frontend alone; its folder, built, replaces the source one in the Go stage."""
+    fctx = Context(service=frontend, analysis=ctx.analysis, start_command=None, port=None, health_path=None)
+    pm = node.manager(fctx)
+    version = frontend.language.version if frontend.language else None
+    base = images.bun(version) if pm == "bun" else images.node(version)
+    corepack = "RUN corepack enable || (npm install -g corepack && corepack enable)\n" if pm in ("yarn", "pnpm") else ""
+    return (f"# {folder} is embedded in the binary (go:embed): built first, without its node_modules.\n"
+            f"FROM {base} AS {_stage(folder)}\n"
+            "WORKDIR /frontend\n"
+            f"{env_lines(_FRONTEND_BUILD_ENV)}"
+            f"{corepack}"
+            f"COPY {folder}/ ./\n"
+            f"RUN {node.install_command(fctx, pm)}\n"
+            f"RUN {frontend.build_command.value} && rm -rf node_modules\n"
+            "\n")
 
 
 def rust(ctx: Context) -> str:
@@ -89,6 +147,9 @@ def rust(ctx: Context) -> str:
         f"FROM {images.rust(ctx.version)} AS build\n"
         f"{apt_install('pkg-config', 'libssl-dev')}"
         "WORKDIR /app\n"
+        "# sqlx's query macros check queries against the offline data the repository commits (.sqlx/,\n"
+        "# sqlx-data.json), never against a database: the build cannot reach one.\n"
+        "ENV SQLX_OFFLINE=true\n"
         f"{compile_steps}"
         "\n"
         f"FROM {images.DEBIAN} AS runtime\n"
