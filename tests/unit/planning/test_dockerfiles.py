@@ -287,13 +287,22 @@ def test_a_root_package_that_is_also_a_cargo_workspace_builds_without_a_stub():
     assert "fn main() {}" not in text  # the stub build would not find the workspace's members
 
 
-def test_a_start_command_naming_no_program_is_the_arguments_of_the_go_binary():
+def test_a_compose_command_naming_no_program_is_the_arguments_of_the_go_binary():
     """shiori's compose `command: [server, --log-level, debug]` is for an image whose ENTRYPOINT is the binary;
     dropped, the binary prints its help and exits 0."""
-    cli = service("shiori", language="go", version="1.22", framework=None, pm="go", lockfile="go.sum",
-                  start="server --log-level debug", port=8080, health=None)
-    text = generate_dockerfile(cli, analysis(cli))
-    assert 'CMD ["/usr/local/bin/shiori", "server", "--log-level", "debug"]' in text
-    bare = service("shiori", language="go", version="1.22", framework=None, pm="go", lockfile="go.sum",
-                   start="shiori server", port=8080, health=None)
-    assert 'CMD ["/usr/local/bin/shiori", "server"]' in generate_dockerfile(bare, analysis(bare))
+    from hydron.analysis.models import Command, Evidence
+
+    def go_service(start: str, detail: str):
+        made = service("shiori", language="go", version="1.22", framework=None, pm="go", lockfile="go.sum",
+                       start=start, port=8080, health=None)
+        return made.model_copy(update={"start_command": Command(
+            value=start, evidence=[Evidence(file="docker-compose.yaml", line=9, detail=detail)], confidence="high")})
+
+    cli = go_service("server --log-level debug", "compose command")
+    assert 'CMD ["/usr/local/bin/shiori", "server", "--log-level", "debug"]' in generate_dockerfile(cli, analysis(cli))
+    named = go_service("shiori server", "compose command")
+    assert 'CMD ["/usr/local/bin/shiori", "server"]' in generate_dockerfile(named, analysis(named))
+    other = go_service("gotify-app serve", "Dockerfile CMD")  # another program's name: not arguments
+    assert 'CMD ["/usr/local/bin/shiori"]' in generate_dockerfile(other, analysis(other))
+    runner = go_service("go run .", "compose command")
+    assert 'CMD ["/usr/local/bin/shiori"]' in generate_dockerfile(runner, analysis(runner))

@@ -29,23 +29,30 @@ def _runtime_tail(ctx: Context, default_cmd: str, user: str = "app") -> str:
             f"{start}\n")
 
 
-# programs a start command may run in the runtime image besides the binary
-_PROGRAMS = frozenset({"sh", "bash", "env", "exec"})
+# programs a compose command may run instead of passing arguments to the image's entrypoint
+_PROGRAMS = frozenset({"sh", "bash", "env", "exec", "cargo", "go", "air", "reflex", "watchexec", "dlv"})
 
 
 def _binary(ctx: Context, fallback: str) -> tuple[str, list[str]]:
-    """The executable the analysis' start command runs (its file name) and its arguments. A command that names no
-    program (compose's `command: [server, --log-level, debug]` for an image whose ENTRYPOINT is the binary) is
-    the binary's arguments: the runtime image holds no other program it could mean."""
+    """The executable the analysis' start command runs (its file name) and its arguments. A compose command that
+    names no program (`command: [server, --log-level, debug]`, for an image whose ENTRYPOINT is the binary) is
+    the binary's arguments: dropped, shiori printed its help and exited."""
     if ctx.start_command:
         argv = shlex.split(ctx.start_command)
         if argv and ("/" in argv[0]):
             return argv[0].rsplit("/", 1)[-1], argv[1:]
         if argv and argv[0] == fallback:
             return fallback, argv[1:]
-        if argv and argv[0] not in _PROGRAMS and re.fullmatch(r"[a-z][\w-]*", argv[0]):
+        if argv and _from_compose(ctx) and argv[0] not in _PROGRAMS and re.fullmatch(r"[a-z][\w-]*", argv[0]):
             return fallback, argv
     return fallback, []
+
+
+def _from_compose(ctx: Context) -> bool:
+    """The analysed start command is a compose `command:` (what compose passes to the image's entrypoint)."""
+    start = ctx.service.start_command
+    return (not ctx.start_overridden and start is not None and start.value == ctx.start_command
+            and any(e.detail == "compose command" for e in start.evidence))
 
 
 def go(ctx: Context) -> str:
