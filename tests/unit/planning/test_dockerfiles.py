@@ -306,3 +306,19 @@ def test_a_compose_command_naming_no_program_is_the_arguments_of_the_go_binary()
     assert 'CMD ["/usr/local/bin/shiori"]' in generate_dockerfile(other, analysis(other))
     runner = go_service("go run .", "compose command")
     assert 'CMD ["/usr/local/bin/shiori"]' in generate_dockerfile(runner, analysis(runner))
+
+
+def test_a_go_service_on_a_cgo_sqlite_driver_builds_with_cgo():
+    """gotify (gorm's sqlite driver, mattn/go-sqlite3): built with CGO_ENABLED=0 it exits with 'go-sqlite3
+    requires cgo to work. This is a stub'. A pure-Go driver (modernc.org/sqlite) keeps a static build."""
+    from hydron.analysis.models import Evidence
+
+    def with_driver(module: str) -> str:
+        app = service("notify", language="go", version="1.22", framework="Gin", pm="go", lockfile="go.sum",
+                      start="./bin/notify", port=8080, health=None, depends=[("sqlite", "backing")])
+        store = backing("sqlite", used_by=("notify",)).model_copy(update={"evidence": [
+            Evidence(file="go.mod", line=5, detail=f"requires {module}")]})
+        return generate_dockerfile(app, analysis(app, databases=[store]))
+
+    assert "ENV CGO_ENABLED=1" in with_driver("gorm.io/driver/sqlite")
+    assert "ENV CGO_ENABLED=0" in with_driver("modernc.org/sqlite")

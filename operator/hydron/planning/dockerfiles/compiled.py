@@ -67,7 +67,7 @@ def go(ctx: Context) -> str:
         + "\n"
         + "".join(_frontend_stage(ctx, folder, frontend) for folder, frontend in frontends)
         + f"FROM {images.golang(ctx.version)} AS build\n"
-        "ENV CGO_ENABLED=0 GOFLAGS=-trimpath\n"
+        f"ENV CGO_ENABLED={1 if _needs_cgo(ctx) else 0} GOFLAGS=-trimpath\n"
         "WORKDIR /src\n"
         f"COPY {manifests} ./\n"
         "RUN go mod download\n"
@@ -83,6 +83,18 @@ def go(ctx: Context) -> str:
         f"COPY --from=build /out/{name} /usr/local/bin/{name}\n"
         + _runtime_tail(ctx, "CMD " + _json(argv))
     )
+
+
+# Go database drivers that are C libraries behind cgo: built with CGO_ENABLED=0 they are stubs that fail at the
+# first connection (gotify: "go-sqlite3 requires cgo to work. This is a stub").
+_CGO_DRIVERS = ("github.com/mattn/go-sqlite3", "gorm.io/driver/sqlite", "github.com/tursodatabase/go-libsql")
+
+
+def _needs_cgo(ctx: Context) -> bool:
+    """A datastore of this service is reached through a cgo driver (the builder and runtime share glibc)."""
+    mine = {d.name for d in ctx.service.depends_on if d.kind == "backing"}
+    return any(e.detail.endswith(_CGO_DRIVERS) for store in ctx.analysis.databases if store.name in mine
+               for e in store.evidence)
 
 
 def _embedded_frontends(ctx: Context) -> list[tuple[str, Service]]:
