@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from hydron.analysis.models import Service
+from hydron.analysis.models import SQL_ENGINES, Service
 from hydron.api.base import EnvValueSource, EnvVar, SecretKeyReference
 from hydron.api.infraplan import EnvDefinition, Finding
 from hydron.planning.backing import SECRET_PARTS, Backing
@@ -20,6 +20,10 @@ DESCRIPTIONS = {
     "NODE_ENV": "Node.js environment; production in the generated image.",
 }
 _SQL_FIRST = {"postgres": 0, "mysql": 0, "mariadb": 0}
+# Switches an app reads to migrate its own schema at start (miniflux: RUN_MIGRATIONS; off, it exits with "the
+# database schema is not up to date"). Set when the plan runs its SQL database, which starts empty.
+MIGRATE_AT_START = frozenset({"RUN_MIGRATIONS", "RUN_DB_MIGRATIONS", "AUTO_MIGRATE", "DB_AUTO_MIGRATE",
+                              "MIGRATE_ON_START", "DATABASE_AUTO_MIGRATE"})
 
 # Variables an app reads to choose its SQL engine, and the spellings each family of apps uses.
 _LARAVEL = {"postgres": "pgsql", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite"}
@@ -137,6 +141,11 @@ def plan_env(
             definition.source = "Wired"
             definition.description = definition.description or (
                 f"Selects the SQL engine; set to the {sql_engine} the plan runs.")
+        elif var.name in MIGRATE_AT_START and any(b.source.kind in SQL_ENGINES for b in backings):
+            out.env.append(EnvVar(name=var.name, value="1" if var.default in ("0", "1") else "true"))
+            definition.source = "Wired"
+            definition.description = definition.description or (
+                "Runs the app's schema migrations when it starts: the database the plan runs starts empty.")
         elif (found := _backing_env(var.name, backings, _framework(service))) is not None:
             env, backing = found
             out.env.append(env)

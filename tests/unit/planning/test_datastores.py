@@ -159,3 +159,14 @@ def test_a_libsql_server_runs_beside_the_app_and_its_url_is_wired():
     _, services = make(svc, backing("libsql", used_by=("probe",)))
     assert services["libsql"].image.startswith("ghcr.io/tursodatabase/libsql-server:")
     assert env_of(services["probe"])["DB_URL"].value == "http://libsql:8080"
+
+
+def test_an_app_that_migrates_its_schema_when_told_is_told_when_the_plan_runs_its_database():
+    """miniflux reads RUN_MIGRATIONS (off by default): on the empty database the plan runs it exits with 'the
+    database schema is not up to date'."""
+    svc = service("reader", language="go", env_vars=[env("DATABASE_URL", required=True), env("RUN_MIGRATIONS")],
+                  depends=[("postgres", "backing")])
+    _, services = make(svc, backing("postgres", used_by=("reader",)))
+    assert env_of(services["reader"])["RUN_MIGRATIONS"].value == "true"
+    alone = service("reader", language="go", env_vars=[env("RUN_MIGRATIONS")], depends=[])
+    assert "RUN_MIGRATIONS" not in env_of(make(alone)[1]["reader"])
