@@ -438,3 +438,15 @@ def test_a_cobra_cli_without_a_server_subcommand_starts_bare(tmp_path: Path) -> 
                      "cmd/notes/main.go": 'package main\n\nimport "github.com/spf13/cobra"\n\n'
                                           'func main() { (&cobra.Command{Use: "notes"}).Execute() }\n'})
     assert only(tmp_path).start_command.value == "./bin/notes"
+
+
+def test_a_crate_with_no_database_backend_by_default_builds_with_its_sqlite_feature(tmp_path: Path) -> None:
+    """vaultwarden: `default = []` and 'Please enable at least one of these DB backends' at compile time."""
+    write(tmp_path, {"Cargo.toml": "[package]\nname = 'vault'\nversion = '0.1.0'\n\n[features]\ndefault = []\n"
+                                   "sqlite = ['diesel/sqlite']\npostgresql = ['diesel/postgres']\n\n"
+                                   "[dependencies]\nrocket = '0.5'\ndiesel = '2'\n",
+                     "src/main.rs": "fn main() {}\n"})
+    assert only(tmp_path).build_command.value == "cargo build --release --features sqlite"
+    write(tmp_path, {"Cargo.toml": "[package]\nname = 'vault'\nversion = '0.1.0'\n\n[features]\n"
+                                   "default = ['sqlite']\nsqlite = ['diesel/sqlite']\n\n[dependencies]\ndiesel = '2'\n"})
+    assert only(tmp_path).build_command.value == "cargo build --release"

@@ -322,3 +322,13 @@ def test_a_go_service_on_a_cgo_sqlite_driver_builds_with_cgo():
 
     assert "ENV CGO_ENABLED=1" in with_driver("gorm.io/driver/sqlite")
     assert "ENV CGO_ENABLED=0" in with_driver("modernc.org/sqlite")
+
+
+def test_a_rust_build_keeps_the_analysed_features_and_rocket_listens_on_every_interface():
+    """vaultwarden builds only with a database feature, and Rocket binds 127.0.0.1 unless ROCKET_ADDRESS says."""
+    vault = service("vault", language="rust", version=None, framework="Rocket", pm="cargo", lockfile="Cargo.lock",
+                    build="cargo build --release --locked --features sqlite", start="./target/release/vault",
+                    port=8000, health=None)
+    text = generate_dockerfile(vault, analysis(vault))
+    assert "cargo build --release --locked --features sqlite &&" in text
+    assert "ROCKET_ADDRESS=0.0.0.0" in text and "ROCKET_PORT=8000" in text

@@ -140,9 +140,16 @@ def _frontend_stage(ctx: Context, folder: str, frontend: Service) -> str:
             "\n")
 
 
+_FEATURES = re.compile(r"\s--features[ =](\S+)")
+# Rocket listens on 127.0.0.1 unless told otherwise: unreachable from outside the container.
+_RUST_FRAMEWORK_ENV = {"Rocket": lambda port: {"ROCKET_ADDRESS": "0.0.0.0", **({"ROCKET_PORT": str(port)} if port else {})}}
+
+
 def rust(ctx: Context) -> str:
     name, args = _binary(ctx, ctx.service.name)
-    locked = " --locked" if ctx.lockfile else ""
+    features = _FEATURES.search(ctx.build or "")
+    locked = (" --locked" if ctx.lockfile else "") + (f" --features {features.group(1)}" if features else "")
+    framework_env = _RUST_FRAMEWORK_ENV[ctx.framework](ctx.port) if ctx.framework in _RUST_FRAMEWORK_ENV else {}
     argv = [f"/usr/local/bin/{name}", *args]
     monorepo = ctx.analysis.monorepo
     if (ctx.lockfile and ctx.lockfile.startswith("../")) or (monorepo and "cargo-workspace" in monorepo.tools):
@@ -173,7 +180,7 @@ def rust(ctx: Context) -> str:
         "\n"
         f"FROM {images.DEBIAN} AS runtime\n"
         f"{apt_install('ca-certificates', 'libssl3')}"
-        f"{env_lines(port_env(ctx))}"
+        f"{env_lines({**port_env(ctx), **framework_env})}"
         f"{add_user()}"
         f"{owned_workdir('/app', writable=ctx.writable)}"
         f"COPY --from=build /usr/local/bin/{name} /usr/local/bin/{name}\n"
