@@ -321,6 +321,7 @@ def test_a_go_service_on_a_cgo_sqlite_driver_builds_with_cgo():
         return generate_dockerfile(app, analysis(app, databases=[store]))
 
     assert "ENV CGO_ENABLED=1" in with_driver("gorm.io/driver/sqlite")
+    assert "gcc libc6-dev" in with_driver("gorm.io/driver/sqlite")
     assert "ENV CGO_ENABLED=0" in with_driver("modernc.org/sqlite")
 
 

@@ -62,12 +62,14 @@ def go(ctx: Context) -> str:
     argv = [f"/usr/local/bin/{name}", *args]
     manifests = copy_optional("go.mod", "go.sum")
     frontends = _embedded_frontends(ctx)
+    cgo = _needs_cgo(ctx)  # with the C compiler cgo calls: slim and stand-in Go images may have none
     return (
         header(ctx, f"go{', ' + ctx.framework if ctx.framework else ''}")
         + "\n"
         + "".join(_frontend_stage(ctx, folder, frontend) for folder, frontend in frontends)
         + f"FROM {images.golang(ctx.version)} AS build\n"
-        f"ENV CGO_ENABLED={1 if _needs_cgo(ctx) else 0} GOFLAGS=-trimpath\n"
+        + (apt_install("gcc", "libc6-dev") if cgo else "")
+        + f"ENV CGO_ENABLED={1 if cgo else 0} GOFLAGS=-trimpath\n"
         "WORKDIR /src\n"
         f"COPY {manifests} ./\n"
         "RUN go mod download\n"
