@@ -170,6 +170,7 @@ def plan_env(
                         "Application's env (or the service's override), or the service may fail to start."))
         out.definitions.append(definition)
     _conventional_urls(service, backings, wired_backings, person, out)
+    _plain_postgres_for_lib_pq(backings, person, out)
     _complete_credentials(backings, person, out)
     for name, env in person.items():  # what a person set that the analysis did not see
         if all(d.name != name for d in out.definitions):
@@ -210,6 +211,21 @@ def _conventional_urls(service: Service, backings: list[Backing], wired: set[str
                 name=name, secret=part in SECRET_PARTS and backing.secret is not None, source="Wired",
                 description=f"Connection to the {backing.source.kind} container {backing.name}; added by Hydron "
                             "because the service uses it."))
+
+
+def _plain_postgres_for_lib_pq(backings: list[Backing], person: dict[str, EnvVar], out: ServiceEnv) -> None:
+    """Go's lib/pq asks for TLS unless told otherwise (miniflux: 'pq: SSL is not enabled on the server'); the
+    PostgreSQL the plan runs on its private network has none. PGSSLMODE tells lib/pq without touching the URL
+    other services of the app share."""
+    if "PGSSLMODE" in person or any(e.name == "PGSSLMODE" for e in out.env):
+        return
+    if any(b.source.kind == "postgres" and any(e.detail.endswith("github.com/lib/pq") for e in b.source.evidence)
+           for b in backings):
+        out.env.append(EnvVar(name="PGSSLMODE", value="disable"))
+        out.definitions.append(EnvDefinition(
+            name="PGSSLMODE", secret=False, source="Wired",
+            description="lib/pq asks for TLS by default; the PostgreSQL container beside the app speaks plain "
+                        "connections on the private network."))
 
 
 _ADDRESS_SUFFIXES = ("HOST", "HOSTNAME", "USER", "USERNAME")

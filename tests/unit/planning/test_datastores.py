@@ -170,3 +170,15 @@ def test_an_app_that_migrates_its_schema_when_told_is_told_when_the_plan_runs_it
     assert env_of(services["reader"])["RUN_MIGRATIONS"].value == "true"
     alone = service("reader", language="go", env_vars=[env("RUN_MIGRATIONS")], depends=[])
     assert "RUN_MIGRATIONS" not in env_of(make(alone)[1]["reader"])
+
+
+def test_a_go_service_on_lib_pq_is_told_the_postgres_beside_it_has_no_tls():
+    """miniflux (lib/pq, sslmode=require by default) against the plan's PostgreSQL: 'SSL is not enabled on the
+    server'. Other drivers keep the URL as it is."""
+    from hydron.analysis.models import Evidence
+    svc = service("reader", language="go", env_vars=[env("DATABASE_URL", required=True)],
+                  depends=[("postgres", "backing")])
+    store = backing("postgres", used_by=("reader",)).model_copy(update={"evidence": [
+        Evidence(file="go.mod", line=13, detail="requires github.com/lib/pq")]})
+    assert env_of(make(svc, store)[1]["reader"])["PGSSLMODE"].value == "disable"
+    assert "PGSSLMODE" not in env_of(make(svc, backing("postgres", used_by=("reader",)))[1]["reader"])
