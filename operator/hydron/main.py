@@ -9,8 +9,9 @@ annotations.
 
 What lives as long as the process (settings, the connection pool, the LLM client,
 the webhook's view of tracked repositories, per-object locks) is one `Runtime` in
-kopf's memo. Change handlers react at once; timers re-run the same reconcile
-(level-based: the world drifts without telling us).
+kopf's memo. Change handlers react at once; the periodic passes (resync, repair, usage)
+re-run the same reconcile (level-based: the world drifts without telling us) from one
+schedule for all objects (`hydron.resync`), not kopf's timer per object.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 import kopf
 from kubernetes.client.exceptions import ApiException
 
-from hydron import metrics, webhook_server
+from hydron import metrics, resync, webhook_server
 from hydron.api import GROUP, VERSION, Application, Deployment, InfraPlan, Server
 from hydron.api.server import ServerStatus
 from hydron.build.services import ImageSource
@@ -40,8 +41,8 @@ from hydron.controllers.common import (
     status_model, with_invalid_spec,
 )
 from hydron.kube.resources import (
-    annotate, apply_spec, child_manifest, ensure_object, get_object, owner_reference, patch_status, up_to_date,
-    upsert_secret, watched_copy,
+    annotate, apply_spec, child_manifest, ensure_object, get_object, merge_patch, owner_reference, patch_status,
+    up_to_date, upsert_secret, watched_copy,
 )
 from hydron.dns.records import DnsError
 from hydron.kube.dnsendpoints import DnsEndpoints
@@ -73,7 +74,7 @@ default is cores + 4: six here, so seven servers' base-image transfers would que
 behind each other and every API call behind them."""
 
 SETTINGS = OperatorSettings()
-"""Read once at import: the timers' intervals are fixed when the handlers register."""
+"""Read once at import: the periodic passes' intervals are fixed when the operator starts."""
 
 
 @dataclass
@@ -99,6 +100,9 @@ class Runtime:
     """(namespace, app) → the child-view annotations the Application carries now."""
     dns_written: dict[str, Any] = field(default_factory=dict)
     """namespace/name → the DNS status each Deployment's pass last wrote (see DeploymentDeps)."""
+    schedule: resync.Schedule = field(default_factory=lambda: resync.Schedule([]))
+    """The periodic passes of every Application, Deployment and Server (made at startup)."""
+    schedule_task: asyncio.Task | None = None
 
     @property
     def image_source(self) -> ImageSource:
@@ -111,7 +115,8 @@ class Runtime:
                                   ("views", (key[0] for key in self.views)),
                                   ("tracked", (key[0] for key in self.tracked)),
                                   ("locks", (key.split("/")[1] for key in self.locks)),
-                                  ("dns", (key.split("/")[0] for key in self.dns_written))):
+                                  ("dns", (key.split("/")[0] for key in self.dns_written)),
+                                  ("schedule", (key[1] for key in self.schedule.keys()))):
             tally.update((table, namespace) for namespace in namespaces)
         return tally
 
@@ -190,13 +195,65 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, logger: lo
         runtime.webhook_runner = await webhook_server.serve(
             port, address, secret, lambda: list(runtime.tracked.values()), _refresh)
         logger.info("Git push webhook on %s:%s%s", address, port, webhook_server.PATH)
+    runtime.schedule = resync.Schedule(_periodic_jobs(memo, settings))
+    runtime.schedule_task = asyncio.create_task(resync.run_forever(runtime.schedule), name="periodic passes")
 
 
 @kopf.on.cleanup()
 async def stop(memo: kopf.Memo, **_: Any) -> None:
     runtime = _runtime(memo)
+    if runtime.schedule_task is not None:
+        runtime.schedule_task.cancel()
     if runtime.webhook_runner is not None:
         await runtime.webhook_runner.cleanup()
+
+
+Handler = Callable[..., Awaitable[None]]
+"""A handler as kopf calls it: (body=, patch=, logger=, memo=)."""
+
+
+def _periodic_jobs(memo: kopf.Memo, settings: kopf.OperatorSettings) -> list[resync.Job]:
+    """The passes that run on every object of a kind after each interval of quiet."""
+    def job(model: type, name: str, interval: float, handler: Handler) -> resync.Job:
+        return resync.Job(model.plural, name, interval, partial(_periodic_pass, model, handler, memo, settings))
+
+    return [
+        job(Application, "resync", APPLICATION_RESYNC, resync_application),
+        job(Server, "repair", SERVER_REPAIR, repair_server),
+        job(Server, "usage", SERVER_USAGE, server_usage),
+        job(Deployment, "resync", DEPLOYMENT_RESYNC, resync_deployment),
+        job(Deployment, "usage", DEPLOYMENT_USAGE, deployment_usage),
+    ]
+
+
+async def _periodic_pass(model: type, handler: Handler, memo: kopf.Memo, settings: kopf.OperatorSettings,
+                         copy: dict[str, Any]) -> float | None:
+    """One scheduled pass, through the same handler a change runs. A pass an object's
+    change handler is running now is skipped (it looks anyway); a retry the pass asks
+    for sets the next visit; spec fields it sets are patched as kopf would."""
+    namespace, name = copy["metadata"]["namespace"], copy["metadata"]["name"]
+    if _runtime(memo).locks.locked(f"{model.kind}/{namespace}/{name}"):
+        return None
+    body, patch = kopf.Body(copy), kopf.Patch()
+    logger = kopf.ObjectLogger(body=body, settings=settings)
+    try:
+        await handler(body=body, patch=patch, logger=logger, memo=memo)
+    except kopf.TemporaryError as error:
+        logger.warning("%s", error)
+        return error.delay
+    except kopf.PermanentError as error:
+        logger.error("%s", error)
+    if patch:
+        await merge_patch(model.plural, namespace, name, dict(patch))
+    return None
+
+
+def _schedule(runtime: Runtime, plural: str, type: str | None, body: kopf.Body) -> None:
+    """Every watch event of a kind with periodic passes: a change pushes its next pass back."""
+    if type == "DELETED":
+        runtime.schedule.forget(plural, body.metadata.namespace, body.metadata.name)
+    else:
+        runtime.schedule.seen(plural, body.metadata.namespace, body.metadata.name, body)
 
 
 # --- the one way a handler runs a reconcile and applies its outcome -----------------
@@ -367,7 +424,6 @@ async def reconcile_application(body: kopf.Body, patch: kopf.Patch, logger: logg
     await _reconcile_application(body, patch, logger, memo)
 
 
-@kopf.timer(GROUP, VERSION, "applications", id="resync", interval=APPLICATION_RESYNC, idle=APPLICATION_RESYNC)
 async def resync_application(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, memo: kopf.Memo,
                              **_: Any) -> None:
     """Look for new commits (when the poll interval is due) and move the pipeline on."""
@@ -375,8 +431,10 @@ async def resync_application(body: kopf.Body, patch: kopf.Patch, logger: logging
 
 
 @kopf.on.event(GROUP, VERSION, "applications")
-def track_git_source(type: str, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
-    """Which Applications follow which repository and branch, for the push webhook."""
+def watch_application(type: str, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    """Which Applications follow which repository and branch (for the push webhook), the
+    child views they carry, and when each is next resynced."""
+    _schedule(_runtime(memo), Application.plural, type, body)
     tracked = _runtime(memo).tracked
     key = (body.metadata.namespace, body.metadata.name)
     git = ((body.get("spec") or {}).get("source") or {}).get("git")
@@ -438,6 +496,7 @@ async def watch_infraplan(type: str, body: kopf.Body, memo: kopf.Memo, **_: Any)
 
 @kopf.on.event(GROUP, VERSION, "deployments")
 async def watch_deployment(type: str, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    _schedule(_runtime(memo), Deployment.plural, type, body)
     await _watch_child(Deployment, type, body, _runtime(memo))
 
 
@@ -506,7 +565,6 @@ async def reconcile_server(body: kopf.Body, patch: kopf.Patch, logger: logging.L
     await _reconcile(Server, body, patch, logger, runtime, lambda resource, gen: server.reconcile(resource, gen, deps))
 
 
-@kopf.timer(GROUP, VERSION, "servers", id="repair", interval=SERVER_REPAIR, idle=SERVER_REPAIR)
 async def repair_server(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, memo: kopf.Memo,
                         **_: Any) -> None:
     """Level-based: look at the real machine and put back what drifted."""
@@ -522,7 +580,6 @@ async def repair_server(body: kopf.Body, patch: kopf.Patch, logger: logging.Logg
     await _reconcile(Server, body, patch, logger, runtime, repair)
 
 
-@kopf.timer(GROUP, VERSION, "servers", id="usage", interval=SERVER_USAGE, idle=SERVER_USAGE)
 async def server_usage(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, memo: kopf.Memo, **_: Any) -> None:
     """CPU, memory, disk and load (from the node exporter) for `kubectl get -o wide`, the
     pressure conditions and the operator's metrics (people's dashboards and alerts)."""
@@ -549,6 +606,7 @@ async def watch_server(type: str, body: kopf.Body, memo: kopf.Memo, **_: Any) ->
     """Keep the watched copy of a Server: every Deployment pass on it reads its spec and
     status, and an Application that orders it checks who owns it, at each resync."""
     key = (Server.plural, body.metadata.namespace, body.metadata.name)
+    _schedule(_runtime(memo), Server.plural, type, body)
     children = _runtime(memo).children
     if type == "DELETED":
         children.pop(key, None)
@@ -615,14 +673,12 @@ async def reconcile_deployment(body: kopf.Body, patch: kopf.Patch, logger: loggi
     await _reconcile_deployment(body, patch, logger, memo)
 
 
-@kopf.timer(GROUP, VERSION, "deployments", id="resync", interval=DEPLOYMENT_RESYNC, idle=DEPLOYMENT_RESYNC)
 async def resync_deployment(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, memo: kopf.Memo,
                             **_: Any) -> None:
     """Level-based: the server became Ready, a container died, a route went missing."""
     await _reconcile_deployment(body, patch, logger, memo)
 
 
-@kopf.timer(GROUP, VERSION, "deployments", id="usage", interval=DEPLOYMENT_USAGE, idle=DEPLOYMENT_USAGE)
 async def deployment_usage(body: kopf.Body, patch: kopf.Patch, logger: logging.Logger, memo: kopf.Memo,
                            **_: Any) -> None:
     """Each service's state, restarts, CPU and memory; Available drops while one is unhealthy."""

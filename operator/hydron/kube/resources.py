@@ -183,6 +183,15 @@ async def apply_spec(plural: str, namespace: str, body: dict[str, Any], keep: tu
     return await asyncio.to_thread(_apply_spec, plural, namespace, body, keep)
 
 
+def _merge_patch(plural: str, namespace: str, name: str, patch: dict[str, Any]) -> None:
+    custom_objects().patch_namespaced_custom_object(GROUP, VERSION, namespace, plural, name, patch)
+
+
+async def merge_patch(plural: str, namespace: str, name: str, patch: dict[str, Any]) -> None:
+    """Merge `patch` into the object (a spec field a pass outside kopf's handlers set)."""
+    await asyncio.to_thread(_merge_patch, plural, namespace, name, patch)
+
+
 def _annotate(plural: str, namespace: str, name: str, annotations: dict[str, str]) -> None:
     custom_objects().patch_namespaced_custom_object(
         GROUP, VERSION, namespace, plural, name, {"metadata": {"annotations": annotations}})
