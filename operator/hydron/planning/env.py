@@ -86,11 +86,15 @@ def _sibling_env(name: str, siblings: list[Sibling]) -> EnvVar | None:
 JVM_FRAMEWORKS = frozenset({"Spring Boot", "Quarkus", "Micronaut", "Ktor", "Javalin"})
 
 
-def _backing_env(name: str, backings: list[Backing], framework: str | None = None) -> tuple[EnvVar, Backing] | None:
-    """The wiring of a variable named like a connection part. A JVM app's database URL is a JDBC URL:
-    its DATABASE_URL placeholder feeds spring.datasource.url, which cannot read postgres://."""
+def _backing_env(name: str, backings: list[Backing], framework: str | None = None,
+                 prefix: str = "") -> tuple[EnvVar, Backing] | None:
+    """The wiring of a variable named like a connection part, also under the app's own prefix (shiori reads
+    SHIORI_DATABASE_URL). A JVM app's database URL is a JDBC URL: its DATABASE_URL placeholder feeds
+    spring.datasource.url, which cannot read postgres://."""
     for backing in backings:
         part = backing.managed.env_names.get(name)
+        if part is None and prefix and name.startswith(prefix):
+            part = backing.managed.env_names.get(name[len(prefix):])
         if part == "url" and backing.managed.jdbc and framework in JVM_FRAMEWORKS:
             part = "jdbc-url"
         if part is not None:
@@ -116,6 +120,7 @@ def plan_env(
     backings = sorted(backings, key=lambda b: _SQL_FIRST.get(b.source.kind, 1))
     person = {e.name: e for e in person_env}
     wired_backings: set[str] = set()
+    prefix = own_prefix([v.name for v in service.env])
     field_prefix = f"services[{service.name}].env"
     for var in service.env:
         definition = EnvDefinition(name=var.name, secret=var.secret, required=var.required,
@@ -146,7 +151,7 @@ def plan_env(
             definition.source = "Wired"
             definition.description = definition.description or (
                 "Runs the app's schema migrations when it starts: the database the plan runs starts empty.")
-        elif (found := _backing_env(var.name, backings, _framework(service))) is not None:
+        elif (found := _backing_env(var.name, backings, _framework(service), prefix)) is not None:
             env, backing = found
             out.env.append(env)
             wired_backings.add(backing.name)
@@ -211,6 +216,15 @@ def _conventional_urls(service: Service, backings: list[Backing], wired: set[str
                 name=name, secret=part in SECRET_PARTS and backing.secret is not None, source="Wired",
                 description=f"Connection to the {backing.source.kind} container {backing.name}; added by Hydron "
                             "because the service uses it."))
+
+
+def own_prefix(names: list[str]) -> str:
+    """`SHIORI_` when most of what a service reads shares that first word (envconfig's and viper's prefixes)."""
+    firsts = [n.split("_", 1)[0] + "_" for n in names if "_" in n]
+    if not firsts:
+        return ""
+    best = max(sorted(set(firsts)), key=firsts.count)
+    return best if firsts.count(best) >= 3 and firsts.count(best) * 3 >= len(names) else ""
 
 
 def _plain_postgres_for_lib_pq(backings: list[Backing], person: dict[str, EnvVar], out: ServiceEnv) -> None:

@@ -182,3 +182,13 @@ def test_a_go_service_on_lib_pq_is_told_the_postgres_beside_it_has_no_tls():
         Evidence(file="go.mod", line=13, detail="requires github.com/lib/pq")]})
     assert env_of(make(svc, store)[1]["reader"])["PGSSLMODE"].value == "disable"
     assert "PGSSLMODE" not in env_of(make(svc, backing("postgres", used_by=("reader",)))[1]["reader"])
+
+
+def test_a_connection_variable_under_the_apps_own_prefix_is_wired():
+    """shiori reads SHIORI_DATABASE_URL (envconfig, prefix SHIORI_): left to the person as a secret, the bench's
+    invented value made it exit with 'unsupported database scheme'."""
+    names = ["SHIORI_DATABASE_URL", "SHIORI_HTTP_PORT", "SHIORI_DIR", "SHIORI_DBMS", "LOG_LEVEL"]
+    svc = service("bookmarks", language="go", env_vars=[env(n, secret=n.endswith("URL"), required=n.endswith("URL"))
+                                                         for n in names], depends=[("postgres", "backing")])
+    wired = env_of(make(svc, backing("postgres", used_by=("bookmarks",)))[1]["bookmarks"])["SHIORI_DATABASE_URL"]
+    assert wired.value_from.secret_key_ref.name == "shop-postgres"
