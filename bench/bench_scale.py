@@ -18,11 +18,12 @@ object is the slope between the two counts.
 
 --profile PREFIX runs the operator under tracemalloc (bench/scale_probe.py, slower) and
 prints, between the two counts, what grew per object: the source lines that allocated
-it and the types of the live objects. --operator DIR runs another tree's operator
+it and the types of the live objects (--profile-frames 0: the types only, at full speed).
+--operator DIR runs another tree's operator
 package (a worktree of an older commit: before and after on the same machine).
 
     nice -n 10 python3 bench/bench_scale.py [--small 100] [--large 1000] [--idle 60]
-        [--profile /tmp/scale] [--operator ../before/operator]
+        [--profile /tmp/scale [--profile-frames 0]] [--operator ../before/operator]
 """
 
 from __future__ import annotations
@@ -174,8 +175,9 @@ def idle_rate(api: Api, seconds: float, pid: int | None = None) -> tuple[float, 
 class Operator:
     """`hydron run` with production intervals, scoped to the bench's namespace."""
 
-    def __init__(self, plane: ControlPlane, work: Path, tree: Path, profile: str | None = None) -> None:
-        self.plane, self.work, self.tree, self.profile = plane, work, tree, profile
+    def __init__(self, plane: ControlPlane, work: Path, tree: Path, profile: str | None = None,
+                 frames: int = 12) -> None:
+        self.plane, self.work, self.tree, self.profile, self.frames = plane, work, tree, profile, frames
         self.proc: subprocess.Popen | None = None
         self.metrics_port = free_port()
         self.snapshots = 0
@@ -186,7 +188,8 @@ class Operator:
         command = [sys.executable, "-m", "hydron"]
         if self.profile:
             env["HYDRON_PROBE"] = self.profile
-            command = [sys.executable, "-X", "tracemalloc=12", str(ROOT / "bench" / "scale_probe.py")]
+            tracing = ["-X", f"tracemalloc={self.frames}"] if self.frames else []
+            command = [sys.executable, *tracing, str(ROOT / "bench" / "scale_probe.py")]
         self.live = live = free_port()
         log = open(self.work / "operator.log", "ab")
         t0 = time.monotonic()
@@ -259,6 +262,8 @@ def growth(prefix: str, before: int, after: int, objects: int, top: int = 25) ->
     and the live objects by type."""
     import tracemalloc
 
+    if not Path(f"{prefix}-{after}.snap").exists():  # --profile-frames 0: live objects by type only
+        return _type_growth(prefix, before, after, objects)
     old, new = (tracemalloc.Snapshot.load(f"{prefix}-{n}.snap") for n in (before, after))
     total = sum(s.size_diff for s in new.compare_to(old, "filename"))
     print(f"  traced growth {total / 2**20:.1f} MB = {total / objects / 1024:.1f} KiB per object")
@@ -276,6 +281,10 @@ def growth(prefix: str, before: int, after: int, objects: int, top: int = 25) ->
         by_place[label] += stat.size_diff
     for label, size in by_place.most_common(top):
         print(f"  {size / objects / 1024:7.2f} KiB/object  {label}")
+    _type_growth(prefix, before, after, objects)
+
+
+def _type_growth(prefix: str, before: int, after: int, objects: int) -> None:
     counts = [json.loads(Path(f"{prefix}-{n}.types.json").read_text()) for n in (before, after)]
     grown = Counter({k: v - counts[0].get(k, 0) for k, v in counts[1].items()})
     print("  live objects per object added: " + ", ".join(
@@ -295,11 +304,11 @@ def measure(api: Api, op: Operator, count: int, t_create: float, idle: float, cp
             "delays": (delays[len(delays) // 2], delays[int(len(delays) * 0.9)], delays[-1])}
 
 
-def main(small: int, large: int, idle: float, tree: Path, profile: str | None) -> None:
+def main(small: int, large: int, idle: float, tree: Path, profile: str | None, frames: int = 12) -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     plane = ControlPlane(work / "plane", control_plane_bins())
     plane.start()
-    op = Operator(plane, work, tree, profile)
+    op = Operator(plane, work, tree, profile, frames)
     print(f"operator from {tree}" + (" under tracemalloc" if profile else ""))
     try:
         plane.install_crds()
@@ -358,8 +367,10 @@ if __name__ == "__main__":
     parser.add_argument("--idle", type=float, default=60)
     parser.add_argument("--operator", type=Path, default=ROOT / "operator", help="the tree whose hydron package runs")
     parser.add_argument("--profile", help="path prefix for the operator's tracemalloc snapshots")
+    parser.add_argument("--profile-frames", type=int, default=12,
+                        help="frames kept per allocation; 0 counts live objects by type only (fast)")
     args = parser.parse_args()
     try:
-        main(args.small, args.large, args.idle, args.operator.resolve(), args.profile)
+        main(args.small, args.large, args.idle, args.operator.resolve(), args.profile, args.profile_frames)
     except TestBedUnavailable as error:
         raise SystemExit(str(error)) from None

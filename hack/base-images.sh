@@ -196,6 +196,8 @@ if [ "${HYDRON_BENCH_IMAGES:-0}" = 1 ]; then
   spawn node:20-slim                 node-slim@20.18.0    debian:bookworm-slim
   spawn node:24-slim                 node-slim@24.19.0    debian:bookworm-slim
   spawn golang:1-bookworm            golang-bookworm@1.27.4 debian:bookworm-slim golang:1.24-bookworm golang:1.25-bookworm golang:1.26-bookworm golang:1.27-bookworm
+  # The broker corpus apps' Celery workers need (django-styleguide-example): Debian's 3.10 under the official tags.
+  spawn rabbitmq:3.13                rabbitmq-3           debian:bookworm-slim rabbitmq:3
 fi
 # The template gallery's images (hydron/templates): stand-ins, the apps' own cannot be pulled.
 spawn mysql:8.4                      mysql-8          debian:bookworm-slim mysql:8.0  # MariaDB under the official tags

@@ -66,6 +66,9 @@ LABEL = "dev.hydron.bench.images"
 DOCKERFILE = re.compile(r"^(?:Dockerfile(?:\..+)?|.+\.[Dd]ockerfile)$")
 BUILD_TIMEOUT_S = 2400
 ANSWER_DEADLINE_S = 150.0
+# the public name the plan routes to the app, and the Host the probe asks for (an allow-list of hosts such as
+# Django's ALLOWED_HOSTS is planned from it)
+PUBLIC_HOST = "app.example.com"
 CPU_SHARES = 256  # below the default 1024: the bench yields to everything else on the machine
 STRONG_ERROR = re.compile(r"^(?:error|err!|fatal|npm err!|E:)|\berror(?:\[\w+\])?:|ERR_|is out of date|No matching distribution"
                           r"|Could not find|cannot find|not found:", re.I)
@@ -123,10 +126,46 @@ def first_error(log: str, limit: int = 400) -> str:
     notices = [i for i, line in enumerate(lines) if re.sub(r"\x1b\[[0-9;]*m", "", line).startswith("hydron:")]
     body = [line for line in lines[notices[-1] + 1 if notices else 1:]
             if not _ENGINE_LINE.match(re.sub(r"\x1b\[[0-9;]*m", "", line))]
-    hit = (next((line for line in body if STRONG_ERROR.search(line)), None)
+    hit = (next((line for line in body if STRONG_ERROR.search(line)), None) or _python_exception(body)
            or next((line for line in body if ERROR_WORDS.search(line)), None) or (body or lines)[-1])
+    if _PIP_WRAPPER.search(hit):
+        hit = _pip_build_error(body, body.index(hit)) or hit
     step = step if len(step) <= 120 else step[:117] + "..."  # a long RUN line must leave room for the error itself
     return (f"{step} -> {hit}" if step else hit)[:limit]
+
+
+# the line a Python traceback ends with: the exception raised last (a chain's "During handling of the above
+# exception" is not it)
+_TRACEBACK = "Traceback (most recent call last):"
+_PY_EXCEPTION = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Configured|Exit|Warning|Interrupt)\b(?::|$)")
+
+
+def _python_exception(body: list[str]) -> Optional[str]:
+    if not any(_TRACEBACK in line for line in body):
+        return None
+    return next((line for line in reversed(body) if _PY_EXCEPTION.match(line)), None)
+
+
+# pip's wrapper around a package whose own build failed: the package is the one it was collecting or
+# building last, the cause is in the build's output it quotes up to "[end of output]"
+_PIP_WRAPPER = re.compile(r"subprocess-exited-with-error")
+_PIP_PACKAGE = re.compile(r"^(?:Collecting|Building wheel for)\s+([^\s(]+)")
+_PIP_OUTPUT_END = "[end of output]"
+_PIPENV = re.compile(r"^\[pipenv\.exceptions\.\w+\]:\s*")  # pipenv quotes pip's output behind this
+
+
+def _pip_build_error(body: list[str], index: int) -> Optional[str]:
+    """"psycopg-c==3.3.4: error: ... 'pg_config'" for pip's "error: subprocess-exited-with-error" at body[index]."""
+    package = next((m.group(1) for line in reversed(body[:index]) if (m := _PIP_PACKAGE.match(_PIPENV.sub("", line)))),
+                   None)
+    output = body[index + 1:]
+    output = output[:next((i for i, line in enumerate(output) if _PIP_OUTPUT_END in line), len(output))]
+    cause = (next((line for line in reversed(output) if STRONG_ERROR.search(line)), None)
+             or next((line for line in reversed(output) if ERROR_WORDS.search(line)), None))
+    if cause is None:
+        return None
+    cause = _PIPENV.sub("", cause).strip()
+    return f"{package}: {cause}" if package else cause
 
 
 def _exists(client, image: str) -> bool:
@@ -200,7 +239,7 @@ def _probe(port: int, path: Optional[str]) -> Optional[str]:
             return f"TCP connect: {error}"
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        conn.request("GET", path, headers={"Host": "app.example.com"})
+        conn.request("GET", path, headers={"Host": PUBLIC_HOST})
         status = conn.getresponse().status
         conn.close()
     except (OSError, http.client.HTTPException) as error:
@@ -225,7 +264,8 @@ class Runner:
         started = time.monotonic()
         try:
             analysis = analyze(root)
-            spec = plan(PlanInputs(name, ApplicationSpec.model_validate({"source": {"git": {"url": git_url}}}),
+            spec = plan(PlanInputs(name, ApplicationSpec.model_validate({"source": {"git": {"url": git_url}},
+                                                                  "domains": [PUBLIC_HOST]}),
                                    analysis)).spec
         except Exception as error:  # noqa: BLE001 - a crash is the finding
             return [Outcome(name, "*", "", "failed", "plan", f"{type(error).__name__}: {error}")]

@@ -249,7 +249,9 @@ async def _periodic_pass(model: type, handler: Handler, memo: kopf.Memo, setting
 
 
 def _schedule(runtime: Runtime, plural: str, type: str | None, body: kopf.Body) -> None:
-    """Every watch event of a kind with periodic passes: a change pushes its next pass back."""
+    """Every watch event of a kind with periodic passes: a change pushes its next pass back.
+    From async handlers only: kopf runs a sync handler in a thread, and the schedule
+    belongs to the event loop."""
     if type == "DELETED":
         runtime.schedule.forget(plural, body.metadata.namespace, body.metadata.name)
     else:
@@ -431,7 +433,7 @@ async def resync_application(body: kopf.Body, patch: kopf.Patch, logger: logging
 
 
 @kopf.on.event(GROUP, VERSION, "applications")
-def watch_application(type: str, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+async def watch_application(type: str, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     """Which Applications follow which repository and branch (for the push webhook), the
     child views they carry, and when each is next resynced."""
     _schedule(_runtime(memo), Application.plural, type, body)

@@ -77,3 +77,43 @@ def test_first_error_is_never_the_builders_bookkeeping():
            "\x1b[0mRemoving intermediate container f00f3aedde2e\n"
            "The command '/bin/sh -c go build' returned a non-zero code: 1\n")
     assert first_error(log) == "Step 7/19 : RUN go build -o /out/server . -> main.go:12:2: pattern ui/build: no matching files found"
+
+
+def test_a_package_pip_failed_to_build_is_named_with_the_cause_its_build_printed():
+    log = ("Step 6/20 : RUN pip install -r requirements.txt\n"
+           "Collecting psycopg-c==3.3.4 (from psycopg[c,pool]==3.3.4->-r requirements.txt (line 33))\n"
+           "  Downloading psycopg_c-3.3.4.tar.gz (647 kB)\n"
+           "  Preparing metadata (pyproject.toml): finished with status 'error'\n"
+           "\x1b[91m  error: subprocess-exited-with-error\n  \n"
+           "  × Preparing metadata (pyproject.toml) did not run successfully.\n  │ exit code: 1\n"
+           "  ╰─> [3 lines of output]\n      running dist_info\n"
+           "      couldn't run 'pg_config' --includedir: [Errno 2] No such file or directory: 'pg_config'\n"
+           "      error: [Errno 2] No such file or directory: 'pg_config'\n      [end of output]\n"
+           "  note: This error originates from a subprocess, and is likely not a problem with pip.\n"
+           "\x1b[0m\x1b[91merror: metadata-generation-failed\n"
+           "The command '/bin/sh -c pip install' returned a non-zero code: 1\n")
+    assert first_error(log) == ("Step 6/20 : RUN pip install -r requirements.txt -> "
+                                "psycopg-c==3.3.4: error: [Errno 2] No such file or directory: 'pg_config'")
+
+
+def test_a_package_pipenv_failed_to_build_is_named_through_pipenvs_quoting_of_pip():
+    quoted = "[pipenv.exceptions.InstallError]: "
+    log = ("Step 8/22 : RUN pipenv install --system --ignore-pipfile\n"
+           + "".join(quoted + line + "\n" for line in (
+               "Collecting markupsafe==1.0 (from -r /tmp/pipenv-reqs.txt (line 19))",
+               "  Downloading MarkupSafe-1.0.tar.gz (14 kB)", "error: subprocess-exited-with-error",
+               "  ╰─> [3 lines of output]", "      Traceback (most recent call last):",
+               "      ImportError: cannot import name 'Feature' from 'setuptools'", "      [end of output]")))
+    assert first_error(log).endswith("-> markupsafe==1.0: ImportError: cannot import name 'Feature' from 'setuptools'")
+
+
+def test_a_python_traceback_is_reported_by_the_exception_it_ends_with():
+    log = ("Step 9/22 : RUN python netbox/manage.py collectstatic --noinput\n ---> Running in 0c1d\n"
+           "Traceback (most recent call last):\n  File \"/app/netbox/netbox/settings.py\", line 58, in <module>\n"
+           "ModuleNotFoundError: No module named 'netbox.configuration'\n"
+           "During handling of the above exception, another exception occurred:\n"
+           "Traceback (most recent call last):\n  File \"/app/netbox/manage.py\", line 10, in <module>\n"
+           "django.core.exceptions.ImproperlyConfigured: Configuration file is not present.\n"
+           "The command '/bin/sh -c python netbox/manage.py collectstatic --noinput' returned a non-zero code: 1\n")
+    assert first_error(log) == ("Step 9/22 : RUN python netbox/manage.py collectstatic --noinput -> "
+                                "django.core.exceptions.ImproperlyConfigured: Configuration file is not present.")

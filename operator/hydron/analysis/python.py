@@ -278,29 +278,49 @@ def _is_asgi(framework: str) -> bool:
 
 
 def _django(ctx: DirContext, project: Project, names: set[str]) -> None:
-    manage = ctx.source("manage.py")
+    folder = _manage_folder(ctx)
+    if folder is None:
+        return
+    site = DirContext(ctx.tree, ctx.reader, ctx.rel(folder)) if folder else ctx
+    manage = site.source("manage.py")
     match = next(manage.matches(_DJANGO_SETTINGS), None) if manage else None
     if not manage or not match:
         return
     module = match.group(1)
     package_dir = module.replace(".", "/")
-    settings = next((ctx.rel(f"{package_dir}/{s}") for s in ("settings.py", "settings/base.py",
-                                                              "settings/__init__.py") if ctx.exists(f"{package_dir}/{s}")), None)
+    settings = next((site.rel(f"{package_dir}/{s}") for s in ("settings.py", "settings/base.py",
+                                                               "settings/__init__.py") if site.exists(f"{package_dir}/{s}")), None)
     if settings:
         project.scan_first.append(settings)
+    # the requirements one folder above the Django site (netbox: requirements.txt, netbox/manage.py): the
+    # commands run from the service's folder, so they name the site's folder
+    prefix = f"{folder}/" if folder else ""
     if "gunicorn" in names:
-        command = f"gunicorn {module}.wsgi:application --bind 0.0.0.0:{{port}}"
-    elif "uvicorn" in names and ctx.exists(f"{package_dir}/asgi.py"):
-        command = f"uvicorn {module}.asgi:application --host 0.0.0.0 --port {{port}}"
+        chdir = f"--chdir {folder} " if folder else ""
+        command = f"gunicorn {chdir}{module}.wsgi:application --bind 0.0.0.0:{{port}}"
+    elif "uvicorn" in names and site.exists(f"{package_dir}/asgi.py"):
+        app_dir = f"--app-dir {folder} " if folder else ""
+        command = f"uvicorn {app_dir}{module}.asgi:application --host 0.0.0.0 --port {{port}}"
     else:
-        command = "python manage.py runserver 0.0.0.0:{port}"
-    _set_entry(project, ctx.rel("manage.py"), f"DJANGO_SETTINGS_MODULE {module}.settings", command)
-    if settings and not _sets_static_root(ctx, package_dir):
+        command = f"python {prefix}manage.py runserver 0.0.0.0:{{port}}"
+    _set_entry(project, site.rel("manage.py"), f"DJANGO_SETTINGS_MODULE {module}.settings", command)
+    if settings and not _sets_static_root(site, package_dir):
         return  # collectstatic fails without STATIC_ROOT ("ImproperlyConfigured"): the app serves no collected files
     project.build = Command(
-        value="python manage.py collectstatic --noinput",
+        value=f"python {prefix}manage.py collectstatic --noinput",
         evidence=[manage.evidence("Django serves collected static files", match.start())], confidence="medium",
     )
+
+
+def _manage_folder(ctx: DirContext) -> Optional[str]:
+    """Where the Django site's manage.py is: the service's folder (""), else the one folder right below it
+    that has one (netbox/manage.py beside the root's requirements.txt); None when there is none or several."""
+    if ctx.has("manage.py"):
+        return ""
+    prefix = f"{ctx.path}/" if ctx.path else ""
+    found = [d[len(prefix):] for d in ctx.tree.files if d.startswith(prefix) and d != ctx.path
+             and "/" not in d[len(prefix):] and ctx.tree.has(d, "manage.py")]
+    return found[0] if len(found) == 1 else None
 
 
 def _sets_static_root(ctx: DirContext, package_dir: str) -> bool:

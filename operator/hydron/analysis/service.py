@@ -8,10 +8,11 @@ manifests, stated values over code, and code over framework defaults.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from . import health, ports, starts
+from .fits import fits_generated_image
 from .drafts import Draft
 from .env import EXAMPLE_ENV_FILES, LIVE_ENV_FILES, EnvCollector, redact_secrets
 from .evidence import SourceText, relabel
@@ -62,6 +63,7 @@ def build(draft: Draft, name: str, tree: Tree, reader: SourceReader, ownership: 
         usage.warnings.append(f"{name}: read only the first {limits.max_sources_per_service} source files (nearest "
                               "first); env vars, ports and datastores named only in the others are missing")
     role = _stated_role(draft)
+    draft = _without_foreign_command(draft, tree)
     # the repository's own image of a static site is a file server: the port it listens on is its route's
     # (it-tools, astrowind: nginx on the EXPOSEd port)
     serves_own_image = role is not None and role.value == "static" and draft.dockerfile is not None
@@ -105,7 +107,8 @@ def _packages(project: Optional[Project], usage: Usage, limits: Limits) -> Optio
         return None
     found: dict[str, Package] = {}
     for dependency in project.dependencies:
-        name = dependency.name.split("[")[0]
+        # an extra stays a package of its own: it may install one that compiles (psycopg[c] → psycopg-c)
+        name = dependency.name
         if name not in found or (dependency.version and not found[name].version):
             found[name] = Package(name=name, version=dependency.version, file=dependency.evidence.file)
     packages = list(found.values())
@@ -237,6 +240,19 @@ def _aspnet_default_port(draft: Draft) -> Optional[Port]:
             return Port(value=8080, evidence=[dockerfile.evidence(
                 line, f"ASP.NET Core {match.group(1)} image listens on 8080 (ASPNETCORE_HTTP_PORTS)")], confidence="high")
     return None
+
+
+def _without_foreign_command(draft: Draft, tree: Tree) -> Draft:
+    """The draft without its compose command where Hydron generates the image and the command was written
+    for the layout of the one the compose file builds (healthchecks' `uwsgi /opt/healthchecks/...`):
+    the framework's own start runs instead. The role the command states still holds."""
+    compose, project = draft.compose, draft.project
+    if draft.dockerfile or draft.image or not compose or not compose.command or project is None:
+        return draft
+    if fits_generated_image(compose.command, project.ecosystem, [d.name for d in project.dependencies], tree,
+                            draft.path):
+        return draft
+    return replace(draft, compose=replace(compose, command=None))
 
 
 def _commands(draft: Draft) -> list[tuple[str, Evidence]]:

@@ -42,6 +42,10 @@ def add_job_workers(plan: Plan, tree: Optional[Tree]) -> None:
         gem, label, command = hit
         if command == "bin/jobs" and tree is not None and not tree.has_file(f"{draft.path}/bin/jobs".lstrip("/")):
             command = "bundle exec rake solid_queue:start"
+        entry = project.entry_point.file if project.entry_point else ""
+        site = entry[len(draft.path) + 1:] if draft.path and entry.startswith(draft.path + "/") else entry
+        if command.startswith("python manage.py ") and site.endswith("/manage.py"):
+            command = command.replace("manage.py", site, 1)  # the Django site a folder below (netbox/manage.py)
         evidence = [names[gem].evidence]
         plan.drafts.append(dataclasses.replace(
             draft, name=f"{draft.name}-worker", compose=None, process=None,

@@ -19,7 +19,7 @@ from hydron.api.infraplan import (
 from hydron.api.base import EnvVar, LocalObjectReference
 from hydron.planning import backing as backing_plan
 from hydron.api.names import volume_name
-from hydron.planning import datastores, network, server, sizing
+from hydron.planning import datastores, hosts, network, server, sizing
 from hydron.planning.digest import application_digest, digest
 from hydron.planning.dockerfiles import recipe, runtime_workdir
 from hydron.planning.env import Sibling, plan_env
@@ -170,6 +170,7 @@ def plan(inputs: PlanInputs) -> Draft:
     routes, route_findings = network.assign_domains(
         services, list(spec.domains), {o.name: list(o.domains) for o in spec.services}, frameworks)
     findings += route_findings
+    findings = hosts.wire_allowed_hosts(services, findings)
     services += [backing_plan.container(b, app) for b in backings.values()]
     provisioned = analysis.model_copy(update={"databases": [b for b in analysis.databases if b.name in backings]})
     need = sizing.analysis_need(provisioned, deployed)

@@ -62,3 +62,16 @@ def test_pipfile_lock_packages_count_even_when_the_pipfile_no_longer_names_them(
     [service] = _analyze(tmp_path).services
     assert {p.name: p.version for p in service.packages}["psycopg2"] == "==2.8.4"
     assert service.install_command.value == "pipenv install --system --ignore-pipfile"
+
+
+def test_an_extra_that_installs_a_compiled_package_reaches_the_generated_image(tmp_path):
+    """netbox: psycopg[c,pool] installs psycopg-c, an sdist whose build runs pg_config; the extra is a
+    package of its own in the analysis, so the image's build stage gets libpq's headers."""
+    from hydron.planning.dockerfiles import generate_dockerfile
+    analysis = analyze(write(tmp_path, {"requirements.txt": "Django==5.0\npsycopg[c,pool]==3.3.4\n",
+                                        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', "
+                                                     "'site.settings')\n"}))
+    service = analysis.services[0]
+    assert {"psycopg", "psycopg[c]", "psycopg[pool]"} <= {p.name for p in service.packages}
+    build = generate_dockerfile(service, analysis).split(" AS runtime\n")[0]
+    assert "libpq-dev" in build and "build-essential" in build

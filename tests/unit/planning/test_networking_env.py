@@ -129,3 +129,19 @@ def test_port_and_start_command_overrides_regenerate_the_dockerfile():
 def test_env_var_model_used_for_references():
     ref = EnvVar(name="X", value_from=EnvValueSource(secret_key_ref=SecretKeyReference(name="s", key="k")))
     assert ref.to_api() == {"name": "X", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}
+
+
+def test_a_django_allow_list_nothing_sets_is_wired_to_the_routed_domains_and_the_health_checks_loopback():
+    """healthchecks: ALLOWED_HOSTS unset falls back to SITE_ROOT's localhost, and Django answers every request
+    for app.example.com with HTTP 400 (DisallowedHost)."""
+    site = service("web", language="python", framework="Django", pm="pip", lockfile=None, port=8000,
+                   env_vars=[env("ALLOWED_HOSTS", required=True), env("DJANGO_ALLOWED_HOSTS", default="*")])
+    draft = plan(PlanInputs("hc", app_spec(domains=["hc.example.com", "www.hc.example.com"]), analysis(site)))
+    web = by_name(draft.spec.services)["web"]
+    assert by_name(web.env)["ALLOWED_HOSTS"].value == "hc.example.com,www.hc.example.com,localhost,127.0.0.1"
+    assert by_name(web.env_definitions)["ALLOWED_HOSTS"].source == "Wired"
+    assert "DJANGO_ALLOWED_HOSTS" not in by_name(web.env), "the app's own default stays"
+    assert not [f for f in draft.findings if "ALLOWED_HOSTS" in (f.field or "")]
+    person = plan(PlanInputs("hc", app_spec(domains=["hc.example.com"], env=[{"name": "ALLOWED_HOSTS", "value": "*"}]),
+                             analysis(site)))
+    assert by_name(by_name(person.spec.services)["web"].env)["ALLOWED_HOSTS"].value == "*"

@@ -28,6 +28,13 @@ def test_psycopg2_from_source_gets_compiler_and_libpq_headers_in_the_build_stage
     assert "libpq5" in runtime, "the compiled module loads libpq at run time"
 
 
+def test_psycopg3_with_its_c_extra_compiles_against_the_libpq_headers():
+    # psycopg[c] installs psycopg-c, published as source only: its build calls pg_config (libpq-dev)
+    build, runtime = stages(python_app(("psycopg", "==3.3.4"), ("psycopg[c]", "==3.3.4"), ("psycopg[pool]", "==3.3.4")))
+    assert "build-essential" in build and "libpq-dev" in build
+    assert "libpq-dev" not in runtime and "libpq5" in runtime
+
+
 def test_mysqlclient_gets_the_mysql_client_headers():
     build, runtime = stages(python_app(("mysqlclient", "==2.2.0")))
     assert "default-libmysqlclient-dev" in build and "libmariadb3" in runtime
@@ -105,3 +112,18 @@ def test_the_pip_cache_is_disabled_in_a_way_the_pip_of_an_old_python_understands
     text = generate_dockerfile(old, analysis(old))
     assert "FROM python:3.6-slim" in text
     assert "PIP_NO_CACHE_DIR=off" in text and "PIP_NO_CACHE_DIR=1" not in text
+
+
+def test_an_old_sdist_that_needs_the_setuptools_of_its_time_builds_with_it_even_inside_pips_build_isolation():
+    """realworld-flask: MarkupSafe 1.0 (no wheels) imports setuptools.Feature, gone since setuptools 46; pip
+    builds it with the newest setuptools unless PIP_CONSTRAINT, which its isolated build reads, caps it."""
+    app = service("web", language="python", version="3.7", framework="Flask", pm="pipenv", lockfile="Pipfile.lock",
+                  install="pipenv install --system --ignore-pipfile", start="gunicorn autoapp:app", port=8000)
+    old = app.model_copy(update={"packages": [Package(name="markupsafe", version="==1.0", file="Pipfile.lock")]})
+    build, runtime = stages(generate_dockerfile(old, analysis(old)))
+    assert "RUN echo 'setuptools<46' > /opt/build-constraints.txt\nENV PIP_CONSTRAINT=/opt/build-constraints.txt\n" in build
+    assert build.index("/opt/tools/bin/pip install pipenv") < build.index("PIP_CONSTRAINT") < build.index(
+        "RUN pipenv install"), "the tools venv's pipenv needs today's setuptools"
+    assert "PIP_CONSTRAINT" not in runtime
+    new = app.model_copy(update={"packages": [Package(name="markupsafe", version="==1.1.1", file="Pipfile.lock")]})
+    assert "PIP_CONSTRAINT" not in generate_dockerfile(new, analysis(new))

@@ -10,12 +10,14 @@ from __future__ import annotations
 import posixpath
 import re
 
+from hydron.analysis.fits import PYTHON_SERVERS
+
 from . import images
 from .common import (
     Context, add_user, apt_install, env_lines, expose, header, healthcheck, owned_workdir, port_env, python_check,
     relative_to, start,
 )
-from .pythondeps import build_needs, interpreter
+from .pythondeps import build_needs, interpreter, setuptools_cap
 
 VENV_ENV = {"VIRTUAL_ENV": "/opt/venv", "PATH": "/opt/venv/bin:$PATH"}
 # PIP_NO_CACHE_DIR=off disables pip's cache in every pip: "1" crashes the pip of old Pythons (pip 18 on 3.6:
@@ -23,8 +25,7 @@ VENV_ENV = {"VIRTUAL_ENV": "/opt/venv", "PATH": "/opt/venv/bin:$PATH"}
 BUILD_ENV = {"PIP_NO_CACHE_DIR": "off", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 TOOLS = {"poetry": "poetry", "uv": "uv", "pipenv": "pipenv"}
 # Servers a start command runs that are packages of their own: (program, package).
-SERVERS = {"gunicorn": "gunicorn", "uvicorn": "uvicorn", "hypercorn": "hypercorn", "daphne": "daphne",
-           "waitress-serve": "waitress", "granian": "granian"}
+SERVERS = PYTHON_SERVERS
 _REQUIREMENT_FILE = re.compile(r"(?:-r|--requirement|-c|--constraint)[ =]+(\S+)")
 
 
@@ -100,6 +101,19 @@ def _missing_server(ctx: Context, pm: str) -> str:
     return f"# The start command runs {package}, which the manifests do not declare.\nRUN {install}\n"
 
 
+def _build_constraints(packages) -> str:
+    """Old sdists whose setup.py needs a setuptools of their time: pip reads PIP_CONSTRAINT in the isolated
+    environment it builds each sdist in too (a --constraint argument would not reach it). Set after the
+    tools venv, whose pipenv needs a new setuptools."""
+    cap = setuptools_cap(packages)
+    if cap is None:
+        return ""
+    below, pin = cap
+    return (f"# The pinned {pin} builds only with setuptools older than {images.dotted(below)}.\n"
+            f"RUN echo 'setuptools<{images.dotted(below)}' > /opt/build-constraints.txt\n"
+            "ENV PIP_CONSTRAINT=/opt/build-constraints.txt\n")
+
+
 def generate(ctx: Context) -> str:
     pm = ctx.service.package_manager.name if ctx.service.package_manager else "pip"
     packages = ctx.service.packages or []
@@ -121,6 +135,7 @@ def generate(ctx: Context) -> str:
         "WORKDIR /app\n"
         "RUN python -m venv /opt/venv\n"
         f"{_tool(pm)}"
+        f"{_build_constraints(packages)}"
         f"{_install_steps(ctx, pm, 'build-essential' in build_packages)}"
         f"{_missing_server(ctx, pm)}"
         f"{build}"

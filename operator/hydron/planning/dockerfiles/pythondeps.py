@@ -55,6 +55,9 @@ COMPILER = ("build-essential", "pkg-config")
 NATIVE: dict[str, Native] = {
     "psycopg2": Native(("libpq-dev",), ("libpq5",)),
     "psycopg": Native((), ("libpq5",), compiles=False),  # psycopg 3 without [binary] loads the system libpq
+    # psycopg 3's C speed-up: an sdist only, its build runs pg_config (netbox's psycopg[c,pool])
+    "psycopg[c]": Native(("libpq-dev",), ("libpq5",)),
+    "psycopg-c": Native(("libpq-dev",), ("libpq5",)),
     "mysqlclient": Native(("default-libmysqlclient-dev",), ("libmariadb3",)),
     "mariadb": Native(("libmariadb-dev",), ("libmariadb3",)),
     "python-ldap": Native(("libldap2-dev", "libsasl2-dev"), ("libldap-2.5-0", "libsasl2-2")),
@@ -65,6 +68,12 @@ NATIVE: dict[str, Native] = {
 }
 # Packages that only compile when no wheel fits: those in WHEELS_FROM, with no system library.
 _PLAIN_C = frozenset(WHEELS_FROM) - {"django", "pyyaml"} - set(NATIVE)
+
+# package → (first release whose setup.py builds with today's setuptools, the setuptools release that removed
+# what older ones use): pip builds an sdist with the newest setuptools, where the API is gone.
+OLD_SETUPTOOLS: dict[str, tuple[str, Version]] = {
+    "markupsafe": ("1.1.0", (46,)),  # MarkupSafe 1.0's setup.py imports setuptools.Feature, removed in 46.0
+}
 
 _CLAUSE = re.compile(r"(===|==|~=|!=|<=|>=|<|>|\^|~|=)?\s*v?(\d+(?:\.\d+)*)(\.\*)?")
 
@@ -150,6 +159,17 @@ def build_needs(packages: list[Package], python: Version) -> tuple[list[str], li
         elif package.name in _PLAIN_C and from_source:
             build += COMPILER
     return sorted(set(build)), sorted(set(runtime))
+
+
+def setuptools_cap(packages: list[Package]) -> tuple[Version, str] | None:
+    """The setuptools release an sdist's build must stay below (its setup.py uses what that release removed),
+    with the pin that decides it; None when every pinned package builds with today's setuptools."""
+    found: tuple[Version, str] | None = None
+    for package in packages:
+        known = OLD_SETUPTOOLS.get(package.name)
+        if known and entirely_below(package.version, parse(known[0])) and (found is None or known[1] < found[0]):
+            found = (known[1], f"{package.name}{package.version}")
+    return found
 
 
 def _predates_wheels(package: Package, python: Version) -> bool:
