@@ -201,6 +201,23 @@ def local_stand_in(image: str, local_tags: list[str]) -> Optional[str]:
     return next((tag for tag in sorted(local_tags) if tag.rsplit(":", 1)[0] in wanted), None)
 
 
+STORE_READY_DEADLINE_S = 120.0
+
+
+def _wait_ready(containers, stores) -> None:
+    """Until each datastore's own health command passes (or the deadline): the rollout starts a service after what
+    it depends on is healthy, and an app that connects once at start (miniflux) exits on a database still
+    initialising. A store that never gets ready is left to the app's answer to show."""
+    deadline = time.monotonic() + STORE_READY_DEADLINE_S
+    for container, store in zip(containers, stores):
+        command = store.health_check.command if store.health_check else None
+        while command and time.monotonic() < deadline:
+            container.reload()
+            if container.status != "running" or container.exec_run(command).exit_code == 0:
+                break
+            time.sleep(1)  # polling the store's own check: there is no event to wait on
+
+
 def _env(service, secrets: dict[str, dict[str, str]]) -> dict[str, str]:
     env = {}
     for var in service.env:
@@ -353,6 +370,7 @@ class Runner:
                     network=network.name, name=f"{network.name}-{name}", hostname=name,
                     command=store.command or None,
                     networking_config={network.name: self.client.api.create_endpoint_config(aliases=[name])}))
+            _wait_ready(made, [needed[name] for name in needed])
             container = self.client.containers.run(
                 tag, detach=True, environment={**_env(service, secrets), **listens}, labels=self.labels, network=network.name,
                 command=command, ports={f"{port}/tcp": ("127.0.0.1", None)} if port else {},

@@ -93,7 +93,7 @@ def resolve(
     compose_entries = list(entries)
     needs: dict[str, list[Dependency]] = {}
     for usage in usages:
-        depends_on = set(usage.draft.compose.depends_on) if usage.draft.compose else set()
+        depends_on = _compose_connects_to(usage, {e.name for e in compose_entries})
         for signal in signals(usage):
             entry = _entry_for(entries, signal.kind, depends_on)
             if depends_on and entry in compose_entries and entry.name not in depends_on:
@@ -106,7 +106,7 @@ def resolve(
                 entry.confidence = signal.confidence
             add_dependency(needs.setdefault(usage.service, []), entry.name, "backing", signal.evidence,
                            signal.confidence, max_evidence)
-        for name in depends_on:
+        for name in usage.draft.compose.depends_on if usage.draft.compose else ():
             entry = next((e for e in entries if e.name == name), None)
             if entry:
                 evidence = usage.draft.compose.evidence(usage.draft.compose.depends_line, f"depends_on {name}")
@@ -123,6 +123,19 @@ def resolve(
             entry.required = False
     _mark_engine_alternatives(entries, [u.service for u in usages], compose_entries)
     return sorted(entries, key=lambda e: (e.kind, e.name)), needs
+
+
+def _compose_connects_to(usage: Usage, datastores: set[str]) -> set[str]:
+    """The compose services this one connects to: its depends_on; when that names no datastore at all, it says
+    nothing about them, and the hosts of the URLs its compose environment sets do (openstatus' private-location:
+    depends_on only the app `server`, `DB_URL=http://libsql:8080`)."""
+    compose = usage.draft.compose
+    if compose is None:
+        return set()
+    named = set(compose.depends_on)
+    if named & datastores:
+        return named
+    return named | {m.host for m in usage.env.urls if m.evidence.file == compose.file}
 
 
 _NAMED_URL = re.compile(r" is an? \w+ URL$|^mentions [\w+]+://")  # a default or example value, a URL in code

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import posixpath
 import re
 from typing import Optional
 
@@ -40,6 +42,7 @@ def detect(ctx: DirContext) -> list[Project]:
         for m in gomod.matches(_REQUIRE)
     ]
     mains = _main_packages(ctx)
+    frontends = _embedded_frontends(ctx) if mains else []
     if not mains:
         project = _project(ctx, gomod, module_name, dependencies)
         project.deployable = False
@@ -59,6 +62,7 @@ def detect(ctx: DirContext) -> list[Project]:
             project.framework, project.default_port = None, None  # another binary of the module uses it
         project.build = Command(value=f"go build -o bin/{name} {package}", evidence=evidence, confidence="high")
         project.start = Command(value=f"./bin/{name}", evidence=evidence, confidence="high")
+        project.builds = list(frontends)
         if any(d.name == "github.com/spf13/cobra" for d in dependencies) and (found := _server_subcommand(ctx)):
             subcommand, where = found
             project.start = Command(value=f"./bin/{name} {subcommand}", evidence=[*evidence, where], confidence="medium")
@@ -84,6 +88,58 @@ def _server_subcommand(ctx: DirContext) -> Optional[tuple[str, Evidence]]:
             for match in source.matches(_SERVER_COMMAND) if source else ():
                 found.setdefault(match.group(1), source.evidence(f"cobra command {match.group(1)}", match.start()))
     return next(((n, found[n]) for n in _SERVER_PREFERENCE if n in found), None)
+
+
+_EMBED = re.compile(r"^//go:embed\s+(.+)$", re.MULTILINE)
+
+
+def _embedded_frontends(ctx: DirContext) -> list[tuple[str, Evidence]]:
+    """Folders with a package.json whose build a Go package embeds (`//go:embed build/*` in ui/serve.go,
+    `//go:embed all:web/dist` in main.go), each with that directive: `go build` fails until the frontend is
+    built. The Go files read are those of each such folder and of its parents up to the module."""
+    prefix = ctx.path + "/" if ctx.path else ""
+    folders = sorted(d for d, names in ctx.tree.files.items() if "package.json" in names and d.startswith(prefix)
+                     and d != ctx.path and "node_modules" not in d.split("/"))[:_MAX_GO_FILES]
+    found: list[tuple[str, Evidence]] = []
+    directives: dict[str, list[tuple[str, Evidence]]] = {}
+    for folder in folders:
+        directory = folder
+        while True:
+            if directory not in directives:
+                directives[directory] = _embeds_in(ctx, directory)
+            hit = next((evidence for target, evidence in directives[directory]
+                        if (target == folder or target.startswith(folder + "/")) and not _present(ctx, target)), None)
+            if hit is not None:
+                found.append((folder, hit))
+                break
+            if directory == ctx.path:
+                break
+            directory = directory.rpartition("/")[0]
+    return found
+
+
+def _present(ctx: DirContext, target: str) -> bool:
+    """Whether what a go:embed pattern names is in the repository already (a committed build, webapp/dist). Asked
+    of the file system: the walk leaves build folders (dist, build) out of the tree."""
+    fixed = re.split(r"[*?\[]", target, maxsplit=1)[0].rstrip("/")
+    if fixed in ctx.tree.files or ctx.tree.has_file(fixed):
+        return True
+    return bool(fixed) and not fixed.startswith("..") and os.path.lexists(os.path.join(ctx.tree.root, fixed))
+
+
+def _embeds_in(ctx: DirContext, directory: str) -> list[tuple[str, Evidence]]:
+    """(root-relative path, evidence) of what each `//go:embed` of one folder's Go files names."""
+    targets = []
+    names = [n for n in ctx.tree.names(directory) if n.endswith(".go") and not n.endswith("_test.go")]
+    for name in names[:_MAX_GO_FILES]:
+        source = ctx.source(ctx.local(f"{directory}/{name}" if directory else name))
+        for match in source.matches(_EMBED) if source else ():
+            evidence = source.evidence(f"//go:embed {match.group(1).strip()}", match.start())
+            for pattern in match.group(1).split():
+                pattern = pattern.strip('"`').removeprefix("all:")
+                target = posixpath.normpath(posixpath.join(directory, pattern)) if directory else posixpath.normpath(pattern)
+                targets.append((target, evidence))
+    return targets
 
 
 def _project(ctx: DirContext, gomod: SourceText, name: str, dependencies: list[DeclaredDependency]) -> Project:

@@ -273,11 +273,17 @@ def _quinoa(draft: Draft, ctx: _Context) -> Verdict:
 
 
 def _embedded(draft: Draft, ctx: _Context) -> Verdict:
-    """A frontend folder holding Go code (embed.go, serve.go) is compiled into the Go binary with go:embed."""
+    """A frontend a Go package names in `//go:embed`, or a frontend folder holding Go code (embed.go, serve.go), is
+    compiled into the Go binary. The go:embed evidence tells the image generator to build it before `go build`."""
     if ctx.tree is None or not draft.path or draft.dockerfile or draft.compose or draft.project is None:
         return None
     if draft.project.ecosystem != "node":
         return None
+    for project in ctx.found.projects:
+        hit = next((e for folder, e in project.builds if folder == draft.path), None) if project.ecosystem == "go" else None
+        if hit is not None:
+            return ("bundled", f"embedded in the Go binary of {project.path or 'the root'} ({hit.file}: {hit.detail})",
+                    [hit], False)
     go_files = [n for n in ctx.tree.names(draft.path) if n.endswith(".go") and not n.endswith("_test.go")]
     if not go_files:
         return None

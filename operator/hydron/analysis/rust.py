@@ -52,7 +52,9 @@ def detect(ctx: DirContext) -> list[Project]:
         project.not_deployable_reason = "Cargo workspace root" if "workspace" in cargo else "Rust library without a binary"
         return [project]
     entry = ctx.rel("src/main.rs") if ctx.exists("src/main.rs") else None
-    project.build = Command(value=f"cargo build --release{locked}", evidence=evidence, confidence="high")
+    features = _database_feature(source, cargo)
+    project.build = Command(value=f"cargo build --release{locked}{features[0] if features else ''}",
+                            evidence=evidence + ([features[1]] if features else []), confidence="high")
     workspace = posixpath.dirname(lock) if lock else ctx.path  # members share the workspace's target/
     target = posixpath.relpath(workspace or ".", ctx.path or ".")
     target = "./target" if target == "." else f"{target}/target"
@@ -70,6 +72,15 @@ def detect(ctx: DirContext) -> list[Project]:
                     file=source.path, detail=f"{framework} listens on {port} by default")], confidence="low")
             break
     return [project]
+
+
+def _database_feature(source: SourceText, cargo: dict) -> Optional[tuple[str, Evidence]]:
+    """` --features sqlite` for a crate whose default features enable no database backend of the ones it offers
+    (vaultwarden: `default = []`, "Please enable at least one of these DB backends"): SQLite runs without a server."""
+    features = table(cargo, "features")
+    if not isinstance(features.get("sqlite"), list) or features.get("default"):
+        return None
+    return " --features sqlite", source.evidence("feature sqlite (no database backend by default)", needle="sqlite")
 
 
 def _binary(ctx: DirContext, cargo: dict, name: str) -> Optional[str]:

@@ -169,6 +169,16 @@ MANAGED: dict[str, Managed] = {
                    "CLICKHOUSE_PASSWORD": "password", "CLICKHOUSE_DB": "database"},
         default_env="CLICKHOUSE_URL",
     ),
+    # libSQL's server (sqld, what Turso runs): SQLite over HTTP, no credentials unless configured.
+    "libsql": Managed(
+        image="ghcr.io/tursodatabase/libsql-server", version="v0.24.32", port=8080, role="database",
+        data_path="/var/lib/sqld", credentials=False, url="http://{host}:{port}",
+        container_env={"SQLD_NODE": "=primary"},
+        health=("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080"),
+        env_names={"LIBSQL_URL": "url", "LIBSQL_DATABASE_URL": "url", "TURSO_DATABASE_URL": "url",
+                   "TURSO_URL": "url", "DATABASE_URL": "url", "DB_URL": "url"},
+        default_env="LIBSQL_URL",
+    ),
     "minio": Managed(
         image="minio/minio", version="RELEASE.2024-10-13T13-34-11Z", port=9000, role="database", data_path="/data",
         url="http://{host}:{port}", command=("server", "/data", "--console-address", ":9001"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from hydron.analysis.models import Service
+from hydron.analysis.models import SQL_ENGINES, Service
 from hydron.api.base import EnvValueSource, EnvVar, SecretKeyReference
 from hydron.api.infraplan import EnvDefinition, Finding
 from hydron.planning.backing import SECRET_PARTS, Backing
@@ -20,6 +20,10 @@ DESCRIPTIONS = {
     "NODE_ENV": "Node.js environment; production in the generated image.",
 }
 _SQL_FIRST = {"postgres": 0, "mysql": 0, "mariadb": 0}
+# Switches an app reads to migrate its own schema at start (miniflux: RUN_MIGRATIONS; off, it exits with "the
+# database schema is not up to date"). Set when the plan runs its SQL database, which starts empty.
+MIGRATE_AT_START = frozenset({"RUN_MIGRATIONS", "RUN_DB_MIGRATIONS", "AUTO_MIGRATE", "DB_AUTO_MIGRATE",
+                              "MIGRATE_ON_START", "DATABASE_AUTO_MIGRATE"})
 
 # Variables an app reads to choose its SQL engine, and the spellings each family of apps uses.
 _LARAVEL = {"postgres": "pgsql", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite"}
@@ -82,11 +86,15 @@ def _sibling_env(name: str, siblings: list[Sibling]) -> EnvVar | None:
 JVM_FRAMEWORKS = frozenset({"Spring Boot", "Quarkus", "Micronaut", "Ktor", "Javalin"})
 
 
-def _backing_env(name: str, backings: list[Backing], framework: str | None = None) -> tuple[EnvVar, Backing] | None:
-    """The wiring of a variable named like a connection part. A JVM app's database URL is a JDBC URL:
-    its DATABASE_URL placeholder feeds spring.datasource.url, which cannot read postgres://."""
+def _backing_env(name: str, backings: list[Backing], framework: str | None = None,
+                 prefix: str = "") -> tuple[EnvVar, Backing] | None:
+    """The wiring of a variable named like a connection part, also under the app's own prefix (shiori reads
+    SHIORI_DATABASE_URL). A JVM app's database URL is a JDBC URL: its DATABASE_URL placeholder feeds
+    spring.datasource.url, which cannot read postgres://."""
     for backing in backings:
         part = backing.managed.env_names.get(name)
+        if part is None and prefix and name.startswith(prefix):
+            part = backing.managed.env_names.get(name[len(prefix):])
         if part == "url" and backing.managed.jdbc and framework in JVM_FRAMEWORKS:
             part = "jdbc-url"
         if part is not None:
@@ -112,6 +120,7 @@ def plan_env(
     backings = sorted(backings, key=lambda b: _SQL_FIRST.get(b.source.kind, 1))
     person = {e.name: e for e in person_env}
     wired_backings: set[str] = set()
+    prefix = own_prefix([v.name for v in service.env])
     field_prefix = f"services[{service.name}].env"
     for var in service.env:
         definition = EnvDefinition(name=var.name, secret=var.secret, required=var.required,
@@ -137,7 +146,12 @@ def plan_env(
             definition.source = "Wired"
             definition.description = definition.description or (
                 f"Selects the SQL engine; set to the {sql_engine} the plan runs.")
-        elif (found := _backing_env(var.name, backings, _framework(service))) is not None:
+        elif var.name in MIGRATE_AT_START and any(b.source.kind in SQL_ENGINES for b in backings):
+            out.env.append(EnvVar(name=var.name, value="1" if var.default in ("0", "1") else "true"))
+            definition.source = "Wired"
+            definition.description = definition.description or (
+                "Runs the app's schema migrations when it starts: the database the plan runs starts empty.")
+        elif (found := _backing_env(var.name, backings, _framework(service), prefix)) is not None:
             env, backing = found
             out.env.append(env)
             wired_backings.add(backing.name)
@@ -161,6 +175,7 @@ def plan_env(
                         "Application's env (or the service's override), or the service may fail to start."))
         out.definitions.append(definition)
     _conventional_urls(service, backings, wired_backings, person, out)
+    _plain_postgres_for_lib_pq(backings, person, out)
     _complete_credentials(backings, person, out)
     for name, env in person.items():  # what a person set that the analysis did not see
         if all(d.name != name for d in out.definitions):
@@ -201,6 +216,30 @@ def _conventional_urls(service: Service, backings: list[Backing], wired: set[str
                 name=name, secret=part in SECRET_PARTS and backing.secret is not None, source="Wired",
                 description=f"Connection to the {backing.source.kind} container {backing.name}; added by Hydron "
                             "because the service uses it."))
+
+
+def own_prefix(names: list[str]) -> str:
+    """`SHIORI_` when most of what a service reads shares that first word (envconfig's and viper's prefixes)."""
+    firsts = [n.split("_", 1)[0] + "_" for n in names if "_" in n]
+    if not firsts:
+        return ""
+    best = max(sorted(set(firsts)), key=firsts.count)
+    return best if firsts.count(best) >= 3 and firsts.count(best) * 3 >= len(names) else ""
+
+
+def _plain_postgres_for_lib_pq(backings: list[Backing], person: dict[str, EnvVar], out: ServiceEnv) -> None:
+    """Go's lib/pq asks for TLS unless told otherwise (miniflux: 'pq: SSL is not enabled on the server'); the
+    PostgreSQL the plan runs on its private network has none. PGSSLMODE tells lib/pq without touching the URL
+    other services of the app share."""
+    if "PGSSLMODE" in person or any(e.name == "PGSSLMODE" for e in out.env):
+        return
+    if any(b.source.kind == "postgres" and any(e.detail.endswith("github.com/lib/pq") for e in b.source.evidence)
+           for b in backings):
+        out.env.append(EnvVar(name="PGSSLMODE", value="disable"))
+        out.definitions.append(EnvDefinition(
+            name="PGSSLMODE", secret=False, source="Wired",
+            description="lib/pq asks for TLS by default; the PostgreSQL container beside the app speaks plain "
+                        "connections on the private network."))
 
 
 _ADDRESS_SUFFIXES = ("HOST", "HOSTNAME", "USER", "USERNAME")

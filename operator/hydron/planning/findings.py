@@ -74,6 +74,15 @@ def analysis_findings(analysis: Analysis) -> list[Finding]:
                            message="The analysis stopped at a limit before reading the whole repository; the plan "
                                    "may miss services, variables or dependencies."))
     for store in analysis.databases:
+        sqlx = next((e for e in store.evidence if e.file.endswith("Cargo.toml") and e.detail == "depends on sqlx"), None)
+        if sqlx and store.used_by:
+            out.append(Finding(
+                severity="Info", source="Analysis", field=f"databases[{store.name}]",
+                message=f"{', '.join(store.used_by)} uses sqlx ({sqlx.file}): its query macros (query!, query_as!) "
+                        "check every query against a database while compiling, which an image build cannot reach. "
+                        "The generated image builds with SQLX_OFFLINE=true: if the code uses the macros, run "
+                        "`cargo sqlx prepare` and commit the offline data it writes (.sqlx/, sqlx-data.json before "
+                        "sqlx 0.7)."))
         if store.file_database and store.used_by:
             where = f" ({store.file_path})" if store.file_path else ""
             out.append(Finding(

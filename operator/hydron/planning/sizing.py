@@ -76,6 +76,7 @@ BACKING: dict[str, Footprint] = {
     "opensearch": Footprint(1.0, 2048, 20),
     "clickhouse": Footprint(1.0, 2048, 20),
     "minio": Footprint(0.25, 512, 50),
+    "libsql": Footprint(0.25, 256, 5),
 }
 
 

@@ -235,3 +235,20 @@ def test_an_engine_another_service_uses_alone_stays_required(tmp_path: Path) -> 
     assert sorted(stores["postgres"].used_by) == ["board", "reports"]
     assert (stores["postgres"].required, stores["postgres"].alternative_to) == (True, None)
     assert (stores["mysql"].required, stores["mysql"].alternative_to) == (False, "sqlite")
+
+
+def test_a_datastore_the_compose_environment_points_at_is_used_without_depends_on(tmp_path: Path) -> None:
+    """openstatus' private-location: depends_on names only another app service, `DB_URL=http://libsql:8080` names
+    the libSQL server it pings in /health. Without the link the plan runs no libSQL and leaves DB_URL unset (503)."""
+    write(tmp_path, {
+        "probe/go.mod": "module example.com/probe\n\ngo 1.22\n\nrequire github.com/tursodatabase/libsql-client-go v0.0.0\n",
+        "probe/main.go": "package main\n\nfunc main() {}\n",
+        "api/package.json": json.dumps({"name": "api", "dependencies": {"express": "4", "@libsql/client": "0.14"},
+                                        "scripts": {"start": "node app.js"}}),
+        "api/app.js": "require('express')().listen(3000)\n",
+        "compose.yaml": "services:\n  libsql:\n    image: ghcr.io/tursodatabase/libsql-server:latest\n"
+                        "  api:\n    build: api\n    depends_on: [libsql]\n"
+                        "  probe:\n    build: probe\n    depends_on: [api]\n    environment:\n"
+                        "      - DB_URL=http://libsql:8080\n"})
+    [store] = [d for d in analyze(tmp_path).databases if d.kind == "libsql"]
+    assert store.used_by == ["api", "probe"]

@@ -291,3 +291,33 @@ def test_a_quinoa_webui_is_bundled_into_its_quarkus_app(tmp_path: Path) -> None:
 
     assert list(services(analysis)) == ["ui"]
     assert {s.path: s.reason for s in analysis.skipped_services} == {"ui/src/main/webui": "bundled"}
+
+
+def test_a_frontend_a_go_package_embeds_from_above_is_built_before_the_go_build(tmp_path: Path) -> None:
+    """gotify: ui/serve.go says `//go:embed build/*`, the build is not committed, so `go build` fails until the
+    frontend is built. The generated image builds it in a node stage and copies it over the sources first."""
+    from hydron.planning.dockerfiles import generate_dockerfile
+    write(tmp_path, {"go.mod": "module example.com/srv\n\ngo 1.22\n",
+                     "app.go": "package main\n\nfunc main() {}\n",
+                     "web/package.json": package("web", {"vite": "5"}, {"build": "vite build"}),
+                     "web/yarn.lock": "# yarn lockfile v1\n",
+                     "main_embed.go": "package main\n\nimport \"embed\"\n\n//go:embed all:web/build\nvar UI embed.FS\n"})
+    analysis = analyze(tmp_path)
+    assert skipped(analysis) == {"web": "bundled"}
+    text = generate_dockerfile(analysis.services[0], analysis)
+    stage, build = text.index("AS frontend-web"), text.index("RUN go build")
+    assert stage < text.index("RUN yarn build", stage) < build
+    assert text.index("COPY --from=frontend-web /frontend ./web") < build
+
+
+def test_a_committed_build_a_go_package_embeds_is_not_built_again(tmp_path: Path) -> None:
+    """shiori commits webapp/dist: the image embeds it as it is, with no node stage."""
+    from hydron.planning.dockerfiles import generate_dockerfile
+    write(tmp_path, {"go.mod": "module example.com/srv\n\ngo 1.22\n",
+                     "main.go": "package main\n\nfunc main() {}\n",
+                     "webapp/package.json": package("webapp", {"vite": "5"}, {"build": "vite build"}),
+                     "webapp/dist/index.html": "<div id=app></div>\n",
+                     "webapp/embed.go": "package webapp\n\nimport \"embed\"\n\n//go:embed dist/*\nvar Assets embed.FS\n"})
+    analysis = analyze(tmp_path)
+    assert skipped(analysis) == {"webapp": "bundled"}
+    assert "frontend-" not in generate_dockerfile(analysis.services[0], analysis)

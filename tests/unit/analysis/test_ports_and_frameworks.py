@@ -460,3 +460,15 @@ def test_a_start_script_that_is_vites_dev_server_gives_way_to_the_server_the_fra
     write(tmp_path, {"package.json": json.dumps({"name": "web", "dependencies": {"@tanstack/react-start": "1"},
                                                  "scripts": {"build": "vite build", "start": "node server.mjs"}})})
     assert only(tmp_path).start_command.value == "npm run start"
+
+
+def test_a_crate_with_no_database_backend_by_default_builds_with_its_sqlite_feature(tmp_path: Path) -> None:
+    """vaultwarden: `default = []` and 'Please enable at least one of these DB backends' at compile time."""
+    write(tmp_path, {"Cargo.toml": "[package]\nname = 'vault'\nversion = '0.1.0'\n\n[features]\ndefault = []\n"
+                                   "sqlite = ['diesel/sqlite']\npostgresql = ['diesel/postgres']\n\n"
+                                   "[dependencies]\nrocket = '0.5'\ndiesel = '2'\n",
+                     "src/main.rs": "fn main() {}\n"})
+    assert only(tmp_path).build_command.value == "cargo build --release --features sqlite"
+    write(tmp_path, {"Cargo.toml": "[package]\nname = 'vault'\nversion = '0.1.0'\n\n[features]\n"
+                                   "default = ['sqlite']\nsqlite = ['diesel/sqlite']\n\n[dependencies]\ndiesel = '2'\n"})
+    assert only(tmp_path).build_command.value == "cargo build --release"

@@ -150,3 +150,45 @@ def test_an_app_that_takes_a_database_url_gets_a_server_engine_instead_of_its_fi
     assert "postgres" in services and "mysql" not in services
     assert env_of(services["board"])["DATABASE_URL"].value_from.secret_key_ref.name == "shop-postgres"
     assert services["board"].volumes == [], "no file database left to keep"
+
+
+def test_a_libsql_server_runs_beside_the_app_and_its_url_is_wired():
+    """openstatus' private-location reads DB_URL and pings libSQL in /health: with no libSQL server planned it
+    answered 503 for ever."""
+    svc = service("probe", language="go", env_vars=[env("DB_URL", required=True)], depends=[("libsql", "backing")])
+    _, services = make(svc, backing("libsql", used_by=("probe",)))
+    assert services["libsql"].image.startswith("ghcr.io/tursodatabase/libsql-server:")
+    assert env_of(services["probe"])["DB_URL"].value == "http://libsql:8080"
+
+
+def test_an_app_that_migrates_its_schema_when_told_is_told_when_the_plan_runs_its_database():
+    """miniflux reads RUN_MIGRATIONS (off by default): on the empty database the plan runs it exits with 'the
+    database schema is not up to date'."""
+    svc = service("reader", language="go", env_vars=[env("DATABASE_URL", required=True), env("RUN_MIGRATIONS")],
+                  depends=[("postgres", "backing")])
+    _, services = make(svc, backing("postgres", used_by=("reader",)))
+    assert env_of(services["reader"])["RUN_MIGRATIONS"].value == "true"
+    alone = service("reader", language="go", env_vars=[env("RUN_MIGRATIONS")], depends=[])
+    assert "RUN_MIGRATIONS" not in env_of(make(alone)[1]["reader"])
+
+
+def test_a_go_service_on_lib_pq_is_told_the_postgres_beside_it_has_no_tls():
+    """miniflux (lib/pq, sslmode=require by default) against the plan's PostgreSQL: 'SSL is not enabled on the
+    server'. Other drivers keep the URL as it is."""
+    from hydron.analysis.models import Evidence
+    svc = service("reader", language="go", env_vars=[env("DATABASE_URL", required=True)],
+                  depends=[("postgres", "backing")])
+    store = backing("postgres", used_by=("reader",)).model_copy(update={"evidence": [
+        Evidence(file="go.mod", line=13, detail="requires github.com/lib/pq")]})
+    assert env_of(make(svc, store)[1]["reader"])["PGSSLMODE"].value == "disable"
+    assert "PGSSLMODE" not in env_of(make(svc, backing("postgres", used_by=("reader",)))[1]["reader"])
+
+
+def test_a_connection_variable_under_the_apps_own_prefix_is_wired():
+    """shiori reads SHIORI_DATABASE_URL (envconfig, prefix SHIORI_): left to the person as a secret, the bench's
+    invented value made it exit with 'unsupported database scheme'."""
+    names = ["SHIORI_DATABASE_URL", "SHIORI_HTTP_PORT", "SHIORI_DIR", "SHIORI_DBMS", "LOG_LEVEL"]
+    svc = service("bookmarks", language="go", env_vars=[env(n, secret=n.endswith("URL"), required=n.endswith("URL"))
+                                                         for n in names], depends=[("postgres", "backing")])
+    wired = env_of(make(svc, backing("postgres", used_by=("bookmarks",)))[1]["bookmarks"])["SHIORI_DATABASE_URL"]
+    assert wired.value_from.secret_key_ref.name == "shop-postgres"

@@ -353,3 +353,51 @@ def test_the_install_never_downloads_cypress_test_browser():
     """nx-examples and remix-indie-stack: Cypress' postinstall download of its browser failed the install."""
     deps = generated("node-npm-express").split("AS build")[0]
     assert deps.index("ENV CYPRESS_INSTALL_BINARY=0") < deps.index("RUN (npm ci")
+
+
+def test_a_compose_command_naming_no_program_is_the_arguments_of_the_go_binary():
+    """shiori's compose `command: [server, --log-level, debug]` is for an image whose ENTRYPOINT is the binary;
+    dropped, the binary prints its help and exits 0."""
+    from hydron.analysis.models import Command, Evidence
+
+    def go_service(start: str, detail: str):
+        made = service("shiori", language="go", version="1.22", framework=None, pm="go", lockfile="go.sum",
+                       start=start, port=8080, health=None)
+        return made.model_copy(update={"start_command": Command(
+            value=start, evidence=[Evidence(file="docker-compose.yaml", line=9, detail=detail)], confidence="high")})
+
+    cli = go_service("server --log-level debug", "compose command")
+    assert 'CMD ["/usr/local/bin/shiori", "server", "--log-level", "debug"]' in generate_dockerfile(cli, analysis(cli))
+    named = go_service("shiori server", "compose command")
+    assert 'CMD ["/usr/local/bin/shiori", "server"]' in generate_dockerfile(named, analysis(named))
+    other = go_service("gotify-app serve", "Dockerfile CMD")  # another program's name: not arguments
+    assert 'CMD ["/usr/local/bin/shiori"]' in generate_dockerfile(other, analysis(other))
+    runner = go_service("go run .", "compose command")
+    assert 'CMD ["/usr/local/bin/shiori"]' in generate_dockerfile(runner, analysis(runner))
+
+
+def test_a_go_service_on_a_cgo_sqlite_driver_builds_with_cgo():
+    """gotify (gorm's sqlite driver, mattn/go-sqlite3): built with CGO_ENABLED=0 it exits with 'go-sqlite3
+    requires cgo to work. This is a stub'. A pure-Go driver (modernc.org/sqlite) keeps a static build."""
+    from hydron.analysis.models import Evidence
+
+    def with_driver(module: str) -> str:
+        app = service("notify", language="go", version="1.22", framework="Gin", pm="go", lockfile="go.sum",
+                      start="./bin/notify", port=8080, health=None, depends=[("sqlite", "backing")])
+        store = backing("sqlite", used_by=("notify",)).model_copy(update={"evidence": [
+            Evidence(file="go.mod", line=5, detail=f"requires {module}")]})
+        return generate_dockerfile(app, analysis(app, databases=[store]))
+
+    assert "ENV CGO_ENABLED=1" in with_driver("gorm.io/driver/sqlite")
+    assert "gcc libc6-dev" in with_driver("gorm.io/driver/sqlite")
+    assert "ENV CGO_ENABLED=0" in with_driver("modernc.org/sqlite")
+
+
+def test_a_rust_build_keeps_the_analysed_features_and_rocket_listens_on_every_interface():
+    """vaultwarden builds only with a database feature, and Rocket binds 127.0.0.1 unless ROCKET_ADDRESS says."""
+    vault = service("vault", language="rust", version=None, framework="Rocket", pm="cargo", lockfile="Cargo.lock",
+                    build="cargo build --release --locked --features sqlite", start="./target/release/vault",
+                    port=8000, health=None)
+    text = generate_dockerfile(vault, analysis(vault))
+    assert "cargo build --release --locked --features sqlite &&" in text
+    assert "ROCKET_ADDRESS=0.0.0.0" in text and "ROCKET_PORT=8000" in text

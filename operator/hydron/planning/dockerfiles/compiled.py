@@ -12,10 +12,12 @@ import json
 import re
 import shlex
 
-from . import images
+from hydron.analysis.models import Service
+
+from . import images, node
 from .common import (
     Context, add_user, apt_install, bash_check, cmd, copy_optional, env_lines, expose, header, healthcheck,
-    owned_workdir, port_env,
+    owned_workdir, port_env, relative_to,
 )
 
 
@@ -27,13 +29,30 @@ def _runtime_tail(ctx: Context, default_cmd: str, user: str = "app") -> str:
             f"{start}\n")
 
 
+# programs a compose command may run instead of passing arguments to the image's entrypoint
+_PROGRAMS = frozenset({"sh", "bash", "env", "exec", "cargo", "go", "air", "reflex", "watchexec", "dlv"})
+
+
 def _binary(ctx: Context, fallback: str) -> tuple[str, list[str]]:
-    """The executable the analysis' start command runs (its file name) and its arguments."""
+    """The executable the analysis' start command runs (its file name) and its arguments. A compose command that
+    names no program (`command: [server, --log-level, debug]`, for an image whose ENTRYPOINT is the binary) is
+    the binary's arguments: dropped, shiori printed its help and exited."""
     if ctx.start_command:
         argv = shlex.split(ctx.start_command)
         if argv and ("/" in argv[0]):
             return argv[0].rsplit("/", 1)[-1], argv[1:]
+        if argv and argv[0] == fallback:
+            return fallback, argv[1:]
+        if argv and _from_compose(ctx) and argv[0] not in _PROGRAMS and re.fullmatch(r"[a-z][\w-]*", argv[0]):
+            return fallback, argv
     return fallback, []
+
+
+def _from_compose(ctx: Context) -> bool:
+    """The analysed start command is a compose `command:` (what compose passes to the image's entrypoint)."""
+    start = ctx.service.start_command
+    return (not ctx.start_overridden and start is not None and start.value == ctx.start_command
+            and any(e.detail == "compose command" for e in start.evidence))
 
 
 def go(ctx: Context) -> str:
@@ -42,16 +61,21 @@ def go(ctx: Context) -> str:
     package = build.split()[-1] if build.startswith("go build") else "."
     argv = [f"/usr/local/bin/{name}", *args]
     manifests = copy_optional("go.mod", "go.sum")
+    frontends = _embedded_frontends(ctx)
+    cgo = _needs_cgo(ctx)  # with the C compiler cgo calls: slim and stand-in Go images may have none
     return (
         header(ctx, f"go{', ' + ctx.framework if ctx.framework else ''}")
         + "\n"
-        f"FROM {images.golang(ctx.version)} AS build\n"
-        "ENV CGO_ENABLED=0 GOFLAGS=-trimpath\n"
+        + "".join(_frontend_stage(ctx, folder, frontend) for folder, frontend in frontends)
+        + f"FROM {images.golang(ctx.version)} AS build\n"
+        + (apt_install("gcc", "libc6-dev") if cgo else "")
+        + f"ENV CGO_ENABLED={1 if cgo else 0} GOFLAGS=-trimpath\n"
         "WORKDIR /src\n"
         f"COPY {manifests} ./\n"
         "RUN go mod download\n"
         "COPY . .\n"
-        f"RUN go build -ldflags='-s -w' -o /out/{name} {package}\n"
+        + "".join(f"COPY --from={_stage(folder)} /frontend ./{folder}\n" for folder, _ in frontends)
+        + f"RUN go build -ldflags='-s -w' -o /out/{name} {package}\n"
         "\n"
         f"FROM {images.DEBIAN} AS runtime\n"
         f"{apt_install('ca-certificates')}"
@@ -63,9 +87,71 @@ def go(ctx: Context) -> str:
     )
 
 
+# Go database drivers that are C libraries behind cgo: built with CGO_ENABLED=0 they are stubs that fail at the
+# first connection (gotify: "go-sqlite3 requires cgo to work. This is a stub").
+_CGO_DRIVERS = ("github.com/mattn/go-sqlite3", "gorm.io/driver/sqlite", "github.com/tursodatabase/go-libsql")
+
+
+def _needs_cgo(ctx: Context) -> bool:
+    """A datastore of this service is reached through a cgo driver (the builder and runtime share glibc)."""
+    mine = {d.name for d in ctx.service.depends_on if d.kind == "backing"}
+    return any(e.detail.endswith(_CGO_DRIVERS) for store in ctx.analysis.databases if store.name in mine
+               for e in store.evidence)
+
+
+def _embedded_frontends(ctx: Context) -> list[tuple[str, Service]]:
+    """(folder in the build context, frontend) for each frontend the binary embeds with `//go:embed` and that has a
+    build: without its output `go build` fails (gotify: `pattern build/*: no matching files found`)."""
+    found = []
+    for skipped in ctx.analysis.skipped_services:
+        frontend = skipped.service
+        if skipped.reason != "bundled" or frontend is None or frontend.build_command is None:
+            continue
+        if not any(e.file.endswith(".go") and e.detail.startswith("//go:embed") for e in skipped.evidence):
+            continue
+        folder = relative_to(skipped.path, ctx.service.path or ".")
+        if folder not in ("", ".") and not folder.startswith("../"):
+            found.append((folder, frontend))
+    return sorted(found, key=lambda pair: pair[0])
+
+
+def _stage(folder: str) -> str:
+    return "frontend-" + re.sub(r"[^a-z0-9]+", "-", folder.lower()).strip("-")
+
+
+# The stage only makes static files: no test browser downloads in postinstall scripts (gotify's puppeteer), and
+# the build, not yarn's engines check of every dependency, says whether this Node builds it.
+_FRONTEND_BUILD_ENV = {"PUPPETEER_SKIP_DOWNLOAD": "true", "CYPRESS_INSTALL_BINARY": "0", "YARN_IGNORE_ENGINES": "true"}
+
+
+def _frontend_stage(ctx: Context, folder: str, frontend: Service) -> str:
+    """Installs and builds the frontend alone; its folder, built, replaces the source one in the Go stage."""
+    fctx = Context(service=frontend, analysis=ctx.analysis, start_command=None, port=None, health_path=None)
+    pm = node.manager(fctx)
+    version = frontend.language.version if frontend.language else None
+    base = images.bun(version) if pm == "bun" else images.node(version)
+    corepack = "RUN corepack enable || (npm install -g corepack && corepack enable)\n" if pm in ("yarn", "pnpm") else ""
+    return (f"# {folder} is embedded in the binary (go:embed): built first, without its node_modules.\n"
+            f"FROM {base} AS {_stage(folder)}\n"
+            "WORKDIR /frontend\n"
+            f"{env_lines(_FRONTEND_BUILD_ENV)}"
+            f"{corepack}"
+            f"COPY {folder}/ ./\n"
+            f"RUN {node.install_command(fctx, pm)}\n"
+            f"RUN {frontend.build_command.value} && rm -rf node_modules\n"
+            "\n")
+
+
+_FEATURES = re.compile(r"\s--features[ =](\S+)")
+# Rocket listens on 127.0.0.1 unless told otherwise: unreachable from outside the container.
+_RUST_FRAMEWORK_ENV = {"Rocket": lambda port: {"ROCKET_ADDRESS": "0.0.0.0", **({"ROCKET_PORT": str(port)} if port else {})}}
+
+
 def rust(ctx: Context) -> str:
     name, args = _binary(ctx, ctx.service.name)
-    locked = " --locked" if ctx.lockfile else ""
+    features = _FEATURES.search(ctx.build or "")
+    locked = (" --locked" if ctx.lockfile else "") + (f" --features {features.group(1)}" if features else "")
+    framework_env = _RUST_FRAMEWORK_ENV[ctx.framework](ctx.port) if ctx.framework in _RUST_FRAMEWORK_ENV else {}
     argv = [f"/usr/local/bin/{name}", *args]
     monorepo = ctx.analysis.monorepo
     if (ctx.lockfile and ctx.lockfile.startswith("../")) or (monorepo and "cargo-workspace" in monorepo.tools):
@@ -89,11 +175,14 @@ def rust(ctx: Context) -> str:
         f"FROM {images.rust(ctx.version)} AS build\n"
         f"{apt_install('pkg-config', 'libssl-dev')}"
         "WORKDIR /app\n"
+        "# sqlx's query macros check queries against the offline data the repository commits (.sqlx/,\n"
+        "# sqlx-data.json), never against a database: the build cannot reach one.\n"
+        "ENV SQLX_OFFLINE=true\n"
         f"{compile_steps}"
         "\n"
         f"FROM {images.DEBIAN} AS runtime\n"
         f"{apt_install('ca-certificates', 'libssl3')}"
-        f"{env_lines(port_env(ctx))}"
+        f"{env_lines({**port_env(ctx), **framework_env})}"
         f"{add_user()}"
         f"{owned_workdir('/app', writable=ctx.writable)}"
         f"COPY --from=build /usr/local/bin/{name} /usr/local/bin/{name}\n"
