@@ -204,7 +204,6 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, logger: lo
             port, address, secret, lambda: list(runtime.tracked.values()), _refresh)
         logger.info("Git push webhook on %s:%s%s", address, port, webhook_server.PATH)
     runtime.schedule = resync.Schedule(_periodic_jobs(memo, settings))
-    runtime.schedule_task = asyncio.create_task(resync.run_forever(runtime.schedule), name="periodic passes")
 
 
 @kopf.on.cleanup()
@@ -264,6 +263,10 @@ def _schedule(runtime: Runtime, plural: str, type: str | None, body: kopf.Body) 
         runtime.schedule.forget(plural, body.metadata.namespace, body.metadata.name)
     else:
         runtime.schedule.seen(plural, body.metadata.namespace, body.metadata.name, body)
+    if runtime.schedule_task is None and runtime.schedule.has_jobs:
+        # Started here, not at startup: the task inherits a handler's context, where
+        # kopf keeps what `kopf.event` posts through (a pass's events would fail otherwise).
+        runtime.schedule_task = asyncio.create_task(resync.run_forever(runtime.schedule), name="periodic passes")
 
 
 # --- the one way a handler runs a reconcile and applies its outcome -----------------

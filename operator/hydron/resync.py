@@ -128,6 +128,10 @@ class Schedule:
             return LONGEST_NAP
         return min(LONGEST_NAP, max(0.0, self._queue[0][0] - self._clock()))
 
+    @property
+    def has_jobs(self) -> bool:
+        return bool(self._jobs)
+
     def __len__(self) -> int:
         """Objects kept (each with its copy and one due time per job)."""
         return len(self._bodies)
