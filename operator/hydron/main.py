@@ -236,7 +236,8 @@ def _periodic_jobs(memo: kopf.Memo, settings: kopf.OperatorSettings) -> list[res
 async def _periodic_pass(model: type, handler: Handler, memo: kopf.Memo, settings: kopf.OperatorSettings,
                          copy: dict[str, Any]) -> float | None:
     """One scheduled pass, through the same handler a change runs. A pass an object's
-    change handler is running now is skipped (it looks anyway); a retry the pass asks
+    change handler is running now is skipped (it looks anyway, and its status is newer
+    than this copy); a retry the pass asks
     for sets the next visit; spec fields it sets are patched as kopf would."""
     namespace, name = copy["metadata"]["namespace"], copy["metadata"]["name"]
     if _runtime(memo).locks.locked(f"{model.kind}/{namespace}/{name}"):
@@ -605,8 +606,6 @@ async def server_usage(body: kopf.Body, patch: kopf.Patch, logger: logging.Logge
     runtime = _runtime(memo)
     namespace, name = body.metadata.namespace, body.metadata.name
     key = f"{Server.kind}/{namespace}/{name}"
-    if runtime.locks.locked(key):  # a pass is running: its conditions are newer than this body's
-        return
     async with runtime.locks.hold(key):
         try:
             resource = parse(Server, body)
@@ -703,8 +702,6 @@ async def deployment_usage(body: kopf.Body, patch: kopf.Patch, logger: logging.L
     """Each service's state, restarts, CPU and memory; Available drops while one is unhealthy."""
     runtime = _runtime(memo)
     key = f"{Deployment.kind}/{body.metadata.namespace}/{body.metadata.name}"
-    if runtime.locks.locked(key):  # a rollout is running: its status is newer than this body
-        return
     async with runtime.locks.hold(key):
         try:
             resource = parse(Deployment, body)

@@ -192,11 +192,6 @@ async def merge_patch(plural: str, namespace: str, name: str, patch: dict[str, A
     await asyncio.to_thread(_merge_patch, plural, namespace, name, patch)
 
 
-def _annotate(plural: str, namespace: str, name: str, annotations: dict[str, str]) -> None:
-    custom_objects().patch_namespaced_custom_object(
-        GROUP, VERSION, namespace, plural, name, {"metadata": {"annotations": annotations}})
-
-
 async def annotate(plural: str, namespace: str, name: str, annotations: dict[str, str]) -> None:
     """Merge annotations into the object (a refresh request, for one)."""
-    await asyncio.to_thread(_annotate, plural, namespace, name, annotations)
+    await merge_patch(plural, namespace, name, {"metadata": {"annotations": annotations}})
