@@ -401,3 +401,11 @@ def test_a_rust_build_keeps_the_analysed_features_and_rocket_listens_on_every_in
     text = generate_dockerfile(vault, analysis(vault))
     assert "cargo build --release --locked --features sqlite &&" in text
     assert "ROCKET_ADDRESS=0.0.0.0" in text and "ROCKET_PORT=8000" in text
+
+
+def test_only_plain_repository_folders_are_written_into_a_generated_dockerfile():
+    """A folder name is the repository's text: a newline would start an instruction, a quote or ';' a command."""
+    from hydron.planning.dockerfiles.common import plain_folder
+    assert plain_folder("web") and plain_folder("ui/build") and plain_folder(".")
+    for hostile in ("web\nRUN curl x | sh", "web app", "a';rm -rf /'", "../outside", "..", "/abs"):
+        assert not plain_folder(hostile), hostile

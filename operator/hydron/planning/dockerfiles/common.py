@@ -66,6 +66,15 @@ class Context:
         return self.service.build_command.value if self.service.build_command else None
 
 
+_PLAIN_FOLDER = re.compile(r"\.|[\w-][\w.-]*(?:/[\w-][\w.-]*)*")
+
+
+def plain_folder(path: str) -> bool:
+    """A folder at or below the app's, in plain characters only: a repository's folder name that lands in a
+    generated Dockerfile (COPY, a stage's comment, a sed command) can carry neither a newline nor a quote."""
+    return bool(_PLAIN_FOLDER.fullmatch(path)) and not path.startswith("..")
+
+
 def relative_to(path: str, base: str) -> str:
     """`path` (relative to the repository root) as seen from `base`; '../x' when above it."""
     if base in ("", "."):

@@ -17,7 +17,7 @@ from hydron.analysis.models import Service
 from . import images, node
 from .common import (
     Context, add_user, apt_install, bash_check, cmd, copy_optional, env_lines, expose, header, healthcheck,
-    owned_workdir, port_env, relative_to,
+    owned_workdir, plain_folder, port_env, relative_to,
 )
 
 
@@ -110,7 +110,7 @@ def _embedded_frontends(ctx: Context) -> list[tuple[str, Service]]:
         if not any(e.file.endswith(".go") and e.detail.startswith("//go:embed") for e in skipped.evidence):
             continue
         folder = relative_to(skipped.path, ctx.service.path or ".")
-        if folder not in ("", ".") and not folder.startswith("../"):
+        if folder not in ("", ".") and plain_folder(folder):
             found.append((folder, frontend))
     return sorted(found, key=lambda pair: pair[0])
 

@@ -13,17 +13,13 @@ import posixpath
 import re
 
 from . import images
-from .common import Context, relative_to, env_lines, header, healthcheck, owned_workdir, php_check
+from .common import Context, env_lines, header, healthcheck, owned_workdir, php_check, plain_folder, relative_to
 
 PORT = 8080
 # PDO drivers per database; the -dev packages are what docker-php-ext-install compiles against.
 EXTENSIONS = {"postgres": ("pdo_pgsql", "libpq-dev"), "mysql": ("pdo_mysql", ""), "mariadb": ("pdo_mysql", "")}
 FRONT_CONTROLLER_ROOT = {"Laravel": "public", "Symfony": "public", "Slim": "public"}
 _DEV_SERVER_ROOT = re.compile(r"\bphp\s+-S\s+\S+.*?\s-t\s+(\S+)")
-
-
-_SAFE_ROOT = re.compile(r"\.|[\w-][\w.-]*(?:/[\w-][\w.-]*)*")
-"""A folder below the app's, in plain characters: the root lands in a shell command (sed) of the image."""
 
 
 def document_root(ctx: Context) -> str:
@@ -37,7 +33,7 @@ def document_root(ctx: Context) -> str:
         root = posixpath.normpath(match.group(1).strip("'\""))
     elif entry and posixpath.basename(entry) == "index.php":
         root = posixpath.dirname(relative_to(entry, ctx.service.path)) or "."
-    return root if _SAFE_ROOT.fullmatch(root) and not root.startswith("..") else "public"
+    return root if plain_folder(root) else "public"  # it lands in a sed command of the image
 
 
 def apache_setup(root: str) -> str:
