@@ -11,6 +11,7 @@ from .manifest import table, text_value, toml_document
 from .models import Command, EntryPoint, Evidence, Framework, PackageManager, Port
 from .project import DeclaredDependency, DirContext, Project
 from .versions import Version, language, tool_version
+from .walk import join
 
 MANIFESTS = ("Cargo.toml",)
 SOURCE_EXTENSIONS = (".rs",)
@@ -54,7 +55,8 @@ def detect(ctx: DirContext) -> list[Project]:
     entry = ctx.rel("src/main.rs") if ctx.exists("src/main.rs") else None
     features = _database_feature(source, cargo)
     project.build = Command(value=f"cargo build --release{locked}{features[0] if features else ''}",
-                            evidence=evidence + ([features[1]] if features else []), confidence="high")
+                            evidence=evidence + ([features[1]] if features else []) + _sqlx_build(ctx, project, lock),
+                            confidence="high")
     workspace = posixpath.dirname(lock) if lock else ctx.path  # members share the workspace's target/
     target = posixpath.relpath(workspace or ".", ctx.path or ".")
     target = "./target" if target == "." else f"{target}/target"
@@ -72,6 +74,58 @@ def detect(ctx: DirContext) -> list[Project]:
                     file=source.path, detail=f"{framework} listens on {port} by default")], confidence="low")
             break
     return [project]
+
+
+# Evidence details the image generator reads off the build command (planning/dockerfiles/sqlx.py).
+SQLX_MACROS = "sqlx query macro"
+SQLX_OFFLINE_DATA = "sqlx offline data"
+SQLX_MIGRATIONS = "sqlx migrations"
+# a call outside comments (doc examples show the macros too)
+_QUERY_MACRO = re.compile(r"^(?![ \t]*//)[^\n]*?\b(query(?:_file)?(?:_as|_scalar)?(?:_unchecked)?)!\s*\(", re.MULTILINE)
+_MIGRATE_PATH = re.compile(r"\bmigrate!\s*\(\s*\"([^\"]+)\"")
+_MAX_RUST_FILES = 400
+
+
+def _sqlx_build(ctx: DirContext, project: Project, lock: Optional[str]) -> list[Evidence]:
+    """What compiling sqlx's query macros (query!, query_as!) needs: they check each query against a database
+    while compiling, or against the offline data `cargo sqlx prepare` commits (.sqlx/, sqlx-data.json before 0.7).
+    Evidence of a macro call, of that data (in the crate or at its workspace root), and of the migrations folder
+    that builds the schema (`sqlx::migrate!("dir")`, else migrations/)."""
+    if not any(d.name == "sqlx" for d in project.dependencies):
+        return []
+    macro, migrate = None, None
+    for path in _rust_sources(ctx):
+        source = ctx.reader.source(path)
+        if source is None:
+            continue
+        if macro is None:
+            hit = next(source.matches(_QUERY_MACRO), None)
+            macro = source.evidence(f"{SQLX_MACROS} {hit.group(1)}!", hit.start(1)) if hit else None
+        if migrate is None:
+            migrate = next(source.matches(_MIGRATE_PATH), None)
+        if macro and migrate:
+            break
+    if macro is None:
+        return []
+    found = [macro]
+    workspace = posixpath.dirname(lock) if lock else ctx.path
+    for folder in dict.fromkeys((ctx.path, workspace)):
+        if join(folder, ".sqlx") in ctx.tree.files:
+            found.append(presence(join(folder, ".sqlx"), SQLX_OFFLINE_DATA))
+        elif ctx.tree.has(folder, "sqlx-data.json"):
+            found.append(presence(join(folder, "sqlx-data.json"), SQLX_OFFLINE_DATA))
+    folder = posixpath.normpath(ctx.rel(migrate.group(1))) if migrate else ctx.rel("migrations")
+    if any(name.endswith(".sql") for name in ctx.tree.names(folder)) and not folder.startswith(".."):
+        found.append(presence(folder, SQLX_MIGRATIONS))
+    return found
+
+
+def _rust_sources(ctx: DirContext) -> list[str]:
+    """The crate's .rs files below src/, shallowest first, bounded."""
+    top = ctx.rel("src")
+    folders = sorted((d for d in ctx.tree.files if d == top or d.startswith(top + "/")), key=lambda d: (d.count("/"), d))
+    paths = [join(d, n) for d in folders for n in ctx.tree.names(d) if n.endswith(".rs")]
+    return paths[:_MAX_RUST_FILES]
 
 
 def _database_feature(source: SourceText, cargo: dict) -> Optional[tuple[str, Evidence]]:

@@ -6,6 +6,7 @@ import re
 
 from hydron.analysis.models import Analysis, Service
 from hydron.api.infraplan import Finding
+from hydron.planning.dockerfiles.sqlx import sqlx_build
 
 DEV_SERVERS = (
     (re.compile(r"\b(?:npm|yarn|pnpm|bun)\s+(?:run\s+)?dev\b"), "a package script named dev"),
@@ -74,19 +75,34 @@ def analysis_findings(analysis: Analysis) -> list[Finding]:
                            message="The analysis stopped at a limit before reading the whole repository; the plan "
                                    "may miss services, variables or dependencies."))
     for store in analysis.databases:
-        sqlx = next((e for e in store.evidence if e.file.endswith("Cargo.toml") and e.detail == "depends on sqlx"), None)
-        if sqlx and store.used_by:
-            out.append(Finding(
-                severity="Info", source="Analysis", field=f"databases[{store.name}]",
-                message=f"{', '.join(store.used_by)} uses sqlx ({sqlx.file}): its query macros (query!, query_as!) "
-                        "check every query against a database while compiling, which an image build cannot reach. "
-                        "The generated image builds with SQLX_OFFLINE=true: if the code uses the macros, run "
-                        "`cargo sqlx prepare` and commit the offline data it writes (.sqlx/, sqlx-data.json before "
-                        "sqlx 0.7)."))
         if store.file_database and store.used_by:
             where = f" ({store.file_path})" if store.file_path else ""
             out.append(Finding(
                 severity="Warning", source="Analysis", field=f"databases[{store.name}]",
                 message=f"{', '.join(store.used_by)} keeps its data in a {store.kind} file{where} inside its "
                         "container; without a persistent volume at that path the data is lost at the next release."))
+    out += [finding for service in analysis.services if (finding := _sqlx_finding(service, analysis))]
     return out
+
+
+def _sqlx_finding(service: Service, analysis: Analysis) -> Finding | None:
+    """sqlx's query macros check every query against a database while compiling: what the generated image does
+    about it, and the committed offline data that makes the build fast and database-free."""
+    build = sqlx_build(service, analysis)
+    if service.dockerfile or service.image or build is None or build.offline_data:
+        return None
+    prepare = ("run `cargo sqlx prepare` and commit the offline data it writes (.sqlx/, sqlx-data.json before "
+               "sqlx 0.7)")
+    where = f"services[{service.name}].buildCommand"
+    if build.needs_database:
+        return Finding(severity="Info", source="Analysis", field=where,
+                       message=f"{service.name} uses sqlx's query macros (query!, query_as!), which check every query "
+                               "against a database while compiling, and the repository commits no offline data: the "
+                               f"generated image starts a throwaway {build.backend} database in its build step, "
+                               f"applies the migrations in {build.migrations}/ and compiles against it. For faster "
+                               f"builds that need no database, {prepare}.")
+    return Finding(severity="Warning", source="Analysis", field=where,
+                   message=f"{service.name} uses sqlx's query macros (query!, query_as!), which check every query "
+                           "against a database while compiling; the repository commits no offline data, and no sqlx "
+                           "migrations of a database the build can run, so the image build fails (`DATABASE_URL` "
+                           f"must be set to use query macros). Fix: {prepare}.")

@@ -45,16 +45,3 @@ def test_a_public_service_without_a_domain_is_a_warning():
     found = plan(PlanInputs("shop", app_spec(), analysis(service()))).findings
     assert any(f.field == "routes" and "spec.domains" in f.message for f in found)
 
-
-def test_sqlx_query_macros_need_committed_offline_data_and_say_so():
-    """realworld-axum: `DATABASE_URL must be set to use query macros` while the image compiles."""
-    from hydron.analysis.models import Evidence
-    from hydron.planning.dockerfiles import generate_dockerfile
-    from tests.unit.planning.factories import backing
-    api = service("api", language="rust", version=None, framework="Axum", pm="cargo", lockfile="Cargo.lock",
-                  start="/usr/local/bin/api", health=None, depends=[("postgres", "backing")])
-    store = backing("postgres").model_copy(update={"evidence": [Evidence(file="Cargo.toml", line=3,
-                                                                          detail="depends on sqlx")]})
-    found = plan(PlanInputs("shop", app_spec(), analysis(api, databases=[store]))).findings
-    assert any("cargo sqlx prepare" in f.message for f in found)
-    assert "ENV SQLX_OFFLINE=true" in generate_dockerfile(api, analysis(api, databases=[store]))

@@ -14,7 +14,7 @@ import shlex
 
 from hydron.analysis.models import Service
 
-from . import images, node
+from . import images, node, sqlx
 from .common import (
     Context, add_user, apt_install, bash_check, cmd, copy_optional, env_lines, expose, header, healthcheck,
     owned_workdir, plain_folder, port_env, relative_to,
@@ -154,30 +154,42 @@ def rust(ctx: Context) -> str:
     framework_env = _RUST_FRAMEWORK_ENV[ctx.framework](ctx.port) if ctx.framework in _RUST_FRAMEWORK_ENV else {}
     argv = [f"/usr/local/bin/{name}", *args]
     monorepo = ctx.analysis.monorepo
-    if (ctx.lockfile and ctx.lockfile.startswith("../")) or (monorepo and "cargo-workspace" in monorepo.tools):
-        # A workspace member (it inherits from the root manifest and shares its lock and target/), or a root
-        # package whose workspace has members (its manifest alone does not load): the whole workspace is the
-        # build context and cargo builds just this binary.
-        compile_steps = ("# A Cargo workspace: the whole workspace is the context; build only this binary.\n"
-                         "COPY . .\n"
-                         f"RUN cargo build --release{locked} --bin {name} && cp target/release/{name} /usr/local/bin/{name}\n")
+    workspace = (ctx.lockfile and ctx.lockfile.startswith("../")) or (monorepo and "cargo-workspace" in monorepo.tools)
+    # A workspace member (it inherits from the root manifest and shares its lock and target/), or a root package
+    # whose workspace has members (its manifest alone does not load): the whole workspace is the build context
+    # and cargo builds just this binary. A single crate builds its dependencies against a stub main first, so a
+    # source change reuses that layer; touch: the copied sources may be older than the stub build.
+    compile_command = (f"cargo build --release{locked} --bin {name}" if workspace
+                       else f"touch src/main.rs && cargo build --release{locked}")
+    compile_command += f" && cp target/release/{name} /usr/local/bin/{name}"
+    sqlx_build = sqlx.sqlx_build(ctx.service, ctx.analysis)
+    database = sqlx_build is not None and sqlx_build.needs_database
+    if database:
+        from . import build_context  # the package imports this module first
+        compile_run = sqlx.with_database(sqlx_build, build_context(ctx.service), compile_command)
+    else:
+        compile_run = None
+    if workspace:
+        compile_steps = "# A Cargo workspace: the whole workspace is the context; build only this binary.\nCOPY . .\n"
     else:
         compile_steps = (
             f"COPY {copy_optional('Cargo.toml', 'Cargo.lock')} ./\n"
             "# Build the dependencies against a stub main, so a source change reuses this layer.\n"
             f"RUN mkdir src && echo 'fn main() {{}}' > src/main.rs && cargo build --release{locked} && rm -rf src\n"
             "COPY . .\n"
-            "# touch: the copied sources may be older than the stub build.\n"
-            f"RUN touch src/main.rs && cargo build --release{locked} && cp target/release/{name} /usr/local/bin/{name}\n")
+            + ("" if compile_run else "# touch: the copied sources may be older than the stub build.\n"))
+    compile_steps += compile_run or f"RUN {compile_command}\n"
+    offline = ("" if compile_run else
+               "# sqlx's query macros check queries against the offline data the repository commits (.sqlx/,\n"
+               "# sqlx-data.json), never against a database: the build cannot reach one.\n"
+               "ENV SQLX_OFFLINE=true\n")
     return (
         header(ctx, f"rust, cargo{', ' + ctx.framework if ctx.framework else ''}")
         + "\n"
         f"FROM {images.rust(ctx.version)} AS build\n"
-        f"{apt_install('pkg-config', 'libssl-dev')}"
+        f"{apt_install('pkg-config', 'libssl-dev', *([sqlx.package(sqlx_build)] if compile_run else []))}"
         "WORKDIR /app\n"
-        "# sqlx's query macros check queries against the offline data the repository commits (.sqlx/,\n"
-        "# sqlx-data.json), never against a database: the build cannot reach one.\n"
-        "ENV SQLX_OFFLINE=true\n"
+        f"{offline}"
         f"{compile_steps}"
         "\n"
         f"FROM {images.DEBIAN} AS runtime\n"
@@ -188,7 +200,6 @@ def rust(ctx: Context) -> str:
         f"COPY --from=build /usr/local/bin/{name} /usr/local/bin/{name}\n"
         + _runtime_tail(ctx, "CMD " + _json(argv))
     )
-
 
 def _json(argv: list[str]) -> str:
     return json.dumps(argv)
