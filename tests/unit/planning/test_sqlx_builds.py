@@ -72,6 +72,7 @@ def test_query_macros_without_offline_data_compile_against_a_throwaway_postgres_
     step = next(block for block in text.split("\nRUN ") if "initdb" in block)
     assert step.index("initdb") < step.index("pg_ctl") < step.index("ls migrations") < step.index("cargo build")
     assert "grep -v '\\.down\\.sql$' | sort -n" in step
+    assert "-E UTF8" in step  # realworld-axum's ICU collation: "current database's encoding is not supported"
     assert "DATABASE_URL=postgres://postgres@127.0.0.1/postgres" in step
     assert step.index("cargo build --release --locked") < step.index("pg_ctl -D /tmp/sqlx-db -m fast -s stop")
     assert "initdb" not in text.split("AS runtime", 1)[1]

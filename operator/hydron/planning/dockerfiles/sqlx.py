@@ -83,13 +83,14 @@ def with_database(build: SqlxBuild, context: str, compile_command: str) -> str |
 
 _NAMES = {"postgres": "Postgres", "sqlite": "SQLite database", "mysql": "MariaDB", "mariadb": "MariaDB"}
 _PG = "$(echo /usr/lib/postgresql/*/bin)"
+# UTF-8 as the postgres image's databases are: ICU collations (realworld-axum's case_insensitive) need it
 _SERVER = {
     "postgres": {
-        "start": (f"su postgres -c \"{_PG}/initdb -D /tmp/sqlx-db -A trust\" > /dev/null \\\n"
-                  f"  && su postgres -c \"{_PG}/pg_ctl -D /tmp/sqlx-db -o '-k /tmp -c listen_addresses=127.0.0.1' "
-                  "-w -s start\""),
+        "start": (f"su postgres -c \"{_PG}/initdb -D /tmp/sqlx-db -A trust -E UTF8 --locale=C.UTF-8\" > /dev/null \\\n"
+                  f"  && su postgres -c \"{_PG}/pg_ctl -D /tmp/sqlx-db -l /tmp/sqlx-db.log "
+                  "-o '-k /tmp -c listen_addresses=127.0.0.1' -w -s start\""),
         "url": "postgres://postgres@127.0.0.1/postgres",
-        "stop": f"su postgres -c \"{_PG}/pg_ctl -D /tmp/sqlx-db -m fast -s stop\" && rm -rf /tmp/sqlx-db",
+        "stop": f"su postgres -c \"{_PG}/pg_ctl -D /tmp/sqlx-db -m fast -s stop\" && rm -rf /tmp/sqlx-db*",
     },
     "sqlite": {
         "start": "touch /tmp/sqlx.db",
@@ -99,11 +100,11 @@ _SERVER = {
     "mysql": {
         "start": ("mkdir -p /run/mysqld && chown mysql /run/mysqld \\\n"
                   "  && (mariadbd --user=mysql --skip-networking=0 --bind-address=127.0.0.1 > /tmp/sqlx-db.log 2>&1 &) \\\n"
-                  "  && for i in $(seq 60); do mariadb-admin ping --silent && break; sleep 1; done \\\n"
+                  "  && for i in $(seq 60); do mariadb-admin ping --silent > /dev/null && break; sleep 1; done \\\n"
                   "  && mariadb -e \"CREATE DATABASE sqlx; CREATE USER sqlx@'%' IDENTIFIED BY 'sqlx'; "
                   "GRANT ALL ON *.* TO sqlx@'%'\""),
         "url": "mysql://sqlx:sqlx@127.0.0.1/sqlx",
-        "stop": "mariadb-admin shutdown",
+        "stop": "mariadb-admin shutdown && rm -f /tmp/sqlx-db.log",
     },
 }
 _SERVER["mariadb"] = _SERVER["mysql"]
