@@ -101,3 +101,12 @@ def test_query_macros_with_no_offline_data_and_no_migrations_warn_that_the_build
     assert "ENV SQLX_OFFLINE=true" in text and "initdb" not in text
     [finding] = [f for f in findings(tmp_path) if "sqlx" in f.message]
     assert finding.severity == "Warning" and "cargo sqlx prepare" in finding.message
+
+
+def test_a_migrations_folder_named_in_migrate_that_is_not_plain_never_reaches_the_images_shell(tmp_path: Path) -> None:
+    main = MAIN + "fn migrate() { sqlx::migrate!(\"db/x';touch${IFS}/pwned;'\"); }\n"
+    root = crate(tmp_path, **{"src/main.rs": main, "db/x';touch${IFS}/pwned;'/1_a.sql": "create table a (id int);\n"})
+    text = dockerfile(root)
+    assert "pwned" not in text and "initdb" not in text
+    [finding] = [f for f in findings(root) if "sqlx" in f.message]
+    assert finding.severity == "Warning"

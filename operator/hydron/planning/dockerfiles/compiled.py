@@ -162,13 +162,7 @@ def rust(ctx: Context) -> str:
     compile_command = (f"cargo build --release{locked} --bin {name}" if workspace
                        else f"touch src/main.rs && cargo build --release{locked}")
     compile_command += f" && cp target/release/{name} /usr/local/bin/{name}"
-    sqlx_build = sqlx.sqlx_build(ctx.service, ctx.analysis)
-    database = sqlx_build is not None and sqlx_build.needs_database
-    if database:
-        from . import build_context  # the package imports this module first
-        compile_run = sqlx.with_database(sqlx_build, build_context(ctx.service), compile_command)
-    else:
-        compile_run = None
+    database, compile_run = _sqlx_database(ctx, compile_command)
     if workspace:
         compile_steps = "# A Cargo workspace: the whole workspace is the context; build only this binary.\nCOPY . .\n"
     else:
@@ -187,7 +181,7 @@ def rust(ctx: Context) -> str:
         header(ctx, f"rust, cargo{', ' + ctx.framework if ctx.framework else ''}")
         + "\n"
         f"FROM {images.rust(ctx.version)} AS build\n"
-        f"{apt_install('pkg-config', 'libssl-dev', *([sqlx.package(sqlx_build)] if compile_run else []))}"
+        f"{apt_install('pkg-config', 'libssl-dev', *database)}"
         "WORKDIR /app\n"
         f"{offline}"
         f"{compile_steps}"
@@ -200,6 +194,18 @@ def rust(ctx: Context) -> str:
         f"COPY --from=build /usr/local/bin/{name} /usr/local/bin/{name}\n"
         + _runtime_tail(ctx, "CMD " + _json(argv))
     )
+
+
+def _sqlx_database(ctx: Context, compile_command: str) -> tuple[tuple[str, ...], str | None]:
+    """(the database server package, the RUN that compiles against it) when sqlx's query macros need a database
+    the build makes from the repository's migrations; ((), None) otherwise."""
+    build = sqlx.sqlx_build(ctx.service, ctx.analysis)
+    if build is None or not build.needs_database:
+        return (), None
+    from . import build_context  # the package imports this module first
+    run = sqlx.with_database(build, build_context(ctx.service), compile_command)
+    return ((sqlx.package(build),), run) if run else ((), None)
+
 
 def _json(argv: list[str]) -> str:
     return json.dumps(argv)

@@ -34,7 +34,8 @@ class SqlxBuild:
     @property
     def needs_database(self) -> bool:
         """No offline data, but a schema the build can make: compile against a throwaway database."""
-        return not self.offline_data and self.migrations is not None and self.backend in _PACKAGES
+        return (not self.offline_data and self.migrations is not None and plain_folder(self.migrations)
+                and self.backend in _PACKAGES)
 
 
 def sqlx_build(service: Service, analysis: Analysis) -> SqlxBuild | None:
