@@ -361,22 +361,24 @@ class FreshServers:
         """Wait until the container's sshd sends its banner; its published port."""
         return _wait_for_sshd(container, time.monotonic() + timeout)
 
-    def remove_container(self, container_id: str) -> None:
+    def remove_container(self, container_id: str, wait: bool = True) -> None:
+        """Remove the container (a provider stand-in deleting its machine: gone on return).
+        With `wait=False` (a test done with its server) it is stopped now, its address and
+        ports free at once, and its disk deleted in the background: a provisioned server's
+        images take seconds to delete, and the next test need not wait. `close` waits for
+        every deletion."""
         container = self._containers.pop(container_id, None)
-        if container is not None:
-            self._discard(container)
-
-    def _discard(self, container) -> None:
-        """Stop the server now (its address and ports are free at once), delete its disk
-        in the background: a provisioned server's images take seconds to delete, and
-        the next test need not wait for that. `close` waits for every deletion."""
+        if container is None:
+            return
         for hook in self.before_remove:
             hook(container)
+        if wait:
+            return _delete(container)
         try:
             container.kill()
         except docker.errors.NotFound:
             return
-        except docker.errors.APIError:  # not running: removing is all there is to do
+        except docker.errors.APIError:  # not running: deleting is all there is to do
             pass
         self._deletions.append(self._deleter.submit(_delete, container))
 
@@ -412,11 +414,11 @@ class FreshServers:
     def remove(self, server: FreshServer | Host) -> None:
         """Remove one server (and its anonymous volumes) before the others."""
         fresh = server.fresh if isinstance(server, Host) else server
-        self.remove_container(fresh.container_id)
+        self.remove_container(fresh.container_id, wait=False)
 
     def close(self) -> None:
         for container_id in list(self._containers):
-            self.remove_container(container_id)
+            self.remove_container(container_id, wait=False)
         self._deleter.shutdown(wait=True)
         for deletion in self._deletions:
             deletion.result()  # a deletion that failed says so here, once
