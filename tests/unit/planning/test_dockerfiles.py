@@ -430,3 +430,14 @@ def test_an_nx_or_turborepo_workspace_member_is_built_by_the_workspace_tool_at_t
     web = service("web", path="apps/web", lockfile="package-lock.json", build="npm run build")
     build = generate_dockerfile(web, analysis(web)).split("AS build\n", 1)[1].split("FROM ", 1)[0]
     assert build.index("WORKDIR /app/apps/web") < build.index("npm run build")
+
+
+def test_an_app_using_prismas_client_generates_it_in_the_build_stage_where_the_schema_is():
+    """remix-indie-stack: the deps stage installs from package.json alone, so @prisma/client's postinstall found no
+    schema and the started app threw "@prisma/client did not initialize yet. Please run prisma generate"."""
+    remix = service("shop", version="20", framework="Remix", lockfile=None, build="npm run build",
+                    start="npm run start").model_copy(
+        update={"packages": [Package(name="@prisma/client", file="package.json")]})
+    build = generate_dockerfile(remix, analysis(remix)).split("AS build\n", 1)[1].split("FROM ", 1)[0]
+    assert build.index("COPY . .") < build.index("RUN npx prisma generate\n") < build.index("npm run build")
+    assert "prisma generate" not in generated("node-npm-remix")

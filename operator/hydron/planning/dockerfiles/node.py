@@ -101,13 +101,14 @@ def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> s
     adapter = _node_adapter(pm) if build and ctx.framework == "SvelteKit" and ctx.service.role.value == "web" else ""
     build_env = env_lines({"NODE_ENV": "production", **BUILD_ENV.get(ctx.framework or "", {}),
                            **_prisma_build_url(ctx)}) if ctx.build else ""
+    member_steps = f"{_prisma_generate(ctx, pm)}{adapter}"
     if at_root:
         # Nx and Turborepo build a member from the workspace root, where the workspace's own CLI is installed
         # (nx-examples: Yarn 2+ runs only a member's own bins, "Couldn't find a script named nx" in apps/cart)
-        member_steps = f"{workdir}{adapter}WORKDIR /app\n" if adapter else ""
+        member_steps = f"{workdir}{member_steps}WORKDIR /app\n" if member_steps else ""
         build = f"{member_steps}{build_env}{_ROOT_BUILD_NOTE}{build}{workdir}"
     else:
-        build = f"{workdir}{adapter}{build_env}{build}"
+        build = f"{workdir}{member_steps}{build_env}{build}"
     # Dev dependencies go after the build; yarn and bun have no lockfile-respecting prune, so they stay.
     prune_step = f"RUN {PRUNE[pm]}\n" if prune and pm in PRUNE and not _is_workspace_member(ctx) else ""
     return (
@@ -128,6 +129,18 @@ def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> s
         f"{build}"
         f"{prune_step}"
     )
+
+
+EXEC = {"npm": "npx", "yarn": "yarn", "pnpm": "pnpm exec", "bun": "bunx"}
+
+
+def _prisma_generate(ctx: Context, pm: str) -> str:
+    """Prisma's client is generated from the schema, which the deps stage's install (manifests only) did not have,
+    so @prisma/client's own postinstall generated nothing (remix-indie-stack: "@prisma/client did not initialize
+    yet" at start). A build that generates it again does no harm."""
+    if not any(p.name == "@prisma/client" for p in ctx.service.packages or ()):
+        return ""
+    return f"RUN {EXEC[pm]} prisma generate\n"
 
 
 _PRISMA_CONFIG = re.compile(r"(?:^|/)prisma\.config\.[cm]?[jt]s$")
