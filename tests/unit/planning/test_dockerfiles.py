@@ -423,13 +423,15 @@ def test_an_nx_or_turborepo_workspace_member_is_built_by_the_workspace_tool_at_t
         run = next(i for i, line in enumerate(lines) if line.endswith(f"&& {command}"))
         workdirs = [line for line in lines[:run] if line.startswith("WORKDIR ")]
         assert workdirs[-1] == "WORKDIR /app", pm
-        assert "WORKDIR /app/apps/cart" in lines[run:], pm  # the runtime's paths stay the member's
         assert "apps/cart/package.json ||" in build, pm  # t3-env's check still reads the member's manifest
 
-    # a member's own script still runs in the member
-    web = service("web", path="apps/web", lockfile="package-lock.json", build="npm run build")
-    build = generate_dockerfile(web, analysis(web)).split("AS build\n", 1)[1].split("FROM ", 1)[0]
-    assert build.index("WORKDIR /app/apps/web") < build.index("npm run build")
+    # a member's own script still runs in the member; the runtime starts a server there either way
+    for command in ("npm run build", "npx turbo run build --filter=web"):
+        web = service("web", path="apps/web", lockfile="package-lock.json", build=command)
+        build, runtime = generate_dockerfile(web, analysis(web)).split("AS build\n", 1)[1].split("AS runtime\n")
+        in_member = "WORKDIR /app/apps/web" in build and build.index("WORKDIR /app/apps/web") < build.index(command)
+        assert in_member == (command == "npm run build"), command
+        assert "WORKDIR /app/apps/web\nUSER node\n" in runtime
 
 
 def test_an_app_using_prismas_client_generates_it_in_the_build_stage_where_the_schema_is():

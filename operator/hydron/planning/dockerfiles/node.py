@@ -106,7 +106,7 @@ def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> s
         # Nx and Turborepo build a member from the workspace root, where the workspace's own CLI is installed
         # (nx-examples: Yarn 2+ runs only a member's own bins, "Couldn't find a script named nx" in apps/cart)
         member_steps = f"{workdir}{member_steps}WORKDIR /app\n" if member_steps else ""
-        build = f"{member_steps}{build_env}{_ROOT_BUILD_NOTE}{build}{workdir}"
+        build = f"{member_steps}{build_env}{_ROOT_BUILD_NOTE}{build}"
     else:
         build = f"{workdir}{member_steps}{build_env}{build}"
     # Dev dependencies go after the build; yarn and bun have no lockfile-respecting prune, so they stay.
