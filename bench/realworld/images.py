@@ -473,7 +473,9 @@ MACHINE_FAULTS = re.compile(
     r"|Error when performing the request to|No compatible signature found in package metadata"
     r"|most likely not a problem with node-gyp or the package itself"
     # next/font/google downloads the fonts at build time (Turbopack: "Error while requesting resource")
-    r"|issue establishing a connection while requesting|from Google Fonts|Error while requesting resource", re.I)
+    r"|issue establishing a connection while requesting|from Google Fonts|Error while requesting resource"
+    # bun: a tarball a lockfile pins to its own host (midday's xlsx from cdn.sheetjs.com)
+    r"|DNSResolveFailed downloading", re.I)
 
 
 def machine_fault(outcome: Outcome) -> bool:

@@ -114,6 +114,9 @@ def test_first_error_reads_through_terminal_colours_and_unreachable_hosts_are_th
     assert machine_fault(Outcome("create-t3-turbo", "nextjs", "Generated", "failed", "build", fonts))
     turbopack = "RUN pnpm run build -> Error while requesting resource"
     assert machine_fault(Outcome("create-t3-turbo", "nextjs", "Generated", "failed", "build", turbopack))
+    bun = ("RUN bun install --frozen-lockfile -> error: DNSResolveFailed downloading tarball "
+           "xlsx@https://cdn.sheetjs.com/xlsx-0.20.2/xlsx-0.20.2.tgz")
+    assert machine_fault(Outcome("midday", "website", "Generated", "failed", "build", bun))
 
 
 def test_a_package_pip_failed_to_build_is_named_with_the_cause_its_build_printed():
