@@ -5,6 +5,8 @@ from __future__ import annotations
 import posixpath
 import re
 
+from hydron.analysis.nodepm import EXEC
+
 from . import images
 from .common import (
     Context, cmd, copy_optional, env_lines, expose, header, healthcheck, missing_start, node_check, owned_workdir,
@@ -129,9 +131,6 @@ def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> s
         f"{build}"
         f"{prune_step}"
     )
-
-
-EXEC = {"npm": "npx", "yarn": "yarn", "pnpm": "pnpm exec", "bun": "bunx"}
 
 
 def _prisma_generate(ctx: Context, pm: str) -> str:
