@@ -54,6 +54,7 @@ from hydron_testbed.ports import free_port  # noqa: E402
 NAMESPACE = "scale"
 TEMPLATES = ("umami", "ghost", "wordpress")  # gallery templates that need no parameter
 PAGE = 200
+WATCHED = ("applications", "infraplans", "deployments", "servers")
 
 
 def application(i: int) -> dict:
@@ -101,9 +102,17 @@ class Api:
         return totals
 
     def apps(self) -> list[dict]:
-        """Every Application, in pages: one LIST of a thousand bodies is what the loaded
-        apiserver cut short."""
-        path = f"/apis/hydron.dev/v1alpha1/namespaces/{NAMESPACE}/applications?limit={PAGE}"
+        return self.items("applications")
+
+    def watched(self) -> int:
+        """Objects the operator watches and keeps state for (an Application brings its
+        InfraPlan): the unit of the per-object cost."""
+        return sum(len(self.items(plural)) for plural in WATCHED)
+
+    def items(self, plural: str) -> list[dict]:
+        """Every object of the kind, in pages: one LIST of a thousand bodies is what the
+        loaded apiserver cut short."""
+        path = f"/apis/hydron.dev/v1alpha1/namespaces/{NAMESPACE}/{plural}?limit={PAGE}"
         items, token = [], ""
         while True:
             page = self.request("GET", path + (f"&continue={urllib.parse.quote(token)}" if token else ""))
@@ -299,7 +308,7 @@ def measure(api: Api, op: Operator, count: int, t_create: float, idle: float, cp
     rate, detail = idle_rate(api, idle, op.proc.pid)
     rss = rss_mb(op.proc.pid)
     latencies = sorted(change_latency(api, i) for i in (1, count // 2, count - 1))
-    return {"count": count, "planned_s": done - t_create, "busy_cpu": busy_cpu, "rss_mb": rss, "idle_rpm": rate,
+    return {"count": count, "objects": api.watched(), "planned_s": done - t_create, "busy_cpu": busy_cpu, "rss_mb": rss, "idle_rpm": rate,
             "idle_detail": dict(detail.most_common(8)), "change_s": latencies,
             "delays": (delays[len(delays) // 2], delays[int(len(delays) * 0.9)], delays[-1])}
 
@@ -349,7 +358,9 @@ def main(small: int, large: int, idle: float, tree: Path, profile: str | None, f
               f"(operator CPU {cpu_s(op.proc.pid):.1f}s, imports included)")
         a, b = results
         per_app_rss = (b["rss_mb"] - a["rss_mb"]) / (large - small)
-        print(f"growth {small}→{large}: RSS {per_app_rss * 1000:.1f} MB per 1,000 "
+        per_object_rss = (b["rss_mb"] - a["rss_mb"]) / (b["objects"] - a["objects"])
+        print(f"growth {small}→{large} Applications ({a['objects']}→{b['objects']} objects watched): "
+              f"RSS {per_object_rss * 1000:.1f} MB per 1,000 objects, {per_app_rss * 1000:.1f} MB per 1,000 Applications "
               f"(10,000 on paper: {b['rss_mb'] + per_app_rss * (10000 - large):.0f} MB); "
               f"idle requests/min {a['idle_rpm']:.0f} → {b['idle_rpm']:.0f}; "
               f"idle CPU s/min {a['idle_detail'].get(('cpu s/min', ''))} → {b['idle_detail'].get(('cpu s/min', ''))}; "
