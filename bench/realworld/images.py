@@ -132,11 +132,24 @@ def first_error(log: str, limit: int = 400) -> str:
            or next((line for line in body if ERROR_WORDS.search(line)), None) or (body or lines)[-1])
     if _PIP_WRAPPER.search(hit):
         hit = _pip_build_error(body, body.index(hit)) or hit
+    if _FETCH_FAILED.search(hit):
+        hit = _with_unreachable_host(body, body.index(hit), hit)
     step = step if len(step) <= 120 else step[:117] + "..."  # a long RUN line must leave room for the error itself
     engine = _ENGINE_WANTED.search("\n".join(body)) if _ENGINE_REFUSED.search(hit) else None
     if engine and engine.group(0) not in hit:  # pnpm says which Node it wanted on the lines below
         hit = f"{hit} (Expected version: {engine.group(1)} Got: {engine.group(2)})"
     return (f"{step} -> {hit}" if step else hit)[:limit]
+
+
+# Node's fetch says only "fetch failed"; the host it could not reach is in the cause printed below it
+# (astrowind: Astro sizes its remote images at build time, "Caused by: getaddrinfo ENOTFOUND plus.unsplash.com")
+_FETCH_FAILED = re.compile(r"fetch failed\b")  # glued to the line before by a colour code
+_UNREACHED = re.compile(r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN) [\w.-]+")
+
+
+def _with_unreachable_host(body: list[str], index: int, hit: str) -> str:
+    cause = next((m.group(0) for line in body[index + 1:index + 20] for m in [_UNREACHED.search(line)] if m), None)
+    return f"{hit} (caused by {cause})" if cause else hit
 
 
 # A package manager refusing the image's Node: pnpm's error, then "Expected version: ^22.21.0" / "Got: v22.20.0"
@@ -454,13 +467,15 @@ def latest(outcomes: list[Outcome]) -> list[Outcome]:
 # toolchain stand-in older than the code asks for (and older_stand_in below).
 MACHINE_FAULTS = re.compile(
     r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|\b403 Forbidden\b|Failed to download `|could not be downloaded"
-    r"|All attempts to connect to \S+ failed|fetch failed\b|requires rustc \d"
+    r"|All attempts to connect to \S+ failed|requires rustc \d"
     # corepack: a package manager from its own host (repo.yarnpkg.com), or registry metadata without signatures;
     # node-gyp: the Node headers from nodejs.org
     r"|Error when performing the request to|No compatible signature found in package metadata"
     r"|most likely not a problem with node-gyp or the package itself"
     # next/font/google downloads the fonts at build time (Turbopack: "Error while requesting resource")
-    r"|issue establishing a connection while requesting|from Google Fonts|Error while requesting resource", re.I)
+    r"|issue establishing a connection while requesting|from Google Fonts|Error while requesting resource"
+    # bun: a tarball a lockfile pins to its own host (midday's xlsx from cdn.sheetjs.com)
+    r"|DNSResolveFailed downloading", re.I)
 
 
 def machine_fault(outcome: Outcome) -> bool:

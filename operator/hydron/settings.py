@@ -42,6 +42,9 @@ class OperatorSettings(BaseSettings):
     server_usage_seconds: float = Field(default=60.0, gt=0, description="How often a Server's CPU, memory and disk are read.")
     deployment_resync_seconds: float = Field(default=60.0, gt=0, description="How often a Deployment is reconciled again.")
     deployment_usage_seconds: float = Field(default=30.0, gt=0, description="How often services' health and usage are read.")
+    object_workers: int = Field(default=256, ge=1, description="Objects of one kind handled at once; more wait "
+                                                               "in the watch until one is done (bounds the memory "
+                                                               "of a burst, e.g. a thousand apps applied together).")
     webhook_secret: SecretStr = Field(default=SecretStr(""), description="Shared secret of the Git push webhook "
                                                                          "(needed with --webhook-port).")
     llm_model: str = Field(default=DEFAULT_MODEL, description="The Anthropic model the planner asks.")

@@ -158,8 +158,8 @@ class HetznerApi:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=30)
         for machine in list(self.machines.values()):
-            if machine.container_id:
-                self.servers.remove_container(machine.container_id)
+            if machine.container_id:  # the test is done with them: deleted in the background
+                self.servers.remove_container(machine.container_id, wait=False)
         self._loop = None
 
     async def _serve(self) -> None:
@@ -176,7 +176,9 @@ class HetznerApi:
         app.router.add_post("/v1/servers/{id}/actions/poweroff", self._poweroff)
         app.router.add_post("/v1/servers/{id}/actions/poweron", self._poweron)
         app.router.add_post("/v1/servers/{id}/actions/rebuild", self._rebuild)
-        self._runner = web.AppRunner(app, access_log=None)
+        # A client that keeps its connection open (the provider SDKs do) would hold the
+        # stop for aiohttp's default 60 s drain: a stand-in has nothing to drain.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

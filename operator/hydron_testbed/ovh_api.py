@@ -111,8 +111,8 @@ class OvhApi:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=30)
         for machine in self.machines.values():
-            if machine.container_id:
-                self.servers.remove_container(machine.container_id)
+            if machine.container_id:  # the test is done with them: deleted in the background
+                self.servers.remove_container(machine.container_id, wait=False)
         self._loop = None
 
     async def _serve(self) -> None:
@@ -127,7 +127,9 @@ class OvhApi:
         app.router.add_get("/1.0/dedicated/server/{name}/task/{id}", self._task)
         app.router.add_get("/v2/iam/resource", self._resources)
         app.router.add_post("/v2/iam/resource/{urn}/tag", self._tag)
-        self._runner = web.AppRunner(app, access_log=None)
+        # A client that keeps its connection open (the provider SDKs do) would hold the
+        # stop for aiohttp's default 60 s drain: a stand-in has nothing to drain.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

@@ -28,6 +28,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -283,6 +284,13 @@ def _wait_for_sshd(container, deadline: float) -> int:
         time.sleep(0.2)  # poll interval
 
 
+def _delete(container) -> None:
+    try:
+        container.remove(force=True, v=True)
+    except docker.errors.NotFound:
+        pass
+
+
 class FreshServers:
     """Starts fresh servers (``start(n)``, or ``hosts(n)`` with their containers) and
     removes them one by one (``remove``) or all at once (``close``)."""
@@ -297,6 +305,8 @@ class FreshServers:
         self._containers: dict[str, object] = {}
         # Called with each container just before it is removed (the suite's secret scan).
         self.before_remove: list[Callable[[object], None]] = []
+        self._deleter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="server-deletion")
+        self._deletions: list[Future] = []
 
     def start(self, n: int = 1, rebootable: bool = False) -> list[FreshServer]:
         """Start n servers and wait for their sshd; ServerStartFailed if one never answers.
@@ -351,18 +361,26 @@ class FreshServers:
         """Wait until the container's sshd sends its banner; its published port."""
         return _wait_for_sshd(container, time.monotonic() + timeout)
 
-    def remove_container(self, container_id: str) -> None:
+    def remove_container(self, container_id: str, wait: bool = True) -> None:
+        """Remove the container (a provider stand-in deleting its machine: gone on return).
+        With `wait=False` (a test done with its server) it is stopped now, its address and
+        ports free at once, and its disk deleted in the background: a provisioned server's
+        images take seconds to delete, and the next test need not wait. `close` waits for
+        every deletion."""
         container = self._containers.pop(container_id, None)
-        if container is not None:
-            self._discard(container)
-
-    def _discard(self, container) -> None:
+        if container is None:
+            return
         for hook in self.before_remove:
             hook(container)
+        if wait:
+            return _delete(container)
         try:
-            container.remove(force=True, v=True)
+            container.kill()
         except docker.errors.NotFound:
+            return
+        except docker.errors.APIError:  # not running: deleting is all there is to do
             pass
+        self._deletions.append(self._deleter.submit(_delete, container))
 
     def _ready(self, container, key: asyncssh.SSHKey, deadline: float) -> FreshServer:
         port = _wait_for_sshd(container, deadline)
@@ -396,9 +414,12 @@ class FreshServers:
     def remove(self, server: FreshServer | Host) -> None:
         """Remove one server (and its anonymous volumes) before the others."""
         fresh = server.fresh if isinstance(server, Host) else server
-        self.remove_container(fresh.container_id)
+        self.remove_container(fresh.container_id, wait=False)
 
     def close(self) -> None:
         for container_id in list(self._containers):
-            self.remove_container(container_id)
+            self.remove_container(container_id, wait=False)
+        self._deleter.shutdown(wait=True)
+        for deletion in self._deletions:
+            deletion.result()  # a deletion that failed says so here, once
 

@@ -114,6 +114,9 @@ def test_first_error_reads_through_terminal_colours_and_unreachable_hosts_are_th
     assert machine_fault(Outcome("create-t3-turbo", "nextjs", "Generated", "failed", "build", fonts))
     turbopack = "RUN pnpm run build -> Error while requesting resource"
     assert machine_fault(Outcome("create-t3-turbo", "nextjs", "Generated", "failed", "build", turbopack))
+    bun = ("RUN bun install --frozen-lockfile -> error: DNSResolveFailed downloading tarball "
+           "xlsx@https://cdn.sheetjs.com/xlsx-0.20.2/xlsx-0.20.2.tgz")
+    assert machine_fault(Outcome("midday", "website", "Generated", "failed", "build", bun))
 
 
 def test_a_package_pip_failed_to_build_is_named_with_the_cause_its_build_printed():
@@ -154,3 +157,19 @@ def test_a_python_traceback_is_reported_by_the_exception_it_ends_with():
            "The command '/bin/sh -c python netbox/manage.py collectstatic --noinput' returned a non-zero code: 1\n")
     assert first_error(log) == ("Step 9/22 : RUN python netbox/manage.py collectstatic --noinput -> "
                                 "django.core.exceptions.ImproperlyConfigured: Configuration file is not present.")
+
+
+def test_a_fetch_that_failed_is_the_machines_only_when_its_cause_names_a_host_this_machine_cannot_resolve():
+    """astrowind: Astro sizes its remote images while rendering a page; the summary said only "fetch failed", which
+    counted as the machine's whatever had failed. The host is in the cause printed under the stack trace."""
+    from images import Outcome, machine_fault
+    log = ("Step 11/19 : RUN npm run build\n17:14:58   \u2514\u2500 /homes/personal/index.html\x1b[91mfetch failed\n"
+           "  Stack trace:\n    at node:internal/deps/undici/undici:13510:13\n"
+           "    at async inferRemoteSize (file:///app/dist/chunks/_astro_assets.mjs:1151:20)\n"
+           "  Caused by:\n  getaddrinfo ENOTFOUND plus.unsplash.com\n"
+           "    at GetAddrInfoReqWrap.onlookupall [as oncomplete] (node:dns:122:26)\n")
+    error = first_error(log)
+    assert error.endswith("fetch failed (caused by getaddrinfo ENOTFOUND plus.unsplash.com)")
+    assert machine_fault(Outcome("astrowind", "astrowind", "Generated", "failed", "build", error))
+    refused = log.replace("getaddrinfo ENOTFOUND plus.unsplash.com", "connect ECONNREFUSED 127.0.0.1:5432")
+    assert not machine_fault(Outcome("astrowind", "astrowind", "Generated", "failed", "build", first_error(refused)))

@@ -19,6 +19,8 @@ _LOCKFILES = (
     ("npm-shrinkwrap.json", "npm"),
 )
 _FIELD = re.compile(r"^(npm|yarn|pnpm|bun)@(\d+)")
+# how each manager runs a tool its install put in node_modules/.bin
+EXEC = {"npm": "npx", "yarn": "yarn", "pnpm": "pnpm exec", "bun": "bunx"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class NodeTool:
         return f"yarn {script}" if self.name == "yarn" else f"{self.name} run {script}"
 
     def exec(self, tool: str) -> str:
-        return {"npm": "npx", "yarn": "yarn", "pnpm": "pnpm exec", "bun": "bunx"}[self.name] + f" {tool}"
+        return f"{EXEC[self.name]} {tool}"
 
 
 def detect_tool(ctx: DirContext, package: Optional[SourceText], declared: Optional[str]) -> NodeTool:

@@ -101,8 +101,16 @@ def build(draft: Draft, name: str, tree: Tree, reader: SourceReader, ownership: 
     return _redact(_trim_evidence(service, limits.max_evidence_per_fact)), usage
 
 
+# Node packages the generated image's build acts on (Prisma: its client is generated from the schema)
+_NODE_BUILD_PACKAGES = frozenset({"@prisma/client"})
+
+
 def _packages(project: Optional[Project], usage: Usage, limits: Limits) -> Optional[list[Package]]:
-    """Python's declared packages: the generated image picks its interpreter and build tools from them."""
+    """Python's declared packages: the generated image picks its interpreter and build tools from them.
+    Node's: only those the image build acts on."""
+    if project is not None and project.ecosystem == "node":
+        node = [Package(name=d.name, file=d.evidence.file) for d in project.dependencies if d.name in _NODE_BUILD_PACKAGES]
+        return node or None
     if project is None or project.ecosystem != "python" or not project.dependencies:
         return None
     found: dict[str, Package] = {}

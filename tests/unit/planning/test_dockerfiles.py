@@ -409,3 +409,37 @@ def test_only_plain_repository_folders_are_written_into_a_generated_dockerfile()
     assert plain_folder("web") and plain_folder("ui/build") and plain_folder(".")
     for hostile in ("web\nRUN curl x | sh", "web app", "a';rm -rf /'", "../outside", "..", "/abs"):
         assert not plain_folder(hostile), hostile
+
+
+def test_an_nx_or_turborepo_workspace_member_is_built_by_the_workspace_tool_at_the_workspace_root():
+    """nx-examples' cart: `yarn nx build cart` ran in apps/cart, where Yarn 2+ sees only the member's own bins
+    ("Couldn't find a script named nx"); Nx and Turborepo are the workspace root's tools, for every manager."""
+    for pm, lock, command in (("yarn", "yarn.lock", "yarn nx build cart"), ("npm", "package-lock.json", "npx nx build cart"),
+                              ("pnpm", "pnpm-lock.yaml", "pnpm exec turbo run build --filter=cart")):
+        cart = service("cart", role="static", path="apps/cart", framework="React", pm=pm, lockfile=lock,
+                       build=command, start=None, port=None, health=None, static_root="dist/apps/cart")
+        build = generate_dockerfile(cart, analysis(cart)).split("AS build\n", 1)[1].split("FROM ", 1)[0]
+        lines = build.splitlines()
+        run = next(i for i, line in enumerate(lines) if line.endswith(f"&& {command}"))
+        workdirs = [line for line in lines[:run] if line.startswith("WORKDIR ")]
+        assert workdirs[-1] == "WORKDIR /app", pm
+        assert "apps/cart/package.json ||" in build, pm  # t3-env's check still reads the member's manifest
+
+    # a member's own script still runs in the member; the runtime starts a server there either way
+    for command in ("npm run build", "npx turbo run build --filter=web"):
+        web = service("web", path="apps/web", lockfile="package-lock.json", build=command)
+        build, runtime = generate_dockerfile(web, analysis(web)).split("AS build\n", 1)[1].split("AS runtime\n")
+        in_member = "WORKDIR /app/apps/web" in build and build.index("WORKDIR /app/apps/web") < build.index(command)
+        assert in_member == (command == "npm run build"), command
+        assert "WORKDIR /app/apps/web\nUSER node\n" in runtime
+
+
+def test_an_app_using_prismas_client_generates_it_in_the_build_stage_where_the_schema_is():
+    """remix-indie-stack: the deps stage installs from package.json alone, so @prisma/client's postinstall found no
+    schema and the started app threw "@prisma/client did not initialize yet. Please run prisma generate"."""
+    remix = service("shop", version="20", framework="Remix", lockfile=None, build="npm run build",
+                    start="npm run start").model_copy(
+        update={"packages": [Package(name="@prisma/client", file="package.json")]})
+    build = generate_dockerfile(remix, analysis(remix)).split("AS build\n", 1)[1].split("FROM ", 1)[0]
+    assert build.index("COPY . .") < build.index("RUN npx prisma generate\n") < build.index("npm run build")
+    assert "prisma generate" not in generated("node-npm-remix")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import posixpath
 import re
 
+from hydron.analysis.nodepm import EXEC
+
 from . import images
 from .common import (
     Context, cmd, copy_optional, env_lines, expose, header, healthcheck, missing_start, node_check, owned_workdir,
@@ -94,13 +96,23 @@ def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> s
         copy_manifests = f"COPY {copy_optional(*MANIFESTS[pm])} ./\n"
         workdir = ""
     build_command = _without_repeated_install(ctx.build) if ctx.build else None
-    build = f"RUN {_without_env_validation(build_command)}\n" if build_command else ""
+    at_root = bool(workdir and build_command and _WORKSPACE_BUILD.match(build_command))
+    manifest = f"{_member_path(ctx)}/package.json" if at_root else "package.json"
+    build = f"RUN {_without_env_validation(build_command, manifest)}\n" if build_command else ""
     # before NODE_ENV=production: under it an install would leave out the dev dependencies the build needs
     adapter = _node_adapter(pm) if build and ctx.framework == "SvelteKit" and ctx.service.role.value == "web" else ""
-    # Dev dependencies go after the build; yarn and bun have no lockfile-respecting prune, so they stay.
-    prune_step = f"RUN {PRUNE[pm]}\n" if prune and pm in PRUNE and not _is_workspace_member(ctx) else ""
     build_env = env_lines({"NODE_ENV": "production", **BUILD_ENV.get(ctx.framework or "", {}),
                            **_prisma_build_url(ctx)}) if ctx.build else ""
+    member_steps = f"{_prisma_generate(ctx, pm)}{adapter}"
+    if at_root:
+        # Nx and Turborepo build a member from the workspace root, where the workspace's own CLI is installed
+        # (nx-examples: Yarn 2+ runs only a member's own bins, "Couldn't find a script named nx" in apps/cart)
+        member_steps = f"{workdir}{member_steps}WORKDIR /app\n" if member_steps else ""
+        build = f"{member_steps}{build_env}{_ROOT_BUILD_NOTE}{build}"
+    else:
+        build = f"{workdir}{member_steps}{build_env}{build}"
+    # Dev dependencies go after the build; yarn and bun have no lockfile-respecting prune, so they stay.
+    prune_step = f"RUN {PRUNE[pm]}\n" if prune and pm in PRUNE and not _is_workspace_member(ctx) else ""
     return (
         f"FROM {base} AS deps\n"
         "WORKDIR /app\n"
@@ -116,12 +128,18 @@ def dependency_stages(ctx: Context, base: str, pm: str, prune: bool = True) -> s
         f"{corepack}"
         "COPY --from=deps /app ./\n"
         "COPY . .\n"
-        f"{workdir}"
-        f"{adapter}"
-        f"{build_env}"
         f"{build}"
         f"{prune_step}"
     )
+
+
+def _prisma_generate(ctx: Context, pm: str) -> str:
+    """Prisma's client is generated from the schema, which the deps stage's install (manifests only) did not have,
+    so @prisma/client's own postinstall generated nothing (remix-indie-stack: "@prisma/client did not initialize
+    yet" at start). A build that generates it again does no harm."""
+    if not any(p.name == "@prisma/client" for p in ctx.service.packages or ()):
+        return ""
+    return f"RUN {EXEC[pm]} prisma generate\n"
 
 
 _PRISMA_CONFIG = re.compile(r"(?:^|/)prisma\.config\.[cm]?[jt]s$")
@@ -138,11 +156,16 @@ def _prisma_build_url(ctx: Context) -> dict[str, str]:
     return {"DATABASE_URL": f"{scheme}://build@localhost:5432/build"}
 
 
-def _without_env_validation(build: str) -> str:
+# a workspace tool run through the package manager: `yarn nx build cart`, `npx turbo run build --filter=web`
+_WORKSPACE_BUILD = re.compile(r"^(?:npx|yarn(?: run)?|pnpm(?: exec)?|bunx)\s+(?:nx|turbo)\s")
+_ROOT_BUILD_NOTE = "# The workspace's build tool runs at its root, where it is installed.\n"
+
+
+def _without_env_validation(build: str, manifest: str = "package.json") -> str:
     """The build with t3-env's check of the runtime variables skipped (SKIP_ENV_VALIDATION by create-t3-app's
     convention, CI by create-t3-turbo's): the secrets and URLs it checks exist only when the service runs, where
     the check still happens (create-t3-turbo: "Invalid environment variables" while loading next.config.js)."""
-    return f"{{ ! grep -qs '\"@t3-oss/env-' package.json || export SKIP_ENV_VALIDATION=1 CI=1; }} \\\n && {build}"
+    return f"{{ ! grep -qs '\"@t3-oss/env-' {manifest} || export SKIP_ENV_VALIDATION=1 CI=1; }} \\\n && {build}"
 
 
 ADD_DEV = {"npm": "npm install --no-save", "yarn": "yarn add -D", "pnpm": "pnpm add -D", "bun": "bun add -d"}
