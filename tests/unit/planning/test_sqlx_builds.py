@@ -3,12 +3,12 @@ what the plan tells the user (realworld-axum: "`DATABASE_URL` must be set to use
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from hydron.analysis import analyze
 from hydron.planning import PlanInputs, plan
 from hydron.planning.dockerfiles import generate_dockerfile
+from tests.unit.files import write
 from tests.unit.planning.factories import app_spec
 
 CARGO = """
@@ -34,12 +34,8 @@ MAIN = """
 
 
 def crate(root: Path, backend: str = "postgres", **more: str) -> Path:
-    files = {"Cargo.toml": CARGO.format(backend=backend), "Cargo.lock": "version = 3\n", "src/main.rs": MAIN, **more}
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip())
-    return root
+    return write(root, {"Cargo.toml": CARGO.format(backend=backend), "Cargo.lock": "version = 3\n", "src/main.rs": MAIN,
+                        **more})
 
 
 def dockerfile(root: Path) -> str:
