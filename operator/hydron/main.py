@@ -190,12 +190,12 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, logger: lo
     # Bounded exponential backoff for retries of transient failures.
     settings.networking.error_backoffs = [1, 2, 5, 10, 30, 60]
     settings.queueing.error_delays = [1, 2, 5, 10, 30, 60, 120]
+    runtime = _runtime(memo)
     # Without a limit kopf starts a worker for every object with news at once: a thousand
     # Applications applied together held a thousand passes' memory at the same moment,
     # and the process keeps such a peak as its resident size. kopf's watch waits for a
     # free worker when all are busy, so the limit is well above the long passes (rollouts,
     # provisioning) one operator runs at once.
-    runtime = _runtime(memo)
     settings.queueing.worker_limit = runtime.settings.object_workers
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="hydron-io"))
